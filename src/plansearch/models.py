@@ -1,0 +1,172 @@
+"""The plain records that flow between the stages of plansearch.
+
+load -> SourceText; clean/outline/metadata -> Document made of Heading and Item;
+search -> Hit; compare -> Alignment; reuse -> ReuseCluster.
+Everything is a frozen-ish dataclass so a notebook user can inspect and build them by hand.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Kind = Literal["plan", "summary", "report", "mixed", "unknown"]
+
+
+class PlansearchError(Exception):
+    """An error the user can act on: the CLI prints it as one line and exits non-zero."""
+
+
+class LoadError(PlansearchError):
+    """A file that cannot be read as a document. `path` names it, the message says why."""
+
+    def __init__(self, path: str, problem: str):
+        self.path = str(path)
+        self.problem = problem
+        super().__init__(f"{self.path}: {problem}")
+
+
+@dataclass
+class SourceText:
+    """One input file decoded to text, before any cleaning."""
+
+    path: str  # as given / relative to the corpus root
+    text: str
+    fmt: str  # "txt" | "docx" | "pdf" | "html"
+    encoding: str | None = None  # detected encoding for .txt/.html
+
+
+@dataclass
+class Span:
+    """A half-open character range [start, end) in a Document's `text`."""
+
+    start: int
+    end: int
+    what: str = ""  # e.g. "junk:breadcrumb", "junk:related-articles", "page-marker"
+
+
+@dataclass
+class Heading:
+    """A numbered heading (一、指导思想 / ㈡进一步加强教师队伍建设) that items sit under."""
+
+    label: str  # as printed: "四、", "㈡", "(一)"
+    number: int | None
+    level: int  # 1 = top
+    title: str  # heading text without the label
+    start: int
+    end: int
+
+    @property
+    def display(self) -> str:
+        return f"{self.label}{self.title}".strip()
+
+
+@dataclass
+class Item:
+    """One numbered measure (or one paragraph of an un-numbered plan) in a Document."""
+
+    doc_id: str
+    ordinal: int  # 0-based position among the document's items
+    label: str  # as printed: "⒈", "21.", "(1)", "" for an unnumbered paragraph
+    number: int | None  # the label's number as an int
+    level: int  # nesting depth of the numbering scheme, 1 = top
+    path: tuple[str, ...]  # ancestor headings, outermost first, e.g. ("四、重点工作", "㈡进一步加强教师队伍建设")
+    text: str  # the item's own text in its original script (label excluded)
+    start: int  # character span of the item (label included) in Document.text
+    end: int
+    norm: str = ""  # normalised text for matching (NFKC, Simplified, canonical masks)
+    subpoints: tuple[str, ...] = ()  # inline 一是…二是… enumerations, kept inside the item
+    section: str = ""  # "plan" / "summary" when a document holds both parts
+    flags: tuple[str, ...] = ()  # e.g. ("no-numbering",)
+
+    @property
+    def item_id(self) -> str:
+        return f"{self.doc_id}:{self.ordinal}"
+
+    @property
+    def path_str(self) -> str:
+        return " › ".join(self.path)
+
+
+@dataclass
+class Section:
+    """A part of a document of one kind (001 reviews one year then plans the next)."""
+
+    kind: Kind
+    start: int
+    end: int
+    year: int | None = None
+
+
+@dataclass
+class Document:
+    """One plan or summary. A compiled page (第一篇 … 第五篇) gives one Document per plan."""
+
+    doc_id: str  # stable and typeable: file stem, or "stem#N" for the N-th plan of a compilation
+    source: str  # the file it came from
+    title: str
+    text: str  # this document's slice of the source, verbatim; Item/Heading/junk spans index into it
+    source_start: int = 0  # where `text` starts in the SourceText (compilations hold several documents)
+    items: list[Item] = field(default_factory=list)
+    headings: list[Heading] = field(default_factory=list)
+    junk: list[Span] = field(default_factory=list)  # what cleaning removed, for accounting
+    year: int | None = None  # the year planned (plan) or reviewed (summary/report)
+    year_mask: str | None = None  # "201X", "20**", "202_", "xxxx" when the year is masked
+    plan_year: int | None = None  # for documents with both parts
+    review_year: int | None = None
+    region: str | None = None
+    issuer: str | None = None
+    kind: Kind = "unknown"
+    sections: list[Section] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)  # e.g. "no-numbering", "unparsed:…"
+    overridden: tuple[str, ...] = ()  # metadata fields set by corpus/manifest.csv
+
+    def item(self, ordinal: int) -> Item:
+        return self.items[ordinal]
+
+
+@dataclass
+class Hit:
+    """One search result: an item, its score and where the query matched inside it."""
+
+    rank: int
+    score: float
+    item: Item
+    doc: Document | None = None  # title/year/region live here; None if only item rows were loaded
+    dense_score: float | None = None
+    keyword_score: float | None = None
+    match_span: tuple[int, int] | None = None  # best-matching sentence, offsets into item.text
+
+
+AlignStatus = Literal["same", "edited", "rewritten", "new", "dropped"]
+
+
+@dataclass
+class Alignment:
+    """B's items matched to A's (many-to-one for splits/merges) with a status."""
+
+    status: AlignStatus
+    a_items: tuple[Item, ...]  # empty for "new"
+    b_items: tuple[Item, ...]  # empty for "dropped"
+    char_similarity: float = 0.0  # 0..1, character level after normalisation
+    semantic_similarity: float | None = None  # embedding cosine, when computed
+
+
+@dataclass
+class Passage:
+    """Where a reused passage stands: document, item and character span in Document.text."""
+
+    doc_id: str
+    item_ordinal: int | None
+    start: int
+    end: int
+    text: str
+
+
+@dataclass
+class ReuseCluster:
+    """A passage that recurs (near-)verbatim in more than one document."""
+
+    text: str  # a representative occurrence
+    locations: list[Passage]
+    n_docs: int
+    score: float  # length x documents, weighted by rarity
