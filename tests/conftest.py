@@ -1,0 +1,38 @@
+"""Shared test fixtures: where the real corpora are, and the sample corpus loaded once per session."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO / "corpus"
+SHARED = REPO.parent / "shared"
+SEEDS = SHARED / "seeds"
+GWR = SHARED / "corpora" / "gwr"
+
+
+def seed_path(prefix: str) -> Path:
+    """The sample-corpus file whose name starts with `prefix` (e.g. "000")."""
+    (p,) = sorted(CORPUS.glob(f"{prefix}_*"))
+    return p
+
+
+@pytest.fixture(scope="session")
+def gwr_dir() -> Path:
+    if not GWR.is_dir():
+        pytest.skip(f"second corpus not found at {GWR} (../shared beside the repo)")
+    return GWR
+
+
+@pytest.fixture(scope="session")
+def corpus_docs():
+    """Every document of the bundled sample corpus, loaded once."""
+    from plansearch import load_corpus
+
+    return load_corpus(CORPUS)
+
+
+@pytest.fixture(scope="session")
+def docs_by_id(corpus_docs):
+    return {d.doc_id: d for d in corpus_docs}
