@@ -1,0 +1,271 @@
+"""Cleaning scraped pages: what on a line is site furniture, not the plan.
+
+Everything here works on *lines*: (start, end) ranges of a text with surrounding whitespace
+trimmed, so a junk verdict is a Span that indexes straight into the document text. Matching is
+done on the Simplified form of a line (`to_simplified` keeps length), so one rule covers the
+Traditional pages too.
+
+- `split_lines(text)`: the non-blank lines of a text.
+- `junk_lines(...)`: breadcrumbs, nav menus, editor/ID/date lines, "由会员分享" notices, Tags:, TOP,
+  repeated titles, and the trailing list of related-article teasers.
+- `page_markers(...)`: "2、" "3、" counters a document viewer puts at the top of each page; they
+  cut sentences and must not become items.
+- `compilation_parts(...)`: a page compiling several plans (第一篇 … 第五篇) split into one range per plan.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .models import Span
+from .normalise import to_simplified
+
+
+@dataclass
+class Line:
+    """One non-blank line: [start, end) in the text, surrounding whitespace excluded."""
+
+    start: int
+    end: int
+    simp: str  # the line's Simplified form (same length as the line)
+
+
+_LINE = re.compile(r"[^\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]+")
+
+
+def split_lines(text: str, offset: int = 0, end: int | None = None) -> list[Line]:
+    """Non-blank lines of text[offset:end], trimmed of whitespace (as str.isspace sees it)."""
+    end = len(text) if end is None else end
+    lines: list[Line] = []
+    for m in _LINE.finditer(text, offset, end):
+        s, e = m.start(), m.end()
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if s < e:
+            lines.append(Line(s, e, _simplified(text[s:e])))
+    return lines
+
+
+def _simplified(s: str) -> str:
+    # opencc is fast but a pathological line (megabytes of garbage) is not worth converting.
+    if len(s) > 200_000:
+        return s
+    try:
+        return to_simplified(s)
+    except Exception:  # never let a converter quirk break parsing
+        return s
+
+
+# ---------------------------------------------------------------- titles
+
+# Words that make a short line a document title rather than a sentence.
+TITLE_WORDS = re.compile(r"(工作)?(要点|计划|总结|思路|报告|安排|意见|方案|规划|要点\d*篇)")
+_END_PUNCT = "。！？!?；;：:"
+_TITLE_DECOR = re.compile(r"[\(（\[【〔](精|模版|模板|范文|通用|\d+篇|精选|最新|完整版|word版)[\)）\]】〕]\s*$")
+
+
+def is_title_like(simp: str) -> bool:
+    """A short line naming a plan/summary/report: no sentence punctuation at the end."""
+    s = simp.strip()
+    if not s or len(s) > 60:
+        return False
+    core = _TITLE_DECOR.sub("", s)
+    if not core or core[-1] in _END_PUNCT or core[-1] in "，,、":
+        return False
+    if "。" in core:
+        return False
+    return bool(TITLE_WORDS.search(core))
+
+
+def title_key(simp: str) -> str:
+    """What two title lines must share to count as the same title (decorations and masks ignored)."""
+    core = _TITLE_DECOR.sub("", simp.strip())
+    core = re.sub(r"^第[一二三四五六七八九十]+篇\s*[:：]?\s*", "", core)
+    return re.sub(r"[\s\W_]+", "", core.lower())
+
+
+# ---------------------------------------------------------------- site furniture
+
+_BREADCRUMB = re.compile(r"^(首页|当前位置|您的位置|你的位置|现在位置|位置)\s*[:：>›»/]|\s[>›»]\s|^.{0,20}[>›»]\s*.{0,20}[>›»]")
+_META = re.compile(
+    r"(编辑|责任编辑|作者|识别码|发布时间|发布于|发表时间|更新时间|来源|栏目|人气|浏览|阅读|点击|字号|上传时间|文章来源|下载次数)"
+    r"\s*[:：]"
+)
+_META_WORDS = re.compile(r"(编辑|识别码|发布时间|发布于|栏目|人气|浏览次数|阅读次数|点击数|来源[:：])")
+_SHARE = re.compile(r"由会员分享|请在.{0,80}上搜索|更多相关《|可在线阅读")
+_TAGS = re.compile(r"^(tags|标签|关键词|关键字)\s*[:：]", re.I)
+_TOP = re.compile(r"^(top|返回顶部|回到顶部|返回首页|打印本页|关闭窗口|收藏本页|上一篇[:：].*|下一篇[:：].*|【?打印】?\s*【?关闭】?)$", re.I)
+_NAV_TOKEN = re.compile(r"^[\u4e00-\u9fffA-Za-z0-9]{1,7}$")
+_TEASER_END = re.compile(r"(\.\.\.|…|。。。)\s*$")
+
+
+def _is_nav_menu(simp: str) -> bool:
+    """"網站首頁 文學常識 簡歷 公文文書 …": many short words separated by spaces, no sentence."""
+    toks = simp.split()
+    if len(toks) < 4:
+        return False
+    if any(ch in simp for ch in "。，,；;"):
+        return False
+    short = sum(1 for t in toks if _NAV_TOKEN.match(t))
+    return short >= 0.8 * len(toks) and ("首页" in simp or len(toks) >= 6)
+
+
+def line_junk_kind(simp: str) -> str | None:
+    """The kind of site furniture this (Simplified) line is, or None for content."""
+    s = simp.strip()
+    if _TOP.match(s):
+        return "junk:top"
+    if _TAGS.match(s):
+        return "junk:tags"
+    if len(s) <= 300 and s.startswith("《") and _SHARE.search(s):
+        return "junk:share-notice"
+    if len(s) <= 120 and _BREADCRUMB.search(s) and "。" not in s:
+        return "junk:breadcrumb"
+    if _is_nav_menu(s):
+        return "junk:nav"
+    if len(s) <= 160 and "。" not in s and (len(_META.findall(s)) >= 2 or (_META_WORDS.search(s) and len(s) <= 80)):
+        return "junk:meta"
+    return None
+
+
+def share_notice_title(simp_line: str) -> str | None:
+    """《教育局…报告.docx》由会员分享 … → the file's title."""
+    m = re.match(r"^《(.+?)》", simp_line)
+    if not m:
+        return None
+    return re.sub(r"\.(docx?|pdf|txt|wps|html?)$", "", m.group(1), flags=re.I)
+
+
+def related_tail_start(lines: list[Line]) -> int | None:
+    """Index of the first line of a trailing related-articles list, or None.
+
+    The list is title lines and teaser snippets ending in "..." (002 ends with three of them). We
+    walk back from the end while lines are titles or teasers and need at least one teaser."""
+    i = len(lines)
+    teasers = 0
+    while i > 0:
+        s = lines[i - 1].simp
+        if _TEASER_END.search(s) and len(s) >= 20:
+            teasers += 1
+        elif is_title_like(s) or line_junk_kind(s) in ("junk:top", "junk:tags"):
+            pass
+        else:
+            break
+        i -= 1
+    if teasers == 0 or i == len(lines):
+        return None
+    # The list starts at a title line (the teaser's headline), not at a stray teaser.
+    while i < len(lines) and not is_title_like(lines[i].simp) and not _TEASER_END.search(lines[i].simp):
+        i += 1
+    return i if i < len(lines) else None
+
+
+def junk_lines(lines: list[Line]) -> dict[int, str]:
+    """Line index -> junk kind, for whole lines that are not part of the plan."""
+    out: dict[int, str] = {}
+    for i, ln in enumerate(lines):
+        kind = line_junk_kind(ln.simp)
+        if kind:
+            out[i] = kind
+    tail = related_tail_start(lines)
+    if tail is not None:
+        for i in range(tail, len(lines)):
+            kind = out.get(i)
+            if kind is None or kind == "junk:title":
+                out[i] = "junk:related-articles"
+    return out
+
+
+# ---------------------------------------------------------------- page markers
+
+_PAGE_MARK = re.compile(r"^([0-9]{1,3})、")
+_SENTENCE_END = "。！？!?；;…”」』）)"
+
+
+def page_markers(text: str, lines: list[Line]) -> list[Span]:
+    """Document-viewer page counters ("2、" at the start of the line that continues a cut sentence).
+
+    Recognised only as a run: the line-initial numbers go 1, 2, 3 … over consecutive lines and most
+    of those lines continue the sentence the previous line cut off - which numbered items never do.
+    """
+    cands: list[tuple[int, int, int]] = []  # (line index, number, marker end)
+    for i, ln in enumerate(lines):
+        m = _PAGE_MARK.match(ln.simp)
+        if m:
+            cands.append((i, int(m.group(1)), ln.start + m.end()))
+    best: list[tuple[int, int, int]] = []
+    run: list[tuple[int, int, int]] = []
+    for c in cands:
+        if run and c[1] == run[-1][1] + 1 and c[0] == run[-1][0] + 1:
+            run.append(c)
+        else:
+            run = [c] if c[1] == 1 else []
+        if len(run) > len(best):
+            best = list(run)
+    if len(best) < 3:
+        return []
+    cut = 0
+    for idx, _n, _e in best[1:]:
+        prev = lines[idx - 1]
+        if text[prev.end - 1] not in _SENTENCE_END:
+            cut += 1
+    if cut * 2 < len(best) - 1:
+        return []
+    return [Span(lines[i].start, e, "page-marker") for i, _n, e in best]
+
+
+# ---------------------------------------------------------------- compilations
+
+_PART = re.compile(r"^第([一二三四五六七八九十]+)篇\s*(?:[:：、.．]\s*(.*))?$")
+_CN_DIGIT = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+def cn_number(s: str) -> int | None:
+    """Chinese numerals up to the hundreds: 一 / 十二 / 二十一 / 一百零五 / 两 / 〇."""
+    if not s:
+        return None
+    digits = dict(_CN_DIGIT, 两=2, 〇=0, 零=0)
+    total, cur = 0, 0
+    for ch in s:
+        if ch in digits:
+            cur = digits[ch]
+        elif ch == "十":
+            total += (cur or 1) * 10
+            cur = 0
+        elif ch == "百":
+            total += (cur or 1) * 100
+            cur = 0
+        else:
+            return None
+    return total + cur
+
+
+@dataclass
+class Part:
+    """One plan of a compiled page: its marker line and where it starts in the source."""
+
+    number: int
+    start: int  # start of the marker line (or 0 for the first part: the page header belongs to it)
+    marker: Span | None
+    title: str
+
+
+def compilation_parts(lines: list[Line]) -> list[Part]:
+    """第一篇 / 第二篇 … lines numbered 1, 2, 3 …: one part per plan. [] if this is a single plan."""
+    found: list[tuple[int, Line, str]] = []
+    for ln in lines:
+        if len(ln.simp) > 80:
+            continue
+        m = _PART.match(ln.simp)
+        if m:
+            n = cn_number(m.group(1))
+            if n == len(found) + 1:
+                found.append((n, ln, (m.group(2) or "").strip()))
+    if len(found) < 2:
+        return []
+    parts = []
+    for k, (n, ln, title) in enumerate(found):
+        parts.append(Part(n, 0 if k == 0 else ln.start, Span(ln.start, ln.end, "junk:title"), title))
+    return parts

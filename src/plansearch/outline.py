@@ -1,0 +1,609 @@
+"""The outline parser: a scraped page in, Documents of Headings and Items out.
+
+    parse_source(SourceText) -> list[Document]
+
+How a page is read:
+1. Lines; a compiled page (第一篇 … 第五篇) is cut into one range per plan (`clean.compilation_parts`).
+2. Per plan: site furniture, title lines and viewer page markers become junk Spans (`clean`).
+3. Lines become paragraphs: a line that continues a cut sentence (no closing punctuation, or a
+   page marker in between) is joined to the one before.
+4. Numbering labels are found at paragraph starts and inside run-on lines, and accepted only when
+   they continue a sequence: the next number of an open list, 1 for a new sublist, or the next
+   number of a list that a heading interrupted (000 runs ⒈…⒛ 21. … 33. under ㈠…㈦). A label's
+   level is the depth of its scheme in the current nesting, schemes nesting in order of appearance.
+5. A labelled block is a Heading when deeper-numbered content follows it, or when it is a short
+   Chinese-numeral title followed by plain paragraphs (government work reports); otherwise an Item.
+   Unlabelled paragraphs are Items with label "" under the current heading path.
+
+Every non-whitespace character of the input ends up in a heading, an item or a junk span, and
+the parser never raises: whatever it cannot read stays as plain paragraph items.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import PurePath
+
+from . import clean
+from .clean import Line, cn_number
+from .models import Document, Heading, Item, SourceText, Span
+
+# ---------------------------------------------------------------- labels
+
+_CN = "一二三四五六七八九十百零〇两"
+_D = "0-9０-９"
+# Characters after a bare number that make it a quantity, not a list number ("3所", "5年", "13亿").
+_QUANTITY = set("年月日号时分秒个人名所次项条万亿元千百届期件家台套米倍岁级类批篇章节天周栋间座辆只张份场处种多余位户亩吨公里克斤度点成折层片支队部校园班门篇")
+
+_LABEL = re.compile(
+    rf"(?P<part>第(?P<part_n>[{_CN}]{{1,4}})(?:部分|章|节)[\s:：、,，.．]*)"
+    rf"|(?P<ord>第(?P<ord_n>[{_CN}]{{1,3}})[，,、：:]\s*)"
+    rf"|(?P<cparen>[（(〔]\s?(?P<cparen_n>[{_CN}]{{1,3}})\s?[）)〕]\s*)"
+    rf"|(?P<cenc>(?P<cenc_n>[\u3220-\u3229])\s*)"
+    rf"|(?P<month>(?P<month_n>[{_D}]{{1,2}})(?:\s?[至到\-—~～－]\s?(?P<month_to>[{_D}]{{1,2}}))?\s?月份?[，,、：:；]\s*)"
+    rf"|(?P<aparen>[（(]\s?(?P<aparen_n>[{_D}]{{1,3}})\s?[）)]\s*)"
+    rf"|(?P<aenc>(?P<aenc_n>[\u2474-\u2487])\s*)"
+    rf"|(?P<circ>(?P<circ_n>[\u2460-\u2473\u3251-\u325f\u32b1-\u32bf])\s*)"
+    rf"|(?P<adot>(?P<adot_n>[\u2488-\u249b])\s*)"
+    rf"|(?P<dun>(?P<dun_n>[{_CN}]{{1,3}})\s?(?P<dun_sep>[、，,．.])(?!是)\s*)"
+    rf"|(?P<chalf>(?P<chalf_n>[{_CN}]{{1,3}})[）)]\s*)"
+    rf"|(?P<anum>(?P<anum_n>[{_D}]{{1,3}})\s?[、．.](?![{_D}])\s*)"
+    rf"|(?P<ahalf>(?P<ahalf_n>[{_D}]{{1,2}})[）)]\s*)"
+    rf"|(?P<bare>(?P<bare_n>[{_D}]{{1,2}})\s?(?=[\u4e00-\u9fff]))"
+)
+_LABEL_START = re.compile(rf"[{_D}{_CN}第(（〔\u2460-\u249b\u3220-\u3229\u3251-\u325f\u32b1-\u32bf]")
+
+# Label kind -> numbering scheme. Kinds in one scheme continue each other's numbers (⒛ then 21.).
+_SCHEME = {
+    "part": "part", "ord": "ord", "dun": "cn", "cparen": "cn-paren", "cenc": "cn-paren",
+    "chalf": "cn-paren", "aparen": "arabic-paren", "aenc": "arabic-paren", "ahalf": "arabic-paren",
+    "circ": "circled", "adot": "arabic", "anum": "arabic", "bare": "arabic", "month": "month",
+}
+_ENCLOSED = {"cenc", "aenc", "circ", "adot"}  # single characters that only ever mean a number
+_HEADING_SCHEMES = {"part", "cn", "cn-paren"}
+_STOP = set("。；;！？!?：:")
+_SENTENCE_END = set("。！？!?；;")
+
+
+def _enclosed_number(ch: str) -> int:
+    o = ord(ch)
+    for lo, hi, first in ((0x3220, 0x3229, 1), (0x2474, 0x2487, 1), (0x2460, 0x2473, 1),
+                          (0x2488, 0x249B, 1), (0x3251, 0x325F, 21), (0x32B1, 0x32BF, 36)):
+        if lo <= o <= hi:
+            return o - lo + first
+    return 0
+
+
+@dataclass
+class _Label:
+    start: int  # in document text
+    end: int  # label end (trailing spaces included)
+    kind: str
+    scheme: str
+    number: int
+    printed: str  # the label as printed, spaces trimmed
+    at_para_start: bool
+    level: int = 0
+
+
+def _match_label(simp: str, i: int) -> tuple[str, int, int, int] | None:
+    """(kind, number, match length, last number) of a label starting at simp[i], or None.
+    The last number differs from the number only for ranges ("3至5月")."""
+    m = _LABEL.match(simp, i)
+    if not m:
+        return None
+    kind = m.lastgroup
+    # lastgroup is the innermost closed group; find the outer kind instead.
+    for k in _SCHEME:
+        if m.group(k) is not None:
+            kind = k
+            break
+    raw = m.group(f"{kind}_n")
+    if kind in _ENCLOSED:
+        n = _enclosed_number(raw)
+    elif kind in ("part", "ord", "dun", "cparen", "chalf"):
+        n = cn_number(raw)
+        if n is None or n == 0:
+            return None
+    else:
+        try:
+            n = int(raw)
+        except ValueError:
+            return None
+    if kind == "bare":
+        nxt = simp[m.end()] if m.end() < len(simp) else ""
+        if nxt in _QUANTITY or n == 0:
+            return None
+    to = n
+    if kind == "month":
+        to = int(m.group("month_to")) if m.group("month_to") else n
+        if not 1 <= n <= to <= 12:
+            return None
+    return kind, n, m.end() - i, to
+
+
+def _context_allows(kind: str, simp: str, i: int, seg_start: int, prev_char: str, sep: str) -> bool:
+    """May a label of this kind start here? Paragraph starts take any label; inside a line a label
+    must follow sentence punctuation or a space (single enclosed numbers may stand anywhere)."""
+    if kind in _ENCLOSED:
+        return True
+    after_space = i > seg_start and simp[i - 1].isspace()
+    prev = prev_char
+    after_stop = prev in _STOP or (prev in "”’\"」" and i - 2 >= seg_start and simp[i - 2] in _STOP)
+    if kind == "month":
+        return after_stop or after_space or prev in "，,"
+    if kind == "dun":
+        return sep == "、" and (after_stop or after_space)
+    if kind in ("chalf", "ahalf"):
+        return after_stop
+    return after_stop or after_space
+
+
+class _Numbering:
+    """Sequence expectation over nested lists: which labels really start a new block."""
+
+    def __init__(self, allow_bare: bool):
+        self.stack: list[list] = []  # [scheme, last number] from outermost to innermost
+        self.ever: dict[str, int] = {}
+        self.allow_bare = allow_bare
+
+    def accept(self, kind: str, scheme: str, n: int, at_start: bool, n_end: int | None = None) -> int | None:
+        """The label's level if it continues the outline, else None (it is just text).
+        `n_end` is where a range label ends ("3至5月" -> 5): the sequence goes on from there."""
+        n_end = n if n_end is None else n_end
+        if kind == "bare" and not self.allow_bare and scheme not in self.ever:
+            return None
+        gap = 6 if scheme == "arabic" else 2  # OCR loses numbers: allow small jumps at line starts
+        idx = next((k for k, (s, _) in enumerate(self.stack) if s == scheme), None)
+        if scheme == "month":
+            # A schedule only moves forward ("3至5月" then "6至7月", "8月"); months may be skipped.
+            last = self.stack[idx][1] if idx is not None else 0
+            ok = n > last
+        elif idx is not None:
+            last = self.stack[idx][1]
+            ok = n == last + 1 or (at_start and (n == 1 or last + 1 < n <= last + gap))
+        else:
+            ev = self.ever.get(scheme)
+            if ev is None:
+                ok = n == 1 or (at_start and n <= 60)
+            else:
+                ok = n == 1 or n == ev + 1 or (at_start and ev + 1 < n <= ev + gap)
+        if not ok:
+            return None
+        if idx is not None:
+            del self.stack[idx + 1:]
+            self.stack[idx][1] = n_end
+            level = idx + 1
+        else:
+            self.stack.append([scheme, n_end])
+            level = len(self.stack)
+        self.ever[scheme] = n_end
+        return level
+
+
+# ---------------------------------------------------------------- paragraphs
+
+
+@dataclass
+class _Para:
+    segs: list[tuple[int, int]]  # ranges of document text; page markers and line breaks between
+    simps: list[str] = field(default_factory=list)  # Simplified form of each segment
+
+
+def _ends_sentence(s: str) -> bool:
+    s = s.rstrip()
+    return bool(s) and (s[-1] in _SENTENCE_END or s[-1] in "：:…”」』）)】" or s.endswith("..."))
+
+
+def _starts_with_label(simp: str) -> bool:
+    return simp.startswith("——") or _match_label(simp, 0) is not None
+
+
+def _build_paragraphs(text: str, lines: list[Line], skip: dict[int, str], markers: dict[int, Span],
+                      title_cut: tuple[int, int] | None) -> list[_Para]:
+    paras: list[_Para] = []
+    prev_idx = None
+    for i, ln in enumerate(lines):
+        if i in skip:
+            prev_idx = None  # junk between two lines: never join across it
+            continue
+        s, simp = ln.start, ln.simp
+        mk = markers.get(i)
+        if mk is not None:
+            s = mk.end
+            while s < ln.end and text[s].isspace():
+                s += 1
+            simp = ln.simp[s - ln.start:]
+        if title_cut is not None and title_cut[0] == s:
+            s = title_cut[1]
+            while s < ln.end and text[s].isspace():
+                s += 1
+            simp = ln.simp[s - ln.start:]
+        if s >= ln.end:
+            prev_idx = i
+            continue
+        join = False
+        if paras and prev_idx is not None and prev_idx == i - 1:
+            prev_simp = paras[-1].simps[-1]
+            if mk is not None and mk.start == ln.start and not _ends_sentence(prev_simp):
+                join = True  # a viewer page break cut this sentence
+            elif (not _ends_sentence(prev_simp) and len(prev_simp) >= 15
+                  and not clean.is_title_like(prev_simp) and not _starts_with_label(simp)):
+                join = True  # a wrapped line
+            elif prev_simp.endswith(("、", ".", "．")) and _match_label(prev_simp[-4:].lstrip(), 0):
+                join = True  # "…规模。5." then the item's text on the next line
+        if join:
+            paras[-1].segs.append((s, ln.end))
+            paras[-1].simps.append(simp)
+        else:
+            paras.append(_Para([(s, ln.end)], [simp]))
+        prev_idx = i
+    return paras
+
+
+# ---------------------------------------------------------------- blocks
+
+
+@dataclass
+class _Block:
+    """A run of text that starts at a label (or at a paragraph start) and ends before the next."""
+
+    para: int
+    start: int
+    end: int
+    label: _Label | None
+    at_para_start: bool
+    last_in_para: bool = False
+
+
+def _scan_labels(text: str, paras: list[_Para], numbering: _Numbering) -> list[list[_Label]]:
+    out: list[list[_Label]] = []
+    for p in paras:
+        found: list[_Label] = []
+        prev_char = ""
+        for k, ((s, e), simp) in enumerate(zip(p.segs, p.simps)):
+            pos = 0
+            for m in _LABEL_START.finditer(simp):
+                i = m.start()
+                if i < pos:
+                    continue
+                at_start = k == 0 and i == 0
+                got = _match_label(simp, i)
+                if got is None:
+                    continue
+                kind, n, length, n_end = got
+                if not at_start:
+                    pc = simp[i - 1] if i > 0 else prev_char
+                    j = i - 1
+                    while j >= 0 and simp[j].isspace():
+                        j -= 1
+                    if j >= 0:
+                        pc = simp[j]
+                    sep = simp[i:i + length].strip()[-1:]
+                    if not _context_allows(kind, simp, i, 0, pc, sep):
+                        continue
+                scheme = _SCHEME[kind]
+                level = numbering.accept(kind, scheme, n, at_start, n_end)
+                if level is None:
+                    continue
+                printed = text[s + i:s + i + length].rstrip()
+                found.append(_Label(s + i, s + i + length, kind, scheme, n, printed, at_start, level))
+                pos = i + length
+            prev_char = simp[-1:] or prev_char
+        out.append(found)
+    return out
+
+
+def _blocks(paras: list[_Para], labels: list[list[_Label]]) -> list[_Block]:
+    blocks: list[_Block] = []
+    for pi, (p, labs) in enumerate(zip(paras, labels)):
+        p_start, p_end = p.segs[0][0], p.segs[-1][1]
+        cuts = [lab.start for lab in labs]
+        bounds = [p_start] + cuts + [p_end]
+        first_labeled = bool(cuts) and cuts[0] == p_start
+        for k in range(len(bounds) - 1):
+            a, b = bounds[k], bounds[k + 1]
+            if a == b:
+                continue
+            lab = None
+            if k > 0:
+                lab = labs[k - 1]
+            elif first_labeled:
+                continue
+            blocks.append(_Block(pi, a, b, lab, a == p_start))
+        if blocks and blocks[-1].para == pi:
+            blocks[-1].last_in_para = True
+    return blocks
+
+
+def _clip(p: _Para, a: int, b: int) -> list[tuple[int, int]]:
+    return [(max(s, a), min(e, b)) for s, e in p.segs if min(e, b) > max(s, a)]
+
+
+def _seg_text(text: str, segs: list[tuple[int, int]]) -> str:
+    """The segments' text joined as one run: line breaks inside a sentence vanish (a space is kept
+    only between two Latin letters/digits)."""
+    out = ""
+    for s, e in segs:
+        piece = text[s:e].strip()
+        if not piece:
+            continue
+        if out and out[-1].isascii() and out[-1].isalnum() and piece[0].isascii() and piece[0].isalnum():
+            out += " "
+        out += piece
+    return out
+
+
+_TITLE_SPLIT_SPACE = re.compile(r"\s+")
+
+
+def _title_end(text: str, segs: list[tuple[int, int]], body_start: int) -> int:
+    """Where a heading's title ends: at the first sentence end or wide gap on its first line,
+    or the end of that line."""
+    s, e = segs[0]
+    s = max(s, body_start)
+    line = text[s:e]
+    for j, ch in enumerate(line):
+        if ch in "。！？!?":
+            return s + j + 1
+        if ch.isspace() and j > 0 and line[:j].strip():
+            # "xxxx年工作思路 一是…": a title then its text after a space
+            if len(line[:j].strip()) <= 40 and line[j:].strip():
+                return s + j
+    return e
+
+
+# ---------------------------------------------------------------- documents
+
+
+_SUBPOINT = re.compile(rf"(?:^|(?<=[。；;，,：:\s]))([{_CN[:10]}]{{1,2}})是")
+
+
+def subpoints(text: str) -> tuple[str, ...]:
+    """Inline 一是…二是…三是… enumerations of an item, each point's text with its marker."""
+    from .normalise import to_simplified
+
+    simp = to_simplified(text) if len(text) < 200_000 else text
+    marks: list[int] = []
+    expect = 1
+    for m in _SUBPOINT.finditer(simp):
+        if cn_number(m.group(1)) == expect:
+            marks.append(m.start(1))
+            expect += 1
+    if len(marks) < 2:
+        return ()
+    bounds = marks + [len(text)]
+    return tuple(text[bounds[k]:bounds[k + 1]].strip() for k in range(len(marks)))
+
+
+_TITLE_PREFIX = re.compile(r"^[^\s。，,；;！？]{4,100}?(?:报告|要点|计划|总结|思路|安排)(?=\s)")
+_N_PIAN = re.compile(r"\s*\d+篇$")
+
+
+def _stem(path: str) -> str:
+    try:
+        return PurePath(path).stem or "doc"
+    except Exception:
+        return "doc"
+
+
+def parse_source(src: SourceText) -> list[Document]:
+    """The documents of one source: one, or one per plan of a compiled page."""
+    text = src.text if isinstance(src.text, str) else ""
+    stem = _stem(src.path)
+    lines = clean.split_lines(text)
+    parts = clean.compilation_parts(lines)
+    title_keys = _source_title_keys(lines, parts)
+    page_title = _page_title(lines, parts)
+    if not parts:
+        return [_parse_document(text, 0, len(text), stem, src.path, None, page_title, title_keys, lines)]
+    docs = []
+    for k, part in enumerate(parts):
+        end = parts[k + 1].start if k + 1 < len(parts) else len(text)
+        doc_lines = [ln for ln in lines if part.start <= ln.start < end]
+        title = part.title or page_title
+        docs.append(_parse_document(text, part.start, end, f"{stem}#{part.number}", src.path, part,
+                                    title, title_keys, doc_lines))
+    return docs
+
+
+def _page_title(lines: list[Line], parts: list[clean.Part]) -> str:
+    """The page's own title: the first title line, or the file named by a 由会员分享 notice."""
+    first_part = parts[0].marker.start if parts else None
+    for ln in lines[:12]:
+        if first_part is not None and ln.start >= first_part:
+            break
+        if clean.line_junk_kind(ln.simp) == "junk:share-notice":
+            t = clean.share_notice_title(ln.simp)
+            if t:
+                return t
+        if clean.line_junk_kind(ln.simp) is None and clean.is_title_like(ln.simp):
+            return _N_PIAN.sub("", ln.simp.strip())
+    return ""
+
+
+def _source_title_keys(lines: list[Line], parts: list[clean.Part]) -> set[str]:
+    """Titles of the page and its plans: a line repeating one of them is a title line, not text."""
+    keys: set[str] = set()
+    for p in parts:
+        if p.title:
+            keys.add(clean.title_key(p.title))
+    starts = [0] + [p.marker.end for p in parts if p.marker]
+    for st in starts:
+        n = 0
+        for ln in lines:
+            if ln.start < st:
+                continue
+            if clean.line_junk_kind(ln.simp):
+                continue
+            if clean.is_title_like(ln.simp) and not _starts_with_label(ln.simp):
+                keys.add(clean.title_key(ln.simp))
+                keys.add(clean.title_key(_N_PIAN.sub("", ln.simp)))
+            n += 1
+            if n >= 3:
+                break
+    keys.discard("")
+    return keys
+
+
+def _parse_document(source_text: str, start: int, end: int, doc_id: str, path: str,
+                    part: clean.Part | None, title: str, title_keys: set[str],
+                    src_lines: list[Line]) -> Document:
+    text = source_text[start:end]
+    lines = [Line(ln.start - start, ln.end - start, ln.simp) for ln in src_lines]
+    doc = Document(doc_id=doc_id, source=path, title=title, text=text, source_start=start)
+
+    skip = clean.junk_lines(lines)
+    if part is not None and part.marker is not None:
+        for i, ln in enumerate(lines):
+            if ln.start == part.marker.start - start:
+                skip[i] = "junk:title"
+    # Title lines: at the top of the plan, and any later repeat of a known title.
+    seen_content = False
+    for i, ln in enumerate(lines):
+        if i in skip:
+            continue
+        key = clean.title_key(ln.simp)
+        if not _starts_with_label(ln.simp) and clean.is_title_like(ln.simp) and (not seen_content or key in title_keys):
+            skip[i] = "junk:title"
+            if not title:
+                title = ln.simp.strip()
+            continue
+        seen_content = True
+    doc.title = title or ""
+
+    markers = {}
+    for sp in clean.page_markers(text, [ln for i, ln in enumerate(lines)]):
+        for i, ln in enumerate(lines):
+            if ln.start == sp.start:
+                markers[i] = sp
+    junk = [Span(ln.start, ln.end, skip[i]) for i, ln in enumerate(lines) if i in skip]
+    junk += list(markers.values())
+
+    # A title glued in front of the first paragraph (003: the viewer runs the title into the text).
+    title_cut = None
+    first = next((i for i in range(len(lines)) if i not in skip), None)
+    if first is not None:
+        ln = lines[first]
+        s = markers[first].end if first in markers else ln.start
+        while s < ln.end and text[s].isspace():
+            s += 1
+        m = _TITLE_PREFIX.match(ln.simp[s - ln.start:])
+        if m and not _starts_with_label(ln.simp[s - ln.start:]):
+            title_cut = (s, s + m.end())
+            junk.append(Span(s, s + m.end(), "junk:title"))
+            if not doc.title:
+                doc.title = text[s:s + m.end()]
+
+    paras = _build_paragraphs(text, lines, skip, markers, title_cut)
+    bare_starts = sum(1 for p in paras if _match_label(p.simps[0], 0) and _match_label(p.simps[0], 0)[0] == "bare")
+    numbering = _Numbering(allow_bare=bare_starts >= 3)
+    labels = _scan_labels(text, paras, numbering)
+    blocks = _blocks(paras, labels)
+    _assemble(doc, text, paras, blocks, junk)
+    junk.sort(key=lambda sp: (sp.start, sp.end))
+    doc.junk = junk
+    if not any(lab for labs in labels for lab in labs):
+        doc.flags.append("no-numbering")
+    if not doc.items:
+        doc.flags.append("empty")
+    return doc
+
+
+def _is_heading(blocks: list[_Block], k: int, paras: list[_Para], text: str) -> bool:
+    b = blocks[k]
+    lab = b.label
+    nxt_lab = next((blocks[j] for j in range(k + 1, len(blocks)) if blocks[j].label), None)
+    if nxt_lab is not None and nxt_lab.label.level > lab.level:
+        return True  # deeper-numbered content follows
+    if lab.scheme not in _HEADING_SCHEMES:
+        return False
+    body = _seg_text(text, _clip(paras[b.para], lab.end, b.end))
+    nxt = blocks[k + 1] if k + 1 < len(blocks) else None
+    short_title = len(body) <= 60 and not any(ch in body[:-1] for ch in "。！？")
+    if short_title and nxt is not None and nxt.label is None and nxt.para != b.para:
+        return True  # a title over plain paragraphs (government work reports)
+    if lab.scheme in ("cn", "part") and lab.level == 1:
+        # "四,坚持立德树人,深化素质教育。14强化…": a top-level title with text run on after it
+        t_end = _title_end(text, _clip(paras[b.para], lab.end, b.end), lab.end)
+        if t_end - lab.end <= 40 and text[t_end:b.end].strip():
+            return True
+        if short_title:
+            return True
+    return False
+
+
+def _assemble(doc: Document, text: str, paras: list[_Para], blocks: list[_Block], junk: list[Span]) -> None:
+    heads: list[Heading] = []  # open headings, outermost first
+    items: list[Item] = []
+    junk_starts = sorted(sp.start for sp in junk if sp.what != "page-marker")
+
+    def junk_between(a: int, b: int) -> bool:
+        return any(a <= s < b for s in junk_starts)
+
+    def add_item(label: _Label | None, segs: list[tuple[int, int]], start: int, end: int) -> Item | None:
+        body = _seg_text(text, segs)
+        if not body and label is None:
+            return None
+        if not body:
+            junk.append(Span(start, end, "junk:empty-label"))
+            return None
+        path = tuple(h.display for h in heads)
+        level = label.level if label else len(heads) + 1
+        it = Item(doc_id=doc.doc_id, ordinal=len(items), label=label.printed if label else "",
+                  number=label.number if label else None, level=level, path=path, text=body,
+                  start=start, end=end, subpoints=subpoints(body))
+        items.append(it)
+        return it
+
+    k = 0
+    last_item: tuple[Item, _Block] | None = None
+    while k < len(blocks):
+        b = blocks[k]
+        p = paras[b.para]
+        lab = b.label
+        if lab is None:
+            segs = _clip(p, b.start, b.end)
+            # The text of a numbered item that a page wrap pushed onto the next line(s).
+            if last_item is not None:
+                it, ib = last_item
+                short = len(it.text) <= 40
+                wrapped = not ib.at_para_start and ib.last_in_para
+                if (short or wrapped) and b.at_para_start and not junk_between(it.end, b.start):
+                    it.text = it.text + "\n" + _seg_text(text, segs)
+                    it.end = segs[-1][1] if segs else b.end
+                    it.subpoints = subpoints(it.text)
+                    last_item = None
+                    k += 1
+                    continue
+            add_item(None, segs, segs[0][0] if segs else b.start, segs[-1][1] if segs else b.end)
+            last_item = None
+            k += 1
+            continue
+        if _is_heading(blocks, k, paras, text):
+            segs = _clip(p, lab.end, b.end)
+            t_end = _title_end(text, segs, lab.end) if segs else lab.end
+            title = _seg_text(text, [(s, min(e, t_end)) for s, e in segs if s < t_end]) if segs else ""
+            while heads and heads[-1].level >= lab.level:
+                heads.pop()
+            h = Heading(label=lab.printed, number=lab.number, level=lab.level, title=title,
+                        start=lab.start, end=max(t_end, lab.start + len(lab.printed)))
+            doc.headings.append(h)
+            heads.append(h)
+            rest = [(max(s, t_end), e) for s, e in segs if e > t_end]
+            rest = [(s, e) for s, e in rest if text[s:e].strip()]
+            if rest:
+                a = rest[0][0]
+                while text[a].isspace():
+                    a += 1
+                rest[0] = (a, rest[0][1])
+                add_item(None, rest, a, rest[-1][1])
+            last_item = None
+        else:
+            while heads and heads[-1].level >= lab.level:
+                heads.pop()
+            segs = _clip(p, lab.end, b.end)
+            it = add_item(lab, segs, lab.start, segs[-1][1] if segs else lab.start + len(lab.printed))
+            last_item = (it, b) if it is not None else None
+        k += 1
+    doc.items = items
