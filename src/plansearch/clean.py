@@ -130,9 +130,9 @@ def line_junk_kind(simp: str) -> str | None:
     return None
 
 
-def share_notice_title(simp_line: str) -> str | None:
+def share_notice_title(line: str) -> str | None:
     """《教育局…报告.docx》由会员分享 … → the file's title."""
-    m = re.match(r"^《(.+?)》", simp_line)
+    m = re.match(r"^《(.+?)》", line)
     if not m:
         return None
     return re.sub(r"\.(docx?|pdf|txt|wps|html?)$", "", m.group(1), flags=re.I)
@@ -252,8 +252,9 @@ class Part:
     title: str
 
 
-def compilation_parts(lines: list[Line]) -> list[Part]:
-    """第一篇 / 第二篇 … lines numbered 1, 2, 3 …: one part per plan. [] if this is a single plan."""
+def compilation_parts(lines: list[Line], text: str | None = None) -> list[Part]:
+    """第一篇 / 第二篇 … lines numbered 1, 2, 3 …: one part per plan. [] if this is a single plan.
+    With `text` (the text the lines index) titles are in the original script."""
     found: list[tuple[int, Line, str]] = []
     for ln in lines:
         if len(ln.simp) > 80:
@@ -262,7 +263,11 @@ def compilation_parts(lines: list[Line]) -> list[Part]:
         if m:
             n = cn_number(m.group(1))
             if n == len(found) + 1:
-                found.append((n, ln, (m.group(2) or "").strip()))
+                title = ""
+                if m.group(2):
+                    src = text[ln.start:ln.end] if text is not None else ln.simp
+                    title = src[m.start(2):m.end(2)].strip()
+                found.append((n, ln, title))
     if len(found) < 2:
         return []
     parts = []

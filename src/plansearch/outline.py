@@ -48,6 +48,7 @@ _LABEL = re.compile(
     rf"|(?P<dun>(?P<dun_n>[{_CN}]{{1,3}})\s?(?P<dun_sep>[、，,．.])(?!是)\s*)"
     rf"|(?P<chalf>(?P<chalf_n>[{_CN}]{{1,3}})[）)]\s*)"
     rf"|(?P<anum>(?P<anum_n>[{_D}]{{1,3}})\s?[、．.](?![{_D}])\s*)"
+    rf"|(?P<anumd>(?P<anumd_n>[{_D}]{{1,3}})[．.](?=[{_D}]))"
     rf"|(?P<ahalf>(?P<ahalf_n>[{_D}]{{1,2}})[）)]\s*)"
     rf"|(?P<bare>(?P<bare_n>[{_D}]{{1,2}})\s?(?=[\u4e00-\u9fff]))"
 )
@@ -57,7 +58,7 @@ _LABEL_START = re.compile(rf"[{_D}{_CN}第(（〔\u2460-\u249b\u3220-\u3229\u325
 _SCHEME = {
     "part": "part", "ord": "ord", "dun": "cn", "cparen": "cn-paren", "cenc": "cn-paren",
     "chalf": "cn-paren", "aparen": "arabic-paren", "aenc": "arabic-paren", "ahalf": "arabic-paren",
-    "circ": "circled", "adot": "arabic", "anum": "arabic", "bare": "arabic", "month": "month",
+    "circ": "circled", "adot": "arabic", "anum": "arabic", "anumd": "arabic", "bare": "arabic", "month": "month",
 }
 _ENCLOSED = {"cenc", "aenc", "circ", "adot"}  # single characters that only ever mean a number
 _HEADING_SCHEMES = {"part", "cn", "cn-paren"}
@@ -153,6 +154,12 @@ class _Numbering:
         n_end = n if n_end is None else n_end
         if kind == "bare" and not self.allow_bare and scheme not in self.ever:
             return None
+        if kind == "anumd":
+            # "8.6个重大科技专项": a number glued to a decimal-looking text is a label only when
+            # it is exactly the next number of an open list, at a paragraph start.
+            top = self.stack[-1] if self.stack else None
+            if not (at_start and top is not None and top[0] == scheme and n == top[1] + 1):
+                return None
         gap = 6 if scheme == "arabic" else 2  # OCR loses numbers: allow small jumps at line starts
         idx = next((k for k, (s, _) in enumerate(self.stack) if s == scheme), None)
         if scheme == "month":
@@ -199,6 +206,10 @@ def _starts_with_label(simp: str) -> bool:
     return simp.startswith("——") or _match_label(simp, 0) is not None
 
 
+# "一是聚焦全方位扩大内需，着力提消费促投资" on a line of its own is a lead-in title, not a wrapped line.
+_LEAD_IN = re.compile(rf"^(?:[{_CN}]{{1,3}}是|第[{_CN}]{{1,3}}[，,、]|——)")
+
+
 def _build_paragraphs(text: str, lines: list[Line], skip: dict[int, str], markers: dict[int, Span],
                       title_cut: tuple[int, int] | None) -> list[_Para]:
     paras: list[_Para] = []
@@ -227,8 +238,9 @@ def _build_paragraphs(text: str, lines: list[Line], skip: dict[int, str], marker
             prev_simp = paras[-1].simps[-1]
             if mk is not None and mk.start == ln.start and not _ends_sentence(prev_simp):
                 join = True  # a viewer page break cut this sentence
-            elif (not _ends_sentence(prev_simp) and len(prev_simp) >= 15
-                  and not clean.is_title_like(prev_simp) and not _starts_with_label(simp)):
+            elif (not _ends_sentence(prev_simp) and len(prev_simp) >= 15 and (len(simp) >= 15 or _ends_sentence(simp))
+                  and not clean.is_title_like(prev_simp) and not _starts_with_label(simp)
+                  and not (len(prev_simp) <= 40 and _LEAD_IN.match(prev_simp))):
                 join = True  # a wrapped line
             elif prev_simp.endswith(("、", ".", "．")) and _match_label(prev_simp[-4:].lstrip(), 0):
                 join = True  # "…规模。5." then the item's text on the next line
@@ -392,9 +404,9 @@ def parse_source(src: SourceText) -> list[Document]:
     text = src.text if isinstance(src.text, str) else ""
     stem = _stem(src.path)
     lines = clean.split_lines(text)
-    parts = clean.compilation_parts(lines)
+    parts = clean.compilation_parts(lines, text)
     title_keys = _source_title_keys(lines, parts)
-    page_title = _page_title(lines, parts)
+    page_title = _page_title(text, lines, parts)
     if not parts:
         return [_parse_document(text, 0, len(text), stem, src.path, None, page_title, title_keys, lines)]
     docs = []
@@ -407,18 +419,18 @@ def parse_source(src: SourceText) -> list[Document]:
     return docs
 
 
-def _page_title(lines: list[Line], parts: list[clean.Part]) -> str:
+def _page_title(text: str, lines: list[Line], parts: list[clean.Part]) -> str:
     """The page's own title: the first title line, or the file named by a 由会员分享 notice."""
     first_part = parts[0].marker.start if parts else None
     for ln in lines[:12]:
         if first_part is not None and ln.start >= first_part:
             break
         if clean.line_junk_kind(ln.simp) == "junk:share-notice":
-            t = clean.share_notice_title(ln.simp)
+            t = clean.share_notice_title(text[ln.start:ln.end])
             if t:
                 return t
         if clean.line_junk_kind(ln.simp) is None and clean.is_title_like(ln.simp):
-            return _N_PIAN.sub("", ln.simp.strip())
+            return _N_PIAN.sub("", text[ln.start:ln.end].strip())
     return ""
 
 
@@ -467,7 +479,7 @@ def _parse_document(source_text: str, start: int, end: int, doc_id: str, path: s
         if not _starts_with_label(ln.simp) and clean.is_title_like(ln.simp) and (not seen_content or key in title_keys):
             skip[i] = "junk:title"
             if not title:
-                title = ln.simp.strip()
+                title = text[ln.start:ln.end].strip()
             continue
         seen_content = True
     doc.title = title or ""
@@ -521,16 +533,52 @@ def _is_heading(blocks: list[_Block], k: int, paras: list[_Para], text: str) -> 
     body = _seg_text(text, _clip(paras[b.para], lab.end, b.end))
     nxt = blocks[k + 1] if k + 1 < len(blocks) else None
     short_title = len(body) <= 60 and not any(ch in body[:-1] for ch in "。！？")
-    if short_title and nxt is not None and nxt.label is None and nxt.para != b.para:
-        return True  # a title over plain paragraphs (government work reports)
+    if nxt is not None and nxt.label is None and nxt.para != b.para:
+        # A title over plain paragraphs (government work reports): the label's first sentence
+        # names the topic, the paragraphs after it are its measures.
+        if short_title:
+            return True
+        t_end = _title_end(text, _clip(paras[b.para], lab.end, b.end), lab.end)
+        if t_end - lab.end <= 80:
+            return True
     if lab.scheme in ("cn", "part") and lab.level == 1:
         # "四,坚持立德树人,深化素质教育。14强化…": a top-level title with text run on after it
         t_end = _title_end(text, _clip(paras[b.para], lab.end, b.end), lab.end)
         if t_end - lab.end <= 40 and text[t_end:b.end].strip():
             return True
-        if short_title:
-            return True
     return False
+
+
+def _heading_flags(blocks: list[_Block], paras: list[_Para], text: str) -> list[bool]:
+    """For each block: is it a heading? Siblings are read alike: when some (一)…(十) of one list
+    are titles over paragraphs, the others that open with a short title sentence are too."""
+    flags = [b.label is not None and _is_heading(blocks, k, paras, text) for k, b in enumerate(blocks)]
+    k = 0
+    while k < len(blocks):
+        b = blocks[k]
+        if b.label is None:
+            k += 1
+            continue
+        # The run of sibling labels: same scheme and level, until a shallower label.
+        sib = [k]
+        for j in range(k + 1, len(blocks)):
+            lj = blocks[j].label
+            if lj is None or lj.level > b.label.level:
+                continue
+            if lj.level < b.label.level or lj.scheme != b.label.scheme:
+                break
+            sib.append(j)
+        if b.label.scheme in _HEADING_SCHEMES and any(flags[j] for j in sib) and not all(flags[j] for j in sib):
+            for j in sib:
+                bj = blocks[j]
+                segs = _clip(paras[bj.para], bj.label.end, bj.end)
+                if not segs:
+                    continue
+                t_end = _title_end(text, segs, bj.label.end)
+                if t_end - bj.label.end <= 80 and text[t_end:bj.end].strip():
+                    flags[j] = True
+        k = sib[-1] + 1 if len(sib) > 1 else k + 1
+    return flags
 
 
 def _assemble(doc: Document, text: str, paras: list[_Para], blocks: list[_Block], junk: list[Span]) -> None:
@@ -556,6 +604,7 @@ def _assemble(doc: Document, text: str, paras: list[_Para], blocks: list[_Block]
         items.append(it)
         return it
 
+    is_heading = _heading_flags(blocks, paras, text)
     k = 0
     last_item: tuple[Item, _Block] | None = None
     while k < len(blocks):
@@ -580,7 +629,7 @@ def _assemble(doc: Document, text: str, paras: list[_Para], blocks: list[_Block]
             last_item = None
             k += 1
             continue
-        if _is_heading(blocks, k, paras, text):
+        if is_heading[k]:
             segs = _clip(p, lab.end, b.end)
             t_end = _title_end(text, segs, lab.end) if segs else lab.end
             title = _seg_text(text, [(s, min(e, t_end)) for s, e in segs if s < t_end]) if segs else ""
@@ -607,3 +656,23 @@ def _assemble(doc: Document, text: str, paras: list[_Para], blocks: list[_Block]
             last_item = (it, b) if it is not None else None
         k += 1
     doc.items = items
+
+
+def uncovered(doc: Document) -> list[Span]:
+    """Runs of non-whitespace text of `doc` that no heading, item or junk span accounts for.
+    Empty for every document the parser produces; a check for tests and for debugging."""
+    covered = bytearray(len(doc.text))
+    for sp in [*doc.headings, *doc.items, *doc.junk]:
+        covered[max(sp.start, 0):max(sp.end, 0)] = b"\x01" * (max(sp.end, 0) - max(sp.start, 0))
+    gaps: list[Span] = []
+    start = None
+    for i, ch in enumerate(doc.text):
+        missing = not covered[i] and not ch.isspace()
+        if missing and start is None:
+            start = i
+        elif not missing and start is not None and not ch.isspace():
+            gaps.append(Span(start, i, "uncovered"))
+            start = None
+    if start is not None:
+        gaps.append(Span(start, len(doc.text), "uncovered"))
+    return gaps

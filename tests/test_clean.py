@@ -1,0 +1,117 @@
+"""Cleaning: what on a scraped page is site furniture, read off the real seed pages."""
+from __future__ import annotations
+
+import pytest
+
+from plansearch import clean
+from plansearch.clean import cn_number, compilation_parts, junk_lines, page_markers, split_lines
+
+from conftest import seed_path
+
+
+def _lines(prefix: str):
+    text = seed_path(prefix).read_text("utf-8")
+    return text, split_lines(text)
+
+
+def _junk_texts(prefix: str) -> dict[str, list[str]]:
+    text, lines = _lines(prefix)
+    out: dict[str, list[str]] = {}
+    for i, kind in junk_lines(lines).items():
+        out.setdefault(kind, []).append(text[lines[i].start:lines[i].end])
+    return out
+
+
+def test_lines_are_trimmed_ranges_of_the_text():
+    text = "  首页 > 正文 \n\n\u3000一、指导思想\r\n"
+    lines = split_lines(text)
+    assert [text[ln.start:ln.end] for ln in lines] == ["首页 > 正文", "一、指导思想"]
+
+
+def test_breadcrumb_and_editor_line_of_000():
+    junk = _junk_texts("000")
+    assert junk["junk:breadcrumb"] == ["首页\xa0>\xa0精品范文库\xa0>\xa02号文库"]
+    (meta,) = junk["junk:meta"]
+    assert meta.startswith("编辑:紫陌红尘 识别码:11-903924")
+    assert junk["junk:top"] == ["TOP"]
+
+
+def test_traditional_nav_menu_breadcrumb_column_and_tags_of_001():
+    junk = _junk_texts("001")
+    assert junk["junk:nav"] == ["網站首頁 文學常識 簡歷 公文文書 文學名著 實用文 人生哲理 作文 熱點話題作文"]
+    assert junk["junk:breadcrumb"][0].startswith("當前位置:文萃咖")
+    assert junk["junk:meta"] == ["欄目: 工作總結 / 發佈於: / 人氣:6.51K"]
+    assert junk["junk:tags"] == ["Tags:教育局"]
+
+
+def test_share_notice_of_003_names_the_document():
+    junk = _junk_texts("003")
+    (notice,) = junk["junk:share-notice"]
+    assert "由会员分享" in notice
+    assert clean.share_notice_title(notice) == "教育局委员会关于2021年工作总结及来年工作思路报告"
+
+
+def test_related_article_list_at_the_end_of_002():
+    text, lines = _lines("002")
+    kinds = junk_lines(lines)
+    related = [text[lines[i].start:lines[i].end] for i, k in sorted(kinds.items()) if k == "junk:related-articles"]
+    assert related[0] == "教育局基础教育处2023年工作要点"
+    assert related[-1].endswith("...")
+    assert "教育局2023年工作计划与教育局2023年工作计划" in related
+    # the last real measure is not part of it
+    last_real = next(i for i in range(len(lines) - 1, -1, -1) if i not in kinds)
+    assert text[lines[last_real].start:lines[last_real].end].startswith("新创建10-12所省优质幼儿园")
+
+
+def test_plan_text_is_not_junk():
+    for prefix in ("000", "001", "002", "003", "004"):
+        text, lines = _lines(prefix)
+        for i in junk_lines(lines):
+            line = text[lines[i].start:lines[i].end]
+            assert not line.startswith(("一、", "1、", "⒈", "(一)")), (prefix, line)
+
+
+def test_viewer_page_markers_of_003():
+    text, lines = _lines("003")
+    marks = page_markers(text, lines)
+    assert [text[m.start:m.end] for m in marks] == ["1、", "2、", "3、", "4、", "5、", "6、"]
+    # the marker that cut 支部建设“x+ | x+x”帮扶模式
+    second = marks[1]
+    assert text[second.end:].startswith("x+x”帮扶模式")
+
+
+def test_numbered_items_are_not_page_markers():
+    # 004's "1、认真学习…" … "34、" start lines too, but each ends its sentence: a list, not pages.
+    for prefix in ("000", "001", "004"):
+        text, lines = _lines(prefix)
+        assert page_markers(text, lines) == [], prefix
+
+
+def test_compilation_parts_of_000_and_004():
+    _, lines = _lines("000")
+    parts = compilation_parts(lines)
+    assert [p.number for p in parts] == [1, 2, 3, 4, 5]
+    assert parts[0].start == 0  # the page header belongs to the first plan
+    assert parts[0].title == "区教育局201X年工作要点(精)"
+    assert parts[4].title == "区教育局计财科202_年工作要点"
+    _, lines = _lines("004")
+    assert [(p.number, p.title) for p in compilation_parts(lines)] == [(1, ""), (2, "")]
+
+
+def test_single_plans_are_not_compilations():
+    for prefix in ("001", "002", "003"):
+        _, lines = _lines(prefix)
+        assert compilation_parts(lines) == []
+
+
+@pytest.mark.parametrize("numeral,value", [("一", 1), ("十", 10), ("十二", 12), ("二十", 20),
+                                           ("二十一", 21), ("三十三", 33), ("一百零五", 105), ("两", 2)])
+def test_chinese_numerals(numeral, value):
+    assert cn_number(numeral) == value
+
+
+def test_title_lines():
+    assert clean.is_title_like("区教育局201X年工作要点(精)")
+    assert clean.is_title_like("2025年北京市政府工作报告")
+    assert not clean.is_title_like("以科学发展观为指导,以建设教育强区为总目标。")
+    assert clean.title_key("区教育局201X年工作要点(精)") == clean.title_key("区教育局201X年工作要点")
