@@ -115,3 +115,18 @@ def test_title_lines():
     assert clean.is_title_like("2025年北京市政府工作报告")
     assert not clean.is_title_like("以科学发展观为指导,以建设教育强区为总目标。")
     assert clean.title_key("区教育局201X年工作要点(精)") == clean.title_key("区教育局201X年工作要点")
+
+
+def test_short_numbered_title_lines_are_not_page_markers():
+    text = "1、指导思想\n2、工作目标\n3、主要措施\n4、保障机制\n"
+    assert page_markers(text, split_lines(text)) == []
+
+
+def test_page_numbers_footers_and_a_related_list_are_junk():
+    text = ("一、加强管理\n- 2 -\n第3页 共5页\n版权所有 © 某某网\n相关文章\n"
+            "教育局2023年工作计划\n学校2024年工作总结\n")
+    lines = split_lines(text)
+    kinds = {text[lines[i].start:lines[i].end]: k for i, k in junk_lines(lines).items()}
+    assert kinds == {"- 2 -": "page-marker", "第3页 共5页": "page-marker", "版权所有 © 某某网": "junk:footer",
+                     "相关文章": "junk:related-articles", "教育局2023年工作计划": "junk:related-articles",
+                     "学校2024年工作总结": "junk:related-articles"}

@@ -325,3 +325,12 @@ def test_work_report_2025_tasks_sit_under_their_headings(gwr_dir):
     assert tasks[0].display.startswith("（一）大力提振消费、提高投资效益")
     under_first = [it for it in doc.items if it.path[:2] == ("三、2025年政府工作任务", tasks[0].display)]
     assert len(under_first) >= 3 and all(it.label == "" for it in under_first)
+
+
+def test_a_sentence_cut_by_a_page_number_line_is_joined():
+    text = ("一、工作措施\n1.加强教师队伍建设，实施中小学教师全员培训工程，分期分批对全区教师进\n- 2 -\n"
+            "行培训。\n2.完善考核制度。\n")
+    (doc,) = parse_text(text)
+    assert [it.text for it in doc.items] == ["加强教师队伍建设，实施中小学教师全员培训工程，分期分批对全区教师进行培训。",
+                                             "完善考核制度。"]
+    assert [j.what for j in doc.junk] == ["page-marker"]

@@ -97,6 +97,13 @@ _META_WORDS = re.compile(r"(编辑|识别码|发布时间|发布于|栏目|人�
 _SHARE = re.compile(r"由会员分享|请在.{0,80}上搜索|更多相关《|可在线阅读")
 _TAGS = re.compile(r"^(tags|标签|关键词|关键字)\s*[:：]", re.I)
 _TOP = re.compile(r"^(top|返回顶部|回到顶部|返回首页|打印本页|关闭窗口|收藏本页|上一篇[:：].*|下一篇[:：].*|【?打印】?\s*【?关闭】?)$", re.I)
+_FOOTER = re.compile(
+    r"^(版权所有|copyright|©|免责声明|声明[:：]|本文(来源|由|链接)|原文(链接|地址)|转载请|分享到|扫一扫|微信扫一扫"
+    r"|点击(下载|查看|收藏)|下载(本文|全文|文档|word)|(本文|全文|文档)下载|word文档|网友评论|发表评论|我要评论|相关(标签|搜索))",
+    re.I)
+# A stand-alone page number of a paginated document: "- 2 -", "第2页 共5页", "2/5".
+_PAGE_NUMBER = re.compile(r"^(?:[-—–\s]*\d{1,3}[-—–\s]*|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?|\d{1,4}\s*/\s*\d{1,4})$")
+_RELATED_HEAD = re.compile(r"^[【\[]?(相关(文章|阅读|推荐|范文|内容)|推荐(阅读|文章|范文)|延伸阅读|猜你喜欢|热门(文章|推荐|范文)|最新(文章|范文)|更多(相关)?(文章|范文|阅读)|精选(文章|范文))[】\]]?\s*[:：]?$")
 _NAV_TOKEN = re.compile(r"^[\u4e00-\u9fffA-Za-z0-9]{1,7}$")
 _TEASER_END = re.compile(r"(\.\.\.|…|。。。)\s*$")
 
@@ -119,6 +126,10 @@ def line_junk_kind(simp: str) -> str | None:
         return "junk:top"
     if _TAGS.match(s):
         return "junk:tags"
+    if len(s) <= 16 and _PAGE_NUMBER.match(s):
+        return "page-marker"
+    if len(s) <= 120 and _FOOTER.match(s):
+        return "junk:footer"
     if len(s) <= 300 and s.startswith("《") and _SHARE.search(s):
         return "junk:share-notice"
     if len(s) <= 120 and _BREADCRUMB.search(s) and "。" not in s:
@@ -143,6 +154,12 @@ def related_tail_start(lines: list[Line]) -> int | None:
 
     The list is title lines and teaser snippets ending in "..." (002 ends with three of them). We
     walk back from the end while lines are titles or teasers and need at least one teaser."""
+    # "相关文章" and then nothing but short lines (headlines) to the end
+    for k in range(max(0, len(lines) - 40), len(lines)):
+        if _RELATED_HEAD.match(lines[k].simp.strip()):
+            rest = lines[k + 1:]
+            if all(len(ln.simp) <= 80 or _TEASER_END.search(ln.simp) for ln in rest):
+                return k
     i = len(lines)
     teasers = 0
     while i > 0:
@@ -206,10 +223,15 @@ def page_markers(text: str, lines: list[Line]) -> list[Span]:
             best = list(run)
     if len(best) < 3:
         return []
+    # Pages are long and a page break cuts wherever it falls; numbered title lines ("1、指导思想")
+    # are short and do not run into each other.
+    run_lines = [lines[i] for i, _n, _e in best]
+    if sum(ln.end - ln.start for ln in run_lines) < 80 * len(run_lines):
+        return []
     cut = 0
     for idx, _n, _e in best[1:]:
         prev = lines[idx - 1]
-        if text[prev.end - 1] not in _SENTENCE_END:
+        if text[prev.end - 1] not in _SENTENCE_END and prev.end - prev.start >= 40:
             cut += 1
     if cut * 2 < len(best) - 1:
         return []

@@ -216,7 +216,8 @@ def _build_paragraphs(text: str, lines: list[Line], skip: dict[int, str], marker
     prev_idx = None
     for i, ln in enumerate(lines):
         if i in skip:
-            prev_idx = None  # junk between two lines: never join across it
+            if skip[i] != "page-marker":
+                prev_idx = None  # junk between two lines: never join across it
             continue
         s, simp = ln.start, ln.simp
         mk = markers.get(i)
@@ -234,10 +235,11 @@ def _build_paragraphs(text: str, lines: list[Line], skip: dict[int, str], marker
             prev_idx = i
             continue
         join = False
-        if paras and prev_idx is not None and prev_idx == i - 1:
+        if paras and prev_idx is not None:
             prev_simp = paras[-1].simps[-1]
-            if mk is not None and mk.start == ln.start and not _ends_sentence(prev_simp):
-                join = True  # a viewer page break cut this sentence
+            page_break = (mk is not None and mk.start == ln.start) or skip.get(i - 1) == "page-marker"
+            if page_break and not _ends_sentence(prev_simp) and not _starts_with_label(simp):
+                join = True  # a page break cut this sentence
             elif (not _ends_sentence(prev_simp) and len(prev_simp) >= 15 and (len(simp) >= 15 or _ends_sentence(simp))
                   and not clean.is_title_like(prev_simp) and not _starts_with_label(simp)
                   and not (len(prev_simp) <= 40 and _LEAD_IN.match(prev_simp))):
@@ -352,6 +354,8 @@ _TITLE_SPLIT_SPACE = re.compile(r"\s+")
 def _title_end(text: str, segs: list[tuple[int, int]], body_start: int) -> int:
     """Where a heading's title ends: at the first sentence end or wide gap on its first line,
     or the end of that line."""
+    if not segs:
+        return body_start
     s, e = segs[0]
     s = max(s, body_start)
     line = text[s:e]
@@ -618,7 +622,9 @@ def _assemble(doc: Document, text: str, paras: list[_Para], blocks: list[_Block]
                 it, ib = last_item
                 short = len(it.text) <= 40
                 wrapped = not ib.at_para_start and ib.last_in_para
-                if (short or wrapped) and b.at_para_start and not junk_between(it.end, b.start):
+                # "…进行。5.实施…" - the line runs on into the next item, so it is a wrapped line
+                run_on = not b.last_in_para
+                if (short or wrapped or run_on) and b.at_para_start and not junk_between(it.end, b.start):
                     it.text = it.text + "\n" + _seg_text(text, segs)
                     it.end = segs[-1][1] if segs else b.end
                     it.subpoints = subpoints(it.text)
