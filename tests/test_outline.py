@@ -12,11 +12,11 @@ from conftest import seed_path
 
 
 def parse_file(path: Path) -> list[Document]:
-    return parse_source(SourceText(path=str(path), text=path.read_text("utf-8"), fmt="txt"))
+    return parse_source(SourceText(path=str(path), text=path.read_text("utf-8"), fmt="txt"), strict=True)
 
 
 def parse_text(text: str, name: str = "t.txt") -> list[Document]:
-    return parse_source(SourceText(path=name, text=text, fmt="txt"))
+    return parse_source(SourceText(path=name, text=text, fmt="txt"), strict=True)
 
 
 @pytest.fixture(scope="module")
@@ -334,3 +334,16 @@ def test_a_sentence_cut_by_a_page_number_line_is_joined():
     assert [it.text for it in doc.items] == ["加强教师队伍建设，实施中小学教师全员培训工程，分期分批对全区教师进行培训。",
                                              "完善考核制度。"]
     assert [j.what for j in doc.junk] == ["page-marker"]
+
+
+def test_a_parser_failure_still_returns_the_text_as_paragraphs(monkeypatch):
+    import plansearch.outline as outline
+
+    def broken(*args, **kwargs):
+        raise ValueError("simulated parser bug")
+
+    monkeypatch.setattr(outline, "_parse_source", broken)
+    (doc,) = outline.parse_source(SourceText(path="x/plan.txt", text="一、总体要求\n加强管理。\n", fmt="txt"))
+    assert doc.doc_id == "plan" and doc.flags == ["unparsed:ValueError"]
+    assert [it.text for it in doc.items] == ["一、总体要求", "加强管理。"]
+    assert uncovered(doc) == []

@@ -72,7 +72,7 @@ def check_invariants(text: str, docs: list[Document]) -> None:
 
 
 def parse(text: str) -> list[Document]:
-    return parse_source(SourceText(path="generated.txt", text=text, fmt="txt"))
+    return parse_source(SourceText(path="generated.txt", text=text, fmt="txt"), strict=True)
 
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -403,10 +403,32 @@ def _stem(path: str) -> str:
         return "doc"
 
 
-def parse_source(src: SourceText) -> list[Document]:
-    """The documents of one source: one, or one per plan of a compiled page."""
+def parse_source(src: SourceText, *, strict: bool = False) -> list[Document]:
+    """The documents of one source: one, or one per plan of a compiled page.
+
+    Never raises: should the outline pass itself fail on some input, the source comes back as one
+    document of plain paragraph items flagged "unparsed:<error>" (`strict=True` lets the error
+    through instead, for tests)."""
     text = src.text if isinstance(src.text, str) else ""
-    stem = _stem(src.path)
+    stem = _stem(getattr(src, "path", "") or "")
+    try:
+        return _parse_source(src, text, stem)
+    except Exception as exc:  # a parser bug must not cost the user the file
+        if strict:
+            raise
+        return [_plain_paragraphs(text, stem, str(getattr(src, "path", "")), f"unparsed:{type(exc).__name__}")]
+
+
+def _plain_paragraphs(text: str, doc_id: str, path: str, flag: str) -> Document:
+    """The fallback reading: every non-blank line an unnumbered item."""
+    doc = Document(doc_id=doc_id, source=path, title="", text=text, flags=[flag])
+    for ln in clean.split_lines(text):
+        doc.items.append(Item(doc_id=doc_id, ordinal=len(doc.items), label="", number=None, level=1,
+                              path=(), text=text[ln.start:ln.end], start=ln.start, end=ln.end))
+    return doc
+
+
+def _parse_source(src: SourceText, text: str, stem: str) -> list[Document]:
     lines = clean.split_lines(text)
     parts = clean.compilation_parts(lines, text)
     title_keys = _source_title_keys(lines, parts)
