@@ -79,6 +79,17 @@ def is_title_like(simp: str) -> bool:
     return bool(TITLE_WORDS.search(core))
 
 
+def bare_title(title: str) -> str:
+    """A title without the site's decorations: "区教育局201X年工作要点(精)" -> "区教育局201X年工作要点"."""
+    t = title.strip()
+    while True:
+        u = _TITLE_DECOR.sub("", t).strip()
+        u = re.sub(r"(?<=[要点计划总结报告])\s*\d+篇$", "", u)
+        if u == t:
+            return t
+        t = u
+
+
 def title_key(simp: str) -> str:
     """What two title lines must share to count as the same title (decorations and masks ignored)."""
     core = _TITLE_DECOR.sub("", simp.strip())

@@ -38,6 +38,8 @@ _QUANTITY = set("年月日号时分秒个人名所次项条万亿元千百届期
 _LABEL = re.compile(
     rf"(?P<part>第(?P<part_n>[{_CN}]{{1,4}})(?:部分|章|节)[\s:：、,，.．]*)"
     rf"|(?P<ord>第(?P<ord_n>[{_CN}]{{1,3}})[，,、：:]\s*)"
+    rf"|(?P<art>第(?P<art_n>[{_CN}]{{1,4}})条[\s、:：]*)"
+    rf"|(?P<roman>(?P<roman_n>[\u2160-\u216b\u2170-\u217b])\s?[、.．]?\s*)"
     rf"|(?P<cparen>[（(〔]\s?(?P<cparen_n>[{_CN}]{{1,3}})\s?[）)〕]\s*)"
     rf"|(?P<cenc>(?P<cenc_n>[\u3220-\u3229])\s*)"
     rf"|(?P<month>(?P<month_n>[{_D}]{{1,2}})(?:\s?[至到\-—~～－]\s?(?P<month_to>[{_D}]{{1,2}}))?\s?月份?[，,、：:；]\s*)"
@@ -52,16 +54,16 @@ _LABEL = re.compile(
     rf"|(?P<ahalf>(?P<ahalf_n>[{_D}]{{1,2}})[）)]\s*)"
     rf"|(?P<bare>(?P<bare_n>[{_D}]{{1,2}})\s?(?=[\u4e00-\u9fff]))"
 )
-_LABEL_START = re.compile(rf"[{_D}{_CN}第(（〔\u2460-\u249b\u3220-\u3229\u3251-\u325f\u32b1-\u32bf]")
+_LABEL_START = re.compile(rf"[{_D}{_CN}第(（〔\u2460-\u249b\u3220-\u3229\u3251-\u325f\u32b1-\u32bf\u2160-\u217b]")
 
 # Label kind -> numbering scheme. Kinds in one scheme continue each other's numbers (⒛ then 21.).
 _SCHEME = {
-    "part": "part", "ord": "ord", "dun": "cn", "cparen": "cn-paren", "cenc": "cn-paren",
+    "part": "part", "ord": "ord", "art": "article", "roman": "roman", "dun": "cn", "cparen": "cn-paren", "cenc": "cn-paren",
     "chalf": "cn-paren", "aparen": "arabic-paren", "aenc": "arabic-paren", "ahalf": "arabic-paren",
     "circ": "circled", "adot": "arabic", "anum": "arabic", "anumd": "arabic", "bare": "arabic", "month": "month",
 }
 _ENCLOSED = {"cenc", "aenc", "circ", "adot"}  # single characters that only ever mean a number
-_HEADING_SCHEMES = {"part", "cn", "cn-paren"}
+_HEADING_SCHEMES = {"part", "cn", "cn-paren", "roman"}
 _STOP = set("。；;！？!?：:")
 _SENTENCE_END = set("。！？!?；;")
 
@@ -102,7 +104,9 @@ def _match_label(simp: str, i: int) -> tuple[str, int, int, int] | None:
     raw = m.group(f"{kind}_n")
     if kind in _ENCLOSED:
         n = _enclosed_number(raw)
-    elif kind in ("part", "ord", "dun", "cparen", "chalf"):
+    elif kind == "roman":
+        n = (ord(raw) - 0x2160 if ord(raw) < 0x2170 else ord(raw) - 0x2170) + 1
+    elif kind in ("part", "ord", "art", "dun", "cparen", "chalf"):
         n = cn_number(raw)
         if n is None or n == 0:
             return None
@@ -508,7 +512,7 @@ def _parse_document(source_text: str, start: int, end: int, doc_id: str, path: s
                 title = text[ln.start:ln.end].strip()
             continue
         seen_content = True
-    doc.title = title or ""
+    doc.title = clean.bare_title(title or "")
 
     markers = {}
     for sp in clean.page_markers(text, [ln for i, ln in enumerate(lines)]):
@@ -531,7 +535,7 @@ def _parse_document(source_text: str, start: int, end: int, doc_id: str, path: s
             title_cut = (s, s + m.end())
             junk.append(Span(s, s + m.end(), "junk:title"))
             if not doc.title:
-                doc.title = text[s:s + m.end()]
+                doc.title = clean.bare_title(text[s:s + m.end()])
 
     paras = _build_paragraphs(text, lines, skip, markers, title_cut)
     bare_starts = sum(1 for p in paras if _match_label(p.simps[0], 0) and _match_label(p.simps[0], 0)[0] == "bare")
