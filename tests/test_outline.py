@@ -348,3 +348,10 @@ def test_a_parser_failure_still_returns_the_text_as_paragraphs(monkeypatch):
     assert doc.doc_id == "plan" and doc.flags == ["unparsed:ValueError"]
     assert [it.text for it in doc.items] == ["一、总体要求", "加强管理。"]
     assert uncovered(doc) == []
+
+
+def test_subpoints_in_other_styles():
+    assert subpoints("做好三项工作：第一，稳增长；第二，调结构；第三，惠民生。") == (
+        "第一，稳增长；", "第二，调结构；", "第三，惠民生。")
+    # a lone 一是 is not an enumeration
+    assert subpoints("关键一是要落实。") == ()

@@ -376,24 +376,32 @@ def _title_end(text: str, segs: list[tuple[int, int]], body_start: int) -> int:
 # ---------------------------------------------------------------- documents
 
 
-_SUBPOINT = re.compile(rf"(?:^|(?<=[。；;，,：:\s]))([{_CN[:10]}]{{1,2}})是")
+# Inline enumerations inside one measure: 一是…二是…, 第一，…第二，…, 其一…其二….
+_SUBPOINT_STYLES = (
+    re.compile(rf"(?:^|(?<=[。；;，,：:\s]))([{_CN[:10]}]{{1,2}})是"),
+    re.compile(rf"(?:^|(?<=[。；;：:\s]))第([{_CN[:10]}]{{1,2}})[，,、]"),
+    re.compile(rf"(?:^|(?<=[。；;，,：:\s]))其([{_CN[:10]}]{{1,2}})[，,、:：是]"),
+)
 
 
 def subpoints(text: str) -> tuple[str, ...]:
-    """Inline 一是…二是…三是… enumerations of an item, each point's text with its marker."""
+    """Inline enumerations of an item (一是…二是…三是…), each point's text with its marker.
+    The style with the longest run counted from 一 wins; fewer than two points is no enumeration."""
     from .normalise import to_simplified
 
     simp = to_simplified(text) if len(text) < 200_000 else text
-    marks: list[int] = []
-    expect = 1
-    for m in _SUBPOINT.finditer(simp):
-        if cn_number(m.group(1)) == expect:
-            marks.append(m.start(1))
-            expect += 1
-    if len(marks) < 2:
+    best: list[int] = []
+    for style in _SUBPOINT_STYLES:
+        marks: list[int] = []
+        for m in style.finditer(simp):
+            if cn_number(m.group(1)) == len(marks) + 1:
+                marks.append(m.start() if m.group(0)[0] in "第其" else m.start(1))
+        if len(marks) > len(best):
+            best = marks
+    if len(best) < 2:
         return ()
-    bounds = marks + [len(text)]
-    return tuple(text[bounds[k]:bounds[k + 1]].strip() for k in range(len(marks)))
+    bounds = best + [len(text)]
+    return tuple(text[bounds[k]:bounds[k + 1]].strip() for k in range(len(best)))
 
 
 _TITLE_PREFIX = re.compile(r"^[^\s。，,；;！？]{4,100}?(?:报告|要点|计划|总结|思路|安排)(?=\s)")
