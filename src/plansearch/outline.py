@@ -33,7 +33,7 @@ from .models import Document, Heading, Item, SourceText, Span
 _CN = "一二三四五六七八九十百零〇两"
 _D = "0-9０-９"
 # Characters after a bare number that make it a quantity, not a list number ("3所", "5年", "13亿").
-_QUANTITY = set("年月日号时分秒个人名所次项条万亿元千百届期件家台套米倍岁级类批篇章节天周栋间座辆只张份场处种多余位户亩吨公里克斤度点成折层片支队部校园班门篇")
+_QUANTITY = set("年月日号时分秒个人名所次项条万亿元千百届期件家台套米倍岁级类批篇章节天周栋间座辆只张份场处种多余位户亩吨公里克斤度点成折层片支队部校园班门")
 
 _LABEL = re.compile(
     rf"(?P<part>第(?P<part_n>[{_CN}]{{1,4}})(?:部分|章|节)[\s:：、,，.．]*)"
@@ -95,12 +95,8 @@ def _match_label(simp: str, i: int) -> tuple[str, int, int, int] | None:
     m = _LABEL.match(simp, i)
     if not m:
         return None
-    kind = m.lastgroup
-    # lastgroup is the innermost closed group; find the outer kind instead.
-    for k in _SCHEME:
-        if m.group(k) is not None:
-            kind = k
-            break
+    # One outer alternative matched; its name is the label kind (lastgroup would be the inner group).
+    kind = next(k for k in _SCHEME if m.group(k) is not None)
     raw = m.group(f"{kind}_n")
     if kind in _ENCLOSED:
         n = _enclosed_number(raw)
@@ -316,18 +312,12 @@ def _blocks(paras: list[_Para], labels: list[list[_Label]]) -> list[_Block]:
     blocks: list[_Block] = []
     for pi, (p, labs) in enumerate(zip(paras, labels)):
         p_start, p_end = p.segs[0][0], p.segs[-1][1]
-        cuts = [lab.start for lab in labs]
-        bounds = [p_start] + cuts + [p_end]
-        first_labeled = bool(cuts) and cuts[0] == p_start
+        bounds = [p_start] + [lab.start for lab in labs] + [p_end]
         for k in range(len(bounds) - 1):
             a, b = bounds[k], bounds[k + 1]
-            if a == b:
+            if a == b:  # the paragraph starts with a label: no unlabelled lead
                 continue
-            lab = None
-            if k > 0:
-                lab = labs[k - 1]
-            elif first_labeled:
-                continue
+            lab = labs[k - 1] if k > 0 else None
             blocks.append(_Block(pi, a, b, lab, a == p_start))
         if blocks and blocks[-1].para == pi:
             blocks[-1].last_in_para = True
@@ -350,9 +340,6 @@ def _seg_text(text: str, segs: list[tuple[int, int]]) -> str:
             out += " "
         out += piece
     return out
-
-
-_TITLE_SPLIT_SPACE = re.compile(r"\s+")
 
 
 def _title_end(text: str, segs: list[tuple[int, int]], body_start: int) -> int:
@@ -505,9 +492,8 @@ def _parse_document(source_text: str, start: int, end: int, doc_id: str, path: s
 
     skip = clean.junk_lines(lines)
     if part is not None and part.marker is not None:
-        for i, ln in enumerate(lines):
-            if ln.start == part.marker.start - start:
-                skip[i] = "junk:title"
+        # the 第N篇 line
+        skip.update({i: "junk:title" for i, ln in enumerate(lines) if ln.start == part.marker.start - start})
     # Title lines: at the top of the plan, and any later repeat of a known title.
     seen_content = False
     for i, ln in enumerate(lines):
@@ -522,11 +508,8 @@ def _parse_document(source_text: str, start: int, end: int, doc_id: str, path: s
         seen_content = True
     doc.title = clean.bare_title(title or "")
 
-    markers = {}
-    for sp in clean.page_markers(text, [ln for i, ln in enumerate(lines)]):
-        for i, ln in enumerate(lines):
-            if ln.start == sp.start:
-                markers[i] = sp
+    line_at = {ln.start: i for i, ln in enumerate(lines)}
+    markers = {line_at[sp.start]: sp for sp in clean.page_markers(text, lines)}
     junk = [Span(ln.start, ln.end, skip[i]) for i, ln in enumerate(lines) if i in skip]
     junk += list(markers.values())
 
@@ -546,7 +529,9 @@ def _parse_document(source_text: str, start: int, end: int, doc_id: str, path: s
                 doc.title = clean.bare_title(text[s:s + m.end()])
 
     paras = _build_paragraphs(text, lines, skip, markers, title_cut)
-    bare_starts = sum(1 for p in paras if _match_label(p.simps[0], 0) and _match_label(p.simps[0], 0)[0] == "bare")
+    # Bare numbers glued to text ("21规范招生…") open a list only in a document that numbers
+    # several paragraphs that way; elsewhere "3大攻坚战" at a line start is just text.
+    bare_starts = sum(1 for p in paras if (_match_label(p.simps[0], 0) or ("",))[0] == "bare")
     numbering = _Numbering(allow_bare=bare_starts >= 3)
     labels = _scan_labels(text, paras, numbering)
     blocks = _blocks(paras, labels)
