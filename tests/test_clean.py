@@ -130,3 +130,20 @@ def test_page_numbers_footers_and_a_related_list_are_junk():
     assert kinds == {"- 2 -": "page-marker", "第3页 共5页": "page-marker", "版权所有 © 某某网": "junk:footer",
                      "相关文章": "junk:related-articles", "教育局2023年工作计划": "junk:related-articles",
                      "学校2024年工作总结": "junk:related-articles"}
+
+
+def test_other_compilation_marker_styles():
+    text = "学校工作计划范文3篇\n【篇一】\n一、指导思想\n篇二：xx小学2024年工作计划\n一、总体要求\n第3篇\n一、目标\n"
+    parts = compilation_parts(split_lines(text), text)
+    assert [(p.number, p.title) for p in parts] == [(1, ""), (2, "xx小学2024年工作计划"), (3, "")]
+
+
+@pytest.mark.parametrize("printed,bare", [
+    ("区教育局201X年工作要点(精)", "区教育局201X年工作要点"),
+    ("区教育局202_年工作要点[模版]", "区教育局202_年工作要点"),
+    ("全市教育工作要点2篇", "全市教育工作要点"),
+    ("学校工作计划范文3篇", "学校工作计划"),
+    ("2025年北京市政府工作报告", "2025年北京市政府工作报告"),
+])
+def test_bare_titles(printed, bare):
+    assert clean.bare_title(printed) == bare

@@ -84,7 +84,7 @@ def bare_title(title: str) -> str:
     t = title.strip()
     while True:
         u = _TITLE_DECOR.sub("", t).strip()
-        u = re.sub(r"(?<=[要点计划总结报告])\s*\d+篇$", "", u)
+        u = re.sub(r"(范文|精选|通用|汇编|合集|大全)?\s*[\(（]?\d+篇[\)）]?$|(范文|精选|大全)$", "", u).strip() or t
         if u == t:
             return t
         t = u
@@ -251,7 +251,10 @@ def page_markers(text: str, lines: list[Line]) -> list[Span]:
 
 # ---------------------------------------------------------------- compilations
 
-_PART = re.compile(r"^第([一二三四五六七八九十]+)篇\s*(?:[:：、.．]\s*(.*))?$")
+# 第一篇 / 篇一 / 【篇二】 / 第3篇 / 范文一, optionally with the plan's title after a colon.
+_PART = re.compile(
+    r"^[【\[]?(?:第\s*([一二三四五六七八九十]+|[0-9]{1,2})\s*篇|篇\s*([一二三四五六七八九十]+|[0-9]{1,2})|范文([一二三四五六七八九十]+))"
+    r"[】\]]?\s*(?:[:：、.．]\s*(.*))?$")
 _CN_DIGIT = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 
 
@@ -294,12 +297,13 @@ def compilation_parts(lines: list[Line], text: str | None = None) -> list[Part]:
             continue
         m = _PART.match(ln.simp)
         if m:
-            n = cn_number(m.group(1))
+            raw = m.group(1) or m.group(2) or m.group(3)
+            n = int(raw) if raw.isdigit() else cn_number(raw)
             if n == len(found) + 1:
                 title = ""
-                if m.group(2):
+                if m.group(4):
                     src = text[ln.start:ln.end] if text is not None else ln.simp
-                    title = src[m.start(2):m.end(2)].strip()
+                    title = src[m.start(4):m.end(4)].strip()
                 found.append((n, ln, title))
     if len(found) < 2:
         return []

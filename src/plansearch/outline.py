@@ -392,7 +392,6 @@ def subpoints(text: str) -> tuple[str, ...]:
 
 
 _TITLE_PREFIX = re.compile(r"^[^\s。，,；;！？]{4,100}?(?:报告|要点|计划|总结|思路|安排)(?=\s)")
-_N_PIAN = re.compile(r"\s*\d+篇$")
 
 
 def _stem(path: str) -> str:
@@ -455,7 +454,7 @@ def _page_title(text: str, lines: list[Line], parts: list[clean.Part]) -> str:
             if t:
                 return t
         if clean.line_junk_kind(ln.simp) is None and clean.is_title_like(ln.simp):
-            return _N_PIAN.sub("", text[ln.start:ln.end].strip())
+            return clean.bare_title(text[ln.start:ln.end])
     return ""
 
 
@@ -475,7 +474,7 @@ def _source_title_keys(lines: list[Line], parts: list[clean.Part]) -> set[str]:
                 continue
             if clean.is_title_like(ln.simp) and not _starts_with_label(ln.simp):
                 keys.add(clean.title_key(ln.simp))
-                keys.add(clean.title_key(_N_PIAN.sub("", ln.simp)))
+                keys.add(clean.title_key(clean.bare_title(ln.simp)))
             n += 1
             if n >= 3:
                 break
