@@ -639,7 +639,9 @@ def _assemble(doc: Document, text: str, paras: list[_Para], blocks: list[_Block]
             if last_item is not None:
                 it, ib = last_item
                 short = len(it.text) <= 40
-                wrapped = not ib.at_para_start and ib.last_in_para
+                # "…。3.加强课程基地建设。" at a line end, its text on the next line (002)
+                wrapped = (not ib.at_para_start and ib.last_in_para
+                           and (len(it.text) <= 60 or not _ends_sentence(it.text)))
                 # "…进行。5.实施…" - the line runs on into the next item, so it is a wrapped line
                 run_on = not b.last_in_para
                 if (short or wrapped or run_on) and b.at_para_start and not junk_between(it.end, b.start):
