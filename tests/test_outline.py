@@ -361,3 +361,15 @@ def test_subpoints_in_other_styles():
         "第一，稳增长；", "第二，调结构；", "第三，惠民生。")
     # a lone 一是 is not an enumeration
     assert subpoints("关键一是要落实。") == ()
+
+
+@pytest.mark.parametrize("width", [38, 50])
+def test_text_wrapped_at_a_fixed_width_reads_the_same(seeds, width):
+    # A PDF converter breaks 004's paragraphs every `width` characters, wherever that falls
+    # (after a full stop too): the measures must come out the same.
+    source = seed_path("004").read_text("utf-8")
+    wrapped = "\n".join("\n".join(line[i:i + width] for i in range(0, len(line), width))
+                        for line in source.split("\n"))
+    docs = parse_text(wrapped, "004.txt")
+    assert [[(it.label, it.path, it.text) for it in d.items] for d in docs] == \
+        [[(it.label, it.path, it.text) for it in d.items] for d in seeds["004"]]

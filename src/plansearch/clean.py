@@ -61,7 +61,7 @@ def _simplified(s: str) -> str:
 # ---------------------------------------------------------------- titles
 
 # Words that make a short line a document title rather than a sentence.
-TITLE_WORDS = re.compile(r"(工作)?(要点|计划|总结|思路|报告|安排|意见|方案|规划|要点\d*篇)")
+TITLE_WORDS = re.compile(r"(工作)?(要点|计划|总结|思路|报告|安排|意见|方案|规划|通知)")
 _END_PUNCT = "。！？!?；;：:"
 _TITLE_DECOR = re.compile(r"[\(（\[【〔](精|模版|模板|范文|通用|\d+篇|精选|最新|完整版|word版)[\)）\]】〕]\s*$")
 
@@ -71,12 +71,14 @@ def is_title_like(simp: str) -> bool:
     s = simp.strip()
     if not s or len(s) > 60:
         return False
-    core = _TITLE_DECOR.sub("", s)
+    core = re.sub(r"\s*\d+篇$", "", _TITLE_DECOR.sub("", s))
     if not core or core[-1] in _END_PUNCT or core[-1] in "，,、":
         return False
-    if "。" in core:
+    if any(ch in core for ch in "。，,；;"):
         return False
-    return bool(TITLE_WORDS.search(core))
+    # the plan word ends the title ("…工作要点", "…工作思路的报告"), it is not buried in a clause
+    ends = [m.end() for m in TITLE_WORDS.finditer(core)]
+    return bool(ends) and ends[-1] >= len(core) - 1
 
 
 def bare_title(title: str) -> str:

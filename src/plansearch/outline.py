@@ -21,6 +21,7 @@ the parser never raises: whatever it cannot read stays as plain paragraph items.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
@@ -210,8 +211,44 @@ def _starts_with_label(simp: str) -> bool:
 _LEAD_IN = re.compile(rf"^(?:[{_CN}]{{1,3}}是|第[{_CN}]{{1,3}}[，,、]|——)")
 
 
+def _display_width(s: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+
+
+def _dominant(widths: list[int]) -> int | None:
+    """The width most lines share (±1), if the lines look wrapped at it: at least 30% of them
+    are that wide and hardly any are wider."""
+    if len(widths) < 6:
+        return None
+    counts: dict[int, int] = {}
+    for w in widths:
+        counts[w] = counts.get(w, 0) + 1
+    best = max(counts, key=lambda w: (counts[w] + counts.get(w - 1, 0), w))
+    near = counts[best] + counts.get(best - 1, 0)
+    longer = sum(1 for w in widths if w > best + 1)
+    if near >= 0.3 * len(widths) and near >= 5 and longer <= 0.05 * len(widths):
+        return best
+    return None
+
+
+class _Wrap:
+    """The width a PDF or viewer wrapped this text at, if it was. A line that fills that width
+    runs on into the next, whatever character it ends with. Width is counted both in characters
+    and in display columns (CJK = 2), as converters wrap by either."""
+
+    def __init__(self, lines: list[Line]):
+        long_lines = [ln.simp for ln in lines if len(ln.simp) >= 15]
+        self.chars = _dominant([len(s) for s in long_lines])
+        self.columns = _dominant([_display_width(s) for s in long_lines])
+
+    def fills(self, simp: str) -> bool:
+        return bool((self.chars and len(simp) >= self.chars - 1)
+                    or (self.columns and _display_width(simp) >= self.columns - 2))
+
+
 def _build_paragraphs(text: str, lines: list[Line], skip: dict[int, str], markers: dict[int, Span],
                       title_cut: tuple[int, int] | None) -> list[_Para]:
+    wrap = _Wrap([ln for i, ln in enumerate(lines) if i not in skip])
     paras: list[_Para] = []
     prev_idx = None
     for i, ln in enumerate(lines):
@@ -240,6 +277,8 @@ def _build_paragraphs(text: str, lines: list[Line], skip: dict[int, str], marker
             page_break = (mk is not None and mk.start == ln.start) or skip.get(i - 1) == "page-marker"
             if page_break and not _ends_sentence(prev_simp) and not _starts_with_label(simp):
                 join = True  # a page break cut this sentence
+            elif wrap.fills(prev_simp) and not _starts_with_label(simp):
+                join = True  # the previous line filled the wrap width
             elif (not _ends_sentence(prev_simp) and len(prev_simp) >= 15 and (len(simp) >= 15 or _ends_sentence(simp))
                   and not clean.is_title_like(prev_simp) and not _starts_with_label(simp)
                   and not (len(prev_simp) <= 40 and _LEAD_IN.match(prev_simp))):
@@ -330,13 +369,13 @@ def _clip(p: _Para, a: int, b: int) -> list[tuple[int, int]]:
 
 def _seg_text(text: str, segs: list[tuple[int, int]]) -> str:
     """The segments' text joined as one run: line breaks inside a sentence vanish (a space is kept
-    only between two Latin letters/digits)."""
+    only between two Latin letters: a wrapped number "5|00" is 500)."""
     out = ""
     for s, e in segs:
         piece = text[s:e].strip()
         if not piece:
             continue
-        if out and out[-1].isascii() and out[-1].isalnum() and piece[0].isascii() and piece[0].isalnum():
+        if out and out[-1].isascii() and out[-1].isalpha() and piece[0].isascii() and piece[0].isalpha():
             out += " "
         out += piece
     return out
