@@ -363,13 +363,13 @@ def test_subpoints_in_other_styles():
     assert subpoints("关键一是要落实。") == ()
 
 
-@pytest.mark.parametrize("width", [38, 50])
-def test_text_wrapped_at_a_fixed_width_reads_the_same(seeds, width):
-    # A PDF converter breaks 004's paragraphs every `width` characters, wherever that falls
-    # (after a full stop too): the measures must come out the same.
-    source = seed_path("004").read_text("utf-8")
+@pytest.mark.parametrize("prefix,width", [("004", 38), ("004", 50), ("000", 38)])
+def test_text_wrapped_at_a_fixed_width_reads_the_same(seeds, prefix, width):
+    # A PDF converter breaks the paragraphs every `width` characters, wherever that falls (after
+    # a full stop, inside "XX区", between the two digits of "22."): the measures come out the same.
+    source = seed_path(prefix).read_text("utf-8")
     wrapped = "\n".join("\n".join(line[i:i + width] for i in range(0, len(line), width))
                         for line in source.split("\n"))
-    docs = parse_text(wrapped, "004.txt")
+    docs = parse_text(wrapped, f"{prefix}.txt")
     assert [[(it.label, it.path, it.text) for it in d.items] for d in docs] == \
-        [[(it.label, it.path, it.text) for it in d.items] for d in seeds["004"]]
+        [[(it.label, it.path, it.text) for it in d.items] for d in seeds[prefix]]

@@ -20,6 +20,7 @@ the parser never raises: whatever it cannot read stays as plain paragraph items.
 """
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -207,7 +208,8 @@ def _starts_with_label(simp: str) -> bool:
     return simp.startswith("——") or _match_label(simp, 0) is not None
 
 
-# "一是聚焦全方位扩大内需，着力提消费促投资" on a line of its own is a lead-in title, not a wrapped line.
+# "一是聚焦全方位扩大内需，着力提消费促投资" on a line of its own is a lead-in title, not a wrapped line
+# (so is a numbered title line like "二、2025年经济社会发展总体要求和政策取向").
 _LEAD_IN = re.compile(rf"^(?:[{_CN}]{{1,3}}是|第[{_CN}]{{1,3}}[，,、]|——)")
 
 
@@ -216,8 +218,8 @@ def _display_width(s: str) -> int:
 
 
 def _dominant(widths: list[int]) -> int | None:
-    """The width most lines share (±1), if the lines look wrapped at it: at least 30% of them
-    are that wide and hardly any are wider."""
+    """The width most lines share (±1), if the lines look wrapped at it: many of them are that
+    wide and hardly any are wider (unwrapped text has no such ceiling)."""
     if len(widths) < 6:
         return None
     counts: dict[int, int] = {}
@@ -226,7 +228,7 @@ def _dominant(widths: list[int]) -> int | None:
     best = max(counts, key=lambda w: (counts[w] + counts.get(w - 1, 0), w))
     near = counts[best] + counts.get(best - 1, 0)
     longer = sum(1 for w in widths if w > best + 1)
-    if near >= 0.3 * len(widths) and near >= 5 and longer <= 0.05 * len(widths):
+    if near >= 0.15 * len(widths) and near >= 5 and longer <= 0.05 * len(widths):
         return best
     return None
 
@@ -244,6 +246,39 @@ class _Wrap:
     def fills(self, simp: str) -> bool:
         return bool((self.chars and len(simp) >= self.chars - 1)
                     or (self.columns and _display_width(simp) >= self.columns - 2))
+
+
+# A line ending in a bare label ("…规模。5."): the item's text is on the next line.
+_LABEL_AT_END = re.compile(rf"(?:^|[。；;！？!?\s])(?:[{_D}]{{1,3}}[.．、]|[{_CN}]{{1,3}}、|[（(][{_CN}{_D}]{{1,3}}[）)]|[\u2488-\u249b\u3220-\u3229\u2460-\u2473])$")
+
+
+_HEADING_KINDS = {"part", "dun", "cparen", "cenc", "chalf", "roman", "aenc", "circ", "adot"}
+
+
+def _continues(para: _Para, simp: str, page_break: bool, wrap: _Wrap) -> bool:
+    """Does a line (`simp`) continue the paragraph before it rather than start a new one?"""
+    prev = para.simps[-1]
+    open_sentence = not _ends_sentence(prev)
+    label = _match_label(simp, 0)
+    starts_labelled = simp.startswith("——") or label is not None
+    if _LABEL_AT_END.search(prev):
+        return True  # "…规模。5." and the item's text on the next line
+    if page_break:
+        return open_sentence and not starts_labelled  # a page break cut this sentence
+    if wrap.fills(prev):
+        # The previous line filled the wrap width, so it runs on - unless a heading starts here,
+        # or the sentence ended there and a numbered item starts here.
+        strong = simp.startswith("——") or (label is not None and label[0] in _HEADING_KINDS)
+        return not strong and (open_sentence or not starts_labelled)
+    if not open_sentence or starts_labelled:
+        return False
+    if sum(map(len, para.simps)) < 15 or (len(simp) < 15 and not _ends_sentence(simp)):
+        return False  # short lines: a name line, a subtitle, a title
+    if clean.is_title_like(prev) or (len(prev) <= 40 and _LEAD_IN.match(prev)):
+        return False
+    if len(para.simps) == 1 and len(prev) <= 60 and _starts_with_label(prev):
+        return False  # a numbered title line ("二、2025年经济社会发展总体要求和政策取向")
+    return True  # a wrapped line
 
 
 def _build_paragraphs(text: str, lines: list[Line], skip: dict[int, str], markers: dict[int, Span],
@@ -271,20 +306,8 @@ def _build_paragraphs(text: str, lines: list[Line], skip: dict[int, str], marker
         if s >= ln.end:
             prev_idx = i
             continue
-        join = False
-        if paras and prev_idx is not None:
-            prev_simp = paras[-1].simps[-1]
-            page_break = (mk is not None and mk.start == ln.start) or skip.get(i - 1) == "page-marker"
-            if page_break and not _ends_sentence(prev_simp) and not _starts_with_label(simp):
-                join = True  # a page break cut this sentence
-            elif wrap.fills(prev_simp) and not _starts_with_label(simp):
-                join = True  # the previous line filled the wrap width
-            elif (not _ends_sentence(prev_simp) and len(prev_simp) >= 15 and (len(simp) >= 15 or _ends_sentence(simp))
-                  and not clean.is_title_like(prev_simp) and not _starts_with_label(simp)
-                  and not (len(prev_simp) <= 40 and _LEAD_IN.match(prev_simp))):
-                join = True  # a wrapped line
-            elif prev_simp.endswith(("、", ".", "．")) and _match_label(prev_simp[-4:].lstrip(), 0):
-                join = True  # "…规模。5." then the item's text on the next line
+        page_break = (mk is not None and mk.start == ln.start) or skip.get(i - 1) == "page-marker"
+        join = bool(paras) and prev_idx is not None and _continues(paras[-1], simp, page_break, wrap)
         if join:
             paras[-1].segs.append((s, ln.end))
             paras[-1].simps.append(simp)
@@ -310,39 +333,45 @@ class _Block:
 
 
 def _scan_labels(text: str, paras: list[_Para], numbering: _Numbering) -> list[list[_Label]]:
+    """The accepted labels of each paragraph, in order. A paragraph is scanned as one run of its
+    joined lines, so a label a wrap cut in two ("…提高。2" | "5.抓好…") is still found."""
     out: list[list[_Label]] = []
     for p in paras:
+        joined = "".join(p.simps)
+        seg_at = [0]  # where each segment starts in `joined`
+        for simp in p.simps[:-1]:
+            seg_at.append(seg_at[-1] + len(simp))
+
+        def source(j: int) -> int:
+            k = bisect.bisect_right(seg_at, j) - 1
+            return p.segs[k][0] + (j - seg_at[k])
+
         found: list[_Label] = []
-        prev_char = ""
-        for k, ((s, e), simp) in enumerate(zip(p.segs, p.simps)):
-            pos = 0
-            for m in _LABEL_START.finditer(simp):
-                i = m.start()
-                if i < pos:
+        pos = 0
+        for m in _LABEL_START.finditer(joined):
+            i = m.start()
+            if i < pos:
+                continue
+            got = _match_label(joined, i)
+            if got is None:
+                continue
+            kind, n, length, n_end = got
+            at_start = i == 0
+            if not at_start:
+                j = i - 1
+                while j > 0 and joined[j].isspace():
+                    j -= 1
+                sep = joined[i:i + length].strip()[-1:]
+                if not _context_allows(kind, joined, i, 0, joined[j], sep):
                     continue
-                at_start = k == 0 and i == 0
-                got = _match_label(simp, i)
-                if got is None:
-                    continue
-                kind, n, length, n_end = got
-                if not at_start:
-                    pc = simp[i - 1] if i > 0 else prev_char
-                    j = i - 1
-                    while j >= 0 and simp[j].isspace():
-                        j -= 1
-                    if j >= 0:
-                        pc = simp[j]
-                    sep = simp[i:i + length].strip()[-1:]
-                    if not _context_allows(kind, simp, i, 0, pc, sep):
-                        continue
-                scheme = _SCHEME[kind]
-                level = numbering.accept(kind, scheme, n, at_start, n_end)
-                if level is None:
-                    continue
-                printed = text[s + i:s + i + length].rstrip()
-                found.append(_Label(s + i, s + i + length, kind, scheme, n, printed, at_start, level))
-                pos = i + length
-            prev_char = simp[-1:] or prev_char
+            scheme = _SCHEME[kind]
+            level = numbering.accept(kind, scheme, n, at_start, n_end)
+            if level is None:
+                continue
+            start, last = source(i), source(i + length - 1)
+            printed = "".join(text[source(j)] for j in range(i, i + length)).rstrip()
+            found.append(_Label(start, last + 1, kind, scheme, n, printed, at_start, level))
+            pos = i + length
         out.append(found)
     return out
 
@@ -368,35 +397,42 @@ def _clip(p: _Para, a: int, b: int) -> list[tuple[int, int]]:
 
 
 def _seg_text(text: str, segs: list[tuple[int, int]]) -> str:
-    """The segments' text joined as one run: line breaks inside a sentence vanish (a space is kept
-    only between two Latin letters: a wrapped number "5|00" is 500)."""
+    """The segments' text joined as one run: line breaks inside a sentence vanish. A space is kept
+    only between the words of Latin text ("5|00" is 500 and "X|X区" is XX区)."""
     out = ""
+    prev_piece = ""
     for s, e in segs:
         piece = text[s:e].strip()
         if not piece:
             continue
-        if out and out[-1].isascii() and out[-1].isalpha() and piece[0].isascii() and piece[0].isalpha():
+        if (out and out[-1].isascii() and out[-1].isalpha() and piece[0].isascii() and piece[0].isalpha()
+                and sum(ch.isascii() for ch in prev_piece) * 2 > len(prev_piece)):
             out += " "
         out += piece
+        prev_piece = piece
     return out
 
 
 def _title_end(text: str, segs: list[tuple[int, int]], body_start: int) -> int:
-    """Where a heading's title ends: at the first sentence end or wide gap on its first line,
-    or the end of that line."""
+    """Where a heading's title ends: at its first sentence end, or at a space after a short
+    title ("xxxx年工作思路 一是…"), or with the line. A wrapped title reads on into the next line
+    (segments of one paragraph are one run of text)."""
+    segs = [(max(s, body_start), e) for s, e in segs if e > body_start]
     if not segs:
         return body_start
-    s, e = segs[0]
-    s = max(s, body_start)
-    line = text[s:e]
-    for j, ch in enumerate(line):
-        if ch in "。！？!?":
-            return s + j + 1
-        if ch.isspace() and j > 0 and line[:j].strip():
-            # "xxxx年工作思路 一是…": a title then its text after a space
-            if len(line[:j].strip()) <= 40 and line[j:].strip():
-                return s + j
-    return e
+    seen = 0
+    for k, (s, e) in enumerate(segs):
+        line = text[s:e]
+        for j, ch in enumerate(line):
+            if ch in "。！？!?":
+                return s + j + 1
+            if ch.isspace() and seen + j > 0 and line[:j].strip():
+                if seen + len(line[:j].strip()) <= 40 and line[j:].strip():
+                    return s + j
+        seen += len(line)
+        if seen > 60:  # a long block without a sentence end: its first line is the title
+            return segs[0][1]
+    return segs[-1][1]
 
 
 # ---------------------------------------------------------------- documents
