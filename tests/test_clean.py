@@ -147,3 +147,12 @@ def test_other_compilation_marker_styles():
 ])
 def test_bare_titles(printed, bare):
     assert clean.bare_title(printed) == bare
+
+
+def test_content_lines_that_mention_site_words_are_not_junk():
+    for line in ["加强编辑出版管理", "拓宽经费来源渠道", "作者单位和阅读推广", "做好各项准备工作……"]:
+        assert clean.line_junk_kind(line) is None, line
+    # a plan that ends in "……" has no related-article list after it
+    text = "一、加强管理\n1.做好工作,确保各项任务落到实处,努力办好人民满意的教育……\n"
+    lines = split_lines(text)
+    assert junk_lines(lines) == {}

@@ -106,7 +106,7 @@ _META = re.compile(
     r"(编辑|责任编辑|作者|识别码|发布时间|发布于|发表时间|更新时间|来源|栏目|人气|浏览|阅读|点击|字号|上传时间|文章来源|下载次数)"
     r"\s*[:：]"
 )
-_META_WORDS = re.compile(r"(编辑|识别码|发布时间|发布于|栏目|人气|浏览次数|阅读次数|点击数|来源\s*[:：])")
+_META_WORDS = re.compile(r"(编辑|作者|识别码|发布时间|发布于|栏目|人气|来源)\s*[:：]|浏览次数|阅读次数|点击数")
 _SHARE = re.compile(r"由会员分享|请在.{0,80}上搜索|更多相关《|可在线阅读")
 _TAGS = re.compile(r"^(tags|标签|关键词|关键字)\s*[:：]", re.I)
 _TOP = re.compile(r"^(top|返回顶部|回到顶部|返回首页|打印本页|关闭窗口|收藏本页|上一篇[:：].*|下一篇[:：].*|【?打印】?\s*【?关闭】?)$", re.I)
@@ -174,17 +174,17 @@ def related_tail_start(lines: list[Line]) -> int | None:
             if all(len(ln.simp) <= 80 or _TEASER_END.search(ln.simp) for ln in rest):
                 return k
     i = len(lines)
-    teasers = 0
+    teasers = titles = 0
     while i > 0:
         s = lines[i - 1].simp
         if _TEASER_END.search(s) and len(s) >= 20:
             teasers += 1
-        elif is_title_like(s) or line_junk_kind(s) in ("junk:top", "junk:tags"):
-            pass
-        else:
+        elif is_title_like(s):
+            titles += 1
+        elif line_junk_kind(s) not in ("junk:top", "junk:tags"):
             break
         i -= 1
-    if teasers == 0 or i == len(lines):
+    if teasers == 0 or titles == 0:  # a plan may end in "……"; a list has headlines too
         return None
     # The list starts at a title line (the teaser's headline), not at a stray teaser.
     while i < len(lines) and not is_title_like(lines[i].simp) and not _TEASER_END.search(lines[i].simp):
