@@ -650,11 +650,9 @@ def _heading_flags(blocks: list[_Block], paras: list[_Para], text: str) -> list[
     """For each block: is it a heading? Siblings are read alike: when some (一)…(十) of one list
     are titles over paragraphs, the others that open with a short title sentence are too."""
     flags = [b.label is not None and _is_heading(blocks, k, paras, text) for k, b in enumerate(blocks)]
-    k = 0
-    while k < len(blocks):
-        b = blocks[k]
-        if b.label is None:
-            k += 1
+    grouped: set[int] = set()
+    for k, b in enumerate(blocks):
+        if b.label is None or k in grouped:
             continue
         # The run of sibling labels: same scheme and level, until a shallower label.
         sib = [k]
@@ -674,7 +672,7 @@ def _heading_flags(blocks: list[_Block], paras: list[_Para], text: str) -> list[
                 t_end = _title_end(text, segs, bj.label.end)
                 if t_end - bj.label.end <= 80 and text[t_end:bj.end].strip():
                     flags[j] = True
-        k = sib[-1] + 1 if len(sib) > 1 else k + 1
+        grouped.update(sib)
     return flags
 
 
@@ -684,7 +682,8 @@ def _assemble(doc: Document, text: str, paras: list[_Para], blocks: list[_Block]
     junk_starts = sorted(sp.start for sp in junk if sp.what != "page-marker")
 
     def junk_between(a: int, b: int) -> bool:
-        return any(a <= s < b for s in junk_starts)
+        i = bisect.bisect_left(junk_starts, a)
+        return i < len(junk_starts) and junk_starts[i] < b
 
     def add_item(label: _Label | None, segs: list[tuple[int, int]], start: int, end: int) -> Item | None:
         body = _seg_text(text, segs)
