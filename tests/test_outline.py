@@ -373,3 +373,37 @@ def test_text_wrapped_at_a_fixed_width_reads_the_same(seeds, prefix, width):
     docs = parse_text(wrapped, f"{prefix}.txt")
     assert [[(it.label, it.path, it.text) for it in d.items] for d in docs] == \
         [[(it.label, it.path, it.text) for it in d.items] for d in seeds[prefix]]
+
+
+SCHOOL_PLAN = """XX中学2024年工作计划
+　　为全面贯彻党的教育方针，结合我校实际，特制定本计划。
+　　一、指导思想
+　　以习近平新时代中国特色社会主义思想为指导，落实立德树人根本任务。
+　　二、工作目标
+　　1．教学质量稳步提升。
+　　2．师资队伍建设取得新进展。
+　　三、主要措施
+　　（一）加强德育工作
+　　1．开展主题教育活动：（1）每月一次升旗仪式；（2）每学期一次主题班会；（3）每年一次社会实践。
+　　2．加强班主任队伍建设。
+　　四、工作安排
+　　9月：开学工作，制定各项计划。
+　　10月：开展教学常规检查。
+　　XX中学
+　　2024年8月30日
+"""
+
+
+def test_a_typical_school_plan_layout():
+    (doc,) = parse_text(SCHOOL_PLAN)
+    assert doc.title == "XX中学2024年工作计划"
+    assert [h.display for h in doc.headings] == [
+        "一、指导思想", "二、工作目标", "三、主要措施", "（一）加强德育工作", "1．开展主题教育活动：", "四、工作安排"]
+    rows = [(it.label, it.level, it.path[-1] if it.path else "") for it in doc.items]
+    assert rows == [
+        ("", 1, ""), ("", 2, "一、指导思想"), ("1．", 2, "二、工作目标"), ("2．", 2, "二、工作目标"),
+        ("（1）", 4, "1．开展主题教育活动："), ("（2）", 4, "1．开展主题教育活动："), ("（3）", 4, "1．开展主题教育活动："),
+        ("2．", 3, "（一）加强德育工作"), ("9月：", 2, "四、工作安排"), ("10月：", 2, "四、工作安排")]
+    # the issuer and date that sign the plan are not a measure
+    assert doc.items[-1].text == "开展教学常规检查。"
+    assert [doc.text[j.start:j.end] for j in doc.junk if j.what == "signature"] == ["XX中学", "2024年8月30日"]

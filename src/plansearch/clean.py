@@ -192,6 +192,30 @@ def related_tail_start(lines: list[Line]) -> int | None:
     return i if i < len(lines) else None
 
 
+_DATE_LINE = re.compile(
+    r"^[(（]?(?:[0-9０-９]{4}|20[xX*_]{2}|[xX]{4}|[一二][〇零○][一二三四五六七八九〇零○十]{2})\s*年"
+    r"(?:\s*[0-9０-９一二三四五六七八九十xX*_]{1,3}\s*月(?:\s*[0-9０-９一二三四五六七八九十xX*_]{1,3}\s*日)?)?[)）]?$")
+_ISSUER_LINE = re.compile(r"(局|厅|委|委员会|政府|办公室|办|中学|小学|学校|学院|大学|幼儿园|中心|科|处|室|党委|党支部|支部|教研室)$")
+
+
+def signature_lines(lines: list[Line], junk: dict[int, str]) -> list[int]:
+    """The issuer and date lines that close an official document ("XX区教育局" / "2024年3月1日").
+    Only the last few content lines qualify, and only if a date is among them."""
+    tail: list[int] = []
+    for i in range(len(lines) - 1, -1, -1):
+        if i in junk:
+            continue
+        s = lines[i].simp.strip()
+        if len(tail) >= 3 or len(s) > 30 or any(ch in s for ch in "。，,；;：:！？!?"):
+            break
+        if not (_DATE_LINE.match(s) or _ISSUER_LINE.search(s)):
+            break
+        tail.append(i)
+    if not any(_DATE_LINE.match(lines[i].simp.strip()) for i in tail):
+        return []
+    return sorted(tail)
+
+
 def junk_lines(lines: list[Line]) -> dict[int, str]:
     """Line index -> junk kind, for whole lines that are not part of the plan."""
     out: dict[int, str] = {}
@@ -205,6 +229,8 @@ def junk_lines(lines: list[Line]) -> dict[int, str]:
             kind = out.get(i)
             if kind is None or kind == "junk:title":
                 out[i] = "junk:related-articles"
+    for i in signature_lines(lines, out):
+        out[i] = "signature"  # not a measure; metadata may read the issuer and date from it
     return out
 
 

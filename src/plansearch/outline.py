@@ -718,7 +718,9 @@ def _assemble(doc: Document, text: str, paras: list[_Para], blocks: list[_Block]
                            and (len(it.text) <= 60 or not _ends_sentence(it.text)))
                 # "…进行。5.实施…" - the line runs on into the next item, so it is a wrapped line
                 run_on = not b.last_in_para
-                if (short or wrapped or run_on) and b.at_para_start and not junk_between(it.end, b.start):
+                fragment = b.end - b.start < 15 and not _ends_sentence(text[b.start:b.end])
+                if ((short or wrapped or run_on) and b.at_para_start and not fragment
+                        and not junk_between(it.end, b.start)):
                     it.text = it.text + "\n" + _seg_text(text, segs)
                     it.end = segs[-1][1] if segs else b.end
                     it.subpoints = subpoints(it.text)
