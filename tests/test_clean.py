@@ -156,3 +156,8 @@ def test_content_lines_that_mention_site_words_are_not_junk():
     text = "一、加强管理\n1.做好工作,确保各项任务落到实处,努力办好人民满意的教育……\n"
     lines = split_lines(text)
     assert junk_lines(lines) == {}
+
+
+def test_a_table_row_is_not_a_nav_menu():
+    assert clean.line_junk_kind("序号 工作任务 责任科室 配合科室 完成时限 备注") is None
+    assert clean.line_junk_kind("网站首页 工作计划 工作总结 心得体会 演讲稿 范文大全") == "junk:nav"

@@ -117,6 +117,7 @@ _FOOTER = re.compile(
 # A stand-alone page number of a paginated document: "- 2 -", "第2页 共5页", "2/5".
 _PAGE_NUMBER = re.compile(r"^(?:[-—–\s]*\d{1,3}[-—–\s]*|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?|\d{1,4}\s*/\s*\d{1,4})$")
 _RELATED_HEAD = re.compile(r"^[【\[]?(相关(文章|阅读|推荐|范文|内容)|推荐(阅读|文章|范文)|延伸阅读|猜你喜欢|热门(文章|推荐|范文)|最新(文章|范文)|更多(相关)?(文章|范文|阅读)|精选(文章|范文))[】\]]?\s*[:：]?$")
+_NAV_WORDS = re.compile(r"首页|网站|主页|导航|登录|注册|范文|作文|文库|文档|专题|频道|资讯|下载|会员|网站地图|联系我们")
 _NAV_TOKEN = re.compile(r"^[\u4e00-\u9fffA-Za-z0-9]{1,7}$")
 _TEASER_END = re.compile(r"(\.\.\.|…|。。。)\s*$")
 
@@ -129,7 +130,8 @@ def _is_nav_menu(simp: str) -> bool:
     if any(ch in simp for ch in "。，,；;"):
         return False
     short = sum(1 for t in toks if _NAV_TOKEN.match(t))
-    return short >= 0.8 * len(toks) and ("首页" in simp or len(toks) >= 6)
+    # a table row is also short words with spaces: a menu names the site's sections
+    return short >= 0.8 * len(toks) and bool(_NAV_WORDS.search(simp))
 
 
 def line_junk_kind(simp: str) -> str | None:
