@@ -407,3 +407,12 @@ def test_a_typical_school_plan_layout():
     # the issuer and date that sign the plan are not a measure
     assert doc.items[-1].text == "开展教学常规检查。"
     assert [doc.text[j.start:j.end] for j in doc.junk if j.what == "signature"] == ["XX中学", "2024年8月30日"]
+
+
+def test_a_numbered_preamble_list_does_not_swallow_the_outline():
+    text = ("今年的主要目标：1.教学质量稳步提升；2.队伍建设取得进展。\n一、指导思想\n落实立德树人根本任务。\n"
+            "二、主要措施\n1.加强德育。\n2.提高质量。\n")
+    (doc,) = parse_text(text)
+    assert [(h.display, h.level) for h in doc.headings] == [("一、指导思想", 1), ("二、主要措施", 1)]
+    assert [(it.label, it.path) for it in doc.items][-2:] == [("1.", ("二、主要措施",)), ("2.", ("二、主要措施",))]
+    assert [(it.label, it.level, it.path) for it in doc.items][:2] == [("", 1, ()), ("1.", 1, ())]

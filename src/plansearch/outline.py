@@ -10,7 +10,9 @@ How a page is read:
 4. Numbering labels are found at paragraph starts and inside run-on lines, and accepted only when
    they continue a sequence: the next number of an open list, 1 for a new sublist, or the next
    number of a list that a heading interrupted (000 runs ⒈…⒛ 21. … 33. under ㈠…㈦). A label's
-   level is the depth of its scheme in the current nesting, schemes nesting in order of appearance.
+   level is the depth of its scheme in the current nesting: a scheme seen for the first time nests
+   under the current one (order of appearance), except that one Chinese convention ranks higher
+   (一、 > （一） > 1. > （1） > ①) closes the lower lists first.
 5. A labelled block is a Heading when deeper-numbered content follows it, or when it is a short
    Chinese-numeral title followed by plain paragraphs (government work reports); otherwise an Item.
    Unlabelled paragraphs are Items with label "" under the current heading path.
@@ -66,6 +68,8 @@ _SCHEME = {
 }
 _ENCLOSED = {"cenc", "aenc", "circ", "adot"}  # single characters that only ever mean a number
 _HEADING_SCHEMES = {"part", "cn", "cn-paren", "roman"}
+# The order official Chinese documents nest numbering in (一、 > （一） > 1. > （1） > ①).
+_CONVENTIONAL_RANK = {"part": 0, "cn": 1, "cn-paren": 2, "arabic": 3, "arabic-paren": 4, "circled": 5}
 _STOP = set("。；;！？!?：:")
 _SENTENCE_END = set("。！？!?；;")
 
@@ -184,6 +188,12 @@ class _Numbering:
             self.stack[idx][1] = n_end
             level = idx + 1
         else:
+            # A new scheme nests under the current one - unless Chinese convention ranks it
+            # higher: "一、" after a preamble's "1. … 2. …" starts the outline, it is not item 2's child.
+            rank = _CONVENTIONAL_RANK.get(scheme)
+            while (rank is not None and self.stack
+                   and _CONVENTIONAL_RANK.get(self.stack[-1][0], -1) > rank):
+                self.stack.pop()
             self.stack.append([scheme, n_end])
             level = len(self.stack)
         self.ever[scheme] = n_end
