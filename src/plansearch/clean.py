@@ -7,10 +7,16 @@ Traditional pages too.
 
 - `split_lines(text)`: the non-blank lines of a text.
 - `junk_lines(...)`: breadcrumbs, nav menus, editor/ID/date lines, "由会员分享" notices, Tags:, TOP,
-  repeated titles, and the trailing list of related-article teasers.
+  footers, stand-alone page numbers, the trailing list of related-article teasers, and the
+  issuer/date lines that sign a plan. Title lines are decided in `outline` (it knows the page's
+  titles); `is_title_like` / `bare_title` / `title_key` are the helpers.
 - `page_markers(...)`: "2、" "3、" counters a document viewer puts at the top of each page; they
   cut sentences and must not become items.
-- `compilation_parts(...)`: a page compiling several plans (第一篇 … 第五篇) split into one range per plan.
+- `compilation_parts(...)`: a page compiling several plans (第一篇 … 第五篇, 篇一, 【篇二】) split into
+  one range per plan.
+
+Span kinds (Span.what): junk:breadcrumb, junk:nav, junk:meta, junk:share-notice, junk:tags,
+junk:top, junk:footer, junk:title, junk:related-articles, junk:empty-label, page-marker, signature.
 """
 from __future__ import annotations
 
