@@ -367,6 +367,10 @@ def _scan_labels(text: str, paras: list[_Para], numbering: _Numbering) -> list[l
                 continue
             kind, n, length, n_end = got
             at_start = i == 0
+            # "四,坚持立德树人,深化素质教育。14强化…": right after a heading's title on its line
+            # counts as a line start (the heading took the line's start).
+            after_title = (len(found) == 1 and found[0].at_para_start and found[0].scheme in _HEADING_SCHEMES
+                           and 0 < i - (found[0].end - p.segs[0][0]) <= 40)
             if not at_start:
                 j = i - 1
                 while j > 0 and joined[j].isspace():
@@ -375,7 +379,7 @@ def _scan_labels(text: str, paras: list[_Para], numbering: _Numbering) -> list[l
                 if not _context_allows(kind, joined, i, 0, joined[j], sep):
                     continue
             scheme = _SCHEME[kind]
-            level = numbering.accept(kind, scheme, n, at_start, n_end)
+            level = numbering.accept(kind, scheme, n, at_start or after_title, n_end)
             if level is None:
                 continue
             start, last = source(i), source(i + length - 1)
