@@ -105,3 +105,78 @@ def _resolve_doc(doc: str, corpus: Path):
             raise PlansearchError(f"{doc}: holds {len(docs)} documents; name one as {p.stem}#N")
         return docs[0]
     return find_document(_load([corpus]), doc)
+
+
+# --- index / search ------------------------------------------------------------------------------
+
+@app.command()
+@friendly
+def index(
+    path: List[Path] = typer.Argument(None, help="Files or directories (default: the corpus)."),
+    index_dir: Path = typer.Option(Path(DEFAULT_INDEX), "--index", help="Index directory ($PLANSEARCH_INDEX)."),
+    model: Optional[str] = typer.Option(None, "--model", help="sentence-transformers name or local path "
+                                        "(default: bundled multilingual-e5-small)."),
+    vector_kind: Optional[str] = typer.Option(None, "--vectors", help="flat (exact) or hnsw (approximate); "
+                                              "default by size."),
+):
+    """Build or update the search index (embeddings, keyword index, document store)."""
+    from . import render
+    from .store import build_index
+
+    errors: list[LoadError] = []
+    with render.IndexProgress() as bar:
+        report = build_index(path or [Path(DEFAULT_CORPUS)], index_dir, model=model, progress=bar.update,
+                             errors=errors, vector_kind=vector_kind,
+                             on_wait=lambda msg: typer.echo(msg, err=True))
+    for e in errors:
+        typer.echo(f"skipped {e}", err=True)
+    render.print_index_report(report)
+
+
+@app.command()
+@friendly
+def search(
+    query: str = typer.Argument(..., help="What to look for, e.g. 留守儿童关爱"),
+    index_dir: Path = typer.Option(Path(DEFAULT_INDEX), "--index", help="Index directory ($PLANSEARCH_INDEX)."),
+    k: int = typer.Option(10, "-k", help="How many hits (per group with --by)."),
+    year: Optional[int] = typer.Option(None, "--year"),
+    years: Optional[str] = typer.Option(None, "--years", help="A range, e.g. 2019-2022."),
+    region: Optional[str] = typer.Option(None, "--region"),
+    issuer: Optional[str] = typer.Option(None, "--issuer"),
+    kind: Optional[str] = typer.Option(None, "--kind", help="plan, summary or report."),
+    doc: Optional[str] = typer.Option(None, "--doc", help="Only this document (or file stem)."),
+    mode: str = typer.Option("hybrid", "--mode", help="hybrid, dense, keyword, rrf, weighted, tiebreak."),
+    by: Optional[str] = typer.Option(None, "--by", help="Best hits per year, region or doc, side by side."),
+    model: Optional[str] = typer.Option(None, "--model", help="Must be the model the index was built with."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per hit per line."),
+):
+    """Search the index: hybrid dense + keyword by default, with metadata filters."""
+    from . import render
+    from .search import Filters, Searcher, parse_years
+
+    if year is not None and years is not None:
+        raise PlansearchError("give --year or --years, not both")
+    if kind is not None and kind not in ("plan", "summary", "report", "mixed"):
+        raise PlansearchError(f"--kind takes plan, summary, report or mixed, not {kind!r}")
+    span = (year, year) if year is not None else parse_years(years) if years else None
+    filters = Filters(years=span, region=region, issuer=issuer, kind=kind, doc=doc)
+    searcher = Searcher(index_dir, model)
+    if doc is not None and not any(filters.accepts(d) for d in searcher.index.documents):
+        from .corpus import find_document
+
+        find_document(searcher.index.documents, doc)  # raises with close ids
+    if by:
+        groups = searcher.search_by(query, by, per_group=k if k != 10 else 3, mode=mode, filters=filters)
+        if as_json:
+            _print_json_lines(dict(render.hit_record(h), group=g.key) for g in groups for h in g.hits)
+        else:
+            render.print_hit_groups(query, by, groups)
+        return
+    hits = searcher.search(query, k, mode, filters)
+    if not hits:
+        raise PlansearchError("no matches" + (" with these filters (" + filters.describe() + ")"
+                                              if filters.active() else ""))
+    if as_json:
+        _print_json_lines(render.hit_record(h) for h in hits)
+    else:
+        render.print_hits(query, hits)

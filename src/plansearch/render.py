@@ -104,3 +104,134 @@ def print_outline(doc: Document, width: int = 60) -> None:
             leaf.append(f"  ({len(it.subpoints)} sub-points)", style="dim")
         branches[it.path].add(leaf)
     console.print(root)
+
+
+# --- index / search ------------------------------------------------------------------------------
+
+class IndexProgress:
+    """A rich progress bar fed by build_index's progress(stage, done, total) callback."""
+
+    _LABELS = {"embed": "embedding new sentence windows", "write": "writing the index"}
+
+    def __init__(self):
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self._progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                  TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+        self._tasks: dict[str, int] = {}
+
+    def __enter__(self):
+        self._progress.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        return self._progress.__exit__(*exc)
+
+    def update(self, stage: str, done: int, total: int) -> None:
+        if stage not in self._tasks:
+            self._tasks[stage] = self._progress.add_task(self._LABELS.get(stage, stage), total=total)
+        self._progress.update(self._tasks[stage], completed=done, total=total)
+
+
+def print_index_report(report) -> None:
+    if report.up_to_date:
+        console.print(f"index in {report.index_dir}/ is up to date: {report.documents} documents, "
+                      f"{report.items} items, {report.windows} sentence windows; nothing to embed "
+                      f"({report.seconds:.1f}s)")
+        return
+    console.print(f"indexed {report.documents} documents, {report.items} items, {report.windows} sentence "
+                  f"windows into {report.index_dir}/ in {report.seconds:.1f}s")
+    console.print(f"embedded {report.embedded}, reused {report.reused} from the cache "
+                  f"(model {report.model}, {report.vector_kind} vectors)")
+
+
+def hit_record(hit) -> dict:
+    """One search hit for --json. Scripts depend on these names."""
+    doc, it = hit.doc, hit.item
+    return {
+        "rank": hit.rank, "score": round(hit.score, 6),
+        "dense_score": None if hit.dense_score is None else round(hit.dense_score, 6),
+        "keyword_score": None if hit.keyword_score is None else round(hit.keyword_score, 6),
+        "doc_id": it.doc_id, "item_id": it.item_id, "title": doc.title if doc else None,
+        "year": doc.year if doc else None, "year_label": year_label(doc) if doc else None,
+        "region": doc.region if doc else None, "issuer": doc.issuer if doc else None,
+        "kind": doc.kind if doc else None, "path": list(it.path), "label": it.label, "text": it.text,
+        "match": list(hit.match_span) if hit.match_span else None,
+        "source": doc.source if doc else None,
+    }
+
+
+def highlighted(text: str, query: str, match_span: tuple[int, int] | None, width: int = 240) -> Text:
+    """The item in its original script: the best-matching sentence underlined, the query's terms
+    (found through normalised text, so 留守儿童 lights up 留守兒童) in bold yellow, trimmed to
+    `width` characters around the match."""
+    from .keyword import matched_terms
+    from .normalise import normalise, normalise_with_map
+
+    lo, hi = 0, len(text)
+    if len(text) > width:
+        centre = (match_span[0] + match_span[1]) // 2 if match_span else 0
+        lo = max(0, min(centre - width // 2, len(text) - width))
+        hi = lo + width
+    out = Text("…" if lo else "")
+    body = Text(text[lo:hi].replace("\n", " "))
+    if match_span:
+        a, b = max(match_span[0], lo) - lo, min(match_span[1], hi) - lo
+        if b > a:
+            body.stylize("underline", a, b)
+    norm, offsets = normalise_with_map(text[lo:hi])
+    terms = [t for t in matched_terms(normalise(query)) if len(t) >= 2]
+    for t in terms:
+        start = norm.find(t)
+        while start >= 0:
+            body.stylize("bold yellow", offsets[start], offsets[start + len(t) - 1] + 1)
+            start = norm.find(t, start + 1)
+    out.append_text(body)
+    if hi < len(text):
+        out.append("…")
+    return out
+
+
+def _hit_header(hit) -> Text:
+    doc = hit.doc
+    head = Text()
+    head.append(f"{hit.rank:>2}. ", style="bold")
+    head.append(f"{hit.score:.3f}  ", style="dim")
+    if doc is not None:
+        head.append(f"{year_label(doc)}  ", style="green")
+        head.append(f"{doc.region or '?'}  ", style="green")
+        head.append(f"{trim(doc.title or doc.doc_id, 40)}  ", style="bold")
+    head.append(f"[{hit.item.doc_id}]", style="dim")
+    return head
+
+
+def print_hits(query: str, hits: list) -> None:
+    for hit in hits:
+        console.print(_hit_header(hit))
+        path = hit.item.path_str
+        if path or hit.item.label:
+            console.print(Text(f"    {path}{' › ' if path else ''}{hit.item.label}", style="cyan"))
+        line = Text("    ")
+        line.append_text(highlighted(hit.item.text, query, hit.match_span))
+        console.print(line)
+
+
+def print_hit_groups(query: str, by: str, groups: list) -> None:
+    table = Table(title=f"{query}: best matches per {by}", show_lines=True)
+    table.add_column(by, style="green", no_wrap=True)
+    table.add_column("matches")
+    for g in groups:
+        if not g.hits:
+            table.add_row(g.key, Text(g.note or "no matches", style="dim italic"))
+            continue
+        cell = Text()
+        for i, hit in enumerate(g.hits):
+            if i:
+                cell.append("\n")
+            cell.append(f"{hit.score:.3f} ", style="dim")
+            cell.append(f"{trim(hit.doc.title if hit.doc else hit.item.doc_id, 30)} ", style="bold")
+            cell.append(f"{hit.item.label}", style="magenta")
+            cell.append("\n")
+            cell.append_text(highlighted(hit.item.text, query, hit.match_span, width=120))
+        table.add_row(g.key, cell)
+    console.print(table)

@@ -1,0 +1,334 @@
+"""Search an index: dense (best sentence window per item), keyword (BM25), and their fusions.
+
+Why sentence windows: an item's single vector is diluted when the item is long or compound; scoring
+an item by its best window finds 留守儿童 inside a paragraph about five other things (issue #6
+measured R@10 .41 -> .72 on long work-report paragraphs). The best window is also what the user is
+shown highlighted.
+
+Fusion modes (all exposed with --mode; DEFAULT_MODE is the one chosen by `bench/eval_search.py`
+on both judged query sets, see README):
+- dense:      item score = cosine of its best window
+- keyword:    BM25 over character bigrams of the item
+- rrf:        reciprocal rank fusion of the two rankings, 1/(60+rank) each
+- weighted:   DENSE_WEIGHT x dense + (1 - DENSE_WEIGHT) x keyword, each scaled to [0, 1] over the
+              candidates (dense by its min-max, keyword by its max)
+- tiebreak:   dense, with keyword only breaking near-ties (adds TIEBREAK x scaled keyword)
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Iterable
+
+import numpy as np
+
+from .keyword import select_top_k
+from .models import Document, Hit, PlansearchError
+from .normalise import normalise
+from .store import StoredIndex
+
+MODES = ("hybrid", "dense", "keyword", "rrf", "weighted", "tiebreak")
+DEFAULT_FUSION = "weighted"  # what "hybrid" means; chosen by measurement (bench/eval_search.py)
+RRF_K = 60
+DENSE_WEIGHT = 0.7
+TIEBREAK = 0.05
+CANDIDATES = 100  # items each side contributes to a fusion
+
+
+@dataclass
+class Filters:
+    """Which documents a search may return. Strings match as substrings of the normalised field."""
+
+    years: tuple[int, int] | None = None  # inclusive range; a single year is (y, y)
+    region: str | None = None
+    issuer: str | None = None
+    kind: str | None = None
+    doc: str | None = None  # a document id, or a file stem for all plans of a compiled page
+
+    def active(self) -> bool:
+        return any(v is not None for v in (self.years, self.region, self.issuer, self.kind, self.doc))
+
+    def describe(self) -> str:
+        parts = []
+        if self.years is not None:
+            lo, hi = self.years
+            parts.append(f"year {lo}" if lo == hi else f"years {lo}-{hi}")
+        parts += [f"{name} {v}" for name, v in (("region", self.region), ("issuer", self.issuer),
+                                                ("kind", self.kind), ("doc", self.doc)) if v is not None]
+        return ", ".join(parts)
+
+    def accepts(self, d: Document) -> bool:
+        if self.years is not None:
+            span = document_years(d)
+            # A masked year (201X) only matches a range that contains all of its possible years.
+            if span is None or not (self.years[0] <= span[0] and span[1] <= self.years[1]):
+                return False
+        if self.region is not None and normalise(self.region) not in normalise(d.region or ""):
+            return False
+        if self.issuer is not None and normalise(self.issuer) not in normalise(d.issuer or ""):
+            return False
+        if self.kind is not None and not (d.kind == self.kind or (d.kind == "mixed" and self.kind in
+                                                                  ("plan", "summary"))):
+            return False
+        if self.doc is not None and not (d.doc_id == self.doc or d.doc_id.startswith(self.doc + "#")):
+            return False
+        return True
+
+
+def document_years(d: Document) -> tuple[int, int] | None:
+    """The years a document is about: its year, both years of a review+plan, or a mask's range."""
+    years = [y for y in (d.year, d.review_year, d.plan_year) if y]
+    if years:
+        return min(years), max(years)
+    if d.year_mask:
+        from .metadata import year_range
+
+        return year_range(d)
+    return None
+
+
+def parse_years(text: str) -> tuple[int, int]:
+    """"2021" -> (2021, 2021); "2019-2022" -> (2019, 2022)."""
+    try:
+        if "-" in text:
+            a, b = text.split("-", 1)
+            lo, hi = int(a), int(b)
+        else:
+            lo = hi = int(text)
+    except ValueError:
+        raise PlansearchError(f"years must look like 2021 or 2019-2022, not {text!r}") from None
+    if lo > hi:
+        raise PlansearchError(f"empty year range {text!r}")
+    return lo, hi
+
+
+@dataclass
+class HitGroup:
+    """The best hits of one year / region / document, for `search --by`."""
+
+    key: str
+    hits: list[Hit] = field(default_factory=list)
+    note: str = ""  # e.g. "no document for this year"
+
+
+class Searcher:
+    """An index opened once for many queries (the CLI opens one per command)."""
+
+    modes = MODES
+
+    def __init__(self, index_dir: str | os.PathLike = "index", model: str | None = None):
+        self.index = StoredIndex(index_dir)
+        self._model_name = model
+        self._embedder = None
+        if model is not None:
+            self._check_model(self.embedder)
+
+    @property
+    def embedder(self):
+        if self._embedder is None:
+            from .embed import get_embedder
+
+            emb = get_embedder(self._model_name if self._model_name is not None else _model_arg(self.index.meta.model))
+            self._check_model(emb)
+            self._embedder = emb
+        return self._embedder
+
+    def _check_model(self, emb) -> None:
+        meta = self.index.meta
+        if emb.name != meta.model or emb.dim != meta.dim:
+            raise PlansearchError(
+                f"index in {self.index.index_dir}/ was built with model {meta.model} (dim {meta.dim}); "
+                f"cannot search it with {emb.name} (dim {emb.dim}): rebuild with "
+                f"`plansearch index --model {emb.name}` or drop --model")
+
+    # --- the two rankings --------------------------------------------------------------------
+    def _allowed_items(self, filters: Filters | None) -> np.ndarray | None:
+        if filters is None or not filters.active():
+            return None
+        ok_docs = np.array([filters.accepts(d) for d in self.index.documents], dtype=bool)
+        return ok_docs[self.index.item_doc]
+
+    def dense_scores(self, query_norm: str, allowed: np.ndarray | None, n: int
+                     ) -> tuple[np.ndarray, np.ndarray, dict[int, int]]:
+        """(item rows, best-window cosine, item row -> best window) for the n best items."""
+        from .vectors import exact_search
+
+        qv = self.embedder.embed_queries([query_norm])[0]
+        n_windows = len(self.index.window_item)
+        # Ask for more windows than items wanted: several windows of one item may rank together.
+        want = min(n_windows, max(n * 4, 40))
+        if allowed is None:
+            scores, wins = self.index.vector_index.search(qv[None, :], want)
+            scores, wins = scores[0], wins[0]
+            keep = wins >= 0
+            scores, wins = scores[keep], wins[keep]
+        else:
+            subset = np.flatnonzero(allowed[self.index.window_item])
+            scores, wins = exact_search(self.index.vectors, qv, want, subset)
+        best: dict[int, tuple[float, int]] = {}
+        for s, w in zip(scores.tolist(), wins.tolist()):
+            row = int(self.index.window_item[w])
+            if row not in best or s > best[row][0]:
+                best[row] = (s, w)
+        ranked = sorted(best.items(), key=lambda kv: -kv[1][0])[:n]
+        rows = np.array([r for r, _ in ranked], dtype=np.int64)
+        vals = np.array([v[0] for _, v in ranked], dtype=np.float32)
+        return rows, vals, {r: v[1] for r, v in ranked}
+
+    def keyword_scores(self, query_norm: str, allowed: np.ndarray | None, n: int
+                       ) -> tuple[np.ndarray, np.ndarray]:
+        scores = self.index.bm25.scores(query_norm)
+        return select_top_k(scores, n, allowed)
+
+    # --- search --------------------------------------------------------------------------------
+    def search(self, query: str, k: int = 10, mode: str = "hybrid", filters: Filters | None = None,
+               **filter_kwargs) -> list[Hit]:
+        if filter_kwargs:
+            filters = Filters(**filter_kwargs)
+        query_norm = normalise(query or "")
+        if not query_norm.strip():
+            raise PlansearchError("empty query: say what to look for, e.g. plansearch search \"留守儿童关爱\"")
+        if mode not in MODES:
+            raise PlansearchError(f"unknown mode {mode!r}: one of {', '.join(MODES)}")
+        if k < 1:
+            raise PlansearchError("-k must be at least 1")
+        fusion = DEFAULT_FUSION if mode == "hybrid" else mode
+        allowed = self._allowed_items(filters)
+        if allowed is not None and not allowed.any():
+            return []
+        n = max(k, CANDIDATES) if fusion not in ("dense", "keyword") else k
+        d_rows = d_vals = kw_rows = kw_vals = None
+        best_window: dict[int, int] = {}
+        if fusion != "keyword":
+            d_rows, d_vals, best_window = self.dense_scores(query_norm, allowed, n)
+        if fusion != "dense":
+            kw_rows, kw_vals = self.keyword_scores(query_norm, allowed, n)
+        rows, fused = fuse(fusion, d_rows, d_vals, kw_rows, kw_vals)
+        rows, fused = rows[:k], fused[:k]
+        dense_of = dict(zip(d_rows.tolist(), d_vals.tolist())) if d_rows is not None else {}
+        kw_of = dict(zip(kw_rows.tolist(), kw_vals.tolist())) if kw_rows is not None else {}
+        items = self.index.items(rows)
+        hits = []
+        for rank, (row, score, item) in enumerate(zip(rows.tolist(), fused.tolist(), items), 1):
+            span = self._match_span(row, best_window.get(row), query_norm)
+            hits.append(Hit(rank=rank, score=float(score), item=item, doc=self.index.document_of_item(row),
+                            dense_score=dense_of.get(row), keyword_score=kw_of.get(row), match_span=span))
+        return hits
+
+    def _match_span(self, row: int, window: int | None, query_norm: str) -> tuple[int, int] | None:
+        """The best-matching sentence window of the item: the dense one, else the window sharing
+        most query bigrams (keyword mode embeds nothing)."""
+        if window is not None:
+            a, b = self.index.window_span[window]
+            return int(a), int(b)
+        wins = np.flatnonzero(self.index.window_item == row)
+        if len(wins) <= 1:
+            return None
+        from .keyword import tokenize
+
+        terms = set(tokenize(query_norm))
+        text = self.index.items([row])[0].text
+        best, best_n = None, 0
+        for w in wins:
+            a, b = (int(x) for x in self.index.window_span[w])
+            n = len(terms & set(tokenize(normalise(text[a:b]))))
+            if n > best_n:
+                best, best_n = (a, b), n
+        return best
+
+    def search_by(self, query: str, by: str, per_group: int = 3, mode: str = "hybrid",
+                  filters: Filters | None = None) -> list[HitGroup]:
+        """The best hits per year / region / document: one filtered search per group, so every
+        group gets its own best matches (not what is left of a global top-k)."""
+        base = filters or Filters()
+        docs = [d for d in self.index.documents if base.accepts(d)]
+        groups: list[HitGroup] = []
+        if by == "year":
+            known = sorted({y for d in docs for y in [document_years(d)] if y and y[0] == y[1]})
+            years = [y[0] for y in known]
+            for y in range(min(years), max(years) + 1) if years else []:
+                f = _replace(base, years=(y, y))
+                if not any(f.accepts(d) for d in docs):
+                    groups.append(HitGroup(str(y), [], "no document for this year"))
+                    continue
+                groups.append(HitGroup(str(y), self.search(query, per_group, mode, f)))
+            masked = sorted({d.year_mask or "?" for d in docs if not (document_years(d) and
+                                                                     document_years(d)[0] == document_years(d)[1])})
+            for m in masked:
+                ids = [d.doc_id for d in docs if (d.year_mask or "?") == m and not (
+                    document_years(d) and document_years(d)[0] == document_years(d)[1])]
+                hits = _merge([self.search(query, per_group, mode, _replace(base, doc=i)) for i in ids], per_group)
+                groups.append(HitGroup(f"{m} (year unknown)", hits))
+        elif by in ("region", "doc"):
+            keys = sorted({(d.region or "?") if by == "region" else d.doc_id for d in docs})
+            for key in keys:
+                if by == "doc":
+                    hits = self.search(query, per_group, mode, _replace(base, doc=key))
+                elif key == "?":
+                    ids = [d.doc_id for d in docs if not d.region]
+                    hits = _merge([self.search(query, per_group, mode, _replace(base, doc=i)) for i in ids],
+                                  per_group)
+                else:
+                    hits = self.search(query, per_group, mode, _replace(base, region=key))
+                groups.append(HitGroup(key if key != "?" else "region unknown", hits))
+        else:
+            raise PlansearchError(f"--by takes year, region or doc, not {by!r}")
+        return groups
+
+
+def _replace(f: Filters, **kw) -> Filters:
+    from dataclasses import replace
+
+    return replace(f, **kw)
+
+
+def _merge(lists: Iterable[list[Hit]], k: int) -> list[Hit]:
+    hits = sorted((h for hs in lists for h in hs), key=lambda h: -h.score)[:k]
+    for i, h in enumerate(hits, 1):
+        h.rank = i
+    return hits
+
+
+def _model_arg(recorded: str) -> str | None:
+    from .embed import DEFAULT_MODEL
+
+    return None if recorded == DEFAULT_MODEL else recorded
+
+
+def fuse(method: str, d_rows, d_vals, kw_rows, kw_vals) -> tuple[np.ndarray, np.ndarray]:
+    """Combine the dense and keyword candidate lists into one ranking (rows, scores), best first."""
+    if method == "dense":
+        return d_rows, d_vals
+    if method == "keyword":
+        return kw_rows, kw_vals
+    scores: dict[int, float] = {}
+    if method == "rrf":
+        for rows in (d_rows, kw_rows):
+            for rank, r in enumerate(rows.tolist()):
+                scores[r] = scores.get(r, 0.0) + 1.0 / (RRF_K + rank + 1)
+    elif method in ("weighted", "tiebreak"):
+        dense = _minmax(d_vals)
+        kw = kw_vals / kw_vals.max() if len(kw_vals) and kw_vals.max() > 0 else kw_vals
+        w_dense, w_kw = (DENSE_WEIGHT, 1 - DENSE_WEIGHT) if method == "weighted" else (1.0, TIEBREAK)
+        for r, v in zip(d_rows.tolist(), dense.tolist()):
+            scores[r] = w_dense * v
+        for r, v in zip(kw_rows.tolist(), kw.tolist()):
+            scores[r] = scores.get(r, 0.0) + w_kw * v
+    else:
+        raise PlansearchError(f"unknown fusion {method!r}")
+    ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+    return (np.array([r for r, _ in ranked], dtype=np.int64),
+            np.array([s for _, s in ranked], dtype=np.float32))
+
+
+def _minmax(v: np.ndarray) -> np.ndarray:
+    if not len(v):
+        return v
+    lo, hi = float(v.min()), float(v.max())
+    return (v - lo) / (hi - lo) if hi > lo else np.ones_like(v)
+
+
+def search(query: str, index_dir: str | os.PathLike = "index", k: int = 10, mode: str = "hybrid",
+           model: str | None = None, **filters) -> list[Hit]:
+    """One query against an index (opens it each call; use `Searcher` for many queries)."""
+    return Searcher(index_dir, model).search(query, k, mode, Filters(**filters))
