@@ -72,17 +72,9 @@ def load_queries(path: str | Path) -> list[Query]:
 
 
 def load_documents(path: str | Path):
-    """The corpus's Documents with `item.norm` set. Uses `plansearch.load_corpus` when the full
-    ingest flow is importable; otherwise parses each .txt with `outline.parse_source` (item
-    segmentation is the same either way)."""
-    try:
-        from plansearch import load, metadata  # noqa: F401  (load_corpus needs both)
-    except ImportError:
-        pass
-    else:
-        from plansearch import load_corpus
-
-        return load_corpus(path)
+    """The corpus's Documents with `item.norm` set, parsed straight from each .txt file with
+    `outline.parse_source` (the segmentation `load_corpus`/`build_index` use, without depending
+    on the loader's or metadata's state). Item ids ("doc_id:ordinal") are the index's ids."""
     from plansearch.models import SourceText
     from plansearch.outline import parse_source
 
@@ -110,3 +102,75 @@ def relevant_ids(query: Query, docs) -> set[str]:
 def judgements(queries: list[Query], docs) -> dict[str, set[str]]:
     norms = [(it.item_id, item_norm(it)) for d in docs for it in d.items]
     return {q.id: {iid for iid, t in norms if q.judge(t)} for q in queries}
+
+
+# --- ranking metrics (binary relevance) -------------------------------------------------------
+
+def recall_at_k(ranked: list[str], relevant: set[str], k: int) -> float:
+    """|relevant ∩ top k| / min(k, |relevant|): 1.0 when the top k is as full of relevant items
+    as it can be."""
+    if not relevant:
+        raise ValueError("a judged query needs at least one relevant item")
+    top = _dedup(ranked)[:k]
+    return sum(1 for r in top if r in relevant) / min(k, len(relevant))
+
+
+def reciprocal_rank(ranked: list[str], relevant: set[str], k: int) -> float:
+    """1 / rank of the first relevant item within the top k, else 0 (so the mean is MRR@k)."""
+    rank = first_relevant_rank(ranked, relevant, k)
+    return 1.0 / rank if rank else 0.0
+
+
+def ndcg_at_k(ranked: list[str], relevant: set[str], k: int) -> float:
+    """Binary-gain nDCG@k: DCG of the top k over the DCG of min(k, |relevant|) relevant items first."""
+    import math
+
+    top = _dedup(ranked)[:k]
+    dcg = sum(1.0 / math.log2(i + 2) for i, r in enumerate(top) if r in relevant)
+    ideal = sum(1.0 / math.log2(i + 2) for i in range(min(k, len(relevant))))
+    return dcg / ideal
+
+
+def first_relevant_rank(ranked: list[str], relevant: set[str], k: int) -> int | None:
+    """1-based rank of the first relevant item in the top k, None when there is none."""
+    for i, r in enumerate(_dedup(ranked)[:k], 1):
+        if r in relevant:
+            return i
+    return None
+
+
+def _dedup(ranked: list[str]) -> list[str]:
+    seen: set[str] = set()
+    out = []
+    for r in ranked:
+        if r not in seen:
+            seen.add(r)
+            out.append(r)
+    return out
+
+
+def score_query(ranked: list[str], relevant: set[str], k: int) -> dict:
+    return {
+        "recall": recall_at_k(ranked, relevant, k),
+        "rr": reciprocal_rank(ranked, relevant, k),
+        "ndcg": ndcg_at_k(ranked, relevant, k),
+        "first_relevant": first_relevant_rank(ranked, relevant, k),
+    }
+
+
+def summarise(per_query: list[dict]) -> dict:
+    """Means over queries (each dict from `score_query`, plus "kind"): overall and per kind."""
+    def agg(rows):
+        n = len(rows)
+        return {
+            "queries": n,
+            "recall": sum(r["recall"] for r in rows) / n,
+            "mrr": sum(r["rr"] for r in rows) / n,
+            "ndcg": sum(r["ndcg"] for r in rows) / n,
+            "misses": sum(1 for r in rows if r["first_relevant"] is None),
+        }
+
+    out = {"all": agg(per_query)}
+    for kind in sorted({r["kind"] for r in per_query}):
+        out[kind] = agg([r for r in per_query if r["kind"] == kind])
+    return out

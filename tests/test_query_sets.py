@@ -1,0 +1,132 @@
+"""The judged query sets (tests/data/queries_*.jsonl) are well formed and every query is
+answerable in its corpus; the metrics used by bench/eval_search.py compute what they claim.
+Fast: parsing and substring matching only, no embedding."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from bench.judge import (  # noqa: E402
+    CORPORA, KINDS, QUERY_SETS, Query, is_relevant, judgements, load_documents, load_queries,
+    ndcg_at_k, recall_at_k, reciprocal_rank, first_relevant_rank, summarise, score_query,
+)
+from plansearch.normalise import normalise  # noqa: E402
+
+MIN_QUERIES = 30
+MAX_RELEVANT = 60  # a query matching more than this is too vague to judge a top 10 by
+SETS = sorted(QUERY_SETS)
+
+
+@pytest.fixture(scope="module", params=SETS)
+def query_set(request):
+    name = request.param
+    if not CORPORA[name].is_dir():
+        pytest.skip(f"corpus {name} not found at {CORPORA[name]}")
+    return name, load_queries(QUERY_SETS[name]), load_documents(CORPORA[name])
+
+
+@pytest.mark.parametrize("name", SETS)
+def test_file_is_jsonl_with_the_documented_fields(name):
+    lines = [ln for ln in QUERY_SETS[name].read_text(encoding="utf-8").splitlines() if ln.strip()]
+    assert len(lines) >= MIN_QUERIES
+    for ln in lines:
+        obj = json.loads(ln)
+        assert {"id", "query", "kind", "relevant"} <= set(obj), obj
+        assert set(obj) <= {"id", "query", "kind", "relevant", "exclude", "note"}, obj
+        assert isinstance(obj["relevant"], list) and obj["relevant"], obj
+        assert all(isinstance(p, str) and p.strip() for p in obj["relevant"] + obj.get("exclude", []))
+        assert obj["kind"] in KINDS, obj
+        assert obj["query"].strip()
+
+
+@pytest.mark.parametrize("name", SETS)
+def test_ids_unique_and_prefixed(name):
+    qs = load_queries(QUERY_SETS[name])
+    ids = [q.id for q in qs]
+    assert len(ids) == len(set(ids))
+    prefix = {"seeds": "s", "gwr": "g"}[name]
+    assert all(i.startswith(prefix) for i in ids)
+
+
+@pytest.mark.parametrize("name", SETS)
+def test_patterns_are_already_normalised(name):
+    # Written in Simplified, lower case, with normalised punctuation: what the judge compares.
+    for q in load_queries(QUERY_SETS[name]):
+        for p in q.relevant + q.exclude:
+            assert normalise(p) == p, (q.id, p, normalise(p))
+
+
+@pytest.mark.parametrize("name", SETS)
+def test_every_kind_is_represented(name):
+    kinds = {q.kind for q in load_queries(QUERY_SETS[name])}
+    assert {"exact", "paraphrase", "traditional", "compound"} <= kinds
+
+
+def test_every_query_has_between_1_and_60_relevant_items(query_set):
+    name, queries, docs = query_set
+    judged = judgements(queries, docs)
+    bad = {q.id: len(judged[q.id]) for q in queries if not 1 <= len(judged[q.id]) <= MAX_RELEVANT}
+    assert not bad, f"{name}: queries with a relevant count outside 1..{MAX_RELEVANT}: {bad}"
+
+
+def test_every_pattern_and_exclusion_matters(query_set):
+    # A relevant pattern that matches nothing, or an exclusion that removes nothing, is a typo.
+    name, queries, docs = query_set
+    norms = [normalise(it.text) for d in docs for it in d.items]
+    for q in queries:
+        for p in q.relevant:
+            assert any(p in t for t in norms), (name, q.id, p)
+        for p in q.exclude:
+            assert any(p in t and is_relevant(t, q.relevant) for t in norms), (name, q.id, p)
+
+
+def test_traditional_seed_queries_reach_the_traditional_file():
+    if not CORPORA["seeds"].is_dir():
+        pytest.skip("seed corpus missing")
+    queries = [q for q in load_queries(QUERY_SETS["seeds"]) if q.kind == "traditional"]
+    judged = judgements(queries, load_documents(CORPORA["seeds"]))
+    for q in queries:
+        assert any(i.startswith("001_") for i in judged[q.id]), q.id
+
+
+# --- the judge and the metrics on hand-made rankings ---------------------------------------------
+
+def test_judge_normalises_patterns_and_applies_exclusions():
+    q = Query("x", "q", "exact", relevant=["留守兒童"], exclude=["关爱"])
+    assert q.judge(normalise("做好農村留守兒童工作"))
+    assert not q.judge(normalise("留守儿童关爱"))
+    assert not q.judge(normalise("进城务工人员子女"))
+
+
+def test_metrics_on_a_fake_ranking():
+    rel = {"a", "b", "c"}
+    ranked = ["x", "a", "y", "b", "z"]
+    assert recall_at_k(ranked, rel, 10) == pytest.approx(2 / 3)
+    assert recall_at_k(ranked, rel, 2) == pytest.approx(1 / 2)  # denominator min(k, |rel|)
+    assert reciprocal_rank(ranked, rel, 10) == pytest.approx(1 / 2)
+    assert reciprocal_rank(ranked, rel, 1) == 0.0
+    assert first_relevant_rank(ranked, rel, 10) == 2
+    assert first_relevant_rank(["x", "y"], rel, 10) is None
+    import math
+    dcg = 1 / math.log2(3) + 1 / math.log2(5)
+    idcg = 1 + 1 / math.log2(3) + 1 / math.log2(4)
+    assert ndcg_at_k(ranked, rel, 10) == pytest.approx(dcg / idcg)
+    assert ndcg_at_k(["a", "b", "c"], rel, 10) == pytest.approx(1.0)
+    assert recall_at_k(["a", "a", "a"], rel, 10) == pytest.approx(1 / 3)  # duplicates count once
+    with pytest.raises(ValueError):
+        recall_at_k(ranked, set(), 10)
+
+
+def test_summarise_means_overall_and_per_kind():
+    rows = [dict(score_query(["a"], {"a"}, 10), kind="exact"),
+            dict(score_query(["x"], {"a"}, 10), kind="paraphrase")]
+    s = summarise(rows)
+    assert s["all"]["recall"] == pytest.approx(0.5) and s["all"]["mrr"] == pytest.approx(0.5)
+    assert s["exact"]["mrr"] == 1.0 and s["paraphrase"]["misses"] == 1
