@@ -47,9 +47,12 @@ def _load(paths: list[Path]):
     from .corpus import load_corpus
 
     errors: list[LoadError] = []
-    docs = load_corpus(paths, errors=errors)
+    warnings: list[str] = []
+    docs = load_corpus(paths, errors=errors, warnings=warnings)
     for e in errors:
         typer.echo(f"skipped {e}", err=True)
+    for w in warnings:
+        typer.echo(f"warning: {w}", err=True)
     return docs
 
 

@@ -28,12 +28,14 @@ def load_corpus(
     paths: str | os.PathLike | Iterable[str | os.PathLike],
     manifest: str | os.PathLike | None = None,
     errors: list[LoadError] | None = None,
+    warnings: list[str] | None = None,
 ) -> list[Document]:
     """Every document under `paths` (files or directories), in a stable order.
 
     A file that cannot be read is reported in `errors` (when given) and skipped; without `errors`
     the first bad file raises. A missing path always raises. `manifest` defaults to the
-    manifest.csv beside / inside the first path that has one.
+    manifest.csv beside / inside the first path that has one; its rows that match no document
+    are reported in `warnings` (when given).
     """
     from . import load, metadata, outline
 
@@ -61,7 +63,9 @@ def load_corpus(
                 metadata.infer_metadata(doc)
                 docs.append(doc)
     if overrides is not None:
-        metadata.apply_manifest(docs, overrides)
+        unmatched = metadata.apply_manifest(docs, overrides)
+        if warnings is not None:
+            warnings.extend(f"{man_path}: {w}" for w in unmatched)
     return docs
 
 

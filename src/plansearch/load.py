@@ -1,0 +1,600 @@
+"""Reading input files into SourceText: the first stage of ingest.
+
+    read_source(path) -> SourceText             (raises LoadError naming the file and the problem)
+    iter_sources(root) -> SourceText | LoadError  (a file, or every supported file under a directory)
+
+Formats:
+- .txt/.text: any encoding people have. Detected, not assumed: BOMs, BOM-less UTF-16 by where the
+  NUL bytes fall, strict UTF-8, then the Chinese legacy encodings (GB18030 ⊃ GBK ⊃ GB2312, Big5),
+  choosing between them by which decoding yields more common Chinese characters. Detection looks at
+  a prefix sample so a 20 MB file costs one decode.
+- .docx: paragraph text plus the list labels Word generates from the numbering definitions
+  (一、 / （一） / 1. / （1） / ①), which python-docx's `paragraph.text` leaves out; table rows too.
+- .pdf: pypdf's text layer; no text layer (a scan) is an error, not an empty document.
+- .html/.htm: text without markup, scripts, styles, navigation, headers and footers; block
+  elements become line breaks.
+"""
+from __future__ import annotations
+
+import functools
+import html
+import html.parser
+import io
+import os
+import re
+import unicodedata
+from pathlib import Path
+from typing import Iterator
+
+from .models import LoadError, PlansearchError, SourceText
+
+FORMATS = {".txt": "txt", ".text": "txt", ".docx": "docx", ".pdf": "pdf", ".html": "html", ".htm": "html"}
+# Files a corpus directory holds that are not documents.
+_NOT_DOCUMENTS = re.compile(r"^(manifest\.csv|readme(\..*)?)$", re.I)
+# Formats people try that we cannot read, with what to do instead.
+_UNSUPPORTED_HINTS = {
+    ".doc": "Word 97-2003 .doc is not supported: save it as .docx",
+    ".wps": "WPS .wps is not supported: save it as .docx",
+    ".rtf": ".rtf is not supported: save it as .docx or .txt",
+}
+
+SAMPLE_BYTES = 256 * 1024  # encoding detection reads at most this much of a file
+
+
+# ---------------------------------------------------------------- walking a corpus
+
+def iter_sources(root: str | os.PathLike) -> Iterator[SourceText | LoadError]:
+    """A file: that file. A directory: every supported file under it, sorted, recursively.
+
+    Hidden files, manifest.csv, README* and files of other types in a directory are skipped
+    silently. A file that cannot be read comes back as a LoadError (the caller reports it and goes
+    on). A missing path raises PlansearchError."""
+    root = Path(root)
+    if not root.exists():
+        raise PlansearchError(f"{root}: no such file or directory")
+    if root.is_file():
+        yield _try_read(root)
+        return
+    found = []
+    for p in root.rglob("*"):
+        rel = p.relative_to(root)
+        if any(part.startswith(".") for part in rel.parts):
+            continue
+        if not p.is_file() or _NOT_DOCUMENTS.match(p.name) or p.suffix.lower() not in FORMATS:
+            continue
+        found.append((rel.as_posix(), p))
+    for _rel, p in sorted(found):
+        yield _try_read(p)
+
+
+def _try_read(path: Path) -> SourceText | LoadError:
+    try:
+        return read_source(path)
+    except LoadError as e:
+        return e
+
+
+def read_source(path: str | os.PathLike) -> SourceText:
+    """One file decoded to text. Raises LoadError(path, problem) when it cannot be."""
+    path = Path(path)
+    ext = path.suffix.lower()
+    fmt = FORMATS.get(ext)
+    if fmt is None:
+        hint = _UNSUPPORTED_HINTS.get(ext)
+        raise LoadError(path, hint or f"unsupported file type {ext or '(no extension)'} "
+                                      f"(supported: {', '.join(sorted(FORMATS))})")
+    try:
+        data = path.read_bytes()
+    except IsADirectoryError:
+        raise LoadError(path, "is a directory") from None
+    except OSError as e:
+        raise LoadError(path, f"cannot read ({e.strerror or e})") from None
+    if fmt == "txt":
+        text, encoding = decode_text(data, path)
+    elif fmt == "html":
+        raw, encoding = decode_text(data, path, declared=_declared_html_charset(data))
+        text = html_to_text(raw)
+    elif fmt == "docx":
+        text, encoding = docx_to_text(data, path), None
+    else:
+        text, encoding = pdf_to_text(data, path), None
+    if not text.strip():
+        raise LoadError(path, "empty file" if fmt in ("txt", "html") else "no text in the file")
+    return SourceText(path=str(path), text=text, fmt=fmt, encoding=encoding)
+
+
+# ---------------------------------------------------------------- text encodings
+
+@functools.lru_cache(maxsize=1)
+def _common_hanzi() -> frozenset[str]:
+    """The characters everyday Chinese text is made of, in both scripts: GB2312 level 1 (the 3755
+    most used Simplified characters) and Big5's frequently-used block (5401 Traditional ones).
+    A wrong legacy decoding turns text into rare characters, a right one into these."""
+    chars: set[str] = set()
+    for lead in range(0xB0, 0xD8):
+        for trail in range(0xA1, 0xFF):
+            try:
+                chars.add(bytes((lead, trail)).decode("gb2312"))
+            except UnicodeDecodeError:
+                pass
+    for lead in range(0xA4, 0xC7):
+        for trail in list(range(0x40, 0x7F)) + list(range(0xA1, 0xFF)):
+            if lead == 0xC6 and trail > 0x7E:
+                break
+            try:
+                chars.add(bytes((lead, trail)).decode("big5"))
+            except UnicodeDecodeError:
+                pass
+    chars.update("，。、；：？！“”‘’（）《》【】—…·")
+    return frozenset(chars)
+
+
+def _common_score(text: str) -> int:
+    common = _common_hanzi()
+    return sum(1 for ch in text if ch in common)
+
+
+_ALLOWED_CONTROLS = set("\t\n\r\x0b\x0c")
+
+
+def _control_ratio(text: str) -> float:
+    if not text:
+        return 0.0
+    bad = sum(1 for ch in text if (ch < " " and ch not in _ALLOWED_CONTROLS) or ch == "\x7f")
+    return bad / len(text)
+
+
+def _cut_sample(data: bytes, limit: int = SAMPLE_BYTES) -> bytes:
+    """A prefix of data ending at a line break, so no multi-byte character is cut in half
+    (0x0A is never part of a GB18030/Big5/UTF-8 multi-byte sequence)."""
+    if len(data) <= limit:
+        return data
+    cut = data.rfind(b"\n", 0, limit)
+    return data[: cut + 1] if cut > limit // 2 else data[:limit]
+
+
+def _utf16_shape(sample: bytes) -> str | None:
+    """"utf-16-le" / "utf-16-be" when NUL bytes sit on one side of byte pairs (ASCII characters
+    of UTF-16 text: 'a' is 61 00 in LE), None otherwise."""
+    even = sample[0::2].count(0)
+    odd = sample[1::2].count(0)
+    total = even + odd
+    if total < 2:
+        return None
+    if odd >= 0.9 * total:
+        return "utf-16-le"
+    if even >= 0.9 * total:
+        return "utf-16-be"
+    return None
+
+
+def _not_text(path, why: str) -> LoadError:
+    return LoadError(path, f"not a text file ({why})")
+
+
+def decode_text(data: bytes, path: str | os.PathLike = "<bytes>", declared: str | None = None) -> tuple[str, str]:
+    """(text, encoding name) for the bytes of a text file. Raises LoadError for an empty or
+    binary file. `declared` is an encoding the file names itself (HTML meta charset): used when
+    it decodes the sample cleanly."""
+    if not data.strip(b" \t\r\n\x00"):
+        raise LoadError(path, "empty file")
+    for bom, enc in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe\x00\x00", "utf-32"),
+                     (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
+        if data.startswith(bom):
+            return _decode_whole(data, enc, path), enc
+
+    sample = _cut_sample(data)
+    if b"\x00" in sample:
+        enc = _utf16_shape(sample[: len(sample) // 2 * 2])
+        if enc is None:
+            raise _not_text(path, "binary data: NUL bytes")
+        return _decode_whole(data, enc, path), enc
+
+    if declared:
+        try:
+            sample.decode(declared)
+            return _decode_whole(data, declared, path), declared
+        except (UnicodeDecodeError, LookupError):
+            pass  # a wrong declaration is common on scraped pages: detect instead
+
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        if _control_ratio(text[:SAMPLE_BYTES]) > 0.01:
+            raise _not_text(path, "control characters")
+        return text, "utf-8"
+
+    enc = _guess_legacy(sample, path)
+    return _decode_whole(data, enc, path), enc
+
+
+def _guess_legacy(sample: bytes, path) -> str:
+    """The Chinese legacy encoding that reads the sample best. Candidates: GB18030 and Big5 always
+    (Big5-HKSCS for the Hong Kong additions), plus charset-normalizer's best guess among them; each
+    scored by common Chinese characters, with undecodable bytes as a heavy penalty."""
+    candidates = ["gb18030", "big5", "big5hkscs"]
+    try:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(sample, cp_isolation=["gb18030", "gbk", "gb2312", "big5", "cp950", "big5hkscs",
+                                                "utf_8"]).best()
+        if best is not None and best.encoding not in candidates:
+            candidates.append(best.encoding)
+    except Exception:  # detection help is optional; the scoring below decides anyway
+        pass
+    scored = []
+    for enc in candidates:
+        try:
+            text = sample.decode(enc, errors="replace")
+        except LookupError:
+            continue
+        bad = text.count("\ufffd")
+        scored.append((_common_score(text) - 20 * bad, -candidates.index(enc), enc, text, bad))
+    score, _order, enc, text, bad = max(scored)
+    letters = sum(1 for ch in text if ch.isalnum() or ch.isspace() or unicodedata.category(ch).startswith("P"))
+    if bad > 0.01 * len(text) or _control_ratio(text) > 0.01 or letters < 0.7 * len(text):
+        raise _not_text(path, "no known text encoding fits")
+    return enc
+
+
+def _decode_whole(data: bytes, enc: str, path) -> str:
+    try:
+        text = data.decode(enc)
+    except UnicodeDecodeError:
+        # A few bad bytes deep in a long file (a truncated scrape) should not cost the file.
+        text = data.decode(enc, errors="replace")
+        if text.count("\ufffd") > max(10, len(text) // 1000):
+            raise _not_text(path, f"undecodable as {enc}") from None
+    if _control_ratio(text[:SAMPLE_BYTES]) > 0.01:
+        raise _not_text(path, "control characters")
+    return text.lstrip("\ufeff")
+
+
+# ---------------------------------------------------------------- HTML
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
+
+
+def _declared_html_charset(data: bytes) -> str | None:
+    m = _META_CHARSET.search(data[:4096])
+    if not m:
+        return None
+    name = m.group(1).decode("ascii").lower()
+    # Pages that say gb2312/gbk routinely contain characters only GB18030 has.
+    return "gb18030" if name in ("gb2312", "gbk", "x-gbk") else name
+
+
+_SKIPPED_TAGS = {"script", "style", "nav", "header", "footer", "head", "noscript", "template", "svg",
+                 "iframe", "aside", "form", "button", "select"}
+_BLOCK_TAGS = {"p", "div", "br", "li", "ul", "ol", "tr", "table", "h1", "h2", "h3", "h4", "h5", "h6",
+               "section", "article", "main", "blockquote", "pre", "hr", "dd", "dt", "dl", "title",
+               "tbody", "thead", "center", "figure", "figcaption", "address"}
+_CELL_TAGS = {"td", "th"}
+
+
+class _TextExtractor(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.lines: list[str] = []
+        self.current: list[str] = []
+        self.skip_depth = 0
+        self.pre_depth = 0
+
+    def _break(self):
+        line = "".join(self.current)
+        if not self.pre_depth:
+            line = re.sub(r"[ \t\r\n\f]+", " ", line)
+        self.lines.append(line.strip(" "))
+        self.current = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in _SKIPPED_TAGS:
+            if tag not in ("br", "hr"):
+                self.skip_depth += 1
+            return
+        if self.skip_depth:
+            return
+        if tag in _BLOCK_TAGS:
+            self._break()
+        elif tag in _CELL_TAGS and self.current:
+            self.current.append("  ")
+        if tag == "pre":
+            self.pre_depth += 1
+
+    def handle_startendtag(self, tag, attrs):
+        if not self.skip_depth and tag in _BLOCK_TAGS:
+            self._break()
+
+    def handle_endtag(self, tag):
+        if tag in _SKIPPED_TAGS:
+            self.skip_depth = max(0, self.skip_depth - 1)
+            return
+        if self.skip_depth:
+            return
+        if tag in _BLOCK_TAGS:
+            self._break()
+        if tag == "pre":
+            self.pre_depth = max(0, self.pre_depth - 1)
+
+    def handle_data(self, data):
+        if not self.skip_depth:
+            self.current.append(data)
+
+
+def html_to_text(markup: str) -> str:
+    """The visible text of an HTML page, one block element per line."""
+    parser = _TextExtractor()
+    parser.feed(markup)
+    parser.close()
+    parser._break()
+    out: list[str] = []
+    for line in parser.lines:
+        if line or (out and out[-1]):
+            out.append(line)
+    return "\n".join(out).strip("\n") + "\n"
+
+
+# ---------------------------------------------------------------- DOCX
+
+def docx_to_text(data: bytes, path) -> str:
+    """The document's paragraphs and table rows, one per line, with Word's list labels restored."""
+    import zipfile
+
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as e:
+        raise LoadError(path, f"not a valid .docx ({type(e).__name__})") from None
+    except Exception as e:  # lxml parse errors and friends inside a damaged package
+        raise LoadError(path, f"not a valid .docx ({type(e).__name__}: {e})") from None
+    numbering = _DocxNumbering(document)
+    lines: list[str] = []
+    _docx_block_lines(document.element.body, numbering, lines)
+    return "\n".join(lines) + "\n"
+
+
+def _w(tag: str) -> str:
+    return "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}" + tag
+
+
+def _docx_block_lines(container, numbering: "_DocxNumbering", lines: list[str]) -> None:
+    for child in container.iterchildren():
+        if child.tag == _w("p"):
+            lines.append(numbering.label(child) + _paragraph_text(child))
+        elif child.tag == _w("tbl"):
+            for row in child.iter(_w("tr")):
+                cells = []
+                for tc in row.iterchildren(_w("tc")):
+                    cell_lines: list[str] = []
+                    _docx_block_lines(tc, numbering, cell_lines)
+                    text = " ".join(s.strip() for s in cell_lines if s.strip())
+                    if text:
+                        cells.append(text)
+                if cells:
+                    lines.append("  ".join(cells))
+        elif child.tag == _w("sdt"):  # content controls wrap ordinary paragraphs
+            content = child.find(_w("sdtContent"))
+            if content is not None:
+                _docx_block_lines(content, numbering, lines)
+
+
+def _paragraph_text(p) -> str:
+    out = []
+    for el in p.iter(_w("t"), _w("tab"), _w("br"), _w("cr")):
+        if el.tag == _w("t"):
+            out.append(el.text or "")
+        elif el.tag == _w("tab"):
+            out.append("\t")
+        else:
+            out.append("\n")
+    return "".join(out)
+
+
+def _val(el, name: str) -> str | None:
+    if el is None:
+        return None
+    child = el.find(_w(name))
+    return None if child is None else child.get(_w("val"))
+
+
+_CN_DIGITS = "〇一二三四五六七八九"
+
+
+def cn_counting(n: int) -> str:
+    """1 → 一, 10 → 十, 21 → 二十一, 105 → 一百零五: Word's chineseCounting."""
+    if n <= 0:
+        return _CN_DIGITS[0]
+    if n >= 10000:
+        return str(n)
+    units = [(1000, "千"), (100, "百"), (10, "十")]
+    out, zero = "", False
+    for size, name in units:
+        d, n = divmod(n, size)
+        if d:
+            if zero:
+                out += "零"
+            out += ("" if (size == 10 and d == 1 and not out) else _CN_DIGITS[d]) + name
+            zero = False
+        elif out:
+            zero = True
+    if n:
+        if zero:
+            out += "零"
+        out += _CN_DIGITS[n]
+    return out
+
+
+def _roman(n: int) -> str:
+    out = ""
+    for v, s in ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"), (50, "L"),
+                 (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
+        while n >= v:
+            out += s
+            n -= v
+    return out
+
+
+def _letters(n: int) -> str:
+    return chr(ord("a") + (n - 1) % 26) * ((n - 1) // 26 + 1) if n > 0 else ""
+
+
+def format_number(n: int, fmt: str) -> str:
+    """A counter value in one of Word's numFmt styles."""
+    if fmt in ("chineseCounting", "chineseCountingThousand", "japaneseCounting", "taiwaneseCounting",
+               "chineseLegalSimplified", "taiwaneseCountingThousand", "ideographLegalTraditional"):
+        return cn_counting(n)
+    if fmt in ("ideographDigital", "taiwaneseDigital", "japaneseDigitalTenThousand"):
+        return "".join(_CN_DIGITS[int(d)] for d in str(n))
+    if fmt == "ideographTraditional":  # 甲乙丙丁
+        return "甲乙丙丁戊己庚辛壬癸"[(n - 1) % 10]
+    if fmt == "ideographZodiac":
+        return "子丑寅卯辰巳午未申酉戌亥"[(n - 1) % 12]
+    if fmt in ("decimalEnclosedCircle", "decimalEnclosedCircleChinese"):
+        return chr(0x2460 + n - 1) if 1 <= n <= 20 else str(n)
+    if fmt == "ideographEnclosedCircle":  # ㈠ is parenthesised, ㊀ circled: both read as （一）
+        return chr(0x3280 + n - 1) if 1 <= n <= 10 else cn_counting(n)
+    if fmt == "decimalEnclosedParen":
+        return chr(0x2474 + n - 1) if 1 <= n <= 20 else f"({n})"
+    if fmt == "decimalEnclosedFullstop":
+        return chr(0x2488 + n - 1) if 1 <= n <= 20 else f"{n}."
+    if fmt == "decimalFullWidth" or fmt == "decimalFullWidth2":
+        return str(n).translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    if fmt == "decimalZero":
+        return f"{n:02d}"
+    if fmt == "lowerLetter":
+        return _letters(n)
+    if fmt == "upperLetter":
+        return _letters(n).upper()
+    if fmt == "lowerRoman":
+        return _roman(n).lower()
+    if fmt == "upperRoman":
+        return _roman(n)
+    if fmt in ("none", "bullet"):
+        return ""
+    return str(n)  # decimal and anything exotic
+
+
+class _DocxNumbering:
+    """Word's list counters: the labels Word would print in front of numbered paragraphs.
+
+    A paragraph's numPr (direct, or from its paragraph style) names a num instance and a level;
+    the num points to an abstractNum whose levels give start, numFmt and lvlText ("%1、",
+    "（%2）"). Counters are kept per abstractNum (instances of one list continue each other) unless
+    the num restarts a level with a startOverride; a level's counter resets when a shallower level
+    of the same list advances."""
+
+    def __init__(self, document):
+        self.abstract: dict[str, dict[int, dict]] = {}
+        self.nums: dict[str, tuple[str, dict[int, int]]] = {}
+        self.counters: dict[str, dict[int, int]] = {}
+        self.style_numpr: dict[str, tuple[str | None, str | None]] = {}
+        self.style_based: dict[str, str] = {}
+        try:
+            root = document.part.numbering_part.element
+        except (NotImplementedError, KeyError, AttributeError):
+            root = None
+        if root is not None:
+            for an in root.iterchildren(_w("abstractNum")):
+                levels = {}
+                for lvl in an.iterchildren(_w("lvl")):
+                    ilvl = int(lvl.get(_w("ilvl"), "0"))
+                    levels[ilvl] = {
+                        "start": int(_val(lvl, "start") or 1),
+                        "fmt": _val(lvl, "numFmt") or "decimal",
+                        "text": _val(lvl, "lvlText"),
+                        "legal": lvl.find(_w("isLgl")) is not None,
+                    }
+                self.abstract[an.get(_w("abstractNumId"))] = levels
+            for num in root.iterchildren(_w("num")):
+                overrides = {}
+                for ov in num.iterchildren(_w("lvlOverride")):
+                    start = _val(ov, "startOverride")
+                    if start is not None:
+                        overrides[int(ov.get(_w("ilvl"), "0"))] = int(start)
+                self.nums[num.get(_w("numId"))] = (_val(num, "abstractNumId"), overrides)
+        try:
+            for style in document.styles.element.iterchildren(_w("style")):
+                sid = style.get(_w("styleId"))
+                ppr = style.find(_w("pPr"))
+                numpr = ppr.find(_w("numPr")) if ppr is not None else None
+                if numpr is not None:
+                    self.style_numpr[sid] = (_val(numpr, "numId"), _val(numpr, "ilvl"))
+                based = _val(style, "basedOn")
+                if based:
+                    self.style_based[sid] = based
+        except Exception:  # a document without a styles part numbers only directly
+            pass
+
+    def _numpr(self, p) -> tuple[str | None, int]:
+        ppr = p.find(_w("pPr"))
+        num_id = ilvl = None
+        if ppr is not None:
+            numpr = ppr.find(_w("numPr"))
+            if numpr is not None:
+                num_id, ilvl = _val(numpr, "numId"), _val(numpr, "ilvl")
+            style = _val(ppr, "pStyle")
+            seen = set()
+            while num_id is None and style and style not in seen:
+                seen.add(style)
+                s_num, s_lvl = self.style_numpr.get(style, (None, None))
+                num_id, ilvl = s_num, ilvl if ilvl is not None else s_lvl
+                style = self.style_based.get(style)
+        return num_id, int(ilvl or 0)
+
+    def label(self, p) -> str:
+        num_id, ilvl = self._numpr(p)
+        if not num_id or num_id == "0" or num_id not in self.nums:
+            return ""
+        abstract_id, overrides = self.nums[num_id]
+        levels = self.abstract.get(abstract_id, {})
+        if ilvl not in levels:
+            return ""
+        key = f"num:{num_id}" if overrides else f"abstract:{abstract_id}"
+        counters = self.counters.setdefault(key, {})
+        start = overrides.get(ilvl, levels[ilvl]["start"])
+        counters[ilvl] = counters[ilvl] + 1 if ilvl in counters else start
+        for deeper in [k for k in counters if k > ilvl]:
+            del counters[deeper]
+        lvl = levels[ilvl]
+        if lvl["fmt"] == "bullet" or lvl["text"] is None:
+            return ""
+
+        def level_value(m: re.Match) -> str:
+            k = int(m.group(1)) - 1
+            if k not in levels:
+                return ""
+            n = counters.get(k, levels[k]["start"])
+            return str(n) if lvl["legal"] else format_number(n, levels[k]["fmt"])
+
+        return re.sub(r"%([1-9])", level_value, lvl["text"])
+
+
+# ---------------------------------------------------------------- PDF
+
+def pdf_to_text(data: bytes, path) -> str:
+    """The PDF's text layer, page by page. A scan (no text layer) is a LoadError."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            try:
+                reader.decrypt("")
+            except Exception:
+                raise LoadError(path, "encrypted PDF (needs a password)") from None
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except LoadError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError) as e:
+        raise LoadError(path, f"not a valid PDF ({type(e).__name__}: {e})") from None
+    except Exception as e:  # pypdf raises a wide range of errors on damaged files
+        raise LoadError(path, f"unreadable PDF ({type(e).__name__}: {e})") from None
+    text = "\n".join(pages)
+    if not text.strip():
+        raise LoadError(path, "no text layer (scanned PDF?)")
+    return text

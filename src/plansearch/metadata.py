@@ -1,0 +1,562 @@
+"""Document metadata: what year, place, issuer and kind a plan is, and the manifest that corrects it.
+
+    infer_metadata(doc)            sets year / year_mask / plan_year / review_year / region / issuer /
+                                   kind / sections (+ item.section) from the title, the opening
+                                   lines, the signature and the top-level headings
+    year_range(doc)                (first, last) year a document can be from: 201X -> (2010, 2019)
+    load_manifest(path)            rows of corpus/manifest.csv (what a person knows the tool cannot)
+    apply_manifest(docs, rows)     overrides; returns warnings for rows that match no document
+
+Where the evidence is read from, strongest first: title lines (the document title and the title
+lines cleaning removed, e.g. "XX区教育局202_年工作要点"), the signature (issuer/date lines at the
+end), the opening paragraph, the top-level headings (一、2024年工作回顾 / 三、明年工作安排), and
+only for the place, the body.
+
+Manifest format (one header, documented in corpus/manifest.csv itself):
+    doc,title,year,region,issuer,kind,note
+`doc` is a file name ("000_5ae896fcb747d54c.txt"), a file stem, or a document id
+("000_5ae896fcb747d54c#4"). `year` is 2021, a mask (201X, 20**, 202_), or review→plan for a
+document with both parts ("2010→2011", "2010->2011"). Empty cells leave the inferred value. The
+second corpus's header (file,source,year,region,issuer,kind) is read too: `file` is `doc`, and
+`source` is kept as the row's note.
+"""
+from __future__ import annotations
+
+import csv
+import functools
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path, PurePath
+
+from .models import Document, PlansearchError, Section
+from .normalise import to_simplified
+
+# ---------------------------------------------------------------- years
+
+_MASK_CHARS = r"Xx*＊_＿×"
+# A year as people write it in a title or an opening line: 2021, 201X, 20**, 202_, xxxx, **,
+# 二〇二一, 二零二一. A 4-digit year must not touch other digits; a mask needs 年/学年/- after it.
+_YEAR = re.compile(
+    rf"(?<![0-9])(?P<num>(?:19|20)[0-9]{{2}})(?![0-9])"
+    rf"|(?P<mask>(?:20[{_MASK_CHARS}]{{2}}|20[0-9][{_MASK_CHARS}]|[Xx]{{4}}|[*＊]{{2}}|[Xx]{{2}}))(?=\s*(?:年|学年|[-—~～至到]))"
+    rf"|(?P<cn>[一二][〇零○Ｏ][〇零○Ｏ一二三四五六七八九]{{2}})(?=\s*年)"
+)
+_CN_YEAR_DIGIT = {"〇": 0, "零": 0, "○": 0, "Ｏ": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6,
+                  "七": 7, "八": 8, "九": 9}
+
+
+@dataclass
+class YearToken:
+    """One year mention: a known year or a mask, and where it stands in the searched string."""
+
+    year: int | None
+    mask: str | None
+    start: int
+    end: int
+
+
+def find_years(text: str) -> list[YearToken]:
+    out: list[YearToken] = []
+    for m in _YEAR.finditer(text):
+        if m.group("num"):
+            out.append(YearToken(int(m.group("num")), None, m.start(), m.end()))
+        elif m.group("cn"):
+            digits = [_CN_YEAR_DIGIT[ch] for ch in m.group("cn")]
+            out.append(YearToken(int("".join(map(str, digits))), None, m.start(), m.end()))
+        else:
+            out.append(YearToken(None, canonical_mask(m.group("mask")), m.start(), m.end()))
+    return out
+
+
+def canonical_mask(mask: str) -> str:
+    """Masks as the corpus prints them, full-width forms folded: 20＊＊ -> 20**, 201x -> 201X."""
+    m = mask.replace("＊", "*").replace("＿", "_").replace("×", "X")
+    if re.fullmatch(r"\d+[xX]+", m):
+        return m.upper()
+    return m
+
+
+def mask_range(mask: str) -> tuple[int, int] | None:
+    """The years a masked year can stand for: 201X -> (2010, 2019), 20** -> (2000, 2099).
+    Masks that keep no digit (xxxx, **) say nothing."""
+    m = re.fullmatch(r"(\d*)([^\d]*)", mask)
+    if not m or len(mask) != 4 or not m.group(1):
+        return None
+    fixed, free = m.group(1), len(m.group(2))
+    lo = int(fixed) * 10 ** free
+    return lo, lo + 10 ** free - 1
+
+
+def year_range(doc: Document) -> tuple[int, int] | None:
+    """The span of years a document can be from: (y, y) for a known year, the mask's decade or
+    century for 201X / 20**, None when nothing is known."""
+    if doc.year is not None:
+        return doc.year, doc.year
+    if doc.review_year is not None or doc.plan_year is not None:
+        ys = [y for y in (doc.review_year, doc.plan_year) if y is not None]
+        return min(ys), max(ys)
+    if doc.year_mask:
+        return mask_range(doc.year_mask)
+    return None
+
+
+# ---------------------------------------------------------------- kinds
+
+# What a title calls itself. Checked on the Simplified title with the year removed.
+_REPORT_TITLE = re.compile(r"政府工作报告")
+_SUMMARY_TITLE = re.compile(r"总结|述职|回顾|工作报告|情况报告|汇报")
+_PLAN_TITLE = re.compile(r"要点|计划|思路|安排|打算|规划|方案|意见|任务")
+# Opening words of a government work report read to a people's congress.
+_REPORT_OPENING = re.compile(r"向大会报告|各位代表")
+
+# Top-level headings that open the part looking back / the part looking ahead.
+_SUMMARY_HEADING = re.compile(
+    r"工作(情况|回顾|总结|成效|成绩)|主要工作(情况|回顾|总结|成效)|主要(成绩|成效|做法)|取得的(成绩|成效)|过去|一年来|五年来|回顾|总结")
+_PROBLEM_HEADING = re.compile(r"存在的?(主要)?问题|问题(和|与)不足|不足之处|困难和问题")
+_PLAN_HEADING = re.compile(
+    r"(明年|来年|下一年|下年|今年|新的一年|下一步|今后|\d{4}年|[Xx*_]{2,4}年|[一二][〇零][一二三四五六七八九〇零]{2}年)"
+    r".{0,12}(思路|计划|打算|安排|要点|任务|重点|目标|总体要求|建议|工作)"
+    r"|工作(思路|打算|计划|安排|任务|建议)|政府工作任务|总体要求|主要任务|重点任务|对今年.{0,6}建议")
+
+# Body cues when the title says nothing: what has been done vs what will be done.
+_SUMMARY_CUES = re.compile(r"[了]|取得|一年来|成效|圆满")
+_PLAN_CUES = re.compile(r"将|要|力争|确保|计划|推进|加快|启动")
+
+
+def _kind_of_title(simp: str) -> str:
+    """plan / summary / report / mixed / unknown from a (Simplified) title."""
+    if _REPORT_TITLE.search(simp):
+        return "report"
+    t = _YEAR.sub("", simp)
+    summary = _SUMMARY_TITLE.search(t)
+    plan = _PLAN_TITLE.search(t)
+    if summary and plan:
+        # "工作总结及来年工作思路报告": both parts; "工作计划完成情况报告" would put plan first
+        return "mixed"
+    if summary:
+        return "summary"
+    if plan:
+        return "plan"
+    return "unknown"
+
+
+# ---------------------------------------------------------------- places and issuers
+
+_PLACE_SUFFIX = "省|自治区|市|区|县|旗|州|盟|镇|乡"
+# "XX区", "**区", "×× 县", "某市": a place the publisher masked.
+_MASKED_PLACE = re.compile(rf"(?:[*＊]{{1,4}}|[Xx×]{{1,4}}|某|○○|〇〇)\s?(?:{_PLACE_SUFFIX})")
+# A named place: 2-4 Han characters before the suffix (渭南市华州区 gives 渭南市 and 华州区).
+_NAMED_PLACE = re.compile(rf"([\u4e00-\u9fff]{{2,4}}?)({_PLACE_SUFFIX})")
+# What stands before 省/市/区/县 without naming a place: 全区, 我市, 城区, 示范区, 新区 …
+_NOT_A_PLACE_PREFIX = re.compile(
+    r"(全|我|本|各|该|外|城|市|县|区|省|乡|社|校|园|景|片|辖|山|库|老|矿|牧|林|灾|示范|试验|实验|先行|开发|保护|功能|"
+    r"新|特|郊|小|街|地|同|邻|跨|周边|边远|偏远|发达|贫困|民族|少数民族|重点|城乡|城镇|农村|县城|中心|直辖|副省|"
+    r"教育|学|上|下|入|进|回|到|在|和|与|及|或|对|向|为|等|个|两|几|多)$")
+_PLACE_STOP = re.compile(r"^(全|我|本|各|该|直|省|市|区|县|城|分|社|园|辖|外|地|乡|镇)")
+_ORG_SUFFIX = re.compile(
+    r"(教育局|教体局|教育体育局|教育和体育局|教育厅|教育委员会|教委|人民政府|政府|国务院|委员会|党委|党组|办公室|"
+    r"局|厅|委|办|处|科|室|中心|院|学校|中学|小学|幼儿园|部)$")
+# A unit inside an office: 计财科, 基础教育处, 教研室.
+_SUBUNIT = re.compile(r"[\u4e00-\u9fff]{1,8}?(处|科|室|股|中心)$")
+_ISSUER_OPENING = re.compile(r"我代表([\u4e00-\u9fff]{2,16}?(?:国务院|人民政府|政府))")
+_NATIONAL_ISSUERS = {"国务院"}
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_place_name(name: str, suffix: str) -> bool:
+    """Whether jieba's dictionary knows `name` (or `name+suffix`) as a place (POS tag ns). The
+    dictionary is the gazetteer: "华州区" and "夷陵区" pass, "设教育强区" / "根据省" do not."""
+    import logging
+
+    import jieba
+    import jieba.posseg as pseg
+
+    jieba.setLogLevel(logging.ERROR)
+    for word in (name + suffix, name):
+        toks = pseg.lcut(word, HMM=False)
+        if len(toks) == 1 and toks[0].flag == "ns":
+            return True
+    toks = pseg.lcut(name + suffix, HMM=False)
+    return len(toks) == 2 and toks[0].word == name and toks[0].flag == "ns"
+
+
+def _places_in(simp: str) -> list[str]:
+    """Named places in a Simplified string, in order: 渭南市华州区 -> 渭南市, 华州区."""
+    out = []
+    for m in _NAMED_PLACE.finditer(simp):
+        name, suffix = m.group(1), m.group(2)
+        # the longest tail of the matched run that is a known place: "认真贯彻东营" -> "东营"
+        for k in range(len(name) - 1):
+            cand = name[k:]
+            if _PLACE_STOP.match(cand) or _NOT_A_PLACE_PREFIX.search(cand):
+                continue
+            if _is_place_name(cand, suffix):
+                out.append(cand + suffix)
+                break
+    return out
+
+
+def _masked_places(simp: str) -> list[str]:
+    return [re.sub(r"\s+", "", m.group(0)) for m in _MASKED_PLACE.finditer(simp)]
+
+
+def _issuer_of_title(simp: str) -> str | None:
+    """The issuing body a title names before its year or subject: "区教育局计财科202_年工作要点"
+    -> "区教育局计财科"; "2025年北京市政府工作报告" -> "北京市政府"."""
+    t = re.sub(r"^[\s\d年Xx*_＊－\-—~～至到]+", "", simp)  # a leading year range
+    t = _YEAR.sub("|", t)
+    head = re.split(r"\||关于|年|工作|重点|要点|计划|总结|思路|安排|报告|述职|[（(\[【]", t, maxsplit=1)[0]
+    head = head.strip(" ：:·-—")
+    if len(head) < 2 or len(head) > 24:
+        return None
+    if not _ORG_SUFFIX.search(head):
+        return None
+    return head
+
+
+# ---------------------------------------------------------------- the inference
+
+def _title_lines(doc: Document) -> list[str]:
+    """The document title, then the title lines cleaning removed (they often keep what the page
+    title lost: "XX区教育局202_年工作要点" under a "区教育局202_年工作要点" page title)."""
+    out = [doc.title] if doc.title else []
+    for sp in doc.junk:
+        if sp.what == "junk:title":
+            line = doc.text[sp.start:sp.end].strip()
+            line = re.sub(r"^第[一二三四五六七八九十\d]+篇\s*[:：]?\s*", "", line)
+            if line and line not in out:
+                out.append(line)
+    return out
+
+
+def _signature(doc: Document) -> list[str]:
+    return [doc.text[sp.start:sp.end].strip() for sp in doc.junk if sp.what == "signature"]
+
+
+def _opening(doc: Document, chars: int = 300) -> str:
+    """The start of the document's own text (first items), not the site furniture above it."""
+    out, n = [], 0
+    for it in doc.items[:4]:
+        out.append(it.text)
+        n += len(it.text)
+        if n >= chars:
+            break
+    return "\n".join(out)[:chars]
+
+
+def _top_headings(doc: Document):
+    if not doc.headings:
+        return []
+    top = min(h.level for h in doc.headings)
+    return [h for h in doc.headings if h.level == top]
+
+
+def _find_sections(doc: Document) -> tuple[int, int | None, int | None] | None:
+    """(boundary offset, review year, plan year) when the top-level headings look back first and
+    ahead after: 一、主要工作情况 … 二、存在的主要问题 … 三、明年工作安排. None otherwise."""
+    seen_summary = False
+    review_year = None
+    for h in _top_headings(doc):
+        title = to_simplified(h.title)
+        if _PROBLEM_HEADING.search(title):
+            continue
+        if not seen_summary:
+            if _SUMMARY_HEADING.search(title):
+                seen_summary = True
+                ys = find_years(title)
+                review_year = ys[0].year if ys else None
+            continue
+        if _PLAN_HEADING.search(title):
+            ys = find_years(title)
+            return h.start, review_year, ys[0].year if ys else None
+    return None
+
+
+def infer_metadata(doc: Document) -> Document:
+    """Fill in the document's year, place, issuer, kind and sections. Never raises on odd text;
+    leaves a field None/"unknown" when the text does not say."""
+    titles = [to_simplified(t) for t in _title_lines(doc)]
+    signature = [to_simplified(s) for s in _signature(doc)]
+    opening = to_simplified(_opening(doc))
+
+    # kind: the title says it, else the opening (a report to the congress), else the body's verbs
+    kind = "unknown"
+    for t in titles:
+        kind = _kind_of_title(t)
+        if kind != "unknown":
+            break
+    sections = _find_sections(doc)
+    if kind == "unknown" and _REPORT_OPENING.search(opening[:80]):
+        kind = "report"
+    if sections is not None and kind != "report":
+        kind = "mixed"  # looks back, then ahead: whatever the title stresses, it holds both
+    if kind == "unknown":
+        body = to_simplified("".join(it.text for it in doc.items))
+        summary_cues = len(_SUMMARY_CUES.findall(body))
+        plan_cues = len(_PLAN_CUES.findall(body))
+        if summary_cues or plan_cues:
+            kind = "summary" if summary_cues > plan_cues else "plan"
+            doc.flags.append("kind-from-body")
+    doc.kind = kind
+
+    _infer_years(doc, titles, opening, signature, sections)
+    _infer_place_and_issuer(doc, titles, opening, signature)
+
+    doc.sections = []
+    if sections is not None and kind in ("mixed", "report"):
+        boundary = sections[0]
+        doc.sections = [Section("summary", 0, boundary, doc.review_year),
+                        Section("plan", boundary, len(doc.text), doc.plan_year)]
+        for it in doc.items:
+            it.section = "summary" if it.start < boundary else "plan"
+    if not doc.items and "empty" not in doc.flags:
+        doc.flags.append("empty")
+    return doc
+
+
+def _infer_years(doc: Document, titles: list[str], opening: str, signature: list[str],
+                 sections: tuple[int, int | None, int | None] | None) -> None:
+    year = mask = review = plan = None
+    title_years: list[YearToken] = []
+    title_text = ""
+    for t in titles:
+        title_years = find_years(t)
+        if title_years:
+            title_text = t
+            break
+    if title_years:
+        first = title_years[0]
+        year, mask = first.year, first.mask
+        if doc.kind == "mixed":
+            review = first.year
+            later = [y for y in title_years[1:] if y.year is not None]
+            if later:
+                plan = later[0].year
+            elif review is not None and re.search(r"来年|明年|下一年|下年|新一年", title_text):
+                plan = review + 1
+    else:
+        opening_years = find_years(opening[:120])
+        if opening_years:
+            year, mask = opening_years[0].year, opening_years[0].mask
+    if sections is not None and doc.kind in ("mixed", "report"):
+        _b, sec_review, sec_plan = sections
+        review = review if review is not None else sec_review
+        plan = plan if plan is not None else sec_plan
+        if review is None and doc.kind == "mixed" and year is not None:
+            review = year
+        if plan is None and review is not None:
+            plan = review + 1
+        if review is None and plan is not None and doc.kind == "report":
+            review = plan - 1
+        # a summary/mixed document is dated by the year it reviews, a report by the year it plans
+        if doc.kind == "report" and plan is not None:
+            year, mask = plan, None
+        elif review is not None:
+            year, mask = review, None
+    if year is None and mask is None:
+        for s in signature:  # a plan signed "2024年1月" plans 2024
+            ys = find_years(s)
+            if ys and ys[0].year is not None:
+                year = ys[0].year
+                doc.flags.append("year-from-signature")
+                break
+    doc.year, doc.year_mask, doc.review_year, doc.plan_year = year, mask, review, plan
+    if doc.kind == "plan" and year is not None:
+        doc.plan_year = year
+    elif doc.kind == "summary" and year is not None:
+        doc.review_year = year
+
+
+def _infer_place_and_issuer(doc: Document, titles: list[str], opening: str, signature: list[str]) -> None:
+    issuer = None
+    for t in titles + signature[::-1]:
+        issuer = _issuer_of_title(t) if t in titles else (t if _ORG_SUFFIX.search(t) and len(t) <= 24 else None)
+        if issuer:
+            break
+    if issuer is None:
+        m = _ISSUER_OPENING.search(opening[:200])
+        if m:
+            issuer = m.group(1)
+    doc.issuer = issuer
+
+    region = None
+    masked: list[str] = []
+    if issuer in _NATIONAL_ISSUERS:
+        region = "全国"
+    head = titles + signature + [opening] + ([issuer] if issuer else [])
+    if region is None:
+        for s in head:
+            places = _places_in(s)
+            if places:
+                region = places[-1] if len(places) > 1 and issuer and places[-1] in issuer else places[0]
+                break
+            masked += _masked_places(s)
+    if region is None:
+        # The body, at the issuer's level only: a 区教育局 plan naming 夷陵区 in its own rules.
+        level = re.match(r"^(省|市|区|县|旗)", issuer or "")
+        body = to_simplified("\n".join(it.text for it in doc.items))
+        counts = Counter(_places_in(body))
+        if level:
+            counts = Counter({p: n for p, n in counts.items() if p.endswith(level.group(1))})
+        masked_body = _masked_places(body)
+        if level:
+            masked_body = [m for m in masked_body if m.endswith(level.group(1))]
+        if counts:
+            region = counts.most_common(1)[0][0]
+            doc.flags.append("region-from-body")
+        elif not masked:
+            masked = masked_body
+    if region is None and masked:
+        doc.flags.append(f"region-masked:{masked[0]}")
+    doc.region = region
+
+
+# ---------------------------------------------------------------- the manifest
+
+_KINDS = ("plan", "summary", "report", "mixed", "unknown")
+_COLUMNS = {"doc", "file", "title", "year", "region", "issuer", "kind", "note", "source"}
+
+
+@dataclass
+class ManifestRow:
+    """One line of manifest.csv: what a person knows about a file or one document of it."""
+
+    key: str  # file name, file stem, or document id (stem#N)
+    line: int  # line number in the manifest, for messages
+    title: str | None = None
+    year: int | None = None
+    year_mask: str | None = None
+    review_year: int | None = None
+    plan_year: int | None = None
+    region: str | None = None
+    issuer: str | None = None
+    kind: str | None = None
+    note: str = ""
+
+    @property
+    def is_document_row(self) -> bool:
+        return "#" in self.key
+
+
+def _parse_manifest_year(value: str, where: str) -> dict:
+    v = value.strip()
+    if not v:
+        return {}
+    m = re.fullmatch(r"((?:19|20)\d{2})\s*(?:→|->|>)\s*((?:19|20)\d{2})", v)
+    if m:
+        return {"review_year": int(m.group(1)), "plan_year": int(m.group(2)), "year": int(m.group(1))}
+    if re.fullmatch(r"(?:19|20)\d{2}", v):
+        return {"year": int(v)}
+    if re.fullmatch(rf"20[{_MASK_CHARS}]{{2}}|20\d[{_MASK_CHARS}]|[Xx]{{4}}", v):
+        return {"year_mask": canonical_mask(v)}
+    raise PlansearchError(f"{where}: bad year {v!r} (use 2021, a mask like 201X / 20** / 202_, "
+                          f"or review→plan like 2010→2011)")
+
+
+def load_manifest(path: str | Path) -> list[ManifestRow]:
+    """The rows of a manifest CSV. A bad manifest (unknown column, bad year, unknown kind, no key
+    column) raises PlansearchError naming the file and line."""
+    path = Path(path)
+    try:
+        raw = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as e:
+        raise PlansearchError(f"{path}: cannot read manifest ({e})") from None
+    lines = [ln for ln in raw.splitlines()]
+    reader = csv.reader(lines)
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+    except StopIteration:
+        return []
+    unknown = [h for h in header if h not in _COLUMNS]
+    if unknown:
+        raise PlansearchError(f"{path}:1: unknown column {unknown[0]!r} "
+                              f"(columns: doc,title,year,region,issuer,kind,note)")
+    key_col = "doc" if "doc" in header else "file" if "file" in header else None
+    if key_col is None:
+        raise PlansearchError(f"{path}:1: no 'doc' column (columns: doc,title,year,region,issuer,kind,note)")
+    rows: list[ManifestRow] = []
+    for lineno, cells in enumerate(reader, start=2):
+        if not cells or not any(c.strip() for c in cells) or cells[0].lstrip().startswith("#"):
+            continue
+        where = f"{path}:{lineno}"
+        if len(cells) > len(header):
+            raise PlansearchError(f"{where}: {len(cells)} cells for {len(header)} columns (quote cells with commas)")
+        rec = {h: (cells[i].strip() if i < len(cells) else "") for i, h in enumerate(header)}
+        key = rec[key_col]
+        if not key:
+            raise PlansearchError(f"{where}: empty {key_col!r} cell")
+        row = ManifestRow(key=key, line=lineno)
+        row.title = rec.get("title") or None
+        for k, v in _parse_manifest_year(rec.get("year", ""), where).items():
+            setattr(row, k, v)
+        row.region = rec.get("region") or None
+        row.issuer = rec.get("issuer") or None
+        kind = rec.get("kind", "").lower()
+        if kind and kind not in _KINDS:
+            raise PlansearchError(f"{where}: unknown kind {kind!r} (one of {', '.join(_KINDS)})")
+        row.kind = kind or None
+        row.note = rec.get("note") or rec.get("source") or ""
+        rows.append(row)
+    return rows
+
+
+def _row_matches_file(row: ManifestRow, doc: Document) -> bool:
+    src = PurePath(doc.source)
+    return row.key in (src.name, src.stem, doc.doc_id)
+
+
+def apply_manifest(docs: list[Document], rows: list[ManifestRow]) -> list[str]:
+    """Apply manifest rows: a file row to every document of the file, then document-id rows (which
+    win). Each document's `overridden` names the fields set. Returns warnings for rows that match
+    no document."""
+    warnings: list[str] = []
+    ordered = [r for r in rows if not r.is_document_row] + [r for r in rows if r.is_document_row]
+    for row in ordered:
+        targets = [d for d in docs if d.doc_id == row.key] if row.is_document_row else \
+                  [d for d in docs if _row_matches_file(row, d)]
+        if not targets:
+            warnings.append(f"manifest line {row.line}: {row.key!r} matches no document")
+            continue
+        for doc in targets:
+            _apply_row(doc, row)
+    return warnings
+
+
+def _apply_row(doc: Document, row: ManifestRow) -> None:
+    set_fields: list[str] = []
+    if row.title:
+        doc.title = row.title
+        set_fields.append("title")
+    if row.kind:
+        doc.kind = row.kind  # type: ignore[assignment]
+        set_fields.append("kind")
+    if row.year is not None or row.year_mask is not None:
+        inferred_review, inferred_plan = doc.review_year, doc.plan_year
+        doc.year, doc.year_mask = row.year, row.year_mask
+        doc.review_year, doc.plan_year = row.review_year, row.plan_year
+        if row.review_year is None and row.year is not None:
+            # a plain year means what Document.year means for the document's kind
+            y = row.year
+            if doc.kind == "plan":
+                doc.plan_year = y
+            elif doc.kind == "summary":
+                doc.review_year = y
+            elif doc.kind == "report":
+                doc.plan_year = y
+                doc.review_year = y - 1 if inferred_review is not None else None
+            elif doc.kind == "mixed":
+                doc.review_year = y
+                keep_next = inferred_plan is None or (inferred_review is not None and inferred_plan == inferred_review + 1)
+                doc.plan_year = y + 1 if keep_next else inferred_plan
+        for sec in doc.sections:
+            sec.year = doc.review_year if sec.kind == "summary" else doc.plan_year
+        set_fields.append("year")
+    if row.region:
+        doc.region = row.region
+        doc.flags[:] = [f for f in doc.flags if not f.startswith("region-")]
+        set_fields.append("region")
+    if row.issuer:
+        doc.issuer = row.issuer
+        set_fields.append("issuer")
+    doc.overridden = tuple(dict.fromkeys(doc.overridden + tuple(set_fields)))
