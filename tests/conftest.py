@@ -36,3 +36,20 @@ def corpus_docs():
 @pytest.fixture(scope="session")
 def docs_by_id(corpus_docs):
     return {d.doc_id: d for d in corpus_docs}
+
+
+@pytest.fixture(scope="session")
+def seed_index(tmp_path_factory) -> Path:
+    """The sample corpus indexed once with the default model (about 15 s on 2 cores)."""
+    from plansearch.store import build_index
+
+    index_dir = tmp_path_factory.mktemp("seed-index")
+    build_index(CORPUS, index_dir)
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def searcher(seed_index):
+    from plansearch.search import Searcher
+
+    return Searcher(seed_index)

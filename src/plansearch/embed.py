@@ -92,7 +92,9 @@ class SentenceTransformerEmbedder:
         except Exception as e:  # the library raises many kinds; the user needs one line
             raise PlansearchError(f"cannot load model {name_or_path!r} offline: {e}") from e
         self.name = str(local.resolve()) if local.exists() else name_or_path
-        getdim = getattr(self._model, "get_sentence_embedding_dimension", None)
+        # renamed in sentence-transformers 5; older releases only have the long name
+        getdim = (getattr(self._model, "get_embedding_dimension", None)
+                  or getattr(self._model, "get_sentence_embedding_dimension", None))
         self.dim = int(getdim()) if getdim else int(self._model.encode(["x"]).shape[1])
         # e5-style models want prefixes; infer them from the name unless given.
         if "e5" in name_or_path.lower() and not (query_prefix or passage_prefix):

