@@ -141,6 +141,26 @@ AlignStatus = Literal["same", "edited", "rewritten", "new", "dropped"]
 
 
 @dataclass
+class DiffOp:
+    """One step of a character diff from A's text to B's, as original-script slices."""
+
+    tag: Literal["equal", "insert", "delete", "replace"]
+    a_text: str  # "" for insert
+    b_text: str  # "" for delete
+
+
+@dataclass
+class SentenceMatch:
+    """A sentence of a B item that stands verbatim (after normalisation and masking) in A."""
+
+    b_ordinal: int  # the B item holding the sentence
+    start: int  # offsets into that B item's `text`
+    end: int
+    text: str
+    a_ordinal: int  # the A item where it stands
+
+
+@dataclass
 class Alignment:
     """B's items matched to A's (many-to-one for splits/merges) with a status."""
 
@@ -149,6 +169,9 @@ class Alignment:
     b_items: tuple[Item, ...]  # empty for "dropped"
     char_similarity: float = 0.0  # 0..1, character level after normalisation
     semantic_similarity: float | None = None  # embedding cosine, when computed
+    containment: float = 0.0  # share of the shorter side standing verbatim in the longer (splits)
+    diff: tuple[DiffOp, ...] = ()  # A -> B character diff (edited / rewritten)
+    verbatim_sentences: tuple[SentenceMatch, ...] = ()  # B's sentences found verbatim in A
 
 
 @dataclass
@@ -160,6 +183,7 @@ class Passage:
     start: int
     end: int
     text: str
+    item_ordinals: tuple[int, ...] = ()  # every item the span overlaps (a copied section spans several)
 
 
 @dataclass
@@ -170,3 +194,4 @@ class ReuseCluster:
     locations: list[Passage]
     n_docs: int
     score: float  # length x documents, weighted by rarity
+    chars: int = 0  # length in matching characters (normalised, no spaces/punctuation), median location
