@@ -154,18 +154,22 @@ def _cut_sample(data: bytes, limit: int = SAMPLE_BYTES) -> bytes:
 
 
 def _utf16_shape(sample: bytes) -> str | None:
-    """"utf-16-le" / "utf-16-be" when NUL bytes sit on one side of byte pairs (ASCII characters
-    of UTF-16 text: 'a' is 61 00 in LE), None otherwise."""
-    even = sample[0::2].count(0)
-    odd = sample[1::2].count(0)
-    total = even + odd
-    if total < 2:
-        return None
-    if odd >= 0.9 * total:
-        return "utf-16-le"
-    if even >= 0.9 * total:
-        return "utf-16-be"
-    return None
+    """"utf-16-le" / "utf-16-be" when NUL-bearing bytes read as UTF-16 text, None otherwise.
+    Not by NUL parity alone: ASCII puts NULs on one side ('a' is 61 00 in LE), but so common a
+    character as 一 (U+4E00) puts one on the other. The byte order whose decoding is ordinary
+    text (ASCII or common Chinese characters, no controls) wins."""
+    best = None
+    for enc in ("utf-16-le", "utf-16-be"):
+        text = sample.decode(enc, errors="replace")
+        if not text:
+            continue
+        bad = text.count("\ufffd")
+        if bad > 0.01 * len(text) or _control_ratio(text) > 0.01:
+            continue
+        good = _common_score(text) + sum(1 for ch in text if " " <= ch <= "~" or ch in "\r\n\t")
+        if good >= 0.6 * len(text) and (best is None or good > best[0]):
+            best = (good, enc)
+    return best[1] if best else None
 
 
 def _not_text(path, why: str) -> LoadError:
@@ -272,6 +276,7 @@ _BLOCK_TAGS = {"p", "div", "br", "li", "ul", "ol", "tr", "table", "h1", "h2", "h
                "section", "article", "main", "blockquote", "pre", "hr", "dd", "dt", "dl", "title",
                "tbody", "thead", "center", "figure", "figcaption", "address"}
 _CELL_TAGS = {"td", "th"}
+_CELL_MARK = "\x1f"  # stands for a cell boundary until whitespace is folded
 
 
 class _TextExtractor(html.parser.HTMLParser):
@@ -286,6 +291,7 @@ class _TextExtractor(html.parser.HTMLParser):
         line = "".join(self.current)
         if not self.pre_depth:
             line = re.sub(r"[ \t\r\n\f]+", " ", line)
+        line = re.sub(rf" ?{_CELL_MARK} ?", "  ", line)  # table cells: two spaces, as for .docx rows
         self.lines.append(line.strip(" "))
         self.current = []
 
@@ -299,7 +305,7 @@ class _TextExtractor(html.parser.HTMLParser):
         if tag in _BLOCK_TAGS:
             self._break()
         elif tag in _CELL_TAGS and self.current:
-            self.current.append("  ")
+            self.current.append(_CELL_MARK)
         if tag == "pre":
             self.pre_depth += 1
 
