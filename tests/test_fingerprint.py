@@ -6,6 +6,7 @@ from hypothesis import given, settings, strategies as st
 
 from plansearch.fingerprint import (
     FingerprintText,
+    chain_runs,
     kgrams,
     shared_runs,
     verbatim_share,
@@ -113,3 +114,35 @@ def test_every_shared_run_of_min_len_is_found_exactly(pre_a, pre_b, post, shared
 def test_kgram_hashes_depend_only_on_the_kgram():
     h = kgrams("加强教师队伍建设加强教师队伍建设", 8)
     assert len(h) == 9 and h[0] == h[8] and len(set(h.tolist())) == 8
+
+
+def test_a_changed_word_joins_the_runs_around_it_into_one_near_verbatim_passage():
+    a = FingerprintText.from_text("我代表国务院，向全国各族人民，向各民主党派、各人民团体和各界人士，表示诚挚感谢！向香港特别行政区同胞")
+    b = FingerprintText.from_text("我代表国务院，向全国各族人民，向各民主党派、各人民团体和各界人士，表示衷心感谢！向香港特别行政区同胞")
+    runs = shared_runs(a, b, min_len=8)
+    assert len(runs) == 2
+    (chain,) = chain_runs(runs, max_gap=8)
+    assert (chain.a_pos, chain.a_stop) == (0, len(a)) and chain.verbatim == len(a) - 2 and not chain.exact
+    assert chain_runs(runs, max_gap=1) == [chain_runs(runs[:1])[0], chain_runs(runs[1:])[0]]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text(alphabet="教育工作强区", min_size=0, max_size=30), min_size=1, max_size=5),
+       st.lists(st.text(alphabet="abcd", min_size=0, max_size=12), min_size=5, max_size=5),
+       st.integers(0, 10))
+def test_chains_use_every_run_once_in_order_with_gaps_within_the_limit(pieces, edits, max_gap):
+    a_text = "".join(p + e for p, e in zip(pieces, edits))
+    b_text = "".join(p + e[::-1] + "x" for p, e in zip(pieces, edits))
+    a, b = FingerprintText.from_text(a_text), FingerprintText.from_text(b_text)
+    runs = shared_runs(a, b, min_len=4)
+    chains = chain_runs(runs, max_gap=max_gap)
+    key = lambda r: (r.a_pos, r.b_pos)  # noqa: E731
+    assert sorted((r for c in chains for r in c.runs), key=key) == sorted(runs, key=key)
+    for c in chains:
+        for prev, nxt in zip(c.runs, c.runs[1:]):
+            assert nxt.a_pos > prev.a_pos and nxt.b_pos > prev.b_pos
+        stop_a = stop_b = None
+        for r in c.runs:
+            if stop_a is not None:
+                assert -max_gap <= r.a_pos - stop_a <= max_gap and -max_gap <= r.b_pos - stop_b <= max_gap
+            stop_a, stop_b = max(stop_a or 0, r.a_stop), max(stop_b or 0, r.b_stop)

@@ -183,3 +183,51 @@ def search(
         _print_json_lines(render.hit_record(h) for h in hits)
     else:
         render.print_hits(query, hits)
+
+
+# --- reuse ---------------------------------------------------------------------------------------
+
+@app.command()
+@friendly
+def reuse(
+    path: List[Path] = typer.Argument(None, help="Files or directories (default: the corpus)."),
+    index_dir: Optional[Path] = typer.Option(None, "--index", help="Read the documents stored in this index "
+                                             "instead of parsing files (headings are not stored there)."),
+    min_chars: int = typer.Option(30, "--min-chars", help="Verbatim characters a passage needs "
+                                  "(after normalising; spaces and punctuation not counted)."),
+    across: str = typer.Option("any", "--across", help="years, regions or any: only what documents of "
+                               "different years / regions share."),
+    doc: Optional[str] = typer.Option(None, "--doc", help="Only passages found in this document."),
+    min_docs: int = typer.Option(2, "--min-docs", help="Only passages found in at least N documents."),
+    max_spread: Optional[int] = typer.Option(None, "--max-spread", help="Drop passages found in more than N "
+                                             "documents (boilerplate)."),
+    top: int = typer.Option(20, "--top", help="How many passages to show."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per passage, then per document."),
+):
+    """Find copy-paste: passages that recur (near-)verbatim across documents, and how much of each
+    document stands elsewhere."""
+    from . import render
+    from .reuse import find_reuse
+
+    if index_dir is not None and path:
+        raise PlansearchError("give files/directories or --index, not both")
+    if index_dir is not None:
+        from .store import open_index
+
+        documents = open_index(index_dir).all_documents()
+    else:
+        roots = path or [Path(DEFAULT_CORPUS)]
+        documents = _load(roots)
+        if not documents:
+            raise PlansearchError(f"no documents found in {', '.join(map(str, roots))}")
+    if top < 1:
+        raise PlansearchError("--top must be at least 1")
+    report = find_reuse(documents, min_chars=min_chars, across=across, doc=doc, min_docs=min_docs,
+                        max_spread=max_spread)
+    by_id = {d.doc_id: d for d in documents}
+    if as_json:
+        _print_json_lines(render.reuse_cluster_record(rank, c, by_id)
+                          for rank, c in enumerate(report.clusters[:top], 1))
+        _print_json_lines(render.doc_share_record(s) for s in report.doc_shares)
+    else:
+        render.print_reuse(report, by_id, top)

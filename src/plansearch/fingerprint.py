@@ -272,3 +272,73 @@ def covered(runs: Iterable[SharedRun], side: Literal["a", "b"]) -> int:
 def verbatim_share(runs: Iterable[SharedRun], text: FingerprintText, side: Literal["a", "b"]) -> float:
     """Share (0..1) of `text`'s characters — `text` being side a or b of `runs` — that stand in a run."""
     return covered(runs, side) / len(text) if len(text) else 0.0
+
+
+# ---------------------------------------------------------------- near-verbatim chains
+
+
+@dataclass(frozen=True)
+class RunChain:
+    """Consecutive shared runs of a and b joined across small edits (诚挚感谢 -> 衷心感谢, an
+    inserted or dropped clause): one passage [a_pos, a_stop) of a matching [b_pos, b_stop) of b."""
+
+    runs: tuple[SharedRun, ...]  # in order; each starts after the one before on both sides
+
+    @property
+    def a_pos(self) -> int:
+        return self.runs[0].a_pos
+
+    @property
+    def b_pos(self) -> int:
+        return self.runs[0].b_pos
+
+    @property
+    def a_stop(self) -> int:
+        return max(r.a_stop for r in self.runs)
+
+    @property
+    def b_stop(self) -> int:
+        return max(r.b_stop for r in self.runs)
+
+    @property
+    def verbatim(self) -> int:
+        """Characters inside the runs (the smaller side's count, overlaps once): what is shared
+        word for word, gaps excluded."""
+        return min(covered(self.runs, "a"), covered(self.runs, "b"))
+
+    @property
+    def exact(self) -> bool:
+        return len(self.runs) == 1
+
+
+def chain_runs(runs: Iterable[SharedRun], max_gap: int = 8) -> list[RunChain]:
+    """Join runs into near-verbatim passages. Rule: run r continues a chain when it starts after the
+    chain's last run on both sides, ends beyond the chain's end on both sides, and at most `max_gap`
+    fingerprint characters separate it from the chain's end on each side (the two gaps may differ:
+    a clause inserted in b only; a gap may be negative, up to `max_gap`, when the runs overlap). Among several chains it could continue, r joins the one it lies
+    closest to. Runs are taken in order of their position in a."""
+    open_chains: list[list[SharedRun]] = []
+    done: list[list[SharedRun]] = []
+    for r in sorted(runs, key=lambda r: (r.a_pos, r.b_pos)):
+        still_open = []
+        for ch in open_chains:  # runs come in a order: a chain ending well before r is finished
+            (still_open if max(x.a_stop for x in ch) >= r.a_pos - max_gap else done).append(ch)
+        open_chains = still_open
+        best, best_gap = None, None
+        for ch in open_chains:
+            last = ch[-1]
+            a_stop, b_stop = max(x.a_stop for x in ch), max(x.b_stop for x in ch)
+            gap_a, gap_b = r.a_pos - a_stop, r.b_pos - b_stop
+            if (r.a_pos > last.a_pos and r.b_pos > last.b_pos and r.a_stop > a_stop and r.b_stop > b_stop
+                    and -max_gap <= gap_a <= max_gap and -max_gap <= gap_b <= max_gap):
+                gap = max(gap_a, gap_b, 0)
+                if best_gap is None or gap < best_gap:
+                    best, best_gap = ch, gap
+        if best is None:
+            open_chains.append([r])
+        else:
+            best.append(r)
+    done.extend(open_chains)
+    chains = [RunChain(tuple(ch)) for ch in done]
+    chains.sort(key=lambda c: (c.a_pos, c.b_pos))
+    return chains

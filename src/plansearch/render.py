@@ -137,12 +137,12 @@ def print_index_report(report) -> None:
     if report.up_to_date:
         console.print(f"index in {report.index_dir}/ is up to date: {report.documents} documents, "
                       f"{report.items} items, {report.windows} sentence windows; nothing to embed "
-                      f"({report.seconds:.1f}s)")
+                      f"({report.seconds:.1f}s)", soft_wrap=True)
         return
     console.print(f"indexed {report.documents} documents, {report.items} items, {report.windows} sentence "
-                  f"windows into {report.index_dir}/ in {report.seconds:.1f}s")
+                  f"windows into {report.index_dir}/ in {report.seconds:.1f}s", soft_wrap=True)
     console.print(f"embedded {report.embedded}, reused {report.reused} from the cache "
-                  f"(model {report.model}, {report.vector_kind} vectors)")
+                  f"(model {report.model}, {report.vector_kind} vectors)", soft_wrap=True)
 
 
 def hit_record(hit) -> dict:
@@ -235,3 +235,243 @@ def print_hit_groups(query: str, by: str, groups: list) -> None:
             cell.append_text(highlighted(hit.item.text, query, hit.match_span, width=120))
         table.add_row(g.key, cell)
     console.print(table)
+
+
+# --- reuse ---------------------------------------------------------------------------------------
+
+def _reuse_location_record(loc, doc: Document | None) -> dict:
+    items = [doc.items[o] for o in loc.item_ordinals] if doc is not None else []
+    first = items[0] if items else None
+    return {
+        "doc_id": loc.doc_id,
+        "item_id": first.item_id if first else None,
+        "item_ids": [it.item_id for it in items],
+        "label": first.label if first else None,
+        "path": list(first.path) if first else [],
+        "start": loc.start,
+        "end": loc.end,
+        "text": loc.text,
+    }
+
+
+def reuse_cluster_record(rank: int, cluster, docs_by_id: dict[str, Document]) -> dict:
+    """One reused passage for --json. Scripts depend on these names."""
+    return {
+        "type": "cluster",
+        "rank": rank,
+        "score": round(cluster.score, 3),
+        "n_docs": cluster.n_docs,
+        "chars": cluster.chars,
+        "text": cluster.text,
+        "locations": [_reuse_location_record(p, docs_by_id.get(p.doc_id)) for p in cluster.locations],
+    }
+
+
+def doc_share_record(share) -> dict:
+    return {
+        "type": "doc_share",
+        "doc_id": share.doc_id,
+        "chars": share.chars,
+        "share_any": round(share.share_any, 4),
+        "share_earlier": round(share.share_earlier, 4),
+        "sources": [{"doc_id": s.doc_id, "share": round(s.share, 4), "earlier": s.earlier} for s in share.sources],
+    }
+
+
+def _location_line(loc, doc: Document | None) -> Text:
+    line = Text("    ")
+    line.append(loc.doc_id, style="bold")
+    if doc is not None:
+        line.append(f" ({year_label(doc)}{', ' + doc.region if doc.region else ''})", style="green")
+        items = [doc.items[o] for o in loc.item_ordinals]
+        if items:
+            first = items[0]
+            if first.label:
+                line.append(f" · {first.label}", style="magenta")
+            if first.path:
+                line.append(f" · {trim(first.path_str, 50)}", style="cyan")
+            if len(items) > 1:
+                line.append(f" (+{len(items) - 1} items)", style="dim")
+    line.append(f"  [{loc.start}:{loc.end}]", style="dim")
+    return line
+
+
+def print_reuse(report, docs_by_id: dict[str, Document], top: int, width: int = 100) -> None:
+    clusters = report.clusters[:top]
+    if not clusters:
+        console.print(f"no passage of {report.min_chars}+ characters recurs across the {report.n_docs} "
+                      f"documents" + ("" if report.across == "any" else f" (across {report.across})"))
+    else:
+        console.print(Text(f"{len(report.clusters)} reused passages across {report.n_docs} documents"
+                           f"{'' if report.across == 'any' else ' (across ' + report.across + ')'}; "
+                           f"top {len(clusters)} by length × documents × rarity", style="bold"))
+    for rank, c in enumerate(clusters, 1):
+        head = Text()
+        head.append(f"{rank:>2}. ", style="bold")
+        head.append(f"score {c.score:.0f}  ", style="dim")
+        head.append(f"{c.n_docs} docs  {c.chars} chars", style="yellow")
+        console.print(head)
+        console.print(Text("    " + trim(c.text, width)))
+        for loc in c.locations:
+            console.print(_location_line(loc, docs_by_id.get(loc.doc_id)))
+    if not report.doc_shares:
+        return
+    table = Table(title="share of each document found elsewhere (verbatim runs)")
+    for col, just in (("document", "left"), ("year", "left"), ("chars", "right"), ("in earlier", "right"),
+                      ("in any other", "right"), ("top sources", "left")):
+        table.add_column(col, justify=just, overflow="fold")
+    for s in report.doc_shares:
+        doc = docs_by_id.get(s.doc_id)
+        sources = ", ".join(f"{x.doc_id} {x.share:.0%}" for x in s.sources) or "-"
+        table.add_row(s.doc_id, year_label(doc) if doc else "?", str(s.chars), f"{s.share_earlier:.1%}",
+                      f"{s.share_any:.1%}", sources)
+    console.print(table)
+
+
+# --- compare -------------------------------------------------------------------------------------
+
+_STATUS_STYLE = {"same": "dim", "edited": "yellow", "rewritten": "magenta", "new": "green",
+                 "dropped": "red"}
+
+
+def compare_summary_line(cmp) -> str:
+    """One line a reader (and a report) can quote: counts, verbatim share, sentences, time."""
+    s = cmp.summary
+    counts = " · ".join(f"{k} {v}" for k, v in s.counts.items())
+    sem = "with semantics" if cmp.semantic else "no semantics"
+    return (f"{counts} | {s.verbatim_share:.1%} of B verbatim in A | "
+            f"{s.sentences_verbatim}/{s.sentences} B sentences verbatim in A | "
+            f"{cmp.seconds:.2f} s, {sem}")
+
+
+def _side_record(item: Item) -> dict:
+    return {"item_id": item.item_id, "label": item.label, "path": list(item.path), "text": item.text}
+
+
+def compare_summary_record(cmp) -> dict:
+    s = cmp.summary
+    return {
+        "type": "summary",
+        "a": cmp.a.doc_id, "a_title": cmp.a.title,
+        "b": cmp.b.doc_id, "b_title": cmp.b.title,
+        **s.counts,
+        "verbatim_share": round(s.verbatim_share, 4),
+        "b_chars": s.b_chars, "verbatim_chars": s.verbatim_chars,
+        "sentences": s.sentences, "sentences_verbatim": s.sentences_verbatim,
+        "longest_runs": [{"text": r.text, "chars": r.chars,
+                          "b_item_id": f"{cmp.b.doc_id}:{r.b_ordinal}",
+                          "a_item_id": f"{cmp.a.doc_id}:{r.a_ordinal}"} for r in s.longest_runs],
+        "semantic": cmp.semantic,
+        "seconds": round(cmp.seconds, 3),
+        "thresholds": {"edited_min": cmp.thresholds.edited_min,
+                       "rewritten_min": cmp.thresholds.rewritten_min,
+                       "contain_min": cmp.thresholds.contain_min},
+    }
+
+
+def alignment_record(al, a_doc_id: str) -> dict:
+    sem = al.semantic_similarity
+    return {
+        "type": "alignment",
+        "status": al.status,
+        "a_items": [_side_record(it) for it in al.a_items],
+        "b_items": [_side_record(it) for it in al.b_items],
+        "char_similarity": round(al.char_similarity, 4),
+        "semantic_similarity": round(sem, 4) if sem is not None else None,
+        "containment": round(al.containment, 4),
+        "diff": [{"op": op.tag, "a": op.a_text, "b": op.b_text} for op in al.diff],
+        "verbatim_sentences": [{"b_item_id": f"{al.b_items[0].doc_id}:{m.b_ordinal}", "start": m.start,
+                                "end": m.end, "text": m.text,
+                                "a_item_id": f"{a_doc_id}:{m.a_ordinal}"}
+                               for m in al.verbatim_sentences],
+    }
+
+
+def diff_text(ops) -> Text:
+    """A character diff as one line: deletions red struck through, insertions green."""
+    out = Text()
+    for op in ops:
+        if op.tag == "equal":
+            out.append(op.b_text)
+        else:
+            if op.a_text:
+                out.append(op.a_text, style="red strike")
+            if op.b_text:
+                out.append(op.b_text, style="bold green")
+    return out
+
+
+def _items_label(items) -> str:
+    if not items:
+        return "—"
+    first = items[0]
+    labels = "+".join(it.label or f"¶{it.ordinal + 1}" for it in items)
+    return f"{first.path_str + ' › ' if first.path else ''}{labels}"
+
+
+def _marked_sentences(text: str, spans, width: int) -> Text:
+    """`text` (trimmed to `width`) with the given [start, end) spans underlined."""
+    body = Text(text[:width].replace("\n", " "))
+    for s, e in spans:
+        if s < width:
+            body.stylize("underline cyan", s, min(e, width))
+    if len(text) > width:
+        body.append("…")
+    return body
+
+
+def print_comparison(cmp, statuses, width: int = 240) -> None:
+    s = cmp.summary
+    console.print(Text(f"A  {cmp.a.doc_id}  {cmp.a.title}  [{year_label(cmp.a)}]", style="bold"))
+    console.print(Text(f"B  {cmp.b.doc_id}  {cmp.b.title}  [{year_label(cmp.b)}]", style="bold"))
+    line = Text()
+    for k, v in s.counts.items():
+        line.append(f"{k} {v}  ", style=_STATUS_STYLE[k])
+    console.print(line)
+    console.print(f"{s.verbatim_share:.1%} of B's characters stand verbatim in A "
+                  f"(runs ≥ {cmp.thresholds.run_min}); {s.sentences_verbatim}/{s.sentences} "
+                  f"B sentences verbatim in A; {cmp.seconds:.2f} s"
+                  f"{'' if cmp.semantic else ', no semantics (rewritten not detected)'}")
+    if s.longest_runs:
+        table = Table(title="longest verbatim runs", show_header=True, box=None)
+        table.add_column("chars", justify="right")
+        table.add_column("B item")
+        table.add_column("text", overflow="fold")
+        for r in s.longest_runs:
+            table.add_row(str(r.chars), cmp.b.items[r.b_ordinal].label or f"¶{r.b_ordinal + 1}",
+                          trim(r.text, 60))
+        console.print(table)
+    console.print()
+    for al in cmp.alignments:
+        if al.status not in statuses:
+            continue
+        head = Text()
+        head.append(f"{al.status:<9}", style="bold " + _STATUS_STYLE[al.status])
+        head.append(f" A {_items_label(al.a_items)}", style="cyan")
+        head.append("  →  ")
+        head.append(f"B {_items_label(al.b_items)}", style="cyan")
+        if al.a_items and al.b_items:
+            head.append(f"  chars {al.char_similarity:.2f}", style="dim")
+            if al.semantic_similarity is not None:
+                head.append(f"  cos {al.semantic_similarity:.3f}", style="dim")
+        console.print(head)
+        b_text = "\n".join(it.text for it in al.b_items)
+        if al.status == "same":
+            console.print(Text("    ").append(trim(b_text, width), style="dim"))
+        elif al.status == "edited":
+            console.print(Text("    ").append_text(diff_text(al.diff)))
+        elif al.status == "rewritten":
+            a_text = "\n".join(it.text for it in al.a_items)
+            console.print(Text("    A ").append(trim(a_text, width), style="red"))
+            spans = [(m.start, m.end) for m in al.verbatim_sentences
+                     if len(al.b_items) == 1]
+            console.print(Text("    B ").append_text(_marked_sentences(b_text, spans, width)))
+        elif al.status == "new":
+            spans = [(m.start, m.end) for m in al.verbatim_sentences]
+            line = Text("    ")
+            line.append_text(_marked_sentences(b_text, spans, width))
+            line.stylize("green", 4, 4 + min(len(b_text), width))
+            console.print(line)
+        else:  # dropped
+            a_text = "\n".join(it.text for it in al.a_items)
+            console.print(Text("    ").append(trim(a_text, width), style="red strike"))

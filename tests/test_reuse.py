@@ -1,0 +1,223 @@
+"""`find_reuse` / `plansearch reuse`: passages copied across documents, on the real corpora."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from plansearch import PlansearchError, find_reuse
+from plansearch.cli import app
+from plansearch.fingerprint import FingerprintText
+from plansearch.models import Document, Item
+
+from conftest import CORPUS
+
+SAME_PLAN = {"000_5ae896fcb747d54c#1", "000_5ae896fcb747d54c#4"}
+
+
+def _wording(text: str) -> str:
+    return FingerprintText.from_text(text).text
+
+
+@pytest.fixture(scope="module")
+def corpus_report(corpus_docs):
+    return find_reuse(corpus_docs)
+
+
+@pytest.fixture(scope="module")
+def gwr_docs(gwr_dir):
+    from plansearch import load_corpus
+
+    return load_corpus(gwr_dir)
+
+
+@pytest.fixture(scope="module")
+def gwr_report(gwr_docs):
+    return find_reuse(gwr_docs)
+
+
+# ---------------------------------------------------------------- seed corpus
+
+
+def test_the_plan_compiled_twice_in_seed_000_is_the_top_cluster_covering_both(corpus_report, docs_by_id):
+    top = corpus_report.clusters[0]
+    assert {p.doc_id for p in top.locations} == SAME_PLAN and top.n_docs == 2
+    assert len(top.locations) == 2  # one copied plan is one passage, not one per sentence
+    for loc in top.locations:
+        doc = docs_by_id[loc.doc_id]
+        # the passage runs from the first heading to the last item of each plan
+        assert loc.start <= min(it.start for it in doc.items) and loc.end >= doc.items[-2].end
+        assert loc.text == doc.text[loc.start:loc.end]
+    assert top.chars > 2500 and top.score > 10 * corpus_report.clusters[1].score
+    # 201X in the first copy, 202_ in the fourth: masked years do not break the passage
+    texts = {p.doc_id: p.text for p in top.locations}
+    assert "201X" in texts["000_5ae896fcb747d54c#1"] and "202_" in texts["000_5ae896fcb747d54c#4"]
+
+
+def test_the_two_copies_stand_almost_entirely_in_each_other(corpus_report):
+    shares = {s.doc_id: s for s in corpus_report.doc_shares}
+    for doc_id in SAME_PLAN:
+        (other,) = SAME_PLAN - {doc_id}
+        assert shares[doc_id].share_any > 0.99  # measured 0.999 and 1.000
+        assert shares[doc_id].sources[0].doc_id == other
+    assert shares["000_5ae896fcb747d54c#2"].share_any == 0.0  # a different plan on the same page
+
+
+def test_locations_name_the_items_their_span_overlaps(corpus_report, docs_by_id):
+    for cluster in corpus_report.clusters:
+        for loc in cluster.locations:
+            doc = docs_by_id[loc.doc_id]
+            overlapping = tuple(it.ordinal for it in doc.items if it.start < loc.end and it.end > loc.start)
+            assert loc.item_ordinals == overlapping and loc.item_ordinal == overlapping[0]
+
+
+def test_doc_restricts_to_clusters_touching_it_and_unknown_ids_get_suggestions(corpus_docs):
+    rep = find_reuse(corpus_docs, doc="004_4b2046a4564d6d1c#2")
+    assert rep.clusters and all(any(p.doc_id == "004_4b2046a4564d6d1c#2" for p in c.locations)
+                                for c in rep.clusters)
+    assert [s.doc_id for s in rep.doc_shares] == ["004_4b2046a4564d6d1c#2"]
+    with pytest.raises(PlansearchError, match="did you mean .*000_5ae896fcb747d54c#"):
+        find_reuse(corpus_docs, doc="000_5ae896fcb747d54c#9")
+
+
+def test_no_documents_or_one_document_means_no_clusters(corpus_docs):
+    assert find_reuse([]).clusters == [] and find_reuse([]).doc_shares == []
+    alone = find_reuse([corpus_docs[0]])
+    assert alone.clusters == [] and alone.doc_shares[0].share_any == 0.0
+
+
+def test_bad_options_are_user_errors(corpus_docs):
+    with pytest.raises(PlansearchError, match="across"):
+        find_reuse(corpus_docs, across="decades")
+    with pytest.raises(PlansearchError, match="min-chars"):
+        find_reuse(corpus_docs, min_chars=0)
+
+
+# ---------------------------------------------------------------- boilerplate
+
+
+def _doc(doc_id: str, paragraphs: list[str]) -> Document:
+    text = "\n".join(paragraphs)
+    doc = Document(doc_id=doc_id, source=doc_id, title=doc_id, text=text)
+    start = 0
+    for n, para in enumerate(paragraphs):
+        doc.items.append(Item(doc_id=doc_id, ordinal=n, label="", number=None, level=1, path=(), text=para,
+                              start=start, end=start + len(para)))
+        start += len(para) + 1
+    return doc
+
+
+def test_a_phrase_every_plan_has_ranks_below_a_passage_two_plans_share(corpus_docs):
+    boiler = "以习近平新时代中国特色社会主义思想为指导，全面贯彻党的教育方针，落实立德树人根本任务，办人民满意的教育。"
+    copied = "实施城乡学校共同体建设，推动城区优质学校与乡村薄弱学校结对帮扶，教师交流轮岗比例不低于百分之十五。"
+    # six documents of different real text, each opening with the same boilerplate sentence
+    own = [it.text for d in corpus_docs for it in d.items if len(it.text) > 60][:6]
+    docs = [_doc(f"d{n}", [boiler, text] + ([copied] if n in (1, 4) else [])) for n, text in enumerate(own)]
+    rep = find_reuse(docs)
+    ranked = [{p.doc_id for p in c.locations} for c in rep.clusters]
+    assert ranked[0] == {"d1", "d4"}
+    every = ranked.index({f"d{n}" for n in range(6)})
+    assert rep.clusters[every].chars * 6 > rep.clusters[0].chars * 2  # longer × more documents ...
+    assert every > 0  # ... yet ranked lower: it is in every document
+    assert all({f"d{n}" for n in range(6)} != ids for ids in [{p.doc_id for p in c.locations}
+                                                              for c in find_reuse(docs, max_spread=5).clusters])
+
+
+# ---------------------------------------------------------------- government work reports
+
+
+def _find_location(report, doc_id: str, sentence: str, docs_by_id: dict):
+    start = docs_by_id[doc_id].text.index(sentence)
+    for c in report.clusters:
+        for loc in c.locations:
+            if loc.doc_id == doc_id and loc.start <= start and start + len(sentence) <= loc.end:
+                return c
+    return None
+
+
+def test_consecutive_reports_share_a_sentence_inside_longer_paragraphs(gwr_report, gwr_docs):
+    by_id = {d.doc_id: d for d in gwr_docs}
+    sentence = "自觉接受同级人大及其常委会的监督，自觉接受人民政协的民主监督，自觉接受社会和舆论监督。"
+    cluster = _find_location(gwr_report, "national_gwr_2024", sentence, by_id)
+    assert cluster is not None and cluster is _find_location(gwr_report, "national_gwr_2025", sentence, by_id)
+    locs = {p.doc_id: p for p in cluster.locations}
+    a, b = locs["national_gwr_2024"], locs["national_gwr_2025"]
+    for loc in (a, b):
+        item = by_id[loc.doc_id].items[loc.item_ordinal]
+        assert len(item.text) > 3 * len(loc.text)  # a sentence-level passage, not the whole paragraph
+        assert loc.text == by_id[loc.doc_id].text[loc.start:loc.end]
+    assert _wording(a.text) == _wording(b.text)
+
+
+def test_a_clause_inserted_next_year_keeps_the_sentence_one_passage(gwr_report, gwr_docs):
+    by_id = {d.doc_id: d for d in gwr_docs}
+    cluster = _find_location(gwr_report, "national_gwr_2025", "习近平主席等党和国家领导人出访多国", by_id)
+    locs = {p.doc_id: p for p in cluster.locations}
+    assert "上海合作组织峰会" in locs["national_gwr_2025"].text
+    assert "上海合作组织峰会" not in locs["national_gwr_2024"].text
+    assert locs["national_gwr_2024"].text.endswith("亚太经合组织领导人非正式会议")
+
+
+def test_thanks_paragraph_recurs_through_the_years_despite_诚挚_becoming_衷心(gwr_report, gwr_docs):
+    by_id = {d.doc_id: d for d in gwr_docs}
+    cluster = _find_location(gwr_report, "national_gwr_2023", "表示诚挚感谢！向香港特别行政区同胞", by_id)
+    ids = {p.doc_id for p in cluster.locations}
+    assert {"national_gwr_2023", "national_gwr_2024", "national_gwr_2025"} <= ids
+    assert "衷心感谢" in next(p.text for p in cluster.locations if p.doc_id == "national_gwr_2024")
+
+
+def test_across_years_and_regions_keep_only_what_different_documents_share(gwr_docs):
+    years = {d.doc_id: d.year for d in gwr_docs}
+    regions = {d.doc_id: d.region for d in gwr_docs}
+    by_years = find_reuse(gwr_docs, across="years")
+    by_regions = find_reuse(gwr_docs, across="regions")
+    assert by_years.clusters and by_regions.clusters
+    assert all(len({years[p.doc_id] for p in c.locations}) > 1 for c in by_years.clusters)
+    assert all(len({regions[p.doc_id] for p in c.locations}) > 1 for c in by_regions.clusters)
+    # provinces' 2025 reports open alike ("我代表省人民政府，向大会报告工作"): same year, other regions
+    opening = "向大会报告工作"
+    assert any(all(opening in p.text for p in c.locations) for c in by_regions.clusters)
+    assert not any(all(opening in p.text and p.doc_id.startswith("province") for p in c.locations)
+                   for c in by_years.clusters)
+
+
+def test_each_report_reuses_most_from_its_neighbouring_years(gwr_report, gwr_docs):
+    shares = {s.doc_id: s for s in gwr_report.doc_shares}
+    s2025 = shares["national_gwr_2025"]
+    assert s2025.sources[0].doc_id == "national_gwr_2024" and s2025.sources[0].earlier
+    assert 0 < s2025.share_earlier <= s2025.share_any
+    assert shares["national_gwr_2013"].share_earlier == 0.0  # nothing earlier in the corpus
+
+
+# ---------------------------------------------------------------- CLI
+
+
+runner = CliRunner()
+
+
+def test_cli_json_gives_ranked_clusters_then_one_share_record_per_document(corpus_docs):
+    res = runner.invoke(app, ["reuse", str(CORPUS), "--json", "--top", "2"])
+    assert res.exit_code == 0, res.output
+    records = [json.loads(line) for line in res.stdout.splitlines()]
+    clusters = [r for r in records if r["type"] == "cluster"]
+    shares = [r for r in records if r["type"] == "doc_share"]
+    assert [c["rank"] for c in clusters] == [1, 2] and len(shares) == len(corpus_docs)
+    top = clusters[0]
+    assert {loc["doc_id"] for loc in top["locations"]} == SAME_PLAN and top["chars"] > 2500
+    loc = top["locations"][0]
+    assert set(loc) >= {"doc_id", "item_id", "label", "path", "start", "end", "text"}
+    assert loc["item_id"].startswith(loc["doc_id"] + ":")
+
+
+def test_cli_terminal_lists_passages_and_the_share_table():
+    res = runner.invoke(app, ["reuse", str(CORPUS), "--top", "1", "--min-chars", "40"])
+    assert res.exit_code == 0, res.output
+    assert "2 docs" in res.stdout and "000_5ae896fcb747d54c#4" in res.stdout and "in any other" in res.stdout
+
+
+def test_cli_errors_are_one_line(tmp_path):
+    res = runner.invoke(app, ["reuse", str(CORPUS), "--doc", "000_5ae896fcb747d54c#9"])
+    assert res.exit_code == 1 and "did you mean" in res.output and "Traceback" not in res.output
+    res = runner.invoke(app, ["reuse", str(tmp_path)])
+    assert res.exit_code == 1 and "no documents" in res.output

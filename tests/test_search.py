@@ -1,0 +1,146 @@
+"""Search, specified on the sample corpus and on small plans written for the purpose."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from plansearch.cli import app
+from plansearch.models import PlansearchError
+from plansearch.normalise import normalise
+from plansearch.search import Filters, Searcher, document_years
+from plansearch.store import build_index
+
+runner = CliRunner()
+
+DISTRICT_PLANS = {
+    "huazhou2021.txt": "华州区教育局2021年工作要点\n一、重点工作\n1.建立农村留守儿童关爱档案，落实结对帮扶。\n"
+                       "2.开展教师全员培训。\n",
+    "huazhou2023.txt": "华州区教育局2023年工作要点\n一、重点工作\n1.完善留守儿童关爱服务体系，建立代理家长制度。\n"
+                       "2.加强校园食品安全管理。\n",
+    "yiling2023.txt": "夷陵区教育局2023年工作总结\n一、主要成绩\n1.留守儿童关爱工作覆盖全部乡镇学校。\n"
+                      "2.新建公办幼儿园三所。\n",
+}
+
+
+@pytest.fixture(scope="module")
+def district_index(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("districts")
+    for name, text in DISTRICT_PLANS.items():
+        (root / name).write_text(text, encoding="utf-8")
+    ix = root / "index"
+    build_index(root, ix)
+    return ix
+
+
+def ids(hits) -> list[str]:
+    return [h.item.doc_id for h in hits]
+
+
+# --- the topic search users come for --------------------------------------------------------------
+
+def test_left_behind_children_are_found_across_plans_and_scripts(searcher):
+    hits = searcher.search("留守儿童关爱", k=10)
+    with_topic = [h for h in hits if "留守" in normalise(h.item.text)]
+    docs = {h.item.doc_id for h in with_topic}
+    # 000's second plan, both plans of 004, and 001 which says 留守兒童 in Traditional script.
+    assert {"000_5ae896fcb747d54c#2", "001_c0800182451e36bf", "004_4b2046a4564d6d1c#2"} <= docs
+    assert "留守" in normalise(hits[0].item.text)
+
+
+def test_simplified_and_traditional_queries_find_the_same_items(searcher):
+    simp = searcher.search("留守儿童", k=5, mode="keyword")
+    trad = searcher.search("留守兒童", k=5, mode="keyword")
+    assert [h.item.item_id for h in simp] == [h.item.item_id for h in trad]
+    assert any("留守兒童" in h.item.text for h in simp)  # the original script is what users see
+
+
+def test_a_hit_points_at_its_best_sentence_inside_a_long_item(searcher):
+    hit = next(h for h in searcher.search("留守儿童关爱", k=10, mode="dense") if len(h.item.text) > 150)
+    a, b = hit.match_span
+    assert 0 <= a < b <= len(hit.item.text) and b - a < len(hit.item.text)
+
+
+def test_every_mode_answers_and_unknown_modes_and_empty_queries_are_refused(searcher):
+    for mode in Searcher.modes:
+        assert len(searcher.search("教师培训", k=3, mode=mode)) == 3
+    with pytest.raises(PlansearchError, match="unknown mode"):
+        searcher.search("教师培训", mode="magic")
+    with pytest.raises(PlansearchError, match="empty query"):
+        searcher.search("   ")
+
+
+# --- filters ---------------------------------------------------------------------------------------
+
+def test_year_region_kind_and_document_filters(district_index):
+    s = Searcher(district_index)
+    assert set(ids(s.search("留守儿童", years=(2023, 2023)))) == {"huazhou2023", "yiling2023"}
+    assert set(ids(s.search("留守儿童", years=(2021, 2023), region="华州"))) == {"huazhou2021", "huazhou2023"}
+    assert set(ids(s.search("留守儿童", kind="summary"))) == {"yiling2023"}
+    assert set(ids(s.search("留守儿童", doc="huazhou2021"))) == {"huazhou2021"}
+    assert s.search("留守儿童", years=(2030, 2031)) == []
+
+
+def test_a_masked_year_counts_only_for_ranges_that_hold_all_its_years(docs_by_id):
+    masked = docs_by_id["000_5ae896fcb747d54c#1"]  # 201X
+    assert document_years(masked) == (2010, 2019)
+    assert Filters(years=(2010, 2019)).accepts(masked)
+    assert not Filters(years=(2015, 2015)).accepts(masked)
+
+
+def test_best_matches_per_year_in_order_with_missing_years_shown(district_index):
+    groups = Searcher(district_index).search_by("留守儿童关爱", by="year", per_group=2)
+    assert [g.key for g in groups] == ["2021", "2022", "2023"]
+    assert groups[1].hits == [] and "no document" in groups[1].note
+    assert set(ids(groups[2].hits)) == {"huazhou2023", "yiling2023"}
+    by_region = Searcher(district_index).search_by("留守儿童关爱", by="region", per_group=1)
+    assert [g.key for g in by_region] == ["华州区", "夷陵区"]
+
+
+# --- the command line ------------------------------------------------------------------------------
+
+def test_json_lines_carry_the_fields_scripts_depend_on(seed_index):
+    result = runner.invoke(app, ["search", "控辍保学", "--index", str(seed_index), "-k", "3", "--json"])
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(records) == 3 and [r["rank"] for r in records] == [1, 2, 3]
+    for field in ("rank", "score", "doc_id", "title", "year", "region", "issuer", "kind", "path", "label",
+                  "text", "source"):
+        assert field in records[0]
+    assert "控辍保学" in normalise(records[0]["text"])
+    assert records[0]["source"].endswith(".txt")
+
+
+def test_terminal_output_shows_title_path_and_the_original_text(seed_index):
+    result = runner.invoke(app, ["search", "留守儿童", "--index", str(seed_index), "-k", "5"])
+    assert result.exit_code == 0, result.output
+    assert "留守兒童" in result.stdout  # 001 shown in its own script
+    assert "›" in result.stdout or "、" in result.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (["search", "", "--index", "{ix}"], "empty query"),
+    (["search", "留守儿童", "--index", "{missing}"], "no index in"),
+    (["search", "留守儿童", "--index", "{ix}", "--year", "1999"], "no matches with these filters (year 1999)"),
+    (["search", "留守儿童", "--index", "{ix}", "--doc", "000_5ae896fcb747d54c#9"], "did you mean"),
+    (["search", "留守儿童", "--index", "{ix}", "--years", "2022-2019"], "empty year range"),
+])
+def test_user_mistakes_get_one_line_and_exit_1(seed_index, tmp_path, args, message):
+    args = [a.format(ix=seed_index, missing=tmp_path / "none") for a in args]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1
+    assert message in result.output and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_index_command_reports_what_it_embedded_and_reused(tmp_path):
+    root = tmp_path / "c"
+    root.mkdir()
+    (root / "huazhou2021.txt").write_text(DISTRICT_PLANS["huazhou2021.txt"], encoding="utf-8")
+    first = runner.invoke(app, ["index", str(root), "--index", str(tmp_path / "ix")])
+    assert first.exit_code == 0, first.output
+    assert "embedded 2, reused 0" in first.stdout
+    again = runner.invoke(app, ["index", str(root), "--index", str(tmp_path / "ix")])
+    assert "up to date" in again.stdout and "nothing to embed" in again.stdout
