@@ -4,11 +4,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings, strategies as st
 from typer.testing import CliRunner
 
 from plansearch import PlansearchError, find_reuse
 from plansearch.cli import app
-from plansearch.fingerprint import FingerprintText
+from plansearch.fingerprint import FingerprintText, shared_runs
 from plansearch.models import Document, Item
 
 from conftest import CORPUS
@@ -122,6 +123,25 @@ def test_a_phrase_every_plan_has_ranks_below_a_passage_two_plans_share(corpus_do
     assert every > 0  # ... yet ranked lower: it is in every document
     assert all({f"d{n}" for n in range(6)} != ids for ids in [{p.doc_id for p in c.locations}
                                                               for c in find_reuse(docs, max_spread=5).clusters])
+
+
+_PIECE = st.text(alphabet="教育工作强区发展", min_size=0, max_size=40)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(_PIECE, min_size=1, max_size=4), min_size=2, max_size=4), _PIECE, st.integers(6, 20))
+def test_every_verbatim_run_of_min_chars_between_two_documents_lies_in_one_cluster(bodies, shared, min_chars):
+    docs = [_doc(f"d{n}", parts + ([shared] if n % 2 else [])) for n, parts in enumerate(bodies)]
+    rep = find_reuse(docs, min_chars=min_chars)
+    texts = [FingerprintText.from_text(d.text) for d in docs]
+    for i in range(len(docs)):
+        for j in range(i + 1, len(docs)):
+            for run in shared_runs(texts[i], texts[j], min_len=min_chars):
+                assert any(
+                    any(p.doc_id == f"d{i}" and p.start <= run.a_start and run.a_end <= p.end for p in c.locations)
+                    and any(p.doc_id == f"d{j}" and p.start <= run.b_start and run.b_end <= p.end
+                            for p in c.locations)
+                    for c in rep.clusters), (i, j, run)
 
 
 # ---------------------------------------------------------------- government work reports
