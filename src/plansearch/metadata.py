@@ -40,7 +40,7 @@ _MASK_CHARS = r"Xx*＊_＿×"
 _YEAR = re.compile(
     rf"(?<![0-9])(?P<num>(?:19|20)[0-9]{{2}})(?![0-9])"
     rf"|(?P<mask>(?:20[{_MASK_CHARS}]{{2}}|20[0-9][{_MASK_CHARS}]|[Xx]{{4}}|[*＊]{{2}}|[Xx]{{2}}))(?=\s*(?:年|学年|[-—~～至到]))"
-    rf"|(?P<cn>[一二][〇零○Ｏ][〇零○Ｏ一二三四五六七八九]{{2}})(?=\s*年)"
+    rf"|(?P<cn>(?:一九|二[〇零○Ｏ])[〇零○Ｏ一二三四五六七八九]{{2}})(?=\s*年)"
 )
 _CN_YEAR_DIGIT = {"〇": 0, "零": 0, "○": 0, "Ｏ": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6,
                   "七": 7, "八": 8, "九": 9}
@@ -159,7 +159,7 @@ _ORG_SUFFIX = re.compile(
     r"局|厅|委|办|处|科|室|中心|院|学校|中学|小学|幼儿园|部)$")
 # A unit inside an office: 计财科, 基础教育处, 教研室.
 _SUBUNIT = re.compile(r"[\u4e00-\u9fff]{1,8}?(处|科|室|股|中心)$")
-_ISSUER_OPENING = re.compile(r"我代表([\u4e00-\u9fff]{2,16}?(?:国务院|人民政府|政府))")
+_ISSUER_OPENING = re.compile(r"我代表([\u4e00-\u9fff]{0,16}?(?:国务院|人民政府|政府))")
 _NATIONAL_ISSUERS = {"国务院"}
 
 
@@ -370,14 +370,13 @@ def _infer_years(doc: Document, titles: list[str], opening: str, signature: list
 
 def _infer_place_and_issuer(doc: Document, titles: list[str], opening: str, signature: list[str]) -> None:
     issuer = None
-    for t in titles + signature[::-1]:
+    speaker = _ISSUER_OPENING.search(opening[:200])
+    if speaker:  # "我代表北京市人民政府": the formal name, fuller than the title's 北京市政府
+        issuer = speaker.group(1)
+    for t in ([] if issuer else titles + signature[::-1]):
         issuer = _issuer_of_title(t) if t in titles else (t if _ORG_SUFFIX.search(t) and len(t) <= 24 else None)
         if issuer:
             break
-    if issuer is None:
-        m = _ISSUER_OPENING.search(opening[:200])
-        if m:
-            issuer = m.group(1)
     doc.issuer = issuer
 
     region = None

@@ -1,0 +1,189 @@
+"""What a document is: its year (or the mask a site put on it), place, issuer and kind, as the tool
+reads them off the title, opening, signature and headings of the real seed pages - before any
+manifest correction (`infer` below parses without the manifest)."""
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from conftest import CORPUS, seed_path
+from plansearch import outline
+from plansearch.load import read_source
+from plansearch.metadata import (ManifestRow, apply_manifest, canonical_mask, find_years, infer_metadata,
+                                 load_manifest, mask_range, year_range)
+from plansearch.models import Document, PlansearchError, SourceText
+from plansearch.normalise import normalise
+
+
+def infer(prefix: str) -> list[Document]:
+    docs = outline.parse_source(read_source(seed_path(prefix)))
+    for d in docs:
+        infer_metadata(d)
+    return docs
+
+
+@pytest.fixture(scope="module")
+def inferred() -> dict[str, Document]:
+    return {d.doc_id: d for p in ("000", "001", "002", "003", "004") for d in infer(p)}
+
+
+def test_000_five_district_plans_with_masked_years(inferred):
+    docs = [inferred[f"000_5ae896fcb747d54c#{n}"] for n in range(1, 6)]
+    assert [d.kind for d in docs] == ["plan"] * 5
+    assert [d.year for d in docs] == [None] * 5
+    assert [d.year_mask for d in docs] == ["201X", "202_", "202_", "202_", "202_"]
+    assert [d.issuer for d in docs] == ["区教育局"] * 4 + ["区教育局计财科"]
+
+
+def test_masked_201X_is_the_2010s(inferred):
+    d = inferred["000_5ae896fcb747d54c#1"]
+    assert d.year is None and d.year_mask == "201X"
+    assert year_range(d) == (2010, 2019)
+    assert year_range(inferred["000_5ae896fcb747d54c#3"]) == (2020, 2029)
+
+
+def test_000_places_masked_or_named_in_the_body(inferred):
+    # 1 and 4 say **区 everywhere; 3's title line says XX区; 2 and 5 let the real district slip in the body
+    assert inferred["000_5ae896fcb747d54c#1"].region is None
+    assert "region-masked:**区" in inferred["000_5ae896fcb747d54c#1"].flags
+    assert "region-masked:XX区" in inferred["000_5ae896fcb747d54c#3"].flags
+    assert inferred["000_5ae896fcb747d54c#2"].region == "华州区"
+    assert inferred["000_5ae896fcb747d54c#5"].region == "夷陵区"
+    assert "region-from-body" in inferred["000_5ae896fcb747d54c#5"].flags
+
+
+def test_001_traditional_summary_that_plans_next_year(inferred):
+    d = inferred["001_c0800182451e36bf"]
+    assert d.kind == "mixed" and d.issuer == "市教育局"
+    assert d.year is None and d.year_mask == "20**"  # the opening says 20**年; the title lost it
+    assert [s.kind for s in d.sections] == ["summary", "plan"]
+    summary, plan = d.sections
+    assert summary.start == 0 and summary.end == plan.start and plan.end == len(d.text)
+    assert d.text[plan.start:].startswith("三、明年工作安排")
+    assert {it.section for it in d.items} == {"summary", "plan"}
+    assert all(it.section == ("plan" if it.start >= plan.start else "summary") for it in d.items)
+    assert "存在的主要問題" in " ".join(it.path_str for it in d.items if it.section == "summary")
+
+
+def test_003_reviews_2021_and_plans_the_next_year(inferred):
+    d = inferred["003_d3b064de2d82a876"]
+    assert (d.kind, d.year, d.review_year, d.plan_year) == ("mixed", 2021, 2021, 2022)
+    assert d.issuer == "教育局委员会"
+    summary, plan = d.sections
+    assert (summary.year, plan.year) == (2021, 2022)
+    assert d.text[plan.start:].startswith("二、xxxx年工作思路")
+
+
+def test_002_untitled_plan_is_a_plan_by_its_verbs(inferred):
+    d = inferred["002_4f4de1c647e2620a"]
+    assert d.title == "" and d.kind == "plan" and "kind-from-body" in d.flags
+    assert d.year is None and d.year_mask is None and d.region is None
+
+
+def test_004_city_plans_say_no_year(inferred):
+    for n in (1, 2):
+        d = inferred[f"004_4b2046a4564d6d1c#{n}"]
+        assert (d.kind, d.year, d.year_mask, d.region) == ("plan", None, None, None)
+        assert year_range(d) is None
+
+
+def test_government_work_report(gwr_dir):
+    src = read_source(gwr_dir / "national_gwr_2025.txt")
+    (d,) = outline.parse_source(src)
+    infer_metadata(d)
+    assert (d.kind, d.issuer, d.region) == ("report", "国务院", "全国")
+    assert (d.year, d.review_year, d.plan_year) == (2025, 2024, 2025)  # 一、2024年工作回顾 … 三、2025年政府工作任务
+    assert [s.kind for s in d.sections] == ["summary", "plan"]
+    (p,) = outline.parse_source(read_source(gwr_dir / "province_beijing_gwr_2025.txt"))
+    infer_metadata(p)
+    assert (p.kind, p.year, p.region, p.issuer) == ("report", 2025, "北京市", "北京市人民政府")
+
+
+def _doc(text: str) -> Document:
+    (d,) = outline.parse_source(SourceText("t.txt", text, "txt"))
+    for it in d.items:
+        it.norm = normalise(it.text)
+    return infer_metadata(d)
+
+
+def test_titles_in_chinese_numerals_and_signatures():
+    d = _doc("靖江市教育局二〇二一年工作要点\n一、总体要求\n夯实基础,完善机制。\n二、主要目标\n提高质量。\n")
+    assert (d.year, d.kind, d.region, d.issuer) == (2021, "plan", "靖江市", "靖江市教育局")
+    s = _doc("一、主要工作\n全年完成了校舍改造。\n二、存在问题\n经费不足。\nXX县教育局\n2019年12月30日\n")
+    assert s.year == 2019 and "year-from-signature" in s.flags
+    assert s.issuer == "XX县教育局" and s.region is None and "region-masked:XX县" in s.flags
+
+
+def test_plain_text_without_numbering_is_flagged():
+    d = _doc("全年完成了校舍改造,取得了明显成效。\n教师培训有序开展,完成了年度任务。\n")
+    assert "no-numbering" in d.flags and len(d.items) >= 1
+    assert d.kind == "summary"
+
+
+@given(st.sampled_from(["201X", "201x", "20**", "20＊＊", "202_", "xxxx", "**"]))
+def test_masks_are_kept_and_ranged(mask):
+    (tok,) = find_years(f"区教育局{mask}年工作要点")
+    assert tok.year is None and tok.mask == canonical_mask(mask)
+    rng = mask_range(tok.mask)
+    if tok.mask in ("xxxx", "**"):
+        assert rng is None
+    else:
+        lo, hi = rng
+        assert lo <= 2019 <= hi or lo >= 2020 and str(lo).startswith(tok.mask.rstrip("X*_"))
+
+
+@given(st.integers(1950, 2099))
+def test_every_year_is_found_in_digits_and_in_chinese(y):
+    cn = "".join("〇一二三四五六七八九"[int(c)] for c in str(y))
+    assert [t.year for t in find_years(f"{y}年工作要点")] == [y]
+    assert [t.year for t in find_years(f"{cn}年工作要点")] == [y]
+
+
+# ---------------------------------------------------------------- the manifest
+
+def test_our_manifest_loads(tmp_path):
+    rows = load_manifest(CORPUS / "manifest.csv")
+    by_key = {r.key: r for r in rows}
+    assert all(r.note for r in rows)  # every row says how the person knew
+    r = by_key["001_c0800182451e36bf"]
+    assert (r.review_year, r.plan_year, r.region, r.kind) == (2010, 2011, "东营市", "mixed")
+
+
+def test_the_second_corpus_header_is_accepted(gwr_dir):
+    rows = load_manifest(gwr_dir / "manifest.csv")
+    assert len(rows) == 18
+    assert {r.kind for r in rows} == {"report"}
+    assert rows[0].key.endswith(".txt") and rows[0].note.startswith("github:")
+
+
+@pytest.mark.parametrize("content,message", [
+    ("doc,colour\na.txt,red\n", r"manifest\.csv:1: unknown column 'colour'"),
+    ("doc,year\na.txt,twenty\n", r"manifest\.csv:2: bad year 'twenty'"),
+    ("doc,year,kind\na.txt,2021,plan\nb.txt,2022,memo\n", r"manifest\.csv:3: unknown kind 'memo'"),
+    ("title,year\nx,2021\n", r"manifest\.csv:1: no 'doc' column"),
+])
+def test_bad_manifest_names_file_and_line(tmp_path, content, message):
+    (tmp_path / "manifest.csv").write_text(content, encoding="utf-8")
+    with pytest.raises(PlansearchError, match=message):
+        load_manifest(tmp_path / "manifest.csv")
+
+
+def test_document_rows_win_over_file_rows_and_unmatched_rows_warn():
+    docs = infer("000")
+    rows = [ManifestRow("000_5ae896fcb747d54c.txt", 2, region="某区", issuer="某区教育局"),
+            ManifestRow("000_5ae896fcb747d54c#5", 3, region="夷陵区", year_mask="202_"),
+            ManifestRow("999_missing.txt", 4, region="无")]
+    warnings = apply_manifest(docs, rows)
+    assert warnings == ["manifest line 4: '999_missing.txt' matches no document"]
+    assert [d.region for d in docs] == ["某区"] * 4 + ["夷陵区"]
+    assert docs[0].overridden == ("region", "issuer")
+    assert docs[4].overridden == ("region", "issuer", "year")
+    assert docs[4].year is None and docs[4].year_mask == "202_"
+
+
+def test_manifest_year_on_a_mixed_document_sets_both_parts():
+    (d,) = infer("001")
+    apply_manifest([d], [ManifestRow("001_c0800182451e36bf", 2, year=2010)])
+    assert (d.year, d.review_year, d.plan_year, d.year_mask) == (2010, 2010, 2011, None)
+    assert [s.year for s in d.sections] == [2010, 2011]
