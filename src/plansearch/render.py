@@ -291,7 +291,8 @@ def _location_line(loc, doc: Document | None) -> Text:
             if first.path:
                 line.append(f" · {trim(first.path_str, 50)}", style="cyan")
             if len(items) > 1:
-                line.append(f" (+{len(items) - 1} items)", style="dim")
+                more = len(items) - 1
+                line.append(f" (+{more} item{'s' if more > 1 else ''})", style="dim")
     line.append(f"  [{loc.start}:{loc.end}]", style="dim")
     return line
 
@@ -322,7 +323,7 @@ def print_reuse(report, docs_by_id: dict[str, Document], top: int, width: int = 
         table.add_column(col, justify=just, overflow="fold")
     for s in report.doc_shares:
         doc = docs_by_id.get(s.doc_id)
-        sources = ", ".join(f"{x.doc_id} {x.share:.0%}" for x in s.sources) or "-"
+        sources = ", ".join(f"{x.doc_id} {x.share:.1%}" for x in s.sources) or "-"
         table.add_row(s.doc_id, year_label(doc) if doc else "?", str(s.chars), f"{s.share_earlier:.1%}",
                       f"{s.share_any:.1%}", sources)
     console.print(table)
