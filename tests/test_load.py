@@ -362,3 +362,15 @@ def test_html_page_keeps_the_text_and_drops_the_furniture(tmp_path):
     (doc,) = outline.parse_source(src)
     assert doc.title == "区教育局201X年工作要点"
     assert [h.display for h in doc.headings] == ["一、指导思想", "二、总体目标"]
+
+
+def test_docx_numbering_from_a_paragraph_style(tmp_path):
+    import docx
+
+    document = docx.Document()  # Word's built-in "List Number" style carries the numbering
+    for text in ("总体要求", "主要目标"):
+        document.add_paragraph(text, style="List Number")
+    document.add_paragraph("夯实基础,完善机制,优化管理。")
+    document.save(tmp_path / "styled.docx")
+    assert read_source(tmp_path / "styled.docx").text.splitlines() == ["1.总体要求", "2.主要目标",
+                                                                        "夯实基础,完善机制,优化管理。"]
