@@ -28,6 +28,7 @@ def test_seed_metadata_after_the_manifest(docs_by_id):
     d = docs_by_id["001_c0800182451e36bf"]
     assert (d.kind, d.review_year, d.plan_year, d.region, d.issuer) == ("mixed", 2010, 2011, "东营市", "东营市教育局")
     assert [s.year for s in d.sections] == [2010, 2011]
+    assert year_range(d) == (2010, 2011)
     assert "year" in d.overridden and "region" in d.overridden
     d1 = docs_by_id["000_5ae896fcb747d54c#1"]
     assert (d1.year, d1.year_mask, year_range(d1), d1.overridden) == (None, "201X", (2010, 2019), ())

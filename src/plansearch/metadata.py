@@ -89,12 +89,11 @@ def mask_range(mask: str) -> tuple[int, int] | None:
 
 
 def year_range(doc: Document) -> tuple[int, int] | None:
-    """The span of years a document can be from: (y, y) for a known year, the mask's decade or
-    century for 201X / 20**, None when nothing is known."""
-    if doc.year is not None:
-        return doc.year, doc.year
-    if doc.review_year is not None or doc.plan_year is not None:
-        ys = [y for y in (doc.review_year, doc.plan_year) if y is not None]
+    """The span of years a document can be from: (y, y) for a known year, (review, plan) for a
+    document with both parts, the mask's decade or century for 201X / 20**, None when nothing is
+    known."""
+    ys = [y for y in (doc.year, doc.review_year, doc.plan_year) if y is not None]
+    if ys:  # a document that reviews 2010 and plans 2011 is about both
         return min(ys), max(ys)
     if doc.year_mask:
         return mask_range(doc.year_mask)
