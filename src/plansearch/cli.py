@@ -231,3 +231,67 @@ def reuse(
         _print_json_lines(render.doc_share_record(s) for s in report.doc_shares)
     else:
         render.print_reuse(report, by_id, top)
+
+
+# --- compare -------------------------------------------------------------------------------------
+
+@app.command("compare")
+@friendly
+def compare_cmd(
+    a: str = typer.Argument(..., help="The earlier plan: document id or file (file#N)."),
+    b: str = typer.Argument(..., help="The later plan: document id or file (file#N)."),
+    corpus: Path = typer.Option(Path(DEFAULT_CORPUS), "--corpus", help="Where to look up ids."),
+    as_json: bool = typer.Option(False, "--json",
+                                 help="A summary object, then one JSON object per alignment."),
+    html: Optional[Path] = typer.Option(None, "--html", help="Also write a side-by-side HTML report."),
+    only: Optional[str] = typer.Option(None, "--only",
+                                       help="Statuses to show, e.g. edited,new,dropped."),
+    edited_min: float = typer.Option(0.6, "--edited-min",
+                                     help="Character similarity for `edited` (0..1)."),
+    rewritten_min: float = typer.Option(0.96, "--rewritten-min",
+                                        help="Embedding cosine for `rewritten` (0..1)."),
+    no_semantic: bool = typer.Option(False, "--no-semantic",
+                                     help="Skip the embedding model (fast; no `rewritten`)."),
+    model: Optional[str] = typer.Option(None, "--model", help="Embedding model (default: bundled)."),
+    index_dir: Path = typer.Option(Path(DEFAULT_INDEX), "--index",
+                                   help="Index whose embedding cache to use, if it exists."),
+):
+    """Compare two plans item by item: same, edited (with the character diff), rewritten, new and
+    dropped items, and how much of B stands verbatim in A."""
+    from . import render
+    from .compare import STATUSES, Thresholds, compare
+    from .corpus import find_document
+
+    statuses = [s.strip() for s in only.split(",") if s.strip()] if only else list(STATUSES)
+    unknown = [s for s in statuses if s not in STATUSES]
+    if unknown:
+        raise PlansearchError(f"--only: unknown status {', '.join(unknown)} "
+                              f"(choose from {', '.join(STATUSES)})")
+    for name, value in (("--edited-min", edited_min), ("--rewritten-min", rewritten_min)):
+        if not 0.0 <= value <= 1.0:
+            raise PlansearchError(f"{name} must be between 0 and 1, not {value}")
+
+    corpus_docs = []  # loaded at most once for both ids
+
+    def resolve(doc: str):
+        if Path(doc.split("#")[0]).is_file():
+            return _resolve_doc(doc, corpus)
+        if not corpus_docs:
+            corpus_docs.extend(_load([corpus]))
+        return find_document(corpus_docs, doc)
+
+    doc_a, doc_b = resolve(a), resolve(b)
+    cmp = compare(doc_a, doc_b, thresholds=Thresholds(edited_min=edited_min,
+                                                      rewritten_min=rewritten_min),
+                  semantic=not no_semantic, model=model, index_dir=index_dir)
+    if html is not None:
+        from .html_report import write_html
+
+        write_html(cmp, html)
+        typer.echo(f"wrote {html}", err=True)
+    if as_json:
+        _print_json_lines([render.compare_summary_record(cmp)]
+                          + [render.alignment_record(al, doc_a.doc_id)
+                             for al in cmp.alignments if al.status in statuses])
+    else:
+        render.print_comparison(cmp, statuses)
