@@ -10,8 +10,8 @@ on both judged query sets, see README):
 - dense:      item score = cosine of its best window
 - keyword:    BM25 over character bigrams of the item
 - rrf:        reciprocal rank fusion of the two rankings, 1/(60+rank) each
-- weighted:   DENSE_WEIGHT x dense + (1 - DENSE_WEIGHT) x keyword, each scaled to [0, 1] over the
-              candidates (dense by its min-max, keyword by its max)
+- weighted:   DENSE_WEIGHT x dense + (1 - DENSE_WEIGHT) x keyword, each scaled to [0, 1] by the
+              whole-corpus candidates of the query (dense min-max, keyword max; see Scale)
 - tiebreak:   dense, with keyword only breaking near-ties (adds TIEBREAK x scaled keyword)
 """
 from __future__ import annotations
@@ -148,12 +148,14 @@ class Searcher:
         ok_docs = np.array([filters.accepts(d) for d in self.index.documents], dtype=bool)
         return ok_docs[self.index.item_doc]
 
-    def dense_scores(self, query_norm: str, allowed: np.ndarray | None, n: int
+    def query_vector(self, query_norm: str) -> np.ndarray:
+        return self.embedder.embed_queries([query_norm])[0]
+
+    def dense_scores(self, qv: np.ndarray, allowed: np.ndarray | None, n: int
                      ) -> tuple[np.ndarray, np.ndarray, dict[int, int]]:
         """(item rows, best-window cosine, item row -> best window) for the n best items."""
         from .vectors import exact_search
 
-        qv = self.embedder.embed_queries([query_norm])[0]
         n_windows = len(self.index.window_item)
         # Ask for more windows than items wanted: several windows of one item may rank together.
         want = min(n_windows, max(n * 4, 40))
@@ -175,11 +177,6 @@ class Searcher:
         vals = np.array([v[0] for _, v in ranked], dtype=np.float32)
         return rows, vals, {r: v[1] for r, v in ranked}
 
-    def keyword_scores(self, query_norm: str, allowed: np.ndarray | None, n: int
-                       ) -> tuple[np.ndarray, np.ndarray]:
-        scores = self.index.bm25.scores(query_norm)
-        return select_top_k(scores, n, allowed)
-
     # --- search --------------------------------------------------------------------------------
     def search(self, query: str, k: int = 10, mode: str = "hybrid", filters: Filters | None = None,
                **filter_kwargs) -> list[Hit]:
@@ -199,11 +196,20 @@ class Searcher:
         n = max(k, CANDIDATES) if fusion not in ("dense", "keyword") else k
         d_rows = d_vals = kw_rows = kw_vals = None
         best_window: dict[int, int] = {}
+        scale = Scale()
         if fusion != "keyword":
-            d_rows, d_vals, best_window = self.dense_scores(query_norm, allowed, n)
+            qv = self.query_vector(query_norm)
+            d_rows, d_vals, best_window = self.dense_scores(qv, allowed, n)
+            # Scale by the unfiltered candidates, so a filtered (or per-year) search scores on the
+            # same scale as the whole-corpus one and a weak best match stays weak.
+            ref = d_vals if allowed is None else self.dense_scores(qv, None, n)[1]
+            if len(ref):
+                scale.dense_lo, scale.dense_hi = float(ref[-1]), float(ref[0])
         if fusion != "dense":
-            kw_rows, kw_vals = self.keyword_scores(query_norm, allowed, n)
-        rows, fused = fuse(fusion, d_rows, d_vals, kw_rows, kw_vals)
+            all_kw = self.index.bm25.scores(query_norm)
+            kw_rows, kw_vals = select_top_k(all_kw, n, allowed)
+            scale.keyword_max = float(all_kw.max()) if len(all_kw) else 0.0
+        rows, fused = fuse(fusion, d_rows, d_vals, kw_rows, kw_vals, scale)
         rows, fused = rows[:k], fused[:k]
         dense_of = dict(zip(d_rows.tolist(), d_vals.tolist())) if d_rows is not None else {}
         kw_of = dict(zip(kw_rows.tolist(), kw_vals.tolist())) if kw_rows is not None else {}
@@ -295,8 +301,28 @@ def _model_arg(recorded: str) -> str | None:
     return None if recorded == DEFAULT_MODEL else recorded
 
 
-def fuse(method: str, d_rows, d_vals, kw_rows, kw_vals) -> tuple[np.ndarray, np.ndarray]:
+@dataclass
+class Scale:
+    """Bounds that put dense and keyword scores on [0, 1] for one query (whole-corpus candidates)."""
+
+    dense_lo: float = 0.0
+    dense_hi: float = 1.0
+    keyword_max: float = 0.0
+
+    def dense(self, v: np.ndarray) -> np.ndarray:
+        span = self.dense_hi - self.dense_lo
+        return np.clip((v - self.dense_lo) / span, 0, 1) if span > 0 else np.ones_like(v)
+
+    def keyword(self, v: np.ndarray) -> np.ndarray:
+        return v / self.keyword_max if self.keyword_max > 0 else v
+
+
+def fuse(method: str, d_rows, d_vals, kw_rows, kw_vals, scale: Scale | None = None
+         ) -> tuple[np.ndarray, np.ndarray]:
     """Combine the dense and keyword candidate lists into one ranking (rows, scores), best first."""
+    scale = scale or Scale(float(d_vals[-1]) if d_vals is not None and len(d_vals) else 0.0,
+                           float(d_vals[0]) if d_vals is not None and len(d_vals) else 1.0,
+                           float(kw_vals[0]) if kw_vals is not None and len(kw_vals) else 0.0)
     if method == "dense":
         return d_rows, d_vals
     if method == "keyword":
@@ -307,8 +333,7 @@ def fuse(method: str, d_rows, d_vals, kw_rows, kw_vals) -> tuple[np.ndarray, np.
             for rank, r in enumerate(rows.tolist()):
                 scores[r] = scores.get(r, 0.0) + 1.0 / (RRF_K + rank + 1)
     elif method in ("weighted", "tiebreak"):
-        dense = _minmax(d_vals)
-        kw = kw_vals / kw_vals.max() if len(kw_vals) and kw_vals.max() > 0 else kw_vals
+        dense, kw = scale.dense(d_vals), scale.keyword(kw_vals)
         w_dense, w_kw = (DENSE_WEIGHT, 1 - DENSE_WEIGHT) if method == "weighted" else (1.0, TIEBREAK)
         for r, v in zip(d_rows.tolist(), dense.tolist()):
             scores[r] = w_dense * v
@@ -319,13 +344,6 @@ def fuse(method: str, d_rows, d_vals, kw_rows, kw_vals) -> tuple[np.ndarray, np.
     ranked = sorted(scores.items(), key=lambda kv: -kv[1])
     return (np.array([r for r, _ in ranked], dtype=np.int64),
             np.array([s for _, s in ranked], dtype=np.float32))
-
-
-def _minmax(v: np.ndarray) -> np.ndarray:
-    if not len(v):
-        return v
-    lo, hi = float(v.min()), float(v.max())
-    return (v - lo) / (hi - lo) if hi > lo else np.ones_like(v)
 
 
 def search(query: str, index_dir: str | os.PathLike = "index", k: int = 10, mode: str = "hybrid",
