@@ -41,8 +41,11 @@ paragraphs show up even when the paragraphs as a whole were rewritten. The summa
 share and longest runs come from `fingerprint.shared_runs` over the two documents' items: the
 share of B's characters (masked, compact) inside a run of >= `run_min` characters found in A.
 
-Embedding goes through `item_vectors` only (one place to put a cache in front of); pass `vectors`
-to reuse vectors or `semantic=False` to skip the model (rewritten then cannot be detected).
+Items whose keys are identical in A and B are paired before anything else and never embedded
+(their `semantic_similarity` stays None), so a plan copied to the next year costs the model only
+its changed items. Embedding goes through `item_vectors` only (the index's embedding cache when
+`index_dir` has one); pass `vectors` to reuse vectors or `semantic=False` to skip the model
+(rewritten then cannot be detected).
 """
 from __future__ import annotations
 
@@ -119,7 +122,7 @@ class Comparison:
     alignments: list[Alignment]  # in B's order, dropped A items after their A predecessor
     summary: CompareSummary
     thresholds: Thresholds
-    semantic: bool  # whether cosines were computed
+    semantic: bool  # whether semantics were asked for and both documents have items
     seconds: float = 0.0  # wall time of compare() (embedding included)
 
     def only(self, statuses: Sequence[str]) -> list[Alignment]:
@@ -219,6 +222,21 @@ class _PairScore:
         if self.cos is not None and self.cos >= th.rewritten_min:
             return self.cos
         return 0.0
+
+
+def _identical_pairs(ka: list[_Key], kb: list[_Key]) -> list[tuple[int, int]]:
+    """(i, j) of items with equal keys, the k-th copy in A with the k-th copy in B."""
+    by_key: dict[str, list[int]] = {}
+    for i, k in enumerate(ka):
+        by_key.setdefault(k.key, []).append(i)
+    taken: Counter[str] = Counter()
+    out = []
+    for j, k in enumerate(kb):
+        copies = by_key.get(k.key, ())
+        if taken[k.key] < len(copies):
+            out.append((copies[taken[k.key]], j))
+            taken[k.key] += 1
+    return out
 
 
 def _char_candidates(ka: list[_Key], kb: list[_Key], th: Thresholds) -> set[tuple[int, int]]:
@@ -388,15 +406,29 @@ def compare(a: Document, b: Document, *, thresholds: Thresholds = Thresholds(),
     a_grams = [_grams(k.key, th.cover_gram) for k in ka]
     b_grams = [_grams(k.key, th.cover_gram) for k in kb]
 
+    # Identical keys pair up first (the k-th copy in A with the k-th in B): nothing beats them,
+    # and the model need not read them (a plan copied to the next year embeds only its changes).
+    identical = _identical_pairs(ka, kb)
+    fixed_a = {i for i, _ in identical}
+    fixed_b = {j for _, j in identical}
     pairs = _char_candidates(ka, kb, th)
-    cos = None
+    cos = None  # (m, n) cosines, NaN where not computed
     if semantic and A and B:
-        va, vb = vectors if vectors is not None else (item_vectors(A, model, index_dir),
-                                                      item_vectors(B, model, index_dir))
-        cos = np.asarray(vb, dtype=np.float32) @ np.asarray(va, dtype=np.float32).T  # (m, n)
-        k = min(th.semantic_top_k, len(A))
-        top = np.argpartition(-cos, k - 1, axis=1)[:, :k]
-        pairs |= {(int(i), j) for j in range(len(B)) for i in top[j]}
+        open_a = [i for i in range(len(A)) if i not in fixed_a]
+        open_b = [j for j in range(len(B)) if j not in fixed_b]
+        cos = np.full((len(B), len(A)), np.nan, dtype=np.float32)
+        if open_a and open_b:
+            if vectors is not None:
+                va = np.asarray(vectors[0], dtype=np.float32)[open_a]
+                vb = np.asarray(vectors[1], dtype=np.float32)[open_b]
+            else:  # one call, so a text standing in both documents is embedded once
+                v = item_vectors([A[i] for i in open_a] + [B[j] for j in open_b], model, index_dir)
+                va, vb = v[:len(open_a)], v[len(open_a):]
+            sub = vb @ va.T
+            cos[np.ix_(open_b, open_a)] = sub
+            k = min(th.semantic_top_k, len(open_a))
+            top = np.argpartition(-sub, k - 1, axis=1)[:, :k]
+            pairs |= {(open_a[int(x)], open_b[y]) for y in range(len(open_b)) for x in top[y]}
 
     scores: dict[tuple[int, int], _PairScore] = {}
     for i, j in pairs:
@@ -404,10 +436,13 @@ def compare(a: Document, b: Document, *, thresholds: Thresholds = Thresholds(),
         b_in_a = _coverage(y, a_grams[i], x, th.cover_gram)
         a_in_b = _coverage(x, b_grams[j], y, th.cover_gram)
         contain = b_in_a if len(y) <= len(x) else a_in_b
+        c = float(cos[j, i]) if cos is not None else float("nan")
         scores[(i, j)] = _PairScore(Indel.normalized_similarity(x, y), contain, b_in_a, a_in_b,
-                                    float(cos[j, i]) if cos is not None else None)
+                                    None if np.isnan(c) else c)
 
-    matched = _assign(scores, len(A), len(B), th)
+    open_scores = {ij: sc for ij, sc in scores.items()
+                   if ij[0] not in fixed_a and ij[1] not in fixed_b}
+    matched = identical + _assign(open_scores, len(A), len(B), th)
     a_of_b = {j: i for i, j in matched}
     b_of_a = {i: j for i, j in matched}
     groups: dict[int, tuple[set[int], set[int]]] = {i: ({i}, {j}) for i, j in matched}
@@ -480,7 +515,8 @@ def _grouped_alignment(a_items, b_items, a_keys, b_keys, cos, ai, bj, th, scores
     contain = _coverage(shorter, _grams(longer, th.cover_gram), longer, th.cover_gram)
     sem = None
     if cos is not None:
-        sem = float(np.mean([cos[j, i] for i in ai for j in bj]))
+        known = [float(cos[j, i]) for i in ai for j in bj if not np.isnan(cos[j, i])]
+        sem = float(np.mean(known)) if known else None
     if x == y:
         status = "same"
     elif char >= th.edited_min or contain >= th.contain_min or len(ai) + len(bj) > 2:
