@@ -340,3 +340,16 @@ def test_cli_compares_files(tmp_path):
     assert res.exit_code == 0, res.output
     summary = json.loads(res.stdout.splitlines()[0])
     assert summary["same"] > 0 and summary["new"] == summary["dropped"] == summary["edited"] == 0
+
+
+def test_assignment_maximises_the_total_not_the_first_best_pair():
+    """Greedy would give A0 to B0 (0.9) and leave B1 alone; the assignment pairs both."""
+    import numpy as np
+
+    from plansearch.compare import _hungarian_max
+
+    weights = np.array([[0.9, 0.85], [0.8, 0.0]])  # rows: B items, columns: A items
+    assert sorted(_hungarian_max(weights)) == [(0, 1), (1, 0)]
+    assert sorted(_hungarian_max(weights.T)) == [(0, 1), (1, 0)]
+    wide = np.array([[0.1, 0.9, 0.3]])
+    assert _hungarian_max(wide) == [(0, 1)]

@@ -246,10 +246,10 @@ def compare_cmd(
     html: Optional[Path] = typer.Option(None, "--html", help="Also write a side-by-side HTML report."),
     only: Optional[str] = typer.Option(None, "--only",
                                        help="Statuses to show, e.g. edited,new,dropped."),
-    edited_min: float = typer.Option(0.6, "--edited-min",
-                                     help="Character similarity for `edited` (0..1)."),
-    rewritten_min: float = typer.Option(0.96, "--rewritten-min",
-                                        help="Embedding cosine for `rewritten` (0..1)."),
+    edited_min: Optional[float] = typer.Option(
+        None, "--edited-min", help="Character similarity for `edited`, 0..1 (default 0.6)."),
+    rewritten_min: Optional[float] = typer.Option(
+        None, "--rewritten-min", help="Embedding cosine for `rewritten`, 0..1 (default 0.96)."),
     no_semantic: bool = typer.Option(False, "--no-semantic",
                                      help="Skip the embedding model (fast; no `rewritten`)."),
     model: Optional[str] = typer.Option(None, "--model", help="Embedding model (default: bundled)."),
@@ -267,6 +267,9 @@ def compare_cmd(
     if unknown:
         raise PlansearchError(f"--only: unknown status {', '.join(unknown)} "
                               f"(choose from {', '.join(STATUSES)})")
+    defaults = Thresholds()
+    edited_min = defaults.edited_min if edited_min is None else edited_min
+    rewritten_min = defaults.rewritten_min if rewritten_min is None else rewritten_min
     for name, value in (("--edited-min", edited_min), ("--rewritten-min", rewritten_min)):
         if not 0.0 <= value <= 1.0:
             raise PlansearchError(f"{name} must be between 0 and 1, not {value}")
