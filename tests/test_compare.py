@@ -253,6 +253,19 @@ def test_consecutive_reports_share_stock_paragraphs(gwr_docs):
     assert run.text in cmp.b.items[run.b_ordinal].text
 
 
+def test_repeated_short_item_pairs_copy_by_copy_not_many_to_one(gwr_docs):
+    """各位代表！ opens several parts of a report: extra copies are new, not halves of a split."""
+    a, b = gwr_docs["national_gwr_2013"], gwr_docs["national_gwr_2014"]
+    greeting = "各位代表！"
+    n_a = sum(it.text.strip() == greeting for it in a.items)
+    n_b = sum(it.text.strip() == greeting for it in b.items)
+    assert n_b > n_a >= 1
+    cmp = compare(a, b, semantic=False)
+    holding = [al for al in cmp.alignments if any(it.text.strip() == greeting for it in al.b_items)]
+    assert [len(al.b_items) for al in holding] == [1] * n_b
+    assert sorted(al.status for al in holding) == ["new"] * (n_b - n_a) + ["same"] * n_a
+
+
 def test_hundred_item_plans_compare_well_under_a_second_without_semantics(gwr_docs):
     a, b = gwr_docs["national_gwr_2014"], gwr_docs["national_gwr_2015"]
     assert len(a.items) > 100 and len(b.items) > 100

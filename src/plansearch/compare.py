@@ -13,8 +13,9 @@ lower case, years and masked places as placeholders, whitespace and punctuation 
    by overlap coefficient, the latter finds fragments of a split item). With `semantic=True` the
    `semantic_top_k` A items nearest by embedding cosine join them.
 2. Each candidate pair is scored: char similarity (rapidfuzz Indel normalised similarity of the
-   keys, = difflib's ratio), containment (share of the shorter key covered by 4-grams that occur in
-   the longer one) and, when computed, cosine.
+   keys, = difflib's ratio), containment (share of the shorter key lying in common blocks of >= 4
+   characters, in order, with the longer one; a side under `contain_min_chars` = 12 characters is
+   never "contained", so 各位代表！ does not attach to every paragraph) and, when computed, cosine.
 3. A pair qualifies when char similarity >= `edited_min` or containment >= `contain_min`
    (character-level match), or cosine >= `rewritten_min` (semantic match). A one-to-one assignment
    maximises the total score (Hungarian method, written with numpy, run per connected component of
@@ -23,7 +24,8 @@ lower case, years and masked places as placeholders, whitespace and punctuation 
    for a similar position in both documents breaks ties in reading order (repeated boilerplate).
 4. Many-to-one: an unmatched B item whose key stands in a matched A item (containment >=
    `contain_min`) joins that A item's alignment (A item split in two), and an unmatched A item
-   standing in a matched B item joins it (two items merged).
+   standing in a matched B item joins it (two items merged) -- unless it only repeats what the
+   alignment's items on its side already say (a second copy is new, not the other half).
 
 Status of an alignment (its sides' keys concatenated in reading order):
 - `same`: equal keys (so whitespace, line breaks, punctuation, T/S script, years and masks such as
@@ -78,7 +80,8 @@ class Thresholds:
     candidates: int = 8  # char candidates per B item, by each of Dice and overlap coefficient
     semantic_top_k: int = 5  # cosine candidates per B item
     shingle: int = 3  # character n-gram of the candidate index
-    cover_gram: int = 4  # n-gram that counts as "standing verbatim" for containment
+    cover_block: int = 4  # shortest common block (in order) that counts towards containment
+    contain_min_chars: int = 12  # a shorter side below this is too short to be "contained"
     run_min: int = 10  # shortest common run (fingerprint characters) in the verbatim share
     sentence_min: int = 8  # shortest sentence (key characters) looked up verbatim
 
@@ -177,18 +180,22 @@ def _grams(s: str, n: int) -> set[str]:
     return {s[i:i + n] for i in range(len(s) - n + 1)}
 
 
-def _coverage(x: str, y_grams: set[str], y: str, n: int) -> float:
-    """Share of x's characters covered by n-grams that occur in y."""
-    if not x:
-        return 0.0
-    if len(x) <= n:
-        return 1.0 if x in y else 0.0
-    covered = [False] * len(x)
-    for i in range(len(x) - n + 1):
-        if x[i:i + n] in y_grams:
-            for k in range(i, i + n):
-                covered[k] = True
-    return sum(covered) / len(x)
+def _common_blocks(x: str, y: str, min_block: int) -> int:
+    """Characters of x and y in common blocks of >= min_block characters, in order (an LCS
+    alignment), so stock phrases scattered over a long paragraph do not add up to containment."""
+    if not x or not y:
+        return 0
+    return sum(op.src_end - op.src_start for op in Indel.opcodes(x, y)
+               if op.tag == "equal" and op.src_end - op.src_start >= min_block)
+
+
+def _containment(x: str, y: str, th: "Thresholds") -> tuple[float, float]:
+    """(share of x standing in y, share of y standing in x); a side shorter than
+    `contain_min_chars` counts as not contained."""
+    common = _common_blocks(x, y, th.cover_block)
+    x_in_y = common / len(x) if len(x) >= th.contain_min_chars else 0.0
+    y_in_x = common / len(y) if len(y) >= th.contain_min_chars else 0.0
+    return x_in_y, y_in_x
 
 
 # --- embedding ------------------------------------------------------------------------------------
@@ -403,8 +410,6 @@ def compare(a: Document, b: Document, *, thresholds: Thresholds = Thresholds(),
     A, B = a.items, b.items
     ka = [item_key(it.text) for it in A]
     kb = [item_key(it.text) for it in B]
-    a_grams = [_grams(k.key, th.cover_gram) for k in ka]
-    b_grams = [_grams(k.key, th.cover_gram) for k in kb]
 
     # Identical keys pair up first (the k-th copy in A with the k-th in B): nothing beats them,
     # and the model need not read them (a plan copied to the next year embeds only its changes).
@@ -433,8 +438,7 @@ def compare(a: Document, b: Document, *, thresholds: Thresholds = Thresholds(),
     scores: dict[tuple[int, int], _PairScore] = {}
     for i, j in pairs:
         x, y = ka[i].key, kb[j].key
-        b_in_a = _coverage(y, a_grams[i], x, th.cover_gram)
-        a_in_b = _coverage(x, b_grams[j], y, th.cover_gram)
+        a_in_b, b_in_a = _containment(x, y, th)
         contain = b_in_a if len(y) <= len(x) else a_in_b
         c = float(cos[j, i]) if cos is not None else float("nan")
         scores[(i, j)] = _PairScore(Indel.normalized_similarity(x, y), contain, b_in_a, a_in_b,
@@ -454,18 +458,22 @@ def compare(a: Document, b: Document, *, thresholds: Thresholds = Thresholds(),
         by_b.setdefault(j, []).append((i, s))
         by_a.setdefault(i, []).append((j, s))
     for j in range(len(B)):
-        if j in a_of_b or len(kb[j].key) < th.cover_gram:
+        if j in a_of_b:
             continue
-        best = max(((s.b_in_a, i) for i, s in by_b.get(j, ())
-                    if i in b_of_a and s.b_in_a >= th.contain_min), default=None)
+        best = max(((sc.b_in_a, i) for i, sc in by_b.get(j, ())
+                    if i in b_of_a and sc.b_in_a >= th.contain_min
+                    and not _repeats(kb[j].key, [kb[x].key for x in groups[i][1]], th)),
+                   default=None)
         if best:
             groups[best[1]][1].add(j)
             a_of_b[j] = best[1]
     for i in range(len(A)):
-        if i in b_of_a or len(ka[i].key) < th.cover_gram:
+        if i in b_of_a:
             continue
-        best = max(((s.a_in_b, j) for j, s in by_a.get(i, ())
-                    if j in a_of_b and s.a_in_b >= th.contain_min), default=None)
+        best = max(((sc.a_in_b, j) for j, sc in by_a.get(i, ())
+                    if j in a_of_b and sc.a_in_b >= th.contain_min
+                    and not _repeats(ka[i].key, [ka[x].key for x in groups[a_of_b[j]][0]], th)),
+                   default=None)
         if best:
             host = a_of_b[best[1]]
             groups[host][0].add(i)
@@ -502,6 +510,12 @@ def compare(a: Document, b: Document, *, thresholds: Thresholds = Thresholds(),
     return Comparison(a, b, result, summary, th, cos is not None, time.perf_counter() - t0)
 
 
+def _repeats(key: str, group_keys: list[str], th: Thresholds) -> bool:
+    """Whether `key` only repeats what the group's items on its side already say (a second copy of
+    an item is not the other half of a split)."""
+    return _containment(key, _SEP.join(group_keys), th)[0] >= th.contain_min
+
+
 def _first_b_of(groups: dict[int, tuple[set[int], set[int]]], i: int) -> int:
     """The first B index of the alignment holding A item i."""
     return next(min(b_set) for a_set, b_set in groups.values() if i in a_set)
@@ -512,7 +526,7 @@ def _grouped_alignment(a_items, b_items, a_keys, b_keys, cos, ai, bj, th, scores
     y = "".join(k.key for k in b_keys)
     char = Indel.normalized_similarity(x, y)
     shorter, longer = (y, x) if len(y) <= len(x) else (x, y)
-    contain = _coverage(shorter, _grams(longer, th.cover_gram), longer, th.cover_gram)
+    contain = _containment(shorter, longer, th)[0]
     sem = None
     if cos is not None:
         known = [float(cos[j, i]) for i in ai for j in bj if not np.isnan(cos[j, i])]
