@@ -30,7 +30,7 @@ from .store import StoredIndex
 MODES = ("hybrid", "dense", "keyword", "rrf", "weighted", "tiebreak")
 DEFAULT_FUSION = "weighted"  # what "hybrid" means; chosen by measurement (bench/eval_search.py)
 RRF_K = 60
-DENSE_WEIGHT = 0.7
+DENSE_WEIGHT = 0.6  # bench/tune_fusion.py: best balance over both judged sets (0.5-0.8 all beat dense and keyword)
 TIEBREAK = 0.05
 CANDIDATES = 100  # items each side contributes to a fusion
 
