@@ -119,7 +119,7 @@ def test_changed_number_deleted_and_inserted_items(tmp_path, docs_by_id):
     assert alignment_of_b(cmp, "宽带网络校校通").status == "new"
     assert cmp.summary.new == 1 and cmp.summary.dropped == 1
     # A dropped item is listed where it stood: right after its A predecessor's alignment.
-    order = [al for al in cmp.alignments]
+    order = cmp.alignments
     k = order.index(alignment_of_a(cmp, "牛场民族中学"))
     assert "艳山红小学田径场" in order[k - 1].a_items[0].text
 

@@ -63,7 +63,7 @@ import numpy as np
 from rapidfuzz.distance import Indel, Levenshtein
 
 from .chunk import sentence_spans
-from .fingerprint import FingerprintText, SharedRun, covered, shared_runs
+from .fingerprint import FingerprintText, covered, shared_runs
 from .models import Alignment, DiffOp, Document, Item, SentenceMatch
 from .normalise import compact, mask_variables, normalise, normalise_with_map
 
