@@ -61,8 +61,9 @@ class EmbeddingCache:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(str(path), timeout=60)
         self._db.execute("PRAGMA journal_mode=WAL")
+        # A rowid table: WITHOUT ROWID stores 1.5 KB vectors in overflow pages at twice the size.
         self._db.execute("CREATE TABLE IF NOT EXISTS embedding (model TEXT, key BLOB, dim INTEGER, "
-                         "vec BLOB, PRIMARY KEY (model, key)) WITHOUT ROWID")
+                         "vec BLOB, PRIMARY KEY (model, key))")
 
     def get_many(self, model: str, keys: Sequence[bytes]) -> dict[bytes, np.ndarray]:
         found: dict[bytes, np.ndarray] = {}
