@@ -1,0 +1,391 @@
+"""Synthetic corpora of numbered work plans made from the real seed items, with planted copy-paste.
+
+    python -m bench.gen_corpus --items 10000 --out bench/out/synth-10000
+
+writes, under --out:
+    docs/NNNNN.txt       one plan per file: a title, `一、…` headings, `1.` items
+    docs/manifest.csv    file,year,region,kind (the columns plansearch.metadata accepts)
+    truth.jsonl          one planted copy per line: source and target document, the copied text as
+                         written in each (the target may be Traditional or lightly edited), the item
+                         ordinals and character spans in each file
+    provenance.json      for each document, the seed item each of its items was made from (the
+                         benchmark derives "cached-real + noise" vectors from it)
+
+How the text is made. Every synthetic item starts from a real seed item (`load_corpus("corpus")`):
+its clauses are reordered, one may be dropped or one from another item inserted, numbers and years
+are swapped, and about two words in five are replaced by another seed word of the same length. The
+word swaps matter: sampling 10^5 items from ~290 seeds would otherwise repeat each seed ~350 times,
+and every document would "copy" every other one, so precision against the planted truth would mean
+nothing. With them, two unplanted items rarely share a verbatim run of 16+ characters, while the
+text keeps the vocabulary, length and punctuation of real plans. About 10% of the documents are
+written in Traditional script (opencc s2t) after copies are planted, as scraped plans sometimes are.
+
+Planted copies: a run of 1-3 consecutive items of document X inserted as items of document Y, or
+1-2 sentences of an item of X appended to an item of Y; half of them with a small edit (a character
+or a number changed). Each source passage is copied once and no copied item is copied again, so a
+copy is one (X, Y) pair.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import random
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SEED_DIR = Path(__file__).resolve().parent.parent / "corpus"
+CN_NUM = "一二三四五六七八九十"
+REGIONS = ["华州区", "夷陵区", "东营市", "泰州市", "新都区", "海淀区", "朝阳区", "浦东新区", "江宁区", "余杭区",
+           "武侯区", "雁塔区", "岳麓区", "鼓楼区", "思明区", "南山区", "天河区", "历下区", "金水区", "洪山区",
+           "长安区", "西湖区", "玄武区", "和平区", "南岗区", "宽城区", "小店区", "城关区", "兴庆区", "五华区",
+           "青羊区", "渝中区", "秀英区", "青秀区", "云岩区", "东湖区", "瑶海区", "仓山区", "市中区", "莲湖区"]
+ISSUERS = ["教育局", "人民政府", "发展和改革局", "卫生健康局", "财政局", "民政局"]
+_CLAUSE = re.compile(r"[^，,；;。！？]+[，,；;。！？]?")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_YEAR = re.compile(r"(?:19|20)\d{2}(?=年)")
+
+
+@dataclass
+class SeedMaterial:
+    items: list[list[str]]  # each seed item as clauses (Simplified, punctuation kept)
+    words: dict[int, list[str]]  # seed words by length, for replacements
+    headings: list[str]  # top-level heading titles
+
+
+@dataclass
+class SynthDoc:
+    name: str
+    year: int
+    region: str
+    kind: str
+    title: str
+    sections: list[tuple[str, list[str]]]  # (heading title, item texts)
+    provenance: list[int] = field(default_factory=list)  # seed item per item, in order
+
+    def items(self) -> list[str]:
+        return [t for _, its in self.sections for t in its]
+
+    def locate(self, ordinal: int) -> tuple[int, int]:
+        for s, (_, its) in enumerate(self.sections):
+            if ordinal < len(its):
+                return s, ordinal
+            ordinal -= len(its)
+        raise IndexError(ordinal)
+
+
+def load_seed_material(seed_dir: str | Path = SEED_DIR) -> SeedMaterial:
+    import logging
+
+    import jieba
+
+    from plansearch.corpus import load_corpus
+    from plansearch.normalise import to_simplified
+
+    jieba.setLogLevel(logging.WARNING)
+    docs = load_corpus(str(seed_dir))
+    items, words, headings = [], {}, set()
+    for d in docs:
+        for h in d.headings:
+            t = re.sub(r"[。.，,：:；;\s]+$", "", to_simplified(h.title)).strip()
+            if h.level == 1 and 2 <= len(t) <= 30 and not re.search(r"\d|x|\*", t):
+                headings.add(t)
+        for it in d.items:
+            text = re.sub(r"\s+", "", to_simplified(it.text))
+            # a clause opening with a number reads as the next item's label ("。9修订…"): drop it
+            clauses = [re.sub(r"^[\d\u2488-\u249b\u2460-\u2473]+[.、．)）]?", "", c) for c in _CLAUSE.findall(text)]
+            clauses = [c for c in clauses if len(c) >= 4]
+            if len(clauses) >= 1 and len(text) >= 12:
+                items.append(clauses)
+            for w in jieba.lcut(text):
+                if re.fullmatch(r"[\u4e00-\u9fff]{1,4}", w):
+                    words.setdefault(len(w), []).append(w)
+    words = {n: sorted(set(ws)) for n, ws in words.items()}
+    return SeedMaterial(items, words, sorted(headings) or ["重点工作"])
+
+
+def _replacement(w: str, mat: SeedMaterial, rng: random.Random) -> str:
+    """A seed word (or words) of the same length as `w`."""
+    out, n = "", len(w)
+    while n > 0:
+        k = min(n, 4)
+        while k not in mat.words:
+            k -= 1
+        out += rng.choice(mat.words[k])
+        n -= k
+    return out
+
+
+def _perturb_clause(clause: str, mat: SeedMaterial, rng: random.Random, p_word: float,
+                    max_run: int = 10) -> str:
+    """Swap about `p_word` of the words for seed words of the same length, and at least one word in
+    every `max_run` characters: two unplanted items then never share a 16+ character run."""
+    import jieba
+
+    out, run = [], 0
+    for w in jieba.lcut(clause):
+        cjk = re.fullmatch(r"[\u4e00-\u9fff]+", w) is not None
+        if cjk and (rng.random() < p_word or run + len(w) > max_run):
+            out.append(_replacement(w, mat, rng))
+            run = 0
+        else:
+            out.append(w)
+            run += len(w)
+    s = "".join(out)
+    s = _YEAR.sub(lambda m: str(rng.randint(2008, 2025)), s)
+    s = _NUMBER.sub(lambda m: str(rng.randint(1, 99)) if "." not in m.group(0) else f"{rng.uniform(1, 99):.1f}"
+                    if not _YEAR.fullmatch(m.group(0)) else m.group(0), s)
+    return s
+
+
+def make_item(mat: SeedMaterial, rng: random.Random, p_word: float = 0.4) -> tuple[str, int]:
+    """A new item from a random seed item: clauses reordered / dropped / borrowed, words and
+    numbers swapped. Returns (text, seed item index)."""
+    src = rng.randrange(len(mat.items))
+    clauses = list(mat.items[src])
+    if len(clauses) > 2 and rng.random() < 0.3:
+        clauses.pop(rng.randrange(len(clauses)))
+    if rng.random() < 0.3:
+        other = mat.items[rng.randrange(len(mat.items))]
+        clauses.insert(rng.randrange(len(clauses) + 1), rng.choice(other))
+    if len(clauses) > 2 and rng.random() < 0.4:
+        head, tail = clauses[0], clauses[1:]
+        rng.shuffle(tail)
+        clauses = [head] + tail
+    text = "".join(_perturb_clause(c, mat, rng, p_word) for c in clauses)
+    text = re.sub(r"[，,；;]$", "", text)
+    if not re.search(r"[。！？]$", text):
+        text += "。"
+    return text, src
+
+
+def small_edit(text: str, mat: SeedMaterial, rng: random.Random) -> str:
+    """One local edit a copier makes: a number changed, else one word swapped near the middle."""
+    nums = list(_NUMBER.finditer(text))
+    if nums and rng.random() < 0.5:
+        m = rng.choice(nums)
+        return text[:m.start()] + str(int(float(m.group(0))) + rng.randint(1, 9)) + text[m.end():]
+    mid = len(text) // 2
+    for i in range(mid, len(text) - 2):
+        w = text[i:i + 2]
+        if re.fullmatch(r"[\u4e00-\u9fff]{2}", w):
+            return text[:i] + rng.choice(mat.words[2]) + text[i + 2:]
+    return text
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in re.findall(r"[^。！？]+[。！？]?", text) if s]
+
+
+def render(doc: SynthDoc) -> tuple[str, list[tuple[int, int]]]:
+    """The file text and each item's [start, end) (label excluded) in it."""
+    lines = [doc.title, ""]
+    spans = []
+    pos = sum(len(x) + 1 for x in lines)
+    for s, (heading, its) in enumerate(doc.sections):
+        h = f"{CN_NUM[s] if s < 10 else str(s + 1)}、{heading}"
+        lines.append(h)
+        pos += len(h) + 1
+        for n, t in enumerate(its, 1):
+            label = f"{n}."
+            lines.append(label + t)
+            spans.append((pos + len(label), pos + len(label) + len(t)))
+            pos += len(label) + len(t) + 1
+        lines.append("")
+        pos += 1
+    return "\n".join(lines) + "\n", spans
+
+
+def generate(n_items: int, out: str | Path, seed: int = 0, items_per_doc: int = 50,
+             copy_rate: float = 0.25, trad_share: float = 0.1, mat: SeedMaterial | None = None) -> dict:
+    """Write a corpus of about `n_items` items (see module docstring). Returns a summary."""
+    import opencc
+
+    rng = random.Random(seed)
+    mat = mat or load_seed_material()
+    out = Path(out)
+    docs_dir = out / "docs"
+    docs_dir.mkdir(parents=True, exist_ok=True)
+    n_docs = max(2, round(n_items / items_per_doc))
+    sizes = [items_per_doc] * n_docs
+    for i in range(n_docs):  # vary sizes, keeping the total
+        d = rng.randint(-items_per_doc // 3, items_per_doc // 3)
+        j = rng.randrange(n_docs)
+        if sizes[i] + d >= 5 and sizes[j] - d >= 5:
+            sizes[i] += d
+            sizes[j] -= d
+    # planted copies add items; shrink the generated ones so the total stays n_items
+    n_copies = max(2, int(n_docs * copy_rate))
+    docs: list[SynthDoc] = []
+    width = max(5, len(str(n_docs)))
+    for i in range(n_docs):
+        region = rng.choice(REGIONS)
+        issuer = rng.choice(ISSUERS)
+        year = rng.randint(2010, 2025)
+        kind = "summary" if rng.random() < 0.15 else "plan"
+        title = f"{region}{issuer}{year}年工作{'总结' if kind == 'summary' else '要点'}"
+        n_sec = rng.randint(3, 6)
+        # headings are perturbed too: a heading shared verbatim by every plan is boilerplate reuse
+        # the planted truth does not list
+        heads = [_perturb_clause(h, mat, rng, 0.5) for h in rng.sample(mat.headings, min(n_sec, len(mat.headings)))]
+        sections: list[tuple[str, list[str]]] = [(h, []) for h in heads]
+        prov = []
+        for _ in range(sizes[i]):
+            t, src = make_item(mat, rng)
+            sections[len(prov) * len(sections) // sizes[i]][1].append(t)
+            prov.append(src)
+        docs.append(SynthDoc(f"{i:0{width}d}", year, region, kind, title, sections, prov))
+
+    # Items become mutable entries [text] so planted insertions do not disturb earlier truth:
+    # truth rows hold entries and are resolved to ordinals once every copy is planted.
+    for d in docs:
+        d.sections = [(h, [[t] for t in its]) for h, its in d.sections]
+    truth = []
+    used: set[int] = set()  # id() of entries that are copied or are copies
+    attempts = 0
+    while len(truth) < n_copies and attempts < n_copies * 20:
+        attempts += 1
+        x, y = rng.sample(range(n_docs), 2)
+        X, Y = docs[x], docs[y]
+        x_entries = X.items()
+        if rng.random() < 0.7:  # a run of whole items
+            run = rng.randint(1, 3)
+            a = rng.randrange(max(1, len(x_entries) - run + 1))
+            src = x_entries[a:a + run]
+            if any(id(e) in used for e in src):
+                continue
+            edited = rng.random() < 0.5
+            tgt = [[small_edit(e[0], mat, rng) if edited and k == 0 else e[0]] for k, e in enumerate(src)]
+            sec, pos = Y.locate(rng.randrange(len(Y.items())))
+            Y.sections[sec][1][pos:pos] = tgt
+            at = sum(len(its) for _, its in Y.sections[:sec]) + pos
+            Y.provenance[at:at] = [X.provenance[a + k] for k in range(len(src))]
+            used |= {id(e) for e in src + tgt}
+            truth.append({"kind": "items", "edited": edited, "source": (X, src, [e[0] for e in src]),
+                          "target": (Y, tgt, [e[0] for e in tgt])})
+        else:  # one or two sentences of an item appended to an item of Y
+            e = rng.choice(x_entries)
+            if id(e) in used:
+                continue
+            sents = _sentences(e[0])
+            s0 = rng.randrange(len(sents)) if sents else 0
+            piece = "".join(sents[s0:s0 + rng.randint(1, 2)])
+            if len(re.sub(r"[^\u4e00-\u9fff0-9]", "", piece)) < 40:
+                continue
+            f = rng.choice(Y.items())
+            if id(f) in used:
+                continue
+            edited = rng.random() < 0.5
+            tgt_piece = small_edit(piece, mat, rng) if edited else piece
+            f[0] = f[0] + tgt_piece
+            used |= {id(e), id(f)}
+            truth.append({"kind": "sentences", "edited": edited, "source": (X, [e], [piece]),
+                          "target": (Y, [f], [tgt_piece])})
+    for t in truth:
+        for side in ("source", "target"):
+            d, entries, _pieces = t[side]
+            ordinal = {id(e): o for o, e in enumerate(d.items())}
+            t[side + "_ords"] = [ordinal[id(e)] for e in entries]
+    for d in docs:
+        d.sections = [(h, [e[0] for e in its]) for h, its in d.sections]
+
+    s2t = opencc.OpenCC("s2t")
+    trad = {d.name for d in docs if rng.random() < trad_share}
+    texts = {}
+    for d in docs:
+        if d.name in trad:
+            d.title = s2t.convert(d.title)
+            d.sections = [(s2t.convert(h), [s2t.convert(t) for t in its]) for h, its in d.sections]
+        text, spans = render(d)
+        texts[d.name] = (text, spans)
+        (docs_dir / f"{d.name}.txt").write_text(text, encoding="utf-8")
+    with open(docs_dir / "manifest.csv", "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["file", "year", "region", "kind"])
+        for d in docs:
+            w.writerow([f"{d.name}.txt", d.year, d.region, d.kind])
+    with open(out / "truth.jsonl", "w", encoding="utf-8") as f:
+        for t in truth:
+            row = {"kind": t["kind"], "edited": t["edited"]}
+            for side in ("source", "target"):
+                d, _entries, pieces = t[side]
+                text, spans = texts[d.name]
+                items = d.items()
+                ordinals = t[side + "_ords"]
+                rec = {"doc": d.name, "items": ordinals, "text": [], "spans": [],
+                       "traditional": d.name in trad}
+                for o, piece in zip(ordinals, pieces):
+                    if d.name in trad:
+                        piece = s2t.convert(piece)
+                    a, _b = spans[o]
+                    at = items[o].find(piece)
+                    assert at >= 0, (d.name, o, piece)
+                    rec["text"].append(piece)
+                    rec["spans"].append([a + at, a + at + len(piece)])
+                row[side] = rec
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    (out / "provenance.json").write_text(json.dumps({d.name: d.provenance for d in docs}), encoding="utf-8")
+    n_total = sum(len(d.items()) for d in docs)
+    summary = {"documents": n_docs, "items": n_total, "copies": len(truth), "traditional": len(trad),
+               "seed_items": len(mat.items), "seed": seed}
+    (out / "summary.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
+    return summary
+
+
+def read_truth(out: str | Path) -> list[dict]:
+    with open(Path(out) / "truth.jsonl", encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def make_compare_pair(n_items: int, out: str | Path, seed: int = 0, mat: SeedMaterial | None = None) -> list:
+    """Two plans A and B of `n_items` items each for compare benchmarks: B keeps ~60% of A's items
+    verbatim, edits ~20% slightly, drops the rest and adds new items, and moves a few around.
+    Writes out/a.txt and out/b.txt; returns the truth: for each B item, A's ordinal or None (new)."""
+    rng = random.Random(seed)
+    mat = mat or load_seed_material()
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    a_items = [make_item(mat, rng)[0] for _ in range(n_items)]
+    b: list[tuple[str, int | None]] = []
+    for i, t in enumerate(a_items):
+        r = rng.random()
+        if r < 0.6:
+            b.append((t, i))
+        elif r < 0.8:
+            b.append((small_edit(small_edit(t, mat, rng), mat, rng), i))
+        # else dropped
+    while len(b) < n_items:
+        b.insert(rng.randrange(len(b) + 1), (make_item(mat, rng)[0], None))
+    for _ in range(max(1, n_items // 20)):  # a few moves
+        j = rng.randrange(len(b))
+        b.insert(rng.randrange(len(b)), b.pop(j))
+
+    def doc(name: str, items: list[str]) -> SynthDoc:
+        per = max(1, len(items) // 5)
+        secs = [(mat.headings[s % len(mat.headings)], items[s * per:(s + 1) * per if s < 4 else None])
+                for s in range(5)]
+        return SynthDoc(name, 2021, "华州区", "plan", f"华州区教育局{2020 + (name == 'b')}年工作要点",
+                        [s for s in secs if s[1]])
+    for name, items in (("a", a_items), ("b", [t for t, _ in b])):
+        (out / f"{name}.txt").write_text(render(doc(name, items))[0], encoding="utf-8")
+    truth = [i for _, i in b]
+    (out / "truth.json").write_text(json.dumps(truth), encoding="utf-8")
+    return truth
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--items", type=int, required=True, help="about how many items in all")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--items-per-doc", type=int, default=50)
+    ap.add_argument("--copy-rate", type=float, default=0.25, help="planted copies per document")
+    ap.add_argument("--trad-share", type=float, default=0.1)
+    args = ap.parse_args(argv)
+    print(json.dumps(generate(args.items, args.out, args.seed, args.items_per_doc, args.copy_rate,
+                              args.trad_share)))
+
+
+if __name__ == "__main__":
+    main()
