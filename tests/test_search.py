@@ -144,3 +144,8 @@ def test_index_command_reports_what_it_embedded_and_reused(tmp_path):
     assert "embedded 2, reused 0" in first.stdout
     again = runner.invoke(app, ["index", str(root), "--index", str(tmp_path / "ix")])
     assert "up to date" in again.stdout and "nothing to embed" in again.stdout
+
+
+def test_hong_kong_variant_forms_match_too():
+    # 001 prints 保衞 (a Hong Kong form of 保衛); a search for 保卫 must still find it.
+    assert normalise("校园安全保衞") == normalise("校園安全保衛") == normalise("校园安全保卫")
