@@ -120,6 +120,7 @@ class Searcher:
         self.index = StoredIndex(index_dir)
         self._model_name = model
         self._embedder = None
+        self._query_vectors: dict[str, np.ndarray] = {}
         if model is not None:
             self._check_model(self.embedder)
 
@@ -149,7 +150,12 @@ class Searcher:
         return ok_docs[self.index.item_doc]
 
     def query_vector(self, query_norm: str) -> np.ndarray:
-        return self.embedder.embed_queries([query_norm])[0]
+        # --by runs one filtered search per group: embed the query once, not once per group.
+        if query_norm not in self._query_vectors:
+            if len(self._query_vectors) > 256:
+                self._query_vectors.clear()
+            self._query_vectors[query_norm] = self.embedder.embed_queries([query_norm])[0]
+        return self._query_vectors[query_norm]
 
     def dense_scores(self, qv: np.ndarray, allowed: np.ndarray | None, n: int
                      ) -> tuple[np.ndarray, np.ndarray, dict[int, int]]:
