@@ -40,6 +40,7 @@ FORMAT_VERSION = 1
 CURRENT = "CURRENT"
 CACHE_FILE = "cache.sqlite"
 LOCK_FILE = ".lock"
+SOURCES_STAMP = "sources.json"  # the input files' (path, size, mtime) stamp of the live generation
 WINDOW_MIN_CHARS = 20
 EMBED_BATCH = 64
 
@@ -231,6 +232,16 @@ def build_index(paths: str | os.PathLike | Iterable[str | os.PathLike] = "corpus
         lock.acquire()
     try:
         load_errors: list[LoadError] = errors if errors is not None else []
+        # Fast path: the same files (path, size, mtime) as the live generation was built or checked
+        # from need no parsing at all (parsing 10^5 items takes ~30 s; this takes milliseconds).
+        stamp = _sources_stamp(paths, model, keyword_scheme) if documents is None else None
+        live = live_generation(index_dir)
+        if stamp is not None and live is not None and _read_stamp(index_dir) == [live.name, stamp]:
+            meta = IndexMeta.read(live)
+            if vector_kind is None or vector_kind == meta.vector_kind:
+                return IndexReport(str(index_dir), meta.model, meta.dim, meta.vector_kind, meta.documents,
+                                   meta.items, meta.windows, 0, meta.windows, time.perf_counter() - t0,
+                                   up_to_date=True, errors=load_errors)
         if documents is None:
             documents = load_corpus(paths, errors=load_errors)
         if not documents:
@@ -241,6 +252,7 @@ def build_index(paths: str | os.PathLike | Iterable[str | os.PathLike] = "corpus
         if live is not None:
             meta = IndexMeta.read(live)
             if meta.fingerprint == fp and (vector_kind is None or vector_kind == meta.vector_kind):
+                _write_stamp(index_dir, live.name, stamp)
                 return IndexReport(str(index_dir), meta.model, meta.dim, meta.vector_kind, meta.documents,
                                    meta.items, meta.windows, 0, meta.windows, time.perf_counter() - t0,
                                    up_to_date=True, errors=load_errors)
@@ -254,12 +266,50 @@ def build_index(paths: str | os.PathLike | Iterable[str | os.PathLike] = "corpus
         final = index_dir / gen_name
         tmp.rename(final)
         _point_current(index_dir, gen_name)
+        _write_stamp(index_dir, gen_name, stamp)
         _remove_stale(index_dir, keep=final)
         return IndexReport(str(index_dir), meta.model, meta.dim, meta.vector_kind, meta.documents,
                            meta.items, meta.windows, count.embedded, count.reused,
                            time.perf_counter() - t0, errors=load_errors)
     finally:
         lock.release()
+
+
+def _sources_stamp(paths, model: str | None, keyword_scheme: str) -> str | None:
+    """A cheap stamp of every file under `paths` (and the manifest beside a single file): path,
+    size and mtime, with the model as asked, the code version and the build settings. None when a
+    path does not exist (the full path then raises the usual error)."""
+    roots = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
+    h = hashlib.sha256(f"{FORMAT_VERSION}|{_version()}|{model}|{keyword_scheme}|{WINDOW_MIN_CHARS}".encode())
+    for root in map(Path, roots):
+        if root.is_dir():
+            files = sorted(p for p in root.rglob("*") if p.is_file())
+        elif root.is_file():
+            files = [root] + [m for m in [root.parent / "manifest.csv"] if m.is_file()]
+        else:
+            return None
+        h.update(f"{root.resolve()}\x1d".encode())
+        for p in files:
+            st = p.stat()
+            h.update(f"{p}\x1f{st.st_size}\x1f{st.st_mtime_ns}\x1e".encode())
+    return h.hexdigest()
+
+
+def _read_stamp(index_dir: Path) -> list | None:
+    try:
+        return json.loads((index_dir / SOURCES_STAMP).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _write_stamp(index_dir: Path, gen_name: str, stamp: str | None) -> None:
+    target = index_dir / SOURCES_STAMP
+    if stamp is None:
+        target.unlink(missing_ok=True)  # built from documents given directly: no file stamp holds
+        return
+    tmp = index_dir / f".{SOURCES_STAMP}.tmp"
+    tmp.write_text(json.dumps([gen_name, stamp]), encoding="utf-8")
+    os.replace(tmp, target)
 
 
 def _describe(paths) -> str:
