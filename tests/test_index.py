@@ -206,3 +206,16 @@ def test_an_approximate_index_of_the_seeds_answers_like_the_exact_one(seed_index
     exact = [h.item.item_id for h in Searcher(seed_index).search("校园安全", k=5, mode="dense")]
     approx = [h.item.item_id for h in Searcher(tmp_path / "ix").search("校园安全", k=5, mode="dense")]
     assert len(set(exact) & set(approx)) >= 4
+
+
+def test_a_corrected_manifest_rebuilds_without_embedding(small_corpus, tmp_path):
+    ix = tmp_path / "ix"
+    build_index(small_corpus, ix)
+    assert build_index(small_corpus, ix).up_to_date  # untouched files: answered from the stamp
+    (small_corpus / "manifest.csv").write_text("doc,title,year,region,issuer,kind,note\n"
+                                               "plan2023,,2023,华州区,,plan,the district is on the letterhead\n",
+                                               encoding="utf-8")
+    report = build_index(small_corpus, ix)
+    assert not report.up_to_date and report.embedded == 0
+    (doc,) = open_index(ix).documents
+    assert doc.region == "华州区" and "region" in doc.overridden

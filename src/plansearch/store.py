@@ -257,7 +257,8 @@ def build_index(paths: str | os.PathLike | Iterable[str | os.PathLike] = "corpus
                                    meta.items, meta.windows, 0, meta.windows, time.perf_counter() - t0,
                                    up_to_date=True, errors=load_errors)
         _remove_stale(index_dir, keep=live)
-        gen_name = f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
+        # Unique even for two builds in one second of one process (the time alone once collided).
+        gen_name = f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{os.urandom(3).hex()}"
         tmp = index_dir / f".tmp-{gen_name}"
         tmp.mkdir()
         count = EmbedCount()
@@ -281,6 +282,10 @@ def _sources_stamp(paths, model: str | None, keyword_scheme: str) -> str | None:
     path does not exist (the full path then raises the usual error)."""
     roots = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
     h = hashlib.sha256(f"{FORMAT_VERSION}|{_version()}|{model}|{keyword_scheme}|{WINDOW_MIN_CHARS}".encode())
+    # The code that turns files into items, too: an edited parser must not be answered "up to date".
+    for src in sorted(Path(__file__).parent.glob("*.py")):
+        st = src.stat()
+        h.update(f"{src.name}\x1f{st.st_size}\x1f{st.st_mtime_ns}\x1e".encode())
     for root in map(Path, roots):
         if root.is_dir():
             files = sorted(p for p in root.rglob("*") if p.is_file())
