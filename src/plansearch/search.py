@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Iterable
 
 import numpy as np
 
@@ -44,9 +43,11 @@ class Filters:
     issuer: str | None = None
     kind: str | None = None
     doc: str | None = None  # a document id, or a file stem for all plans of a compiled page
+    doc_ids: tuple[str, ...] | None = None  # exactly these documents (search_by's groups)
 
     def active(self) -> bool:
-        return any(v is not None for v in (self.years, self.region, self.issuer, self.kind, self.doc))
+        return any(v is not None for v in (self.years, self.region, self.issuer, self.kind, self.doc,
+                                           self.doc_ids))
 
     def describe(self) -> str:
         parts = []
@@ -71,6 +72,8 @@ class Filters:
                                                                   ("plan", "summary"))):
             return False
         if self.doc is not None and not (d.doc_id == self.doc or d.doc_id.startswith(self.doc + "#")):
+            return False
+        if self.doc_ids is not None and d.doc_id not in self.doc_ids:
             return False
         return True
 
@@ -250,55 +253,51 @@ class Searcher:
 
     def search_by(self, query: str, by: str, per_group: int = 3, mode: str = "hybrid",
                   filters: Filters | None = None) -> list[HitGroup]:
-        """The best hits per year / region / document: one filtered search per group, so every
-        group gets its own best matches (not what is left of a global top-k)."""
-        base = filters or Filters()
-        docs = [d for d in self.index.documents if base.accepts(d)]
-        groups: list[HitGroup] = []
-        if by == "year":
-            known = sorted({y for d in docs for y in [document_years(d)] if y and y[0] == y[1]})
-            years = [y[0] for y in known]
-            for y in range(min(years), max(years) + 1) if years else []:
-                f = _replace(base, years=(y, y))
-                if not any(f.accepts(d) for d in docs):
-                    groups.append(HitGroup(str(y), [], "no document for this year"))
-                    continue
-                groups.append(HitGroup(str(y), self.search(query, per_group, mode, f)))
-            masked = sorted({d.year_mask or "?" for d in docs if not (document_years(d) and
-                                                                     document_years(d)[0] == document_years(d)[1])})
-            for m in masked:
-                ids = [d.doc_id for d in docs if (d.year_mask or "?") == m and not (
-                    document_years(d) and document_years(d)[0] == document_years(d)[1])]
-                hits = _merge([self.search(query, per_group, mode, _replace(base, doc=i)) for i in ids], per_group)
-                groups.append(HitGroup(f"{m} (year unknown)", hits))
-        elif by in ("region", "doc"):
-            keys = sorted({(d.region or "?") if by == "region" else d.doc_id for d in docs})
-            for key in keys:
-                if by == "doc":
-                    hits = self.search(query, per_group, mode, _replace(base, doc=key))
-                elif key == "?":
-                    ids = [d.doc_id for d in docs if not d.region]
-                    hits = _merge([self.search(query, per_group, mode, _replace(base, doc=i)) for i in ids],
-                                  per_group)
-                else:
-                    hits = self.search(query, per_group, mode, _replace(base, region=key))
-                groups.append(HitGroup(key if key != "?" else "region unknown", hits))
-        else:
+        """The best hits per year / region / document: one search per group, restricted to the
+        group's documents, so every group gets its own best matches (not what is left of a global
+        top-k). Years run in order with the gaps shown; documents of unknown or masked year and of
+        unknown region come last, grouped by their mask."""
+        if by not in ("year", "region", "doc"):
             raise PlansearchError(f"--by takes year, region or doc, not {by!r}")
+        base = filters or Filters()
+        members: dict[str, list[str]] = {}
+        for d in self.index.documents:
+            if base.accepts(d):
+                members.setdefault(_group_key(d, by), []).append(d.doc_id)
+        known = sorted(int(key) for key in members if by == "year" and key.isdigit())
+        keys = [str(y) for y in range(known[0], known[-1] + 1)] if known else []
+        keys += sorted(key for key in members if key not in keys)
+        groups: list[HitGroup] = []
+        for key in keys:
+            if key not in members:
+                gap = groups[-1] if groups and not groups[-1].hits and groups[-1].note else None
+                if gap is not None:  # a run of missing years is one row: 2011–2020
+                    gap.key = f"{gap.key.split('–')[0]}–{key}"
+                    gap.note = "no document for these years"
+                else:
+                    groups.append(HitGroup(key, [], "no document for this year"))
+                continue
+            hits = self.search(query, per_group, mode, _replace(base, doc_ids=tuple(members[key])))
+            label = key if key.isdigit() or by == "doc" else (
+                f"{key} (year unknown)" if by == "year" else key if key != "?" else "region unknown")
+            groups.append(HitGroup(label, hits))
         return groups
+
+
+def _group_key(d: Document, by: str) -> str:
+    if by == "doc":
+        return d.doc_id
+    if by == "region":
+        return d.region or "?"
+    # The year a document speaks for: its own year, else the plan year of a review+plan document.
+    year = d.year or d.plan_year or d.review_year
+    return str(year) if year else (d.year_mask or "?")
 
 
 def _replace(f: Filters, **kw) -> Filters:
     from dataclasses import replace
 
     return replace(f, **kw)
-
-
-def _merge(lists: Iterable[list[Hit]], k: int) -> list[Hit]:
-    hits = sorted((h for hs in lists for h in hs), key=lambda h: -h.score)[:k]
-    for i, h in enumerate(hits, 1):
-        h.rank = i
-    return hits
 
 
 def _model_arg(recorded: str) -> str | None:
