@@ -159,3 +159,15 @@ def test_index_command_reports_what_it_embedded_and_reused(tmp_path):
 def test_hong_kong_variant_forms_match_too():
     # 001 prints 保衞 (a Hong Kong form of 保衛); a search for 保卫 must still find it.
     assert normalise("校园安全保衞") == normalise("校園安全保衛") == normalise("校园安全保卫")
+
+
+def test_the_per_year_view_on_the_command_line(district_index):
+    result = runner.invoke(app, ["search", "留守儿童关爱", "--index", str(district_index), "--by", "year", "-k", "1"])
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert out.index("2021") < out.index("2022") < out.index("2023")
+    assert "no document for this year" in out and "华州区教育局2021年工作要点" in out
+    as_json = runner.invoke(app, ["search", "留守儿童关爱", "--index", str(district_index), "--by", "region",
+                                  "-k", "1", "--json"])
+    groups = [json.loads(line)["group"] for line in as_json.stdout.splitlines()]
+    assert groups == ["华州区", "夷陵区"]

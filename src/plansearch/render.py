@@ -229,7 +229,7 @@ def print_hit_groups(query: str, by: str, groups: list) -> None:
             if i:
                 cell.append("\n")
             cell.append(f"{hit.score:.3f} ", style="dim")
-            cell.append(f"{trim(hit.doc.title if hit.doc else hit.item.doc_id, 30)} ", style="bold")
+            cell.append(f"{trim((hit.doc.title if hit.doc else '') or hit.item.doc_id, 30)} ", style="bold")
             cell.append(f"{hit.item.label}", style="magenta")
             cell.append("\n")
             cell.append_text(highlighted(hit.item.text, query, hit.match_span, width=120))
