@@ -219,3 +219,19 @@ def test_a_corrected_manifest_rebuilds_without_embedding(small_corpus, tmp_path)
     assert not report.up_to_date and report.embedded == 0
     (doc,) = open_index(ix).documents
     assert doc.region == "华州区" and "region" in doc.overridden
+
+
+def test_documents_read_back_from_the_index_are_the_documents_loaded(seed_index, corpus_docs):
+    from plansearch.reuse import find_reuse
+
+    stored = {d.doc_id: d for d in open_index(seed_index).all_documents()}
+    for doc in corpus_docs:
+        back = stored[doc.doc_id]
+        assert (back.title, back.year, back.year_mask, back.region, back.kind) == \
+               (doc.title, doc.year, doc.year_mask, doc.region, doc.kind)
+        assert [(h.label, h.title, h.start) for h in back.headings] == [(h.label, h.title, h.start) for h in doc.headings]
+        assert [(it.label, it.path, it.text, it.start) for it in back.items] == \
+               [(it.label, it.path, it.text, it.start) for it in doc.items]
+    from_files = find_reuse(corpus_docs).clusters
+    from_index = find_reuse(list(stored.values())).clusters
+    assert [(c.text, c.n_docs) for c in from_index] == [(c.text, c.n_docs) for c in from_files]

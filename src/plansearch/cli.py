@@ -192,7 +192,7 @@ def search(
 def reuse(
     path: List[Path] = typer.Argument(None, help="Files or directories (default: the corpus)."),
     index_dir: Optional[Path] = typer.Option(None, "--index", help="Read the documents stored in this index "
-                                             "instead of parsing files (headings are not stored there)."),
+                                             "instead of parsing files."),
     min_chars: int = typer.Option(30, "--min-chars", help="Verbatim characters a passage needs "
                                   "(after normalising; spaces and punctuation not counted)."),
     across: str = typer.Option("any", "--across", help="years, regions or any: only what documents of "

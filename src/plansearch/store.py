@@ -33,7 +33,7 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 
 from .chunk import windows as sentence_windows
-from .models import Document, Item, LoadError, PlansearchError, Section
+from .models import Document, Heading, Item, LoadError, PlansearchError, Section
 from .normalise import normalise
 
 FORMAT_VERSION = 1
@@ -376,6 +376,8 @@ def _write_sqlite(path: Path, documents: list[Document]) -> None:
     db = sqlite3.connect(str(path))
     db.execute(f"CREATE TABLE document (row INTEGER PRIMARY KEY, {', '.join(_DOC_COLS)})")
     db.execute(f"CREATE TABLE item (row INTEGER PRIMARY KEY, {', '.join(_ITEM_COLS)})")
+    # Headings too, so reuse/compare on a stored index see what they see on the files.
+    db.execute("CREATE TABLE heading (doc_row, label, number, level, title, start, end)")
     js = lambda v: json.dumps(v, ensure_ascii=False)  # noqa: E731
     item_row = 0
     with db:
@@ -392,7 +394,10 @@ def _write_sqlite(path: Path, documents: list[Document]) -> None:
                              js(list(it.flags))))
                 item_row += 1
             db.executemany(f"INSERT INTO item VALUES ({','.join('?' * (len(_ITEM_COLS) + 1))})", rows)
+            db.executemany("INSERT INTO heading VALUES (?,?,?,?,?,?,?)",
+                           [(d_row, h.label, h.number, h.level, h.title, h.start, h.end) for h in d.headings])
         db.execute("CREATE INDEX item_doc ON item(doc_row)")
+        db.execute("CREATE INDEX heading_doc ON heading(doc_row)")
     db.close()
 
 
@@ -512,6 +517,12 @@ class StoredIndex:
         if not d.items:
             q = f"SELECT row, {', '.join(_ITEM_COLS)} FROM item WHERE doc_row=? ORDER BY ordinal"
             d.items = [self._item_from_row(r, d.doc_id) for r in self._db.execute(q, (doc_row,))]
+            has_headings = self._db.execute(
+                "SELECT 1 FROM sqlite_master WHERE type='table' AND name='heading'").fetchone()
+            if has_headings:  # generations written before headings were stored have none
+                d.headings = [Heading(*r) for r in self._db.execute(
+                    "SELECT label, number, level, title, start, end FROM heading WHERE doc_row=? ORDER BY start",
+                    (doc_row,))]
         return d
 
     def all_documents(self) -> list[Document]:
