@@ -10,7 +10,7 @@ Layout of an index directory:
         vectors.npy        one L2-normalised float32 row per sentence window
         window_item.npy    window -> item row;  window_span.npy: window's [start, end) in item text
         bm25_*.npy/json    keyword index over items
-        vectors.hnsw.faiss only for the approximate backend
+        vectors.pq.faiss   only for an approximate backend (vectors.hnsw.faiss for --vectors hnsw)
       cache.sqlite         embedding cache, keyed by model + sha256(normalised text); outlives builds
       .lock                held while a build runs
 
@@ -213,7 +213,7 @@ def build_index(paths: str | os.PathLike | Iterable[str | os.PathLike] = "corpus
     """Build or update the index of the documents under `paths` (or of `documents` given directly).
 
     Unchanged corpus and model: nothing is rebuilt. Changed: a new generation is written, reusing
-    every cached vector. `vector_kind` forces "flat" or "hnsw" (default: by size). A second build
+    every cached vector. `vector_kind` forces "flat", "pq" or "hnsw" (default: by size, vectors.choose_kind). A second build
     of the same index waits for the first (`on_wait` is told once)."""
     from filelock import FileLock, Timeout
 
