@@ -17,12 +17,15 @@ are swapped, and about two words in five are replaced by another seed word of th
 word swaps matter: sampling 10^5 items from ~290 seeds would otherwise repeat each seed ~350 times,
 and every document would "copy" every other one, so precision against the planted truth would mean
 nothing. With them, two unplanted items rarely share a verbatim run of 16+ characters, while the
-text keeps the vocabulary, length and punctuation of real plans. About 10% of the documents are
+text keeps the vocabulary, length and punctuation of real plans; the rare item that still shares a
+run of CHANCE_SHINGLE (24) characters (as reuse compares them: normalised, numbers and
+enumerations masked) with another document's item is made again, so every
+shared passage of reuse's min_chars=30 is a planted one. About 10% of the documents are
 written in Traditional script (opencc s2t) after copies are planted, as scraped plans sometimes are.
 
 Planted copies: a run of 1-3 consecutive items of document X inserted as items of document Y, or
-1-2 sentences of an item of X appended to an item of Y; half of them with a small edit (a character
-or a number changed). Each source passage is copied once and no copied item is copied again, so a
+1-2 sentences of an item of X appended to an item of Y, at least MIN_COPY_CHARS (60) Han characters
+and digits long; half of them with a small edit (a character or a number changed). Each source passage is copied once and no copied item is copied again, so a
 copy is one (X, Y) pair.
 """
 from __future__ import annotations
@@ -45,6 +48,16 @@ ISSUERS = ["教育局", "人民政府", "发展和改革局", "卫生健康局",
 _CLAUSE = re.compile(r"[^，,；;。！？]+[，,；;。！？]?")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _YEAR = re.compile(r"(?:19|20)\d{2}(?=年)")
+# A planted copy has at least this many Han characters and digits. Reuse is scored at min_chars=30
+# and half the copies carry one edit near the middle, which splits a verbatim run in two: a copy
+# shorter than 2 x 30 is not a fair target (the first run planted 30-41-char copies and counted
+# them as misses).
+MIN_COPY_CHARS = 60
+CHANCE_SHINGLE = 24  # unplanted items of two documents share no run this long (reuse's masked key)
+
+
+def _copy_chars(text: str) -> int:
+    return len(re.sub(r"[^\u4e00-\u9fff0-9]", "", text))
 
 
 @dataclass
@@ -197,6 +210,43 @@ def render(doc: SynthDoc) -> tuple[str, list[tuple[int, int]]]:
     return "\n".join(lines) + "\n", spans
 
 
+def _chance_shingles(text: str) -> list[str]:
+    # the key reuse compares: normalised, numbers and enumerations (一是, 八是, 首届...) masked
+    from plansearch.normalise import compact, mask_variables, normalise
+
+    key = compact(mask_variables(normalise(text)))
+    return [key[i:i + CHANCE_SHINGLE] for i in range(len(key) - CHANCE_SHINGLE + 1)]
+
+
+def _remove_chance_reuse(docs: list["SynthDoc"], mat: SeedMaterial, rng: random.Random, rounds: int = 8) -> int:
+    """Regenerate items that share a run of CHANCE_SHINGLE+ characters (masked key) with an item of
+    another document. With ~350 items per seed at 10^5 items, a few runs of clauses survive the word
+    swaps unchanged in several documents (the first run found a 40-char passage in 5 documents):
+    real shared text, found as it should be, that the planted truth did not list. Returns the
+    number of items regenerated."""
+    redone = 0
+    for _ in range(rounds):
+        owner: dict[str, int] = {}
+        bad: set[tuple[int, int, int]] = set()
+        for di, d in enumerate(docs):
+            for si, (_h, its) in enumerate(d.sections):
+                for ii, t in enumerate(its):
+                    for sh in _chance_shingles(t):
+                        o = owner.setdefault(sh, di)
+                        if o != di:
+                            bad.add((di, si, ii))
+                            break
+        if not bad:
+            return redone
+        for di, si, ii in bad:
+            d = docs[di]
+            t, src = make_item(mat, rng)
+            d.sections[si][1][ii] = t
+            d.provenance[sum(len(its) for _, its in d.sections[:si]) + ii] = src
+        redone += len(bad)
+    return redone
+
+
 def generate(n_items: int, out: str | Path, seed: int = 0, items_per_doc: int = 50,
              copy_rate: float = 0.25, trad_share: float = 0.1, mat: SeedMaterial | None = None) -> dict:
     """Write a corpus of about `n_items` items (see module docstring). Returns a summary."""
@@ -237,6 +287,8 @@ def generate(n_items: int, out: str | Path, seed: int = 0, items_per_doc: int = 
             prov.append(src)
         docs.append(SynthDoc(f"{i:0{width}d}", year, region, kind, title, sections, prov))
 
+    chance = _remove_chance_reuse(docs, mat, rng)
+
     # Items become mutable entries [text] so planted insertions do not disturb earlier truth:
     # truth rows hold entries and are resolved to ordinals once every copy is planted.
     for d in docs:
@@ -255,6 +307,8 @@ def generate(n_items: int, out: str | Path, seed: int = 0, items_per_doc: int = 
             src = x_entries[a:a + run]
             if any(id(e) in used for e in src):
                 continue
+            if _copy_chars("".join(e[0] for e in src)) < MIN_COPY_CHARS:
+                continue
             edited = rng.random() < 0.5
             tgt = [[small_edit(e[0], mat, rng) if edited and k == 0 else e[0]] for k, e in enumerate(src)]
             sec, pos = Y.locate(rng.randrange(len(Y.items())))
@@ -271,7 +325,7 @@ def generate(n_items: int, out: str | Path, seed: int = 0, items_per_doc: int = 
             sents = _sentences(e[0])
             s0 = rng.randrange(len(sents)) if sents else 0
             piece = "".join(sents[s0:s0 + rng.randint(1, 2)])
-            if len(re.sub(r"[^\u4e00-\u9fff0-9]", "", piece)) < 40:
+            if _copy_chars(piece) < MIN_COPY_CHARS:
                 continue
             f = rng.choice(Y.items())
             if id(f) in used:
@@ -328,7 +382,7 @@ def generate(n_items: int, out: str | Path, seed: int = 0, items_per_doc: int = 
     (out / "provenance.json").write_text(json.dumps({d.name: d.provenance for d in docs}), encoding="utf-8")
     n_total = sum(len(d.items()) for d in docs)
     summary = {"documents": n_docs, "items": n_total, "copies": len(truth), "traditional": len(trad),
-               "seed_items": len(mat.items), "seed": seed}
+               "seed_items": len(mat.items), "seed": seed, "chance_items_regenerated": chance}
     (out / "summary.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
     return summary
 

@@ -62,6 +62,15 @@ def test_planted_copies_stand_in_both_documents(small):
             assert difflib.SequenceMatcher(None, a, b).ratio() > 0.9
 
 
+def test_planted_copies_are_long_enough_to_be_found(small):
+    # min_chars=30 plus one edit near the middle: shorter copies are no fair target for reuse
+    from bench.gen_corpus import MIN_COPY_CHARS, _copy_chars
+
+    out, summary, _docs = small
+    assert "chance_items_regenerated" in summary
+    assert all(_copy_chars("".join(t["source"]["text"])) >= MIN_COPY_CHARS for t in read_truth(out))
+
+
 def test_manifest_sets_years_and_regions(small):
     out, _summary, docs = small
     import csv
