@@ -119,8 +119,8 @@ def index(
     index_dir: Path = typer.Option(Path(DEFAULT_INDEX), "--index", help="Index directory ($PLANSEARCH_INDEX)."),
     model: Optional[str] = typer.Option(None, "--model", help="sentence-transformers name or local path "
                                         "(default: bundled multilingual-e5-small)."),
-    vector_kind: Optional[str] = typer.Option(None, "--vectors", help="flat (exact), pq (approximate: IVF + "
-                                              "4-bit codes, candidates re-scored exactly) or hnsw (approximate "
+    vector_kind: Optional[str] = typer.Option(None, "--vectors", help="flat (exact), pq (approximate: 4-bit "
+                                              "codes propose candidates, re-scored exactly) or hnsw (approximate "
                                               "graph); default: flat below 150,000 sentence windows, pq above."),
 ):
     """Build or update the search index (embeddings, keyword index, document store)."""

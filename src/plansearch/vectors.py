@@ -3,9 +3,9 @@
 - "flat": FAISS exact inner product (vectors are L2-normalised, so scores are cosines). One query
   costs ~67 ns per vector on this project's 2-core benchmark machine: 6.8 ms at 10^5 windows,
   10.1 ms at 1.5e5, 16.6 ms at 2.7e5, 151 ms at 2.7e6 (bench/ann_sweep.py, bench/RESULTS.md).
-- "pq": IVF + 4-bit fast-scan product quantizer proposing candidates that are re-scored exactly
-  (PQRerankIndex), the default from `ANN_THRESHOLD` vectors on, where exact search passes ~10 ms a
-  query: recall@10 vs exact 0.97 at 2.7e5 vectors (~1 ms) and 0.99 at 2.7e6 (~12 ms).
+- "pq": 4-bit fast-scan product-quantizer codes, scanned in parallel shards, proposing candidates
+  that are re-scored exactly (PQRerankIndex); the default from `ANN_THRESHOLD` vectors on, where
+  exact search passes ~10 ms a query. Recall and latency: its docstring and bench/RESULTS.md.
 - "hnsw": FAISS HNSW graph, kept for comparison and for indexes built with it; on clustered
   vectors it needs efSearch >= 512 for recall 0.95 at 2.7e5 vectors, and minutes to build.
 
@@ -26,14 +26,12 @@ HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
 HNSW_EF_SEARCH = 128
 # "pq" backend (PQRerankIndex; the measurements that chose these are in its docstring)
-PQ_RERANK = 4  # candidates re-scored exactly per result wanted
-PQ_MIN_CANDIDATES = 160  # ... and at least this many (re-scoring 160 rows costs ~0.1 ms)
-PQ_PROBE_SHARE = 0.3  # share of the IVF lists a query scans
-PQ_MIN_SCAN = 50_000  # ... but scan at least this many codes (~0.4 ms): small indexes scan all (the
-# 30% rule gave recall 0.79 at 2.9e3 vectors, where a seed cluster has ~10 members)
-PQ_MIN_LISTS, PQ_MAX_LISTS = 16, 4096
-PQ_TRAIN_SAMPLE = 100_000  # vectors the lists and codes are trained on
-PQ_MIN_VECTORS = 39 * PQ_MIN_LISTS  # FAISS k-means wants 39 points a list; fewer: searched exactly
+PQ_DIMS_PER_CODE = 1  # 4-bit code per dimension: 192 bytes a 384-dim vector
+PQ_SHARDS = 2  # code shards scanned in parallel threads (the benchmark machine has 2 cores)
+PQ_RERANK = 1  # candidates per shard re-scored exactly, per result wanted ...
+PQ_MIN_CANDIDATES = 100  # ... and at least this many per shard
+PQ_TRAIN_SAMPLE = 100_000  # vectors the codes are trained on
+PQ_MIN_VECTORS = 39 * 16  # FAISS trains 16 levels a code on >= 39 points each; fewer: searched exactly
 
 
 class VectorIndex(Protocol):
@@ -110,97 +108,102 @@ class HNSWIndex:
 
 
 class PQRerankIndex:
-    """Approximate search in two steps. (1) FAISS IVF + 4-bit fast-scan product quantizer: the
-    vectors are split into `nlist` k-means lists, and each vector is stored as d 4-bit codes (one
-    sub-quantizer per dimension: d/2 bytes, 1/8 of float32) that SIMD scans without decoding; a
-    query scans the PQ_PROBE_SHARE of lists nearest to it (at least PQ_MIN_SCAN vectors' worth) and
-    proposes k x PQ_RERANK (at least PQ_MIN_CANDIDATES) candidates.
-    (2) Those candidates are re-scored exactly from the raw vectors (vectors.npy, memory-mapped), so
-    the scores returned are true cosines and only the candidate set is approximate.
+    """Approximate search in two steps. (1) A FAISS 4-bit fast-scan product quantizer: every vector
+    stored as d/PQ_DIMS_PER_CODE 4-bit codes (192 bytes for 384 dimensions, 1/8 of float32) that
+    SIMD scans without decoding; the codes are split into PQ_SHARDS shards scanned in parallel
+    threads, and each proposes max(k x PQ_RERANK, PQ_MIN_CANDIDATES) candidates. (2) The candidates
+    are re-scored exactly from the raw vectors (vectors.npy, memory-mapped): the scores returned are
+    true cosines; only the candidate set is approximate.
 
-    Measured on the benchmark's clustered vectors (bench/ann_sweep.py: seed-item e5 vectors + noise
-    to cosine 0.8, real e5 queries; recall@10 of windows vs exact, ms per query on 1 core):
-      2.7e5 vectors: HNSW M=32 efSearch 128 -> 0.83 / 0.7 ms, efSearch 512 -> 0.96 / 2.3 ms (build
-        77 s, growing with n); IVF-flat needs a quarter of 256 lists for 0.97; this backend (256
-        lists, 30% probed) -> 0.973 / 1.0 ms, build 5 s.
-      2.7e6 vectors: exact 151 ms; fast-scan over everything + rerank x4 -> 1.000 / 22 ms; this
-        backend (1024 lists) probing 25% -> 0.987 / 10-12 ms, 30% -> 0.992 / 12-13 ms, 35% ->
-        0.998 / 13-15 ms (k=10 / k=400); build 51 s.
-    Hence nlist ~ sqrt(n)/1.6 as a power of 2, 30% of the lists probed, rerank x4. Real embeddings
-    are less noisy than isotropic noise around a few hundred centres; the recall test is in
-    tests/test_index.py.
+    Measured (bench/ann_sweep.py, bench/RESULTS.md; recall@10 of windows vs exact, 60 real e5
+    queries, 2-core machine) on "seed-item e5 vector + noise to cosine 0.8" vectors, which sit in
+    the narrow cone e5 vectors share (a query's IVF centroids all score within ~0.04 of each other):
+      - HNSW M=32, 2.7e5 vectors: 0.83 at efSearch 128, 0.96 at 512 (2.3 ms); build 77 s, growing.
+      - Inverted lists (IVF-flat, IVF + fast-scan): with uniform seed draws 30% of 256 lists gave
+        0.97, but on the 10^5-item benchmark index's own vectors (items' seeds, skewed cluster
+        sizes) the true neighbours' lists ranked up to 235th of 256: 0.67 at 30% probed, 0.90 at 78%.
+      - Fast-scan over every code + exact rerank, the benchmark index's 2.7e5 vectors: 2 dims a
+        code 0.985-0.997 (1 ms); 1 dim a code 1.000. At 2.7e6 vectors (that index's clusters, 10x):
+        2 dims a code 0.90 (k=10, 9 ms) - 0.97 (k=400, 17 ms); 1 dim a code 1.000 with 100
+        candidates a shard, 12-18 ms (k=10..400; the scan of 520 MB of codes is memory-bound).
+    Hence 1 dim a code, 2 shards, no inverted lists.
     """
 
     kind = "pq"
-    FILE = "vectors.pq.faiss"
+    FILE = "vectors.pq.{}.faiss"
 
-    def __init__(self, dim: int, _index=None, _vectors: np.ndarray | None = None):
+    def __init__(self, dim: int, _shards: list | None = None, _vectors: np.ndarray | None = None):
         self.dim = dim
-        self._index = _index
+        self._shards = _shards or []  # (first vector id, faiss index)
         self._vectors = _vectors if _vectors is not None else np.zeros((0, dim), np.float32)
-        if _index is not None:
-            self._set_nprobe()
-
-    @staticmethod
-    def n_lists(n: int) -> int:
-        return int(min(PQ_MAX_LISTS, max(PQ_MIN_LISTS, 2 ** round(np.log2(max(n, 1) ** 0.5 / 1.6)))))
-
-    def _set_nprobe(self) -> None:
-        ivf = _faiss().try_extract_index_ivf(self._index)
-        if ivf is not None:
-            # a share of the lists, and at least PQ_MIN_SCAN vectors' worth (all of a small index)
-            floor = ivf.nlist * min(1.0, PQ_MIN_SCAN / max(1, ivf.ntotal))
-            ivf.nprobe = int(min(ivf.nlist, max(1, round(ivf.nlist * PQ_PROBE_SHARE), np.ceil(floor))))
+        self._pool = None
 
     def add(self, vectors: np.ndarray) -> None:
         if not len(vectors):
             return
+        if self._shards:
+            raise ValueError("the pq index is built in one add() call")
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         self._vectors = vectors if not len(self._vectors) else np.vstack([self._vectors, vectors])
-        if self._index is None:
-            if len(self._vectors) < PQ_MIN_VECTORS:
-                return  # too few to train the lists and 16 levels per code: searched exactly
-            faiss = _faiss()
-            spec = f"IVF{self.n_lists(len(self._vectors))},PQ{self.dim}x4fs"
-            self._index = faiss.index_factory(self.dim, spec, faiss.METRIC_INNER_PRODUCT)
-            sample = self._vectors
-            if len(sample) > PQ_TRAIN_SAMPLE:
-                rng = np.random.default_rng(0)
-                sample = sample[np.sort(rng.choice(len(sample), PQ_TRAIN_SAMPLE, replace=False))]
-            self._index.train(np.ascontiguousarray(sample))
-            self._index.add(self._vectors)
-            self._set_nprobe()
-        else:
-            self._index.add(vectors)
+        n = len(self._vectors)
+        if n < PQ_MIN_VECTORS:
+            return  # too few to train 16 levels per code: searched exactly
+        faiss = _faiss()
+        trained = faiss.index_factory(self.dim, f"PQ{self.dim // PQ_DIMS_PER_CODE}x4fs",
+                                      faiss.METRIC_INNER_PRODUCT)
+        sample = self._vectors
+        if n > PQ_TRAIN_SAMPLE:
+            rng = np.random.default_rng(0)
+            sample = sample[np.sort(rng.choice(n, PQ_TRAIN_SAMPLE, replace=False))]
+        trained.train(np.ascontiguousarray(sample))
+        bounds = np.linspace(0, n, PQ_SHARDS + 1).astype(int)
+        for lo, hi in zip(bounds[:-1], bounds[1:]):
+            shard = faiss.clone_index(trained)
+            shard.add(self._vectors[lo:hi])
+            self._shards.append((int(lo), shard))
+
+    def _candidates(self, q: np.ndarray, want: int) -> np.ndarray:
+        def one(shard):
+            lo, index = shard
+            _, ids = index.search(q, min(want, index.ntotal))
+            return ids[0][ids[0] >= 0] + lo
+
+        if len(self._shards) == 1:
+            return one(self._shards[0])
+        if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(len(self._shards))  # FAISS releases the GIL
+        return np.concatenate(list(self._pool.map(one, self._shards)))
 
     def search(self, queries: np.ndarray, k: int):
         queries = np.ascontiguousarray(queries, dtype=np.float32)
-        n = len(self._vectors)
         scores = np.full((len(queries), k), -np.inf, np.float32)
         ids = np.full((len(queries), k), -1, np.int64)
-        if not n:
-            return scores, ids
-        if self._index is None:
-            for i, q in enumerate(queries):
-                s, w = exact_search(self._vectors, q, k)
-                scores[i, :len(w)], ids[i, :len(w)] = s, w
-            return scores, ids
-        _, cand = self._index.search(queries, min(n, max(k * PQ_RERANK, PQ_MIN_CANDIDATES)))
+        want = max(k * PQ_RERANK, PQ_MIN_CANDIDATES)
         for i, q in enumerate(queries):
-            c = np.unique(cand[i][cand[i] >= 0])  # sorted ids: a forward pass over the memory map
-            s, w = exact_search(self._vectors, q, k, c)
+            if not self._shards:
+                s, w = exact_search(self._vectors, q, k)
+            else:  # sorted ids: one forward pass over the memory map
+                s, w = exact_search(self._vectors, q, k, np.unique(self._candidates(q[None, :], want)))
             scores[i, :len(w)], ids[i, :len(w)] = s, w
         return scores, ids
 
     def save(self, directory: Path) -> None:
-        if self._index is not None:
-            _faiss().write_index(self._index, str(directory / self.FILE))
+        faiss = _faiss()
+        for n, (_lo, index) in enumerate(self._shards):
+            faiss.write_index(index, str(directory / self.FILE.format(n)))
 
     @classmethod
     def load(cls, directory: Path, dim: int, vectors: np.ndarray) -> "PQRerankIndex":
-        path = directory / cls.FILE
-        index = _faiss().read_index(str(path)) if path.is_file() else None
-        return cls(dim, _index=index, _vectors=vectors)
+        faiss = _faiss()
+        shards, lo, n = [], 0, 0
+        while (directory / cls.FILE.format(n)).is_file():
+            index = faiss.read_index(str(directory / cls.FILE.format(n)))
+            shards.append((lo, index))
+            lo += index.ntotal
+            n += 1
+        return cls(dim, _shards=shards, _vectors=vectors)
 
 
 _BACKENDS = {"flat": FlatIndex, "hnsw": HNSWIndex, "pq": PQRerankIndex}
