@@ -37,6 +37,24 @@ def make_vectors(n: int, seeds: np.ndarray, seed: int = 0) -> np.ndarray:
     return out
 
 
+def make_like(vectors: np.ndarray, seeds: np.ndarray, times: int, seed: int = 0) -> np.ndarray:
+    """`times` copies of an index's windows, each window a fresh "seed + noise" vector around the
+    seed nearest its stored vector: the index's own (skewed) cluster sizes, at `times` the size."""
+    rng = np.random.default_rng(seed)
+    s = (1 / NOISE_COS ** 2 - 1) ** 0.5
+    nearest = np.concatenate([np.argmax(vectors[a:a + 100_000] @ seeds.T, axis=1)
+                              for a in range(0, len(vectors), 100_000)])
+    out = np.empty((len(vectors) * times, seeds.shape[1]), np.float32)
+    for r in range(times):
+        for a in range(0, len(vectors), 100_000):
+            b = min(len(vectors), a + 100_000)
+            v = seeds[nearest[a:b]] + rng.standard_normal((b - a, seeds.shape[1]), dtype=np.float32) * (
+                s / seeds.shape[1] ** 0.5)
+            v /= np.linalg.norm(v, axis=1, keepdims=True)
+            out[r * len(vectors) + a:r * len(vectors) + b] = v
+    return out
+
+
 def query_vectors(n: int) -> np.ndarray:
     from bench.gen_corpus import load_seed_material
     from bench.run import queries
