@@ -805,7 +805,8 @@ def render(res: dict) -> str:
             L += ["", f"## 10^6 items, measured directly ({f(hd['items'])} items, {f(hd['windows'])} windows)", "",
                   f"Not a 10^6-item corpus: the {f(hd['items'] // hd['times'])}-item index's BM25 postings and window "
                   f"layout tiled {hd['times']}× (each item {hd['times']} times), and one \"real + noise\" vector per "
-                  "window made directly (a random seed item's real e5 vector + noise, cosine ≈ 0.8). The real "
+                  "tiled window made directly (the real e5 vector of the seed nearest the window's 10^5 vector + "
+                  "fresh noise, cosine ≈ 0.8: the 10^5 index's cluster sizes). The real "
                   "Searcher answers on them; result rows are fetched from the 10^5 store (row modulo its size).", "",
                   "| vectors | index build s | RSS vectors → +index MB | recall@10 windows (min) | dense top-10 items vs exact "
                   "| ms per k=10 query (exact FAISS) | query embedding | dense with embedding / search only "
