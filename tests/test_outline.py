@@ -416,3 +416,13 @@ def test_a_numbered_preamble_list_does_not_swallow_the_outline():
     assert [(h.display, h.level) for h in doc.headings] == [("一、指导思想", 1), ("二、主要措施", 1)]
     assert [(it.label, it.path) for it in doc.items][-2:] == [("1.", ("二、主要措施",)), ("2.", ("二、主要措施",))]
     assert [(it.label, it.level, it.path) for it in doc.items][:2] == [("", 1, ()), ("1.", 1, ())]
+
+
+def test_a_ratio_or_time_is_not_read_as_the_next_item():
+    # Found by the benchmark: "实现70:10的…" inside item 9 was read as item 10 starting mid-line.
+    items = "".join(f"{i}.开展第{i}项工作。\n" for i in range(1, 9))
+    text = ("区教育局2023年工作要点\n一、重点工作\n" + items +
+            "9.优化生师比，实现70:10的配备标准，8:30前到岗。\n10.加强校园安全。\n")
+    (doc,) = parse_text(text)
+    assert [it.label for it in doc.items][-2:] == ["9.", "10."]
+    assert doc.items[-2].text.startswith("优化生师比，实现70:10的配备标准")

@@ -134,6 +134,8 @@ def _context_allows(kind: str, simp: str, i: int, seg_start: int, prev_char: str
     must follow sentence punctuation or a space (single enclosed numbers may stand anywhere)."""
     if kind in _ENCLOSED:
         return True
+    if prev_char in ":：" and i - 2 >= seg_start and simp[i - 2].isdigit():
+        return False  # the second half of a ratio or a time (生师比70:10, 8:30), not a label
     after_space = i > seg_start and simp[i - 1].isspace()
     prev = prev_char
     after_stop = prev in _STOP or (prev in "”’\"」" and i - 2 >= seg_start and simp[i - 2] in _STOP)
