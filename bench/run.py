@@ -206,6 +206,37 @@ def worker_build(args: dict) -> dict:
             "up_to_date": rep.up_to_date, "vector_kind": rep.vector_kind, "peak_rss_mb": vm_hwm_mb()}
 
 
+def warm_latencies(s, qs: list[str]) -> dict:
+    """Query embedding alone, then each mode twice per query: "with embedding" empties the
+    Searcher's query-vector cache first, so dense and hybrid embed the query as a user's new query
+    would; "search only" repeats the query with its vector cached (the first run measured every mode
+    after the vectors were cached)."""
+    from plansearch.normalise import normalise
+
+    out: dict = {}
+    lat = []
+    for q in qs:  # the bundled model, one query per call (nothing caches it here)
+        t = time.perf_counter()
+        s.embedder.embed_queries([normalise(q)])
+        lat.append((time.perf_counter() - t) * 1000)
+    out["query_embed_ms"] = {"p50": pct(lat, 50), "p95": pct(lat, 95)}
+    for mode in ("dense", "keyword", "hybrid"):
+        for q in qs[:3]:
+            s.search(q, 10, mode)  # warm caches
+        lat, only = [], []
+        for q in qs:
+            s._query_vectors.clear()
+            t = time.perf_counter()
+            s.search(q, 10, mode)
+            lat.append((time.perf_counter() - t) * 1000)
+            t = time.perf_counter()
+            s.search(q, 10, mode)
+            only.append((time.perf_counter() - t) * 1000)
+        out[f"warm_{mode}"] = {"p50": pct(lat, 50), "p95": pct(lat, 95)}
+        out[f"warm_{mode}_search"] = {"p50": pct(only, 50), "p95": pct(only, 95)}
+    return out
+
+
 def worker_search(args: dict) -> dict:
     """Warm latencies, RAM delta of a Searcher, ANN recall vs exact, bm25s peer."""
     import faiss
@@ -226,30 +257,7 @@ def worker_search(args: dict) -> dict:
     # the model's own share of that delta: a fresh embedder is already cached, so measure keyword-only
     items = s.index.meta.items
     out["items"], out["windows"], out["vector_kind"] = items, s.index.meta.windows, s.index.meta.vector_kind
-    # Query embedding on its own: the bundled model, one query per call (nothing caches it here).
-    lat = []
-    for q in qs:
-        t = time.perf_counter()
-        s.embedder.embed_queries([normalise(q)])
-        lat.append((time.perf_counter() - t) * 1000)
-    out["query_embed_ms"] = {"p50": pct(lat, 50), "p95": pct(lat, 95)}
-    # Each mode twice per query: "with embedding" empties the Searcher's query-vector cache first, so
-    # dense and hybrid embed the query as a user's new query would; "search only" repeats the query
-    # with its vector cached (the first run measured every mode after the vectors were cached).
-    for mode in ("dense", "keyword", "hybrid"):
-        for q in qs[:3]:
-            s.search(q, 10, mode)  # warm caches
-        lat, only = [], []
-        for q in qs:
-            s._query_vectors.clear()
-            t = time.perf_counter()
-            s.search(q, 10, mode)
-            lat.append((time.perf_counter() - t) * 1000)
-            t = time.perf_counter()
-            s.search(q, 10, mode)
-            only.append((time.perf_counter() - t) * 1000)
-        out[f"warm_{mode}"] = {"p50": pct(lat, 50), "p95": pct(lat, 95)}
-        out[f"warm_{mode}_search"] = {"p50": pct(only, 50), "p95": pct(only, 95)}
+    out.update(warm_latencies(s, qs))
 
     # Every vector backend on the same vectors: recall@10 (windows) vs exact FAISS, dense top-10
     # items vs exact, ms per k=10 window query, and hybrid search-only latency with that backend.
@@ -411,26 +419,7 @@ def worker_huge_direct(args: dict) -> dict:
 
     s.index, s._model_name, s._embedder, s._query_vectors = fake, None, get_embedder(None), {}
     s.search(qs[0], 10, "hybrid")
-    lat = []
-    for q in qs:
-        t = time.perf_counter()
-        s._embedder.embed_queries([normalise(q)])
-        lat.append((time.perf_counter() - t) * 1000)
-    out["query_embed_ms"] = {"p50": pct(lat, 50), "p95": pct(lat, 95)}
-    for mode in ("dense", "keyword", "hybrid"):
-        for q in qs[:3]:
-            s.search(q, 10, mode)
-        lat, only = [], []
-        for q in qs:
-            s._query_vectors.clear()
-            t = time.perf_counter()
-            s.search(q, 10, mode)
-            lat.append((time.perf_counter() - t) * 1000)
-            t = time.perf_counter()
-            s.search(q, 10, mode)
-            only.append((time.perf_counter() - t) * 1000)
-        out[f"warm_{mode}"] = {"p50": pct(lat, 50), "p95": pct(lat, 95)}
-        out[f"warm_{mode}_search"] = {"p50": pct(only, 50), "p95": pct(only, 95)}
+    out.update(warm_latencies(s, qs))
     # recall vs exact FAISS on the same vectors
     qv = s._embedder.embed_queries([normalise(q) for q in qs])
     exact = faiss.IndexFlatIP(vecs.shape[1])
