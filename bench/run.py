@@ -206,6 +206,32 @@ def worker_build(args: dict) -> dict:
             "up_to_date": rep.up_to_date, "vector_kind": rep.vector_kind, "peak_rss_mb": vm_hwm_mb()}
 
 
+def exact_top10(vecs: np.ndarray, qv: np.ndarray):
+    """Exact FAISS over the vectors: (the index, each query's true top-10 window ids, p50 ms)."""
+    import faiss
+
+    exact = faiss.IndexFlatIP(vecs.shape[1])
+    exact.add(vecs)
+    lat = []
+    truth = np.zeros((len(qv), 10), np.int64)
+    for i in range(len(qv)):
+        t = time.perf_counter()
+        truth[i] = exact.search(qv[i:i + 1], 10)[1][0]
+        lat.append((time.perf_counter() - t) * 1000)
+    return exact, truth, pct(lat, 50)
+
+
+def recall_vs_exact(index, qv: np.ndarray, truth: np.ndarray) -> tuple[float, float, float]:
+    """(mean recall@10 of window ids, the worst query's, p50 ms per k=10 query) of a vector index."""
+    lat, rec = [], []
+    for i in range(len(qv)):
+        t = time.perf_counter()
+        _, ids = index.search(qv[i:i + 1], 10)
+        lat.append((time.perf_counter() - t) * 1000)
+        rec.append(len(set(ids[0].tolist()) & set(truth[i].tolist())) / 10)
+    return float(np.mean(rec)), float(np.min(rec)), pct(lat, 50)
+
+
 def warm_latencies(s, qs: list[str]) -> dict:
     """Query embedding alone, then each mode twice per query: "with embedding" empties the
     Searcher's query-vector cache first, so dense and hybrid embed the query as a user's new query
@@ -263,15 +289,7 @@ def worker_search(args: dict) -> dict:
     # items vs exact, ms per k=10 window query, and hybrid search-only latency with that backend.
     vecs = np.ascontiguousarray(np.asarray(s.index.vectors), dtype=np.float32)
     qv = s.embedder.embed_queries([normalise(q) for q in qs])
-    exact = faiss.IndexFlatIP(vecs.shape[1])
-    exact.add(vecs)
-    lat = []
-    truth = np.zeros((len(qs), 10), np.int64)
-    for i in range(len(qs)):
-        t = time.perf_counter()
-        truth[i] = exact.search(qv[i:i + 1], 10)[1][0]
-        lat.append((time.perf_counter() - t) * 1000)
-    out["exact_faiss_ms_per_query"] = pct(lat, 50)
+    exact, truth, out["exact_faiss_ms_per_query"] = exact_top10(vecs, qv)
     own = s.index.vector_index
     exact_wrap = FlatIndex(vecs.shape[1])
     exact_wrap._index = exact
@@ -289,13 +307,7 @@ def worker_search(args: dict) -> dict:
             index = make_vector_index(kind, vecs.shape[1])
             index.add(vecs)
             b["build_s"] = time.perf_counter() - t
-        lat, rec = [], []
-        for i in range(len(qs)):
-            t = time.perf_counter()
-            _, ids = index.search(qv[i:i + 1], 10)
-            lat.append((time.perf_counter() - t) * 1000)
-            rec.append(len(set(ids[0].tolist()) & set(truth[i].tolist())) / 10)
-        b["recall_at_10"], b["recall_min"], b["ms_per_query"] = float(np.mean(rec)), float(np.min(rec)), pct(lat, 50)
+        b["recall_at_10"], b["recall_min"], b["ms_per_query"] = recall_vs_exact(index, qv, truth)
         s.index._vindex = index
         top = [[h.item.item_id for h in s.search(q, 10, "dense")] for q in qs]
         b["dense_items_recall_at_10"] = float(np.mean([len(set(a) & set(e)) / max(1, len(e))
@@ -422,23 +434,9 @@ def worker_huge_direct(args: dict) -> dict:
     out.update(warm_latencies(s, qs))
     # recall vs exact FAISS on the same vectors
     qv = s._embedder.embed_queries([normalise(q) for q in qs])
-    exact = faiss.IndexFlatIP(vecs.shape[1])
-    exact.add(vecs)
-    lat = []
-    truth = np.zeros((len(qs), 10), np.int64)
-    for i in range(len(qs)):
-        t = time.perf_counter()
-        truth[i] = exact.search(qv[i:i + 1], 10)[1][0]
-        lat.append((time.perf_counter() - t) * 1000)
-    out["exact_faiss_ms_per_query"] = pct(lat, 50)
-    lat, rec = [], []
-    for i in range(len(qs)):
-        t = time.perf_counter()
-        _, ids = index.search(qv[i:i + 1], 10)
-        lat.append((time.perf_counter() - t) * 1000)
-        rec.append(len(set(ids[0].tolist()) & set(truth[i].tolist())) / 10)
-    b = {"build_s": out["index_build_s"], "recall_at_10": float(np.mean(rec)), "recall_min": float(np.min(rec)),
-         "ms_per_query": pct(lat, 50)}
+    exact, truth, out["exact_faiss_ms_per_query"] = exact_top10(vecs, qv)
+    b = {"build_s": out["index_build_s"]}
+    b["recall_at_10"], b["recall_min"], b["ms_per_query"] = recall_vs_exact(index, qv, truth)
     rows_a = [s.dense_scores(qv[i], None, 10)[0].tolist() for i in range(len(qs))]
     exact_wrap = FlatIndex(vecs.shape[1])
     exact_wrap._index = exact
