@@ -429,7 +429,7 @@ def worker_huge_direct(args: dict) -> dict:
     s = Searcher.__new__(Searcher)
     from plansearch.embed import get_embedder
 
-    s.index, s._model_name, s._embedder, s._query_vectors = fake, None, get_embedder(None), {}
+    s.index, s._model_name, s._embedder, s._query_vectors, s._bounds = fake, None, get_embedder(None), {}, {}
     s.search(qs[0], 10, "hybrid")
     out.update(warm_latencies(s, qs))
     # recall vs exact FAISS on the same vectors

@@ -124,6 +124,7 @@ class Searcher:
         self._model_name = model
         self._embedder = None
         self._query_vectors: dict[str, np.ndarray] = {}
+        self._bounds: dict[tuple[str, int], tuple[float, float]] = {}
         if model is not None:
             self._check_model(self.embedder)
 
@@ -159,6 +160,18 @@ class Searcher:
                 self._query_vectors.clear()
             self._query_vectors[query_norm] = self.embedder.embed_queries([query_norm])[0]
         return self._query_vectors[query_norm]
+
+    def _dense_bounds(self, query_norm: str, qv: np.ndarray, n: int, d_vals: np.ndarray,
+                      unfiltered: bool) -> tuple[float, float]:
+        """(n-th best, best) unfiltered dense score of the query; kept per query, since --by runs
+        one filtered search per group and each needs the same whole-corpus bounds."""
+        key = (query_norm, n)
+        if key not in self._bounds:
+            ref = d_vals if unfiltered else self.dense_scores(qv, None, n)[1]
+            if len(self._bounds) > 256:
+                self._bounds.clear()
+            self._bounds[key] = (float(ref[-1]), float(ref[0])) if len(ref) else (0.0, 1.0)
+        return self._bounds[key]
 
     def dense_scores(self, qv: np.ndarray, allowed: np.ndarray | None, n: int
                      ) -> tuple[np.ndarray, np.ndarray, dict[int, int]]:
@@ -212,9 +225,7 @@ class Searcher:
             d_rows, d_vals, best_window = self.dense_scores(qv, allowed, n)
             # Scale by the unfiltered candidates, so a filtered (or per-year) search scores on the
             # same scale as the whole-corpus one and a weak best match stays weak.
-            ref = d_vals if allowed is None else self.dense_scores(qv, None, n)[1]
-            if len(ref):
-                scale.dense_lo, scale.dense_hi = float(ref[-1]), float(ref[0])
+            scale.dense_lo, scale.dense_hi = self._dense_bounds(query_norm, qv, n, d_vals, allowed is None)
         if fusion != "dense":
             all_kw = self.index.bm25.scores(query_norm)
             kw_rows, kw_vals = select_top_k(all_kw, n, allowed)

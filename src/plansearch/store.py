@@ -150,6 +150,14 @@ class IndexReport:
     up_to_date: bool = False  # nothing changed: the live generation was kept as it is
     errors: list[LoadError] = field(default_factory=list)
 
+    @classmethod
+    def of(cls, index_dir: Path, meta: "IndexMeta", count: "EmbedCount | None", seconds: float,
+           errors: list[LoadError]) -> "IndexReport":
+        """The report of a build (`count` of its embedding), or of an up-to-date index (None)."""
+        embedded, reused = (count.embedded, count.reused) if count else (0, meta.windows)
+        return cls(str(index_dir), meta.model, meta.dim, meta.vector_kind, meta.documents, meta.items,
+                   meta.windows, embedded, reused, seconds, up_to_date=count is None, errors=errors)
+
 
 @dataclass
 class IndexMeta:
@@ -182,9 +190,15 @@ def live_generation(index_dir: Path) -> Path | None:
     return gen if (gen / "meta.json").is_file() else None
 
 
-def _fingerprint(docs: list[Document], model: str, scheme: str, version: str) -> str:
+def _settings_hash(model: str | None, scheme: str):
+    """A sha256 started with what every build depends on besides its input: format, code version,
+    model, tokenizer, window size."""
+    return hashlib.sha256(f"{FORMAT_VERSION}|{_version()}|{model}|{scheme}|{WINDOW_MIN_CHARS}".encode())
+
+
+def _fingerprint(docs: list[Document], model: str, scheme: str) -> str:
     """Everything a build depends on: the parsed corpus (text and metadata), model, code version."""
-    h = hashlib.sha256(f"{FORMAT_VERSION}|{version}|{model}|{scheme}|{WINDOW_MIN_CHARS}".encode())
+    h = _settings_hash(model, scheme)
     for d in docs:
         h.update(json.dumps([d.doc_id, d.source, d.title, d.year, d.year_mask, d.region, d.issuer,
                              d.kind, d.plan_year, d.review_year], ensure_ascii=False).encode())
@@ -239,23 +253,18 @@ def build_index(paths: str | os.PathLike | Iterable[str | os.PathLike] = "corpus
         if stamp is not None and live is not None and _read_stamp(index_dir) == [live.name, stamp]:
             meta = IndexMeta.read(live)
             if vector_kind is None or vector_kind == meta.vector_kind:
-                return IndexReport(str(index_dir), meta.model, meta.dim, meta.vector_kind, meta.documents,
-                                   meta.items, meta.windows, 0, meta.windows, time.perf_counter() - t0,
-                                   up_to_date=True, errors=load_errors)
+                return IndexReport.of(index_dir, meta, None, time.perf_counter() - t0, load_errors)
         if documents is None:
             documents = load_corpus(paths, errors=load_errors)
         if not documents:
             raise PlansearchError(f"no documents found in {_describe(paths)}")
         embedder = get_embedder(model)
-        fp = _fingerprint(documents, embedder.name, keyword_scheme, _version())
-        live = live_generation(index_dir)
+        fp = _fingerprint(documents, embedder.name, keyword_scheme)
         if live is not None:
             meta = IndexMeta.read(live)
             if meta.fingerprint == fp and (vector_kind is None or vector_kind == meta.vector_kind):
                 _write_stamp(index_dir, live.name, stamp)
-                return IndexReport(str(index_dir), meta.model, meta.dim, meta.vector_kind, meta.documents,
-                                   meta.items, meta.windows, 0, meta.windows, time.perf_counter() - t0,
-                                   up_to_date=True, errors=load_errors)
+                return IndexReport.of(index_dir, meta, None, time.perf_counter() - t0, load_errors)
         _remove_stale(index_dir, keep=live)
         # Unique even for two builds in one second of one process (the time alone once collided).
         gen_name = f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{os.urandom(3).hex()}"
@@ -269,9 +278,7 @@ def build_index(paths: str | os.PathLike | Iterable[str | os.PathLike] = "corpus
         _point_current(index_dir, gen_name)
         _write_stamp(index_dir, gen_name, stamp)
         _remove_stale(index_dir, keep=final)
-        return IndexReport(str(index_dir), meta.model, meta.dim, meta.vector_kind, meta.documents,
-                           meta.items, meta.windows, count.embedded, count.reused,
-                           time.perf_counter() - t0, errors=load_errors)
+        return IndexReport.of(index_dir, meta, count, time.perf_counter() - t0, load_errors)
     finally:
         lock.release()
 
@@ -281,7 +288,7 @@ def _sources_stamp(paths, model: str | None, keyword_scheme: str) -> str | None:
     size and mtime, with the model as asked, the code version and the build settings. None when a
     path does not exist (the full path then raises the usual error)."""
     roots = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
-    h = hashlib.sha256(f"{FORMAT_VERSION}|{_version()}|{model}|{keyword_scheme}|{WINDOW_MIN_CHARS}".encode())
+    h = _settings_hash(model, keyword_scheme)
     # The code that turns files into items, too: an edited parser must not be answered "up to date".
     for src in sorted(Path(__file__).parent.glob("*.py")):
         st = src.stat()
