@@ -28,7 +28,7 @@ from typing import Iterable, Literal
 import numpy as np
 
 # The very patterns mask_variables applies, so both forms of masking agree (tested).
-from .normalise import _MASKED_PLACE, _YEAR, normalise_with_map
+from .normalise import mask_variables_with_map, normalise_with_map
 
 DEFAULT_K = 8  # characters per k-gram: an 8-character Chinese string rarely recurs by chance
 
@@ -61,7 +61,7 @@ class FingerprintText:
             norm, offsets = normalise_with_map(text[a:b])
             seg_starts = [a + o for o in offsets]
             seg_ends = [s + 1 for s in seg_starts]
-            masked, m_starts, m_ends = _mask_with_map(norm, seg_starts, seg_ends)
+            masked, m_starts, m_ends = mask_variables_with_map(norm, seg_starts, seg_ends)
             for ch, s, e in zip(masked, m_starts, m_ends):
                 if not _DROPPED.match(ch):
                     chars.append(ch)
@@ -77,30 +77,6 @@ class FingerprintText:
         if end <= pos:
             raise ValueError(f"empty span {pos}:{end}")
         return self.starts[pos], self.ends[end - 1]
-
-
-def _mask_with_map(norm: str, starts: list[int], ends: list[int]) -> tuple[str, list[int], list[int]]:
-    """`mask_variables` that carries each character's source span along; a placeholder's two
-    characters both span the whole text it replaced."""
-    text = norm
-    for pattern, placeholder in ((_YEAR, "§Y"), (_MASKED_PLACE, "§P")):
-        out: list[str] = []
-        new_starts: list[int] = []
-        new_ends: list[int] = []
-        last = 0
-        for m in pattern.finditer(text):
-            out.append(text[last:m.start()])
-            new_starts.extend(starts[last:m.start()])
-            new_ends.extend(ends[last:m.start()])
-            out.append(placeholder)
-            new_starts.extend([starts[m.start()]] * len(placeholder))
-            new_ends.extend([ends[m.end() - 1]] * len(placeholder))
-            last = m.end()
-        out.append(text[last:])
-        new_starts.extend(starts[last:])
-        new_ends.extend(ends[last:])
-        text, starts, ends = "".join(out), new_starts, new_ends
-    return text, starts, ends
 
 
 # ---------------------------------------------------------------- k-grams and winnowing

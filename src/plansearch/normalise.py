@@ -86,10 +86,38 @@ _YEAR = re.compile(
 _MASKED_PLACE = re.compile(r"(?:\*+|x{1,3}|×+)(?=[省市区县镇乡村])")
 
 
+_VARIABLES = ((_YEAR, "§Y"), (_MASKED_PLACE, "§P"))
+
+
 def mask_variables(norm: str) -> str:
     """Normalised text with years and masked places replaced by placeholders ("§Y", "§P")."""
-    s = _YEAR.sub("§Y", norm)
-    return _MASKED_PLACE.sub("§P", s)
+    for pattern, placeholder in _VARIABLES:
+        norm = pattern.sub(placeholder, norm)
+    return norm
+
+
+def mask_variables_with_map(norm: str, starts: list[int], ends: list[int]) -> tuple[str, list[int], list[int]]:
+    """`mask_variables` that carries each character's source span along; a placeholder's two
+    characters both span the whole text it replaced."""
+    text = norm
+    for pattern, placeholder in _VARIABLES:
+        out: list[str] = []
+        new_starts: list[int] = []
+        new_ends: list[int] = []
+        last = 0
+        for m in pattern.finditer(text):
+            out.append(text[last:m.start()])
+            new_starts.extend(starts[last:m.start()])
+            new_ends.extend(ends[last:m.start()])
+            out.append(placeholder)
+            new_starts.extend([starts[m.start()]] * len(placeholder))
+            new_ends.extend([ends[m.end() - 1]] * len(placeholder))
+            last = m.end()
+        out.append(text[last:])
+        new_starts.extend(starts[last:])
+        new_ends.extend(ends[last:])
+        text, starts, ends = "".join(out), new_starts, new_ends
+    return text, starts, ends
 
 
 _PUNCT_OR_SPACE = re.compile(r"[^\w§]+|_+")
