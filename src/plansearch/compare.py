@@ -65,7 +65,7 @@ from rapidfuzz.distance import Indel, Levenshtein
 from .chunk import sentence_spans
 from .fingerprint import FingerprintText, covered, shared_runs
 from .models import Alignment, DiffOp, Document, Item, SentenceMatch
-from .normalise import compact, mask_variables, normalise, normalise_with_map
+from .normalise import compact, mask_variables_with_map, normalise, normalise_with_map
 
 STATUSES = ("same", "edited", "rewritten", "new", "dropped")
 
@@ -157,17 +157,9 @@ def _is_kept(ch: str) -> bool:
 def item_key(text: str) -> _Key:
     """compact(mask_variables(normalise(text))) with offsets back into `text`."""
     norm, offs = normalise_with_map(text)
-    masked = mask_variables(norm)
-    if masked == norm:
-        masked_offs = offs
-    else:  # masking shortens/lengthens spans: align the two strings to carry offsets over
-        masked_offs = [0] * len(masked)
-        for op in Indel.opcodes(norm, masked):
-            for k in range(op.dest_start, op.dest_end):
-                src = op.src_start + (k - op.dest_start) if op.tag == "equal" else op.src_start
-                masked_offs[k] = offs[min(src, len(offs) - 1)]
+    masked, starts, _ends = mask_variables_with_map(norm, offs, [o + 1 for o in offs])
     chars, key_offs = [], []
-    for ch, o in zip(masked, masked_offs):
+    for ch, o in zip(masked, starts):
         if _is_kept(ch):
             chars.append(ch)
             key_offs.append(o)
