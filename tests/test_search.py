@@ -10,7 +10,8 @@ from typer.testing import CliRunner
 from plansearch.cli import app
 from plansearch.models import PlansearchError
 from plansearch.normalise import normalise
-from plansearch.search import Filters, Searcher, document_years
+from plansearch.metadata import year_range
+from plansearch.search import Filters, Searcher
 from plansearch.store import build_index
 
 runner = CliRunner()
@@ -85,7 +86,7 @@ def test_year_region_kind_and_document_filters(district_index):
 
 def test_a_masked_year_counts_only_for_ranges_that_hold_all_its_years(docs_by_id):
     masked = docs_by_id["000_5ae896fcb747d54c#1"]  # 201X
-    assert document_years(masked) == (2010, 2019)
+    assert year_range(masked) == (2010, 2019)
     assert Filters(years=(2010, 2019)).accepts(masked)
     assert not Filters(years=(2015, 2015)).accepts(masked)
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .keyword import select_top_k
+from .metadata import year_range
 from .models import Document, Hit, PlansearchError
 from .normalise import normalise
 from .store import StoredIndex
@@ -60,7 +61,7 @@ class Filters:
 
     def accepts(self, d: Document) -> bool:
         if self.years is not None:
-            span = document_years(d)
+            span = year_range(d)
             # A masked year (201X) only matches a range that contains all of its possible years.
             if span is None or not (self.years[0] <= span[0] and span[1] <= self.years[1]):
                 return False
@@ -76,18 +77,6 @@ class Filters:
         if self.doc_ids is not None and d.doc_id not in self.doc_ids:
             return False
         return True
-
-
-def document_years(d: Document) -> tuple[int, int] | None:
-    """The years a document is about: its year, both years of a review+plan, or a mask's range."""
-    years = [y for y in (d.year, d.review_year, d.plan_year) if y]
-    if years:
-        return min(years), max(years)
-    if d.year_mask:
-        from .metadata import year_range
-
-        return year_range(d)
-    return None
 
 
 def parse_years(text: str) -> tuple[int, int]:
