@@ -374,24 +374,23 @@ def worker_ram(args: dict) -> dict:
     return {"ram_keyword_mb": kw, "ram_hybrid_mb": vm_rss_mb() - rss0}
 
 
-def worker_huge_direct(args: dict) -> dict:
+def huge_searcher(args: dict) -> tuple:
     """10^6 items without a 10^6-item corpus (generating, parsing and prefilling one takes longer
     than this run may): the 10^5 index's keyword postings and window layout tiled `times` times,
     and "real + noise" vectors made directly for every tiled window (the real vector of the seed
     nearest the window's 10^5 vector + fresh noise, cosine ~0.8). The real Searcher then answers dense / keyword / hybrid queries on them;
-    result rows are fetched from the 10^5 store (row modulo its size)."""
+    result rows are fetched from the 10^5 store (row modulo its size).
+    Returns (searcher, its stand-in index, the vectors, facts about the build)."""
     import types
 
-    import faiss
-
     from bench.ann_sweep import make_like
+    from plansearch.embed import get_embedder
     from plansearch.keyword import BM25Index
-    from plansearch.normalise import normalise
     from plansearch.search import Searcher
     from plansearch.store import StoredIndex
-    from plansearch.vectors import FlatIndex, make_vector_index
+    from plansearch.vectors import make_vector_index
 
-    times, qs = args["times"], args["queries"]
+    times = args["times"]
     base = StoredIndex(args["index"])
     kw = base.bm25
     n_items = kw.n_docs
@@ -427,9 +426,18 @@ def worker_huge_direct(args: dict) -> dict:
                                  items=lambda rows: base.items([int(r) % n_items for r in rows]),
                                  document_of_item=lambda row: base.document_of_item(int(row) % n_items))
     s = Searcher.__new__(Searcher)
-    from plansearch.embed import get_embedder
-
     s.index, s._model_name, s._embedder, s._query_vectors, s._bounds = fake, None, get_embedder(None), {}, {}
+    return s, fake, vecs, out
+
+
+def worker_huge_direct(args: dict) -> dict:
+    """Latency and recall of the 10^6-item searcher of `huge_searcher`."""
+    from plansearch.normalise import normalise
+    from plansearch.vectors import FlatIndex
+
+    qs = args["queries"]
+    s, fake, vecs, out = huge_searcher(args)
+    index, kind = fake.vector_index, out["vector_kind"]
     s.search(qs[0], 10, "hybrid")
     out.update(warm_latencies(s, qs))
     # recall vs exact FAISS on the same vectors
