@@ -221,6 +221,8 @@ def test_the_pq_backend_finds_what_exact_search_finds_on_tightly_clustered_vecto
     index.save(tmp_path)
     index = load_vector_index("pq", tmp_path, 384, x)
     assert isinstance(index, PQRerankIndex) and len(index._shards) >= 1
+    # the fast single-query kernel is a search setting the saved file does not keep
+    assert all(shard.implem == vectors.PQ_IMPLEM for _, shard in index._shards)
     recall = []
     for q in queries:
         scores, ids = index.search(q[None, :], 10)
