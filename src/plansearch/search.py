@@ -211,14 +211,18 @@ class Searcher:
         scale = Scale()
         if fusion != "keyword":
             qv = self.query_vector(query_norm)
-            d_rows, d_vals, best_window = self.dense_scores(qv, allowed, n)
-            # Scale by the unfiltered candidates, so a filtered (or per-year) search scores on the
-            # same scale as the whole-corpus one and a weak best match stays weak.
-            scale.dense_lo, scale.dense_hi = self._dense_bounds(query_norm, qv, n, d_vals, allowed is None)
+        # Keyword first, dense second: right after a query is embedded the model's worker thread
+        # still holds the second core for a moment, which the single-threaded keyword side does
+        # not need and the two-shard vector scan does.
         if fusion != "dense":
             all_kw = self.index.bm25.scores(query_norm)
             kw_rows, kw_vals = select_top_k(all_kw, n, allowed)
             scale.keyword_max = float(all_kw.max()) if len(all_kw) else 0.0
+        if fusion != "keyword":
+            d_rows, d_vals, best_window = self.dense_scores(qv, allowed, n)
+            # Scale by the unfiltered candidates, so a filtered (or per-year) search scores on the
+            # same scale as the whole-corpus one and a weak best match stays weak.
+            scale.dense_lo, scale.dense_hi = self._dense_bounds(query_norm, qv, n, d_vals, allowed is None)
         rows, fused = fuse(fusion, d_rows, d_vals, kw_rows, kw_vals, scale)
         rows, fused = rows[:k], fused[:k]
         dense_of = dict(zip(d_rows.tolist(), d_vals.tolist())) if d_rows is not None else {}
