@@ -737,6 +737,9 @@ def f(x, nd=1, unit=""):
     return f"{x:,}{unit}"
 
 
+NOTES = REPO / "bench" / "results-notes.md"
+
+
 def render(res: dict) -> str:
     L = ["# plansearch benchmarks", "", f"Machine: {res.get('machine', '?')}", "",
          f"Command: `{res.get('command', '')}` (wall {f(res.get('wall_s'), 0)} s)", "",
@@ -865,6 +868,8 @@ def render(res: dict) -> str:
         L += [f"| {a} | {b} | {c} |" for a, b, c in t]
     for note in res.get("notes", []):
         L += ["", note]
+    if NOTES.is_file():  # the written-up findings behind the figures, kept across runs
+        L += ["", NOTES.read_text(encoding="utf-8").strip()]
     return "\n".join(L) + "\n"
 
 
