@@ -248,8 +248,11 @@ def _remove_chance_reuse(docs: list["SynthDoc"], mat: SeedMaterial, rng: random.
 
 
 def generate(n_items: int, out: str | Path, seed: int = 0, items_per_doc: int = 50,
-             copy_rate: float = 0.25, trad_share: float = 0.1, mat: SeedMaterial | None = None) -> dict:
-    """Write a corpus of about `n_items` items (see module docstring). Returns a summary."""
+             copy_rate: float = 0.25, trad_share: float = 0.1, mat: SeedMaterial | None = None,
+             remove_chance_reuse: bool = True) -> dict:
+    """Write a corpus of about `n_items` items (see module docstring). Returns a summary.
+    `remove_chance_reuse=False` skips re-making items that share text by chance: its shingle table
+    (~10^8 strings at 10^6 items) does not fit in memory, and only reuse scoring needs it."""
     import opencc
 
     rng = random.Random(seed)
@@ -287,7 +290,7 @@ def generate(n_items: int, out: str | Path, seed: int = 0, items_per_doc: int = 
             prov.append(src)
         docs.append(SynthDoc(f"{i:0{width}d}", year, region, kind, title, sections, prov))
 
-    chance = _remove_chance_reuse(docs, mat, rng)
+    chance = _remove_chance_reuse(docs, mat, rng) if remove_chance_reuse else None
 
     # Items become mutable entries [text] so planted insertions do not disturb earlier truth:
     # truth rows hold entries and are resolved to ordinals once every copy is planted.
