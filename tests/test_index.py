@@ -281,6 +281,20 @@ def test_a_corrected_manifest_rebuilds_without_embedding(small_corpus, tmp_path)
     assert doc.region == "华州区" and "region" in doc.overridden
 
 
+def test_an_index_written_before_item_doc_npy_existed_still_opens_and_searches(seed_index, tmp_path):
+    import shutil
+
+    from plansearch.store import live_generation
+
+    old = tmp_path / "old"
+    shutil.copytree(seed_index, old)
+    (live_generation(old) / "item_doc.npy").unlink()
+    then, now = open_index(old), open_index(seed_index)
+    assert then.item_doc.tolist() == now.item_doc.tolist()
+    assert [h.item.item_id for h in Searcher(old).search("留守儿童关爱", 5)] == \
+           [h.item.item_id for h in Searcher(seed_index).search("留守儿童关爱", 5)]
+
+
 def test_documents_read_back_from_the_index_are_the_documents_loaded(seed_index, corpus_docs):
     from plansearch.reuse import find_reuse
 
@@ -292,6 +306,7 @@ def test_documents_read_back_from_the_index_are_the_documents_loaded(seed_index,
         assert [(h.label, h.title, h.start) for h in back.headings] == [(h.label, h.title, h.start) for h in doc.headings]
         assert [(it.label, it.path, it.text, it.start) for it in back.items] == \
                [(it.label, it.path, it.text, it.start) for it in doc.items]
+        assert back.text == doc.text
     from_files = find_reuse(corpus_docs).clusters
     from_index = find_reuse(list(stored.values())).clusters
     assert [(c.text, c.n_docs) for c in from_index] == [(c.text, c.n_docs) for c in from_files]
