@@ -179,7 +179,7 @@ def prefill_cache(docs, prov: dict, item_vecs: np.ndarray, index_dir: Path, seed
     index_dir.mkdir(parents=True, exist_ok=True)
     cache = EmbeddingCache(index_dir / CACHE_FILE)
     t0 = time.perf_counter()
-    have = cache.get_many(emb.name, keys)
+    have = {k for k, _v in cache.iter_many(emb.name, keys)}
     todo = [i for i, k in enumerate(keys) if k not in have]
     # noise of norm s around a unit vector gives cosine ~ 1/sqrt(1+s^2)
     s = (1 / NOISE_COS ** 2 - 1) ** 0.5

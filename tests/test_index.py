@@ -170,6 +170,31 @@ def test_the_index_records_its_model_and_stores_outline_and_spans(seed_index):
 
 
 @pytest.mark.slow
+def test_identical_texts_are_embedded_once_and_cached_ones_not_at_all(tmp_path):
+    from plansearch.store import EmbedCount, EmbeddingCache, embed_cached
+
+    class Counting:  # a stand-in model: each text's vector says which call and position made it
+        name, dim = "counting", 3
+
+        def __init__(self):
+            self.seen = []
+
+        def embed_passages(self, texts):
+            self.seen += texts
+            return np.array([[len(self.seen), i, 1.0] for i, _ in enumerate(texts)], np.float32)
+
+    cache = EmbeddingCache(tmp_path / "cache.sqlite")
+    model = Counting()
+    first = embed_cached(model, ["留守儿童", "控辍保学"], cache)
+    count = EmbedCount()
+    again = embed_cached(model, ["控辍保学", "课后服务", "留守儿童", "课后服务"], cache, count=count)
+    assert model.seen == ["留守儿童", "控辍保学", "课后服务"]  # the second call embeds only the new text
+    assert (count.embedded, count.reused) == (1, 3)
+    assert again[0].tolist() == first[1].tolist() and again[2].tolist() == first[0].tolist()
+    assert again[1].tolist() == again[3].tolist() == [3.0, 0.0, 1.0]
+    cache.close()
+
+
 def test_the_bundled_model_loads_with_short_openmp_spinning_and_leaves_the_environment_as_it_was(monkeypatch):
     # The engine's private libgomp reads GOMP_SPINCOUNT once, when it loads; the setting must be
     # there at that moment, must not outlive it, and must not override a user's own.
