@@ -77,17 +77,18 @@ class BM25Index:
             toks = tokenize(norm, scheme)
             lengths[d] = len(toks)
             if not toks:
-                rows.append(np.zeros(0, np.int64))
+                rows.append(np.zeros(0, np.int32))
                 counts.append(np.zeros(0, np.float32))
                 continue
-            ids = np.fromiter((vocab.setdefault(t, len(vocab)) for t in toks), np.int64, len(toks))
+            ids = np.fromiter((vocab.setdefault(t, len(vocab)) for t in toks), np.int32, len(toks))
             uniq, cnt = np.unique(ids, return_counts=True)
             rows.append(uniq)
             counts.append(cnt.astype(np.float32))
         n = len(norms)
-        tok = np.concatenate(rows) if rows else np.zeros(0, np.int64)
+        tok = np.concatenate(rows) if rows else np.zeros(0, np.int32)
         tf = np.concatenate(counts) if counts else np.zeros(0, np.float32)
         doc = np.repeat(np.arange(n, dtype=np.int32), [len(r) for r in rows]) if n else np.zeros(0, np.int32)
+        del rows, counts  # a million small arrays: free them before the big ones are made
         df = np.bincount(tok, minlength=len(vocab)).astype(np.float32)
         idf = np.log1p((n - df + 0.5) / (df + 0.5))
         avgdl = float(lengths.mean()) if n and lengths.sum() else 1.0

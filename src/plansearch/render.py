@@ -111,7 +111,8 @@ def print_outline(doc: Document, width: int = 60) -> None:
 class IndexProgress:
     """A rich progress bar fed by build_index's progress(stage, done, total) callback."""
 
-    _LABELS = {"embed": "embedding new sentence windows", "write": "writing the index"}
+    _LABELS = {"keyword": "building the keyword index", "embed": "embedding new sentence windows",
+               "write": "writing the index"}
 
     def __init__(self):
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn

@@ -353,6 +353,13 @@ def _write_generation(gen: Path, documents: list[Document], embedder, index_dir:
             win_item.append(row)
             win_span.append((a, b))
             win_text.append(normalise(it.text[a:b]) or it.norm or ".")
+    # The keyword index first, while the vectors are not yet in memory: at 10^6 items its build
+    # arrays (~5 GB) and the vectors (4.2 GB) no longer peak together.
+    if progress:
+        progress("keyword", 0, 1)
+    BM25Index.build([it.norm or normalise(it.text) for it in items], keyword_scheme).save(gen)
+    if progress:
+        progress("keyword", 1, 1)
     cache = EmbeddingCache(index_dir / CACHE_FILE)
     try:
         vectors = embed_cached(embedder, win_text, cache, progress, count)
@@ -368,7 +375,6 @@ def _write_generation(gen: Path, documents: list[Document], embedder, index_dir:
                                             [len(d.items) for d in documents]))
     if progress:
         progress("write", 1, 3)
-    BM25Index.build([it.norm or normalise(it.text) for it in items], keyword_scheme).save(gen)
     kind = vector_kind or choose_kind(len(vectors))
     vindex = make_vector_index(kind, embedder.dim)
     if kind != "flat":  # the flat index is rebuilt from vectors.npy on load: nothing to write
