@@ -120,18 +120,41 @@ class BM25Index:
         np.save(directory / "bm25_indptr.npy", self.indptr)
         np.save(directory / "bm25_docs.npy", self.doc_ids)
         np.save(directory / "bm25_weights.npy", self.weights)
-        tokens = sorted(self.vocab, key=self.vocab.__getitem__)
+        tokens = sorted(self.vocab)
+        np.save(directory / "bm25_tokens.npy", np.array(tokens, dtype=str))
+        np.save(directory / "bm25_token_ids.npy", np.fromiter((self.vocab[t] for t in tokens), np.int32, len(tokens)))
         (directory / "bm25_vocab.json").write_text(
-            json.dumps({"scheme": self.scheme, "n_docs": self.n_docs, "tokens": tokens}, ensure_ascii=False),
-            encoding="utf-8")
+            json.dumps({"scheme": self.scheme, "n_docs": self.n_docs}), encoding="utf-8")
 
     @classmethod
     def load(cls, directory: Path) -> "BM25Index":
         meta = json.loads((directory / "bm25_vocab.json").read_text(encoding="utf-8"))
-        vocab = {t: i for i, t in enumerate(meta["tokens"])}
+        if "tokens" in meta:  # generations written before the sorted token arrays
+            vocab: dict[str, int] | SortedVocab = {t: i for i, t in enumerate(meta["tokens"])}
+        else:
+            vocab = SortedVocab(np.load(directory / "bm25_tokens.npy", mmap_mode="r"),
+                                np.load(directory / "bm25_token_ids.npy", mmap_mode="r"))
         return cls(vocab, np.load(directory / "bm25_indptr.npy", mmap_mode="r"),
                    np.load(directory / "bm25_docs.npy", mmap_mode="r"),
                    np.load(directory / "bm25_weights.npy", mmap_mode="r"), int(meta["n_docs"]), meta["scheme"])
+
+
+class SortedVocab:
+    """Token -> id by binary search in a sorted, memory-mapped token array. A query looks up a few
+    tokens; building a dict of the whole vocabulary cost every cold search 0.1 s at 10^5 items
+    (462k tokens) and 0.2 s at 10^6."""
+
+    def __init__(self, tokens: np.ndarray, ids: np.ndarray):
+        self.tokens, self.ids = tokens, ids
+
+    def get(self, token: str, default: int | None = None) -> int | None:
+        i = int(np.searchsorted(self.tokens, token))
+        if i < len(self.tokens) and self.tokens[i] == token:
+            return int(self.ids[i])
+        return default
+
+    def __len__(self) -> int:
+        return len(self.tokens)
 
 
 def select_top_k(scores: np.ndarray, k: int, mask: np.ndarray | None = None
