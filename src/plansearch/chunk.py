@@ -8,6 +8,7 @@ All spans are offsets into the text given, so a match can be highlighted in the 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 # Sentence ends in either script and width; a line break also ends a sentence (scraped pages put
 # one item per line, and an item's own line breaks are layout, not prose, in the rare other case).
@@ -56,4 +57,42 @@ def windows(text: str, min_chars: int = 20, max_chars: int = 400) -> list[tuple[
             out[-1] = (out[-1][0], cur[1])  # a short tail joins the window before it
         else:
             out.append(cur)
+    return out
+
+
+# --- the windows an index embeds ------------------------------------------------------------------
+
+WINDOW_MIN_CHARS = 20
+# A 5 MB line without punctuation would make thousands of windows (hours of embedding); past this
+# many an item's windows are not embedded (its keyword side still finds all of it).
+MAX_WINDOWS_PER_ITEM = 64
+
+
+@dataclass
+class ItemWindows:
+    """The sentence windows of a list of items, as parallel lists (10^6 items make 2.7e6
+    windows: one object each would double the build's memory)."""
+
+    item_rows: list[int] = field(default_factory=list)  # the item (its position in the list)
+    spans: list[tuple[int, int]] = field(default_factory=list)  # [start, end) in the item's text
+    texts: list[str] = field(default_factory=list)  # what is embedded: the window's normalised text
+    capped: list[tuple[int, int]] = field(default_factory=list)  # (item row, windows it would have had)
+
+
+def windows_of_items(items, min_chars: int = WINDOW_MIN_CHARS,
+                     max_per_item: int = MAX_WINDOWS_PER_ITEM) -> ItemWindows:
+    """Every item's sentence windows and the normalised text each embeds: the one rule the index
+    and the benchmark's cache prefill share. An item too short for a window is one window."""
+    from .normalise import normalise
+
+    out = ItemWindows()
+    for row, it in enumerate(items):
+        spans = windows(it.text, min_chars) or [(0, len(it.text))]
+        if len(spans) > max_per_item:
+            out.capped.append((row, len(spans)))
+            spans = spans[:max_per_item]
+        for a, b in spans:
+            out.item_rows.append(row)
+            out.spans.append((a, b))
+            out.texts.append(normalise(it.text[a:b]) or it.norm or ".")
     return out

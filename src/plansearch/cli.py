@@ -1,11 +1,12 @@
 """The `plansearch` command: a thin typer layer over the library API.
 
-Every command turns a PlansearchError into one line on stderr and exit code 1 (never a traceback).
+Every command checks its options before doing any work, and turns a PlansearchError into one
+line on stderr and exit code 1 (never a traceback). Listing commands print a table in a terminal,
+or `--format json` (JSON lines; `--json` is the same) or `--format csv`.
 """
 from __future__ import annotations
 
 import functools
-import json
 import os
 import sys
 from pathlib import Path
@@ -15,8 +16,9 @@ import typer
 
 from .models import LoadError, PlansearchError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="Search, compare and find copy-paste in Chinese government work plans.")
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  help="Search, compare and find copy-paste in Chinese government work plans and reports. "
+                       "Run `plansearch COMMAND --help` for a command's options.")
 
 DEFAULT_CORPUS = os.environ.get("PLANSEARCH_CORPUS", "corpus")
 DEFAULT_INDEX = os.environ.get("PLANSEARCH_INDEX", "index")
@@ -39,8 +41,18 @@ def friendly(fn):
         except KeyboardInterrupt:
             typer.echo("interrupted", err=True)
             raise typer.Exit(130)
+        except BrokenPipeError:  # `plansearch search … | head`: the reader has what it wanted
+            sys.stderr.close()
+            raise typer.Exit(0)
 
     return wrapper
+
+
+def _report_load(errors: list[LoadError], warnings: list[str]) -> None:
+    for e in errors:
+        typer.echo(f"skipped {e}", err=True)
+    for w in warnings:
+        typer.echo(f"warning: {w}", err=True)
 
 
 def _load(paths: list[Path]):
@@ -48,147 +60,252 @@ def _load(paths: list[Path]):
 
     errors: list[LoadError] = []
     warnings: list[str] = []
-    docs = load_corpus(paths, errors=errors, warnings=warnings)
-    for e in errors:
-        typer.echo(f"skipped {e}", err=True)
-    for w in warnings:
-        typer.echo(f"warning: {w}", err=True)
+    try:
+        docs = load_corpus(paths, errors=errors, warnings=warnings)
+    finally:
+        _report_load(errors, warnings)
     return docs
 
 
-def _print_json_lines(records) -> None:
-    for r in records:
-        sys.stdout.write(json.dumps(r, ensure_ascii=False) + "\n")
+def _format(fmt: str, as_json: bool) -> str:
+    from .records import FORMATS
+
+    if as_json:
+        return "json"
+    if fmt not in FORMATS:
+        raise PlansearchError(f"--format takes {', '.join(FORMATS)}, not {fmt!r}")
+    return fmt
 
 
-@app.command()
+FORMAT_HELP = "table (default), json (one object per line) or csv."
+JSON_HELP = "Same as --format json."
+
+
+def _open_index_if_any(index_dir: Path | None, explicit: bool):
+    """The index at `index_dir` to look documents up in: an explicit --index must exist; the
+    default one is used when it is there."""
+    from .store import StoredIndex, live_generation
+
+    if index_dir is None:
+        return None
+    if not explicit and (not index_dir.is_dir() or live_generation(index_dir) is None):
+        return None
+    return StoredIndex(index_dir)
+
+
+def _finder(index_dir: Optional[Path], corpus: Optional[Path]):
+    """Where document ids are looked up: an --index given (or the default index, when it exists
+    and no --corpus was given) first, then the corpus (given, or the default one)."""
+    from .corpus import DocumentFinder
+
+    index = _open_index_if_any(index_dir if index_dir is not None else (None if corpus else Path(DEFAULT_INDEX)),
+                               explicit=index_dir is not None)
+    return DocumentFinder(index=index, corpus=corpus if corpus is not None else Path(DEFAULT_CORPUS))
+
+
+def _check_model(model: Optional[str]) -> None:
+    if model is not None:
+        from .embed import resolve_model
+
+        resolve_model(model)
+
+
+def _write_html(html: Path, write) -> None:
+    """Write an HTML report, or fail in one line naming the path (after the terminal report)."""
+    if str(html).strip() == "":
+        raise PlansearchError("--html needs a file name")
+    try:
+        out = write(html)
+    except IsADirectoryError:
+        raise PlansearchError(f"{html}: is a directory; give a file name for the HTML report") from None
+    except OSError as e:
+        raise PlansearchError(f"{html}: cannot write the HTML report ({e.strerror or e})") from None
+    typer.echo(f"wrote {out}", err=True)
+
+
+def _check_html_target(html: Optional[Path]) -> None:
+    """Refuse an HTML path that cannot be written before any work is done."""
+    if html is None:
+        return
+    if str(html).strip() == "":
+        raise PlansearchError("--html needs a file name")
+    if html.is_dir():
+        raise PlansearchError(f"{html}: is a directory; give a file name for the HTML report")
+    parent = html.parent if str(html.parent) else Path(".")
+    if not parent.is_dir():
+        raise PlansearchError(f"{html}: folder {parent} does not exist")
+    if not os.access(parent, os.W_OK) or (html.exists() and not os.access(html, os.W_OK)):
+        raise PlansearchError(f"{html}: cannot write there (permission denied)")
+
+
+# --- docs / outline ------------------------------------------------------------------------------
+
+@app.command(short_help="List the documents of a corpus: id, title, year, region, issuer, kind.")
 @friendly
 def docs(
-    path: List[Path] = typer.Argument(None, help="Files or directories (default: the corpus)."),
-    as_json: bool = typer.Option(False, "--json", help="One JSON object per line."),
+    path: List[Path] = typer.Argument(None, help="Files or directories (default: the corpus, $PLANSEARCH_CORPUS)."),
+    fmt: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ):
-    """List documents: id, title, year, region, issuer, kind, item count."""
+    """List documents: id, title, year, region, issuer, kind and item count. Values set in
+    manifest.csv are marked with *."""
     from . import render
+    from .records import doc_record, write_records
 
-    documents = _load(path or [Path(DEFAULT_CORPUS)])
-    if as_json:
-        _print_json_lines(render.doc_record(d) for d in documents)
-    else:
+    fmt = _format(fmt, as_json)
+    paths = path or [Path(DEFAULT_CORPUS)]
+    documents = _load(paths)
+    if not documents:
+        raise PlansearchError(f"no documents found in {', '.join(map(str, paths))}")
+    if fmt == "table":
         render.print_docs(documents)
+    else:
+        write_records((doc_record(d) for d in documents), fmt)
 
 
-@app.command()
+@app.command(short_help="Show one document's outline: headings and numbered items.")
 @friendly
 def outline(
-    doc: str = typer.Argument(..., help="Document id (see `plansearch docs`) or a file."),
-    corpus: Path = typer.Option(Path(DEFAULT_CORPUS), "--corpus", help="Where to look up the id."),
-    as_json: bool = typer.Option(False, "--json"),
+    doc: str = typer.Argument(..., help="Document id (see `plansearch docs`), a file, or file#N."),
+    corpus: Optional[Path] = typer.Option(None, "--corpus", help="Corpus directory to look the id up in "
+                                          "(default: the index if it knows the id, else corpus/)."),
+    index_dir: Optional[Path] = typer.Option(None, "--index", help="Index to look the id up in (default: index/)."),
+    fmt: str = typer.Option("table", "--format", "-f", help="table (a tree) or json."),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ):
     """Show a document's outline as a tree of headings and numbered items."""
     from . import render
-    from .corpus import find_document
+    from .records import outline_record, write_records
 
-    d = _resolve_doc(doc, corpus)
-    if as_json:
-        _print_json_lines([render.outline_record(d)])
+    fmt = _format(fmt, as_json)
+    if fmt == "csv":
+        raise PlansearchError("outline prints a tree or json, not csv")
+    finder = _finder(index_dir, corpus)
+    try:
+        d = finder.find(doc)
+    finally:
+        _report_load(finder.errors, [])
+    if fmt == "json":
+        write_records([outline_record(d)], "json")
     else:
         render.print_outline(d)
 
 
-def _resolve_doc(doc: str, corpus: Path):
-    """A document id in the corpus, or a path to a file holding exactly one document (or `file#N`)."""
-    from .corpus import find_document
-
-    p = Path(doc.split("#")[0])
-    if p.is_file():
-        docs = _load([p])
-        if "#" in doc:
-            return find_document(docs, f"{p.stem}#{doc.split('#', 1)[1]}")
-        if len(docs) != 1:
-            raise PlansearchError(f"{doc}: holds {len(docs)} documents; name one as {p.stem}#N")
-        return docs[0]
-    return find_document(_load([corpus]), doc)
-
-
 # --- index / search ------------------------------------------------------------------------------
 
-@app.command()
+@app.command(short_help="Build or update the search index (embeds new text only).")
 @friendly
 def index(
-    path: List[Path] = typer.Argument(None, help="Files or directories (default: the corpus)."),
+    path: List[Path] = typer.Argument(None, help="Files or directories (default: the corpus, $PLANSEARCH_CORPUS)."),
     index_dir: Path = typer.Option(Path(DEFAULT_INDEX), "--index", help="Index directory ($PLANSEARCH_INDEX)."),
-    model: Optional[str] = typer.Option(None, "--model", help="sentence-transformers name or local path "
-                                        "(default: bundled multilingual-e5-small)."),
+    model: Optional[str] = typer.Option(None, "--model", help="A sentence-transformers name already on this "
+                                        "machine, st:NAME, or a local model directory (default: the bundled "
+                                        "multilingual-e5-small)."),
     vector_kind: Optional[str] = typer.Option(None, "--vectors", help="flat (exact), pq (approximate: 4-bit "
                                               "codes propose candidates, re-scored exactly) or hnsw (approximate "
                                               "graph); default: flat below 150,000 sentence windows, pq above."),
+    force: bool = typer.Option(False, "--force", help="Rebuild even if nothing changed."),
 ):
-    """Build or update the search index (embeddings, keyword index, document store)."""
+    """Build or update the search index: embeddings, keyword index and document store. An unchanged
+    corpus is answered in a second; a damaged index is rebuilt."""
     from . import render
     from .store import build_index
+    from .vectors import check_kind
 
+    if vector_kind is not None:
+        check_kind(vector_kind)
+    _check_model(model)
     errors: list[LoadError] = []
-    with render.IndexProgress() as bar:
-        report = build_index(path or [Path(DEFAULT_CORPUS)], index_dir, model=model, progress=bar.update,
-                             errors=errors, vector_kind=vector_kind,
-                             on_wait=lambda msg: typer.echo(msg, err=True))
-    for e in errors:
-        typer.echo(f"skipped {e}", err=True)
+    warnings: list[str] = []
+    try:
+        with render.IndexProgress() as bar:
+            report = build_index(path or [Path(DEFAULT_CORPUS)], index_dir, model=model, progress=bar.update,
+                                 errors=errors, vector_kind=vector_kind, force=force, warnings=warnings,
+                                 on_wait=lambda msg: typer.echo(msg, err=True))
+    finally:
+        _report_load(errors, warnings)
     render.print_index_report(report)
 
 
-@app.command()
+@app.command(short_help="Search the index by topic: hybrid meaning + words, with filters.")
 @friendly
 def search(
-    query: str = typer.Argument(..., help="What to look for, e.g. 留守儿童关爱"),
+    query: str = typer.Argument(..., help='What to look for, e.g. 留守儿童关爱. "Quoted phrases" and +words must '
+                                          'stand in every hit, -words in none.'),
     index_dir: Path = typer.Option(Path(DEFAULT_INDEX), "--index", help="Index directory ($PLANSEARCH_INDEX)."),
-    k: int = typer.Option(10, "-k", help="How many hits (per group with --by)."),
-    year: Optional[int] = typer.Option(None, "--year"),
-    years: Optional[str] = typer.Option(None, "--years", help="A range, e.g. 2019-2022."),
-    region: Optional[str] = typer.Option(None, "--region"),
-    issuer: Optional[str] = typer.Option(None, "--issuer"),
-    kind: Optional[str] = typer.Option(None, "--kind", help="plan, summary or report."),
-    doc: Optional[str] = typer.Option(None, "--doc", help="Only this document (or file stem)."),
-    mode: str = typer.Option("hybrid", "--mode", help="hybrid, dense, keyword, rrf, weighted, tiebreak."),
-    by: Optional[str] = typer.Option(None, "--by", help="Best hits per year, region or doc, side by side."),
+    k: Optional[int] = typer.Option(None, "-k", "--top", help="How many hits (default 10; per group with --by: 3)."),
+    year: Optional[int] = typer.Option(None, "--year", help="Only documents of this year. A review→plan "
+                                       "document (2023→2024) counts for both years unless --year-of says which."),
+    years: Optional[str] = typer.Option(None, "--years", help="A range of years, e.g. 2019-2022."),
+    year_of: Optional[str] = typer.Option(None, "--year-of", help="Which year of a review→plan document "
+                                          "filters and --by year use: plan or review (default: filters "
+                                          "take either, --by year the plan year)."),
+    region: Optional[str] = typer.Option(None, "--region", help="Only documents whose region contains this, e.g. 华州."),
+    issuer: Optional[str] = typer.Option(None, "--issuer", help="Only documents whose issuer contains this, e.g. 教育局."),
+    kind: Optional[str] = typer.Option(None, "--kind", help="plan, summary, report or mixed."),
+    doc: Optional[str] = typer.Option(None, "--doc", help="Only this document (or all plans of a file stem)."),
+    mode: str = typer.Option("hybrid", "--mode", help="hybrid (default), dense, keyword, rrf, weighted, tiebreak."),
+    by: Optional[str] = typer.Option(None, "--by", help="Best hits per year, region, issuer, kind or doc, side by side."),
     model: Optional[str] = typer.Option(None, "--model", help="Must be the model the index was built with."),
-    as_json: bool = typer.Option(False, "--json", help="One JSON object per hit per line."),
+    fmt: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ):
-    """Search the index: hybrid dense + keyword by default, with metadata filters."""
+    """Search the index: hybrid meaning (embeddings) + words (BM25) by default, with metadata filters.
+    Each hit says which of the query's words it holds; when no item holds them all, a note says so."""
     from . import render
-    from .search import Filters, Searcher, parse_years
+    from .metadata import YEAR_BASES
+    from .records import hit_record, write_records
+    from .search import GROUPINGS, MODES, Filters, Searcher, parse_query, parse_years
 
+    fmt = _format(fmt, as_json)
+    parse_query(query)  # an empty query fails before the index is opened
+    if mode not in MODES:
+        raise PlansearchError(f"--mode takes {', '.join(MODES)}, not {mode!r}")
+    if by is not None and by not in GROUPINGS:
+        raise PlansearchError(f"--by takes {', '.join(GROUPINGS)}, not {by!r}")
+    k = k if k is not None else (3 if by else 10)
+    if k < 1:
+        raise PlansearchError(f"-k/--top must be at least 1, not {k}")
     if year is not None and years is not None:
         raise PlansearchError("give --year or --years, not both")
+    if year_of is not None and year_of not in YEAR_BASES[1:]:
+        raise PlansearchError(f"--year-of takes plan or review, not {year_of!r}")
     if kind is not None and kind not in ("plan", "summary", "report", "mixed"):
         raise PlansearchError(f"--kind takes plan, summary, report or mixed, not {kind!r}")
+    _check_model(model)
     span = (year, year) if year is not None else parse_years(years) if years else None
-    filters = Filters(years=span, region=region, issuer=issuer, kind=kind, doc=doc)
+    filters = Filters(years=span, region=region, issuer=issuer, kind=kind, doc=doc, year_basis=year_of or "any")
     searcher = Searcher(index_dir, model)
-    if doc is not None and not any(filters.accepts(d) for d in searcher.index.documents):
-        from .corpus import find_document
+    try:
+        if doc is not None and not any(filters.accepts(d) for d in searcher.index.documents):
+            from .corpus import find_document
 
-        find_document(searcher.index.documents, doc)  # raises with close ids
-    if by:
-        groups = searcher.search_by(query, by, per_group=k if k != 10 else 3, mode=mode, filters=filters)
-        if as_json:
-            _print_json_lines(dict(render.hit_record(h), group=g.key) for g in groups for h in g.hits)
+            find_document(searcher.index.documents, doc)  # raises with close ids
+        if by:
+            groups = searcher.search_by(query, by, per_group=k, mode=mode, filters=filters,
+                                        year_basis=year_of or "plan")
+            if fmt == "table":
+                render.print_hit_groups(query, by, groups)
+            else:
+                write_records((hit_record(h, group=g.key) for g in groups for h in g.hits), fmt)
+            return
+        hits = searcher.search(query, k, mode, filters)
+        if not hits:
+            render.print_notices(hits.notices)
+            raise PlansearchError("no matches" + (" with these filters (" + filters.describe() + ")"
+                                                  if filters.active() else ""))
+        if fmt == "table":
+            render.print_hits(query, hits)
         else:
-            render.print_hit_groups(query, by, groups)
-        return
-    hits = searcher.search(query, k, mode, filters)
-    if not hits:
-        raise PlansearchError("no matches" + (" with these filters (" + filters.describe() + ")"
-                                              if filters.active() else ""))
-    if as_json:
-        _print_json_lines(render.hit_record(h) for h in hits)
-    else:
-        render.print_hits(query, hits)
+            render.print_notices(hits.notices)
+            write_records((hit_record(h) for h in hits), fmt)
+    finally:
+        searcher.close()
 
 
 # --- reuse ---------------------------------------------------------------------------------------
 
-@app.command()
+@app.command(short_help="Find copy-paste: passages that recur verbatim across documents.")
 @friendly
 def reuse(
     path: List[Path] = typer.Argument(None, help="Files or directories (default: the corpus)."),
@@ -202,67 +319,83 @@ def reuse(
     min_docs: int = typer.Option(2, "--min-docs", help="Only passages found in at least N documents."),
     max_spread: Optional[int] = typer.Option(None, "--max-spread", help="Drop passages found in more than N "
                                              "documents (boilerplate)."),
-    top: int = typer.Option(20, "--top", help="How many passages to show."),
+    top: int = typer.Option(20, "--top", "-k", help="How many passages to show."),
+    fmt: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP + " (csv: the passages only)"),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per passage, then per document."),
 ):
     """Find copy-paste: passages that recur (near-)verbatim across documents, and how much of each
     document stands elsewhere."""
     from . import render
+    from .records import doc_share_record, reuse_cluster_record, write_records
     from .reuse import find_reuse
 
+    fmt = _format(fmt, as_json)
     if index_dir is not None and path:
         raise PlansearchError("give files/directories or --index, not both")
+    if top < 1:
+        raise PlansearchError(f"--top must be at least 1, not {top}")
+    if min_chars < 1:
+        raise PlansearchError(f"--min-chars must be at least 1, not {min_chars}")
+    if min_docs < 2:
+        raise PlansearchError(f"--min-docs must be at least 2, not {min_docs}")
+    if max_spread is not None and max_spread < min_docs:
+        raise PlansearchError(f"--max-spread must be at least --min-docs ({min_docs}), not {max_spread}")
+    if across not in ("any", "years", "regions"):
+        raise PlansearchError(f"--across takes any, years or regions, not {across!r}")
     if index_dir is not None:
-        from .store import open_index
+        from .store import StoredIndex
 
-        documents = open_index(index_dir).all_documents()
+        ix = StoredIndex(index_dir)
+        try:
+            documents = ix.all_documents()
+        finally:
+            ix.close()
     else:
         roots = path or [Path(DEFAULT_CORPUS)]
         documents = _load(roots)
         if not documents:
             raise PlansearchError(f"no documents found in {', '.join(map(str, roots))}")
-    if top < 1:
-        raise PlansearchError("--top must be at least 1")
     report = find_reuse(documents, min_chars=min_chars, across=across, doc=doc, min_docs=min_docs,
                         max_spread=max_spread)
     by_id = {d.doc_id: d for d in documents}
-    if as_json:
-        _print_json_lines(render.reuse_cluster_record(rank, c, by_id)
-                          for rank, c in enumerate(report.clusters[:top], 1))
-        _print_json_lines(render.doc_share_record(s) for s in report.doc_shares)
-    else:
+    if fmt == "table":
         render.print_reuse(report, by_id, top)
+    elif fmt == "json":
+        write_records((reuse_cluster_record(rank, c, by_id) for rank, c in enumerate(report.clusters[:top], 1)), fmt)
+        write_records((doc_share_record(s) for s in report.doc_shares), fmt)
+    else:
+        write_records((reuse_cluster_record(rank, c, by_id) for rank, c in enumerate(report.clusters[:top], 1)), fmt)
 
 
 # --- compare -------------------------------------------------------------------------------------
 
-@app.command("compare")
+@app.command("compare", short_help="Compare two plans item by item: same, edited, rewritten, new, dropped.")
 @friendly
 def compare_cmd(
-    a: str = typer.Argument(..., help="The earlier plan: document id or file (file#N)."),
-    b: str = typer.Argument(..., help="The later plan: document id or file (file#N)."),
-    corpus: Path = typer.Option(Path(DEFAULT_CORPUS), "--corpus", help="Where to look up ids."),
-    as_json: bool = typer.Option(False, "--json",
-                                 help="A summary object, then one JSON object per alignment."),
-    html: Optional[Path] = typer.Option(None, "--html", help="Also write a side-by-side HTML report."),
-    only: Optional[str] = typer.Option(None, "--only",
-                                       help="Statuses to show, e.g. edited,new,dropped."),
+    a: str = typer.Argument(..., help="The earlier plan: document id, file, or file#N."),
+    b: str = typer.Argument(..., help="The later plan: document id, file, or file#N."),
+    corpus: Optional[Path] = typer.Option(None, "--corpus", help="Corpus directory to look ids up in "
+                                          "(default: the index if it knows them, else corpus/)."),
+    index_dir: Optional[Path] = typer.Option(None, "--index", help="Index to look ids up in and whose "
+                                             "embeddings to reuse (default: index/, if it exists)."),
+    fmt: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP + " (csv: the alignments)"),
+    as_json: bool = typer.Option(False, "--json", help="A summary object, then one JSON object per alignment."),
+    html: Optional[Path] = typer.Option(None, "--html", help="Also write a side-by-side HTML report to this file."),
+    only: Optional[str] = typer.Option(None, "--only", help="Statuses to show, e.g. edited,new,dropped."),
     edited_min: Optional[float] = typer.Option(
         None, "--edited-min", help="Character similarity for `edited`, 0..1 (default 0.6)."),
     rewritten_min: Optional[float] = typer.Option(
         None, "--rewritten-min", help="Embedding cosine for `rewritten`, 0..1 (default 0.96)."),
-    no_semantic: bool = typer.Option(False, "--no-semantic",
-                                     help="Skip the embedding model (fast; no `rewritten`)."),
-    model: Optional[str] = typer.Option(None, "--model", help="Embedding model (default: bundled)."),
-    index_dir: Path = typer.Option(Path(DEFAULT_INDEX), "--index",
-                                   help="Index whose embedding cache to use, if it exists."),
+    no_semantic: bool = typer.Option(False, "--no-semantic", help="Skip the embedding model (fast; no `rewritten`)."),
+    model: Optional[str] = typer.Option(None, "--model", help="Embedding model (default: the bundled one)."),
 ):
     """Compare two plans item by item: same, edited (with the character diff), rewritten, new and
     dropped items, and how much of B stands verbatim in A."""
     from . import render
     from .compare import STATUSES, Thresholds, compare
-    from .corpus import find_document
+    from .records import alignment_record, compare_summary_record, write_records
 
+    fmt = _format(fmt, as_json)
     statuses = [s.strip() for s in only.split(",") if s.strip()] if only else list(STATUSES)
     unknown = [s for s in statuses if s not in STATUSES]
     if unknown:
@@ -274,28 +407,27 @@ def compare_cmd(
     for name, value in (("--edited-min", edited_min), ("--rewritten-min", rewritten_min)):
         if not 0.0 <= value <= 1.0:
             raise PlansearchError(f"{name} must be between 0 and 1, not {value}")
-
-    corpus_docs = []  # loaded at most once for both ids
-
-    def resolve(doc: str):
-        if Path(doc.split("#")[0]).is_file():
-            return _resolve_doc(doc, corpus)
-        if not corpus_docs:
-            corpus_docs.extend(_load([corpus]))
-        return find_document(corpus_docs, doc)
-
-    doc_a, doc_b = resolve(a), resolve(b)
-    cmp = compare(doc_a, doc_b, thresholds=Thresholds(edited_min=edited_min,
-                                                      rewritten_min=rewritten_min),
-                  semantic=not no_semantic, model=model, index_dir=index_dir)
+    _check_html_target(html)
+    if not no_semantic:
+        _check_model(model)
+    finder = _finder(index_dir, corpus)
+    try:
+        doc_a, doc_b = finder.find(a), finder.find(b)
+    finally:
+        _report_load(finder.errors, [])
+    vectors_from = finder.index.location if finder.index is not None else None
+    with render.IndexProgress() as bar:
+        cmp = compare(doc_a, doc_b, thresholds=Thresholds(edited_min=edited_min, rewritten_min=rewritten_min),
+                      semantic=not no_semantic, model=model, index_dir=vectors_from,
+                      progress=lambda stage, done, total: bar.update("compare", done, total))
+    if fmt == "table":
+        render.print_comparison(cmp, statuses)
+    else:
+        records = [alignment_record(al, doc_a.doc_id) for al in cmp.alignments if al.status in statuses]
+        if fmt == "json":
+            records.insert(0, compare_summary_record(cmp))
+        write_records(records, fmt)
     if html is not None:
         from .html_report import write_html
 
-        write_html(cmp, html)
-        typer.echo(f"wrote {html}", err=True)
-    if as_json:
-        _print_json_lines([render.compare_summary_record(cmp)]
-                          + [render.alignment_record(al, doc_a.doc_id)
-                             for al in cmp.alignments if al.status in statuses])
-    else:
-        render.print_comparison(cmp, statuses)
+        _write_html(html, lambda p: write_html(cmp, p))

@@ -193,13 +193,14 @@ def _containment(x: str, y: str, th: "Thresholds") -> tuple[float, float]:
 # --- embedding ------------------------------------------------------------------------------------
 
 def item_vectors(items: Sequence[Item], model: str | None = None,
-                 index_dir: str | os.PathLike | None = None) -> np.ndarray:
-    """(len(items), dim) L2-normalised vectors of the items' normalised text, through the index's
-    embedding cache when `index_dir` holds one. The only place compare embeds."""
+                 index_dir: str | os.PathLike | None = None, progress=None) -> np.ndarray:
+    """(len(items), dim) L2-normalised vectors of the items' normalised text: read from the
+    index's embedding cache when `index_dir` holds them, else embedded through the user's cache
+    (store.cached_embedder_vectors). The only place compare embeds."""
     from .store import cached_embedder_vectors
 
     texts = [it.norm or normalise(it.text) for it in items]
-    return cached_embedder_vectors(texts, model=model, index_dir=index_dir)
+    return cached_embedder_vectors(texts, model=model, index_dir=index_dir, progress=progress)
 
 
 # --- candidates, scores, assignment ---------------------------------------------------------------
@@ -394,9 +395,10 @@ _SEP = "\x00"  # joins keys so that no match runs across two items
 def compare(a: Document, b: Document, *, thresholds: Thresholds = Thresholds(),
             semantic: bool = True, model: str | None = None,
             vectors: tuple[np.ndarray, np.ndarray] | None = None,
-            index_dir: str | os.PathLike | None = None) -> Comparison:
+            index_dir: str | os.PathLike | None = None, progress=None) -> Comparison:
     """Align B's items to A's. `vectors` = (A's item vectors, B's) skips embedding; `model` picks
-    the embedder (None: the bundled default); `index_dir` lends its embedding cache."""
+    the embedder (None: the bundled default); `index_dir` lends the vectors its cache holds;
+    `progress(stage, done, total)` hears how embedding goes."""
     t0 = time.perf_counter()
     th = thresholds
     A, B = a.items, b.items
@@ -419,7 +421,7 @@ def compare(a: Document, b: Document, *, thresholds: Thresholds = Thresholds(),
                 va = np.asarray(vectors[0], dtype=np.float32)[open_a]
                 vb = np.asarray(vectors[1], dtype=np.float32)[open_b]
             else:  # one call, so a text standing in both documents is embedded once
-                v = item_vectors([A[i] for i in open_a] + [B[j] for j in open_b], model, index_dir)
+                v = item_vectors([A[i] for i in open_a] + [B[j] for j in open_b], model, index_dir, progress)
                 va, vb = v[:len(open_a)], v[len(open_a):]
             sub = vb @ va.T
             cos[np.ix_(open_b, open_a)] = sub

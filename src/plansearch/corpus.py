@@ -76,8 +76,87 @@ def find_document(docs: list[Document], doc_id: str) -> Document:
     for d in docs:
         if d.doc_id == doc_id:
             return d
+    raise PlansearchError(f"unknown document id {doc_id!r}{_did_you_mean(doc_id, [d.doc_id for d in docs])}")
+
+
+class DocumentFinder:
+    """Finds documents the way users name them, for every command and the web app:
+
+    - a file path (`plan.docx`), or `file#N` for the N-th plan of a compiled page;
+    - a document id (`000_5ae896fcb747d54c#4`, `national_gwr_2024`) in an index, when one is open
+      (an index knows its documents: no corpus directory is needed);
+    - a document id in a corpus directory, parsed on first use (once for all look-ups).
+
+    With both an index and a corpus, the index is asked first and the corpus second."""
+
+    def __init__(self, index=None, corpus: str | os.PathLike | None = None,
+                 errors: list[LoadError] | None = None, warnings: list[str] | None = None):
+        self.index = index  # an IndexReader, or None
+        self.corpus = Path(corpus) if corpus is not None else None
+        self.errors = errors if errors is not None else []
+        self.warnings = warnings if warnings is not None else []
+        self._corpus_docs: list[Document] | None = None
+
+    def _places(self) -> str:
+        places = []
+        if self.index is not None:
+            places.append(f"the index in {self.index.location}/")
+        if self.corpus is not None:
+            places.append(f"{self.corpus}/")
+        return " or ".join(places) or "nowhere (no index or corpus given)"
+
+    def corpus_documents(self) -> list[Document]:
+        if self._corpus_docs is None:
+            self._corpus_docs = load_corpus([self.corpus], errors=self.errors, warnings=self.warnings)
+        return self._corpus_docs
+
+    def find(self, ref: str) -> Document:
+        ref = ref.strip()
+        if not ref:
+            raise PlansearchError("empty document name: give a document id (see `plansearch docs`) or a file")
+        path_part, hash_, number = ref.partition("#")
+        path = Path(path_part)
+        if path.is_dir():
+            raise PlansearchError(f"{ref}: is a directory; name one document in it (a file, or an id "
+                                  f"from `plansearch docs {ref}`)")
+        if path.is_file():
+            return self._from_file(path, number if hash_ else None, ref)
+        if self.index is not None:
+            for row, d in enumerate(self.index.documents):
+                if d.doc_id == ref:
+                    return self.index.document_with_items(row)
+        if self.corpus is not None and self.corpus.exists():
+            docs = self.corpus_documents()
+            for d in docs:
+                if d.doc_id == ref:
+                    return d
+        known = [d.doc_id for d in self.index.documents] if self.index is not None else []
+        if self.corpus is not None and self.corpus.exists():
+            known += [d.doc_id for d in self.corpus_documents()]
+        raise PlansearchError(f"unknown document {ref!r} in {self._places()}{_did_you_mean(ref, known)}")
+
+    def _from_file(self, path: Path, number: str | None, ref: str) -> Document:
+        errors: list[LoadError] = []
+        docs = load_corpus([path], errors=errors, warnings=self.warnings)
+        if errors:
+            raise errors[0]
+        if number is not None:
+            wanted = f"{path.stem}#{number}"
+            for d in docs:
+                if d.doc_id == wanted or (len(docs) == 1 and number == "1"):
+                    return d
+            raise PlansearchError(f"{path}: has no plan #{number}; it holds "
+                                  f"{', '.join(d.doc_id for d in docs) or 'no document'}")
+        if not docs:
+            raise PlansearchError(f"{path}: holds no document (no text to read)")
+        if len(docs) > 1:
+            raise PlansearchError(f"{ref}: compiles {len(docs)} plans; name one as {path}#N "
+                                  f"(1–{len(docs)})")
+        return docs[0]
+
+
+def _did_you_mean(ref: str, known: list[str]) -> str:
     import difflib
 
-    close = difflib.get_close_matches(doc_id, [d.doc_id for d in docs], n=3, cutoff=0.3)
-    hint = f" (did you mean {', '.join(close)}?)" if close else ""
-    raise PlansearchError(f"unknown document id {doc_id!r}{hint}")
+    close = difflib.get_close_matches(ref, list(dict.fromkeys(known)), n=3, cutoff=0.3)
+    return f" (did you mean {', '.join(close)}?)" if close else ""

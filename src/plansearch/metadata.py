@@ -28,6 +28,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path, PurePath
+from typing import Literal
 
 from .models import Document, PlansearchError, Section
 from .normalise import to_simplified
@@ -98,6 +99,61 @@ def year_range(doc: Document) -> tuple[int, int] | None:
     if doc.year_mask:
         return mask_range(doc.year_mask)
     return None
+
+
+# Which of a review→plan document's two years a question is about. Filters default to "any" (a
+# document reviewing 2023 and planning 2024 is found under either); grouping and trends put it
+# under its plan year unless asked for the review year.
+YearBasis = Literal["any", "plan", "review"]
+YEAR_BASES = ("any", "plan", "review")
+
+
+def year_of(doc: Document, basis: YearBasis = "plan") -> int | None:
+    """The one year a document is counted under: its plan year (the review year with
+    basis="review"), else its own year; None for a masked or unknown year."""
+    if basis == "review":
+        return doc.review_year or doc.year or doc.plan_year
+    return doc.plan_year or doc.year or doc.review_year
+
+
+def year_bounds(doc: Document, basis: YearBasis = "plan") -> tuple[int, int] | None:
+    """(earliest, latest) year the document can be dated to for ordering it against others: its
+    year as `year_of` gives it, or the range of a masked year (201X -> 2010-2019)."""
+    y = year_of(doc, basis)
+    if y is not None:
+        return y, y
+    return mask_range(doc.year_mask) if doc.year_mask else None
+
+
+def is_earlier(a: Document, b: Document) -> bool:
+    """Whether `a` certainly predates `b`: every year `a` can be from comes before every year `b`
+    can be from (201X is earlier than 202_; 201X is not earlier than 2015)."""
+    ra, rb = year_bounds(a), year_bounds(b)
+    return ra is not None and rb is not None and ra[1] < rb[0]
+
+
+def matches_years(doc: Document, lo: int, hi: int, basis: YearBasis = "any") -> bool:
+    """Whether a filter on the years lo..hi takes the document. A known year matches when it lies
+    in the range; a review→plan document matches on either year ("any"), or only on its plan /
+    review year. A masked year (201X) matches only a range holding every year it can stand for."""
+    if basis == "any":
+        years = {y for y in (doc.year, doc.review_year, doc.plan_year) if y is not None}
+    else:
+        y = year_of(doc, basis)
+        years = {y} if y is not None else set()
+    if years:
+        return any(lo <= y <= hi for y in years)
+    span = mask_range(doc.year_mask) if doc.year_mask else None
+    return span is not None and lo <= span[0] and span[1] <= hi
+
+
+def year_label(doc: Document) -> str:
+    """The year as a reader wants it: 2023, 2021→2022 (review→plan), 201X (masked), or ?."""
+    if doc.review_year and doc.plan_year and doc.review_year != doc.plan_year:
+        return f"{doc.review_year}→{doc.plan_year}"
+    if doc.year:
+        return str(doc.year)
+    return doc.year_mask or "?"
 
 
 # ---------------------------------------------------------------- kinds

@@ -135,6 +135,9 @@ class Hit:
     dense_score: float | None = None
     keyword_score: float | None = None
     match_span: tuple[int, int] | None = None  # best-matching sentence, offsets into item.text
+    highlights: tuple[tuple[int, int], ...] = ()  # the query's words in item.text, [start, end) each
+    found: tuple[str, ...] = ()  # the query's words (normalised) that the item's text holds
+    coverage: float = 0.0  # share of the query's characters inside `found` (1.0: all of it)
 
 
 AlignStatus = Literal["same", "edited", "rewritten", "new", "dropped"]

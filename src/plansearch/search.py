@@ -1,43 +1,54 @@
 """Search an index: dense (best sentence window per item), keyword (BM25), and their fusions.
 
 Why sentence windows: an item's single vector is diluted when the item is long or compound; scoring
-an item by its best window finds 留守儿童 inside a paragraph about five other things (issue #6
-measured R@10 .41 -> .72 on long work-report paragraphs). The best window is also what the user is
-shown highlighted.
+an item by its best window finds 留守儿童 inside a paragraph about five other things. The best
+window is also what the user is shown highlighted.
 
-Fusion modes (all exposed with --mode; DEFAULT_MODE is the one chosen by `bench/eval_search.py`
-on both judged query sets, see README):
+Fusion modes (all exposed with --mode; DEFAULT_FUSION is the one chosen by `bench/eval_search.py`
+on the judged query sets, see README):
 - dense:      item score = cosine of its best window
 - keyword:    BM25 over character bigrams of the item
 - rrf:        reciprocal rank fusion of the two rankings, 1/(60+rank) each
 - weighted:   DENSE_WEIGHT x dense + (1 - DENSE_WEIGHT) x keyword, each scaled to [0, 1] by the
               whole-corpus candidates of the query (dense min-max, keyword max; see Scale)
 - tiebreak:   dense, with keyword only breaking near-ties (adds TIEBREAK x scaled keyword)
+
+A query may hold "quoted phrases" (also “…” and 「…」) and +words that every hit must contain, and
+-words no hit may contain; the rest is ranked. Every hit says which of the query's words its text
+holds (`Hit.found`, `Hit.coverage`), and the result list says when no item holds them all, so a
+reader can tell a match from the nearest thing in meaning.
+
+The Searcher reads the index only through `store.IndexReader`, so any store can serve it.
 """
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .keyword import select_top_k
-from .metadata import year_range
+from .keyword import select_top_k, tokenize
+from .metadata import YEAR_BASES, YearBasis, matches_years, year_of
 from .models import Document, Hit, PlansearchError
-from .normalise import normalise
-from .store import StoredIndex
+from .normalise import compact, normalise, normalise_with_map
+from .store import IndexReader, Selection, StoredIndex
 
 MODES = ("hybrid", "dense", "keyword", "rrf", "weighted", "tiebreak")
 DEFAULT_FUSION = "weighted"  # what "hybrid" means; chosen by measurement (bench/eval_search.py)
 RRF_K = 60
-DENSE_WEIGHT = 0.6  # bench/tune_fusion.py: best balance over both judged sets (0.5-0.8 all beat dense and keyword)
+DENSE_WEIGHT = 0.6  # bench/tune_fusion.py: best balance over the judged sets
 TIEBREAK = 0.05
 CANDIDATES = 100  # items each side contributes to a fusion
+MAX_QUERY_CHARS = 500  # a pasted page is cut here (whole documents: `plansearch check`)
+GROUPINGS = ("year", "region", "issuer", "kind", "doc")
 
 
 @dataclass
 class Filters:
-    """Which documents a search may return. Strings match as substrings of the normalised field."""
+    """Which documents a search may return. Strings match as substrings of the normalised field.
+    A review→plan document matches a year filter on either of its years (`year_basis` "any"), or
+    only on its plan or review year."""
 
     years: tuple[int, int] | None = None  # inclusive range; a single year is (y, y)
     region: str | None = None
@@ -45,6 +56,13 @@ class Filters:
     kind: str | None = None
     doc: str | None = None  # a document id, or a file stem for all plans of a compiled page
     doc_ids: tuple[str, ...] | None = None  # exactly these documents (search_by's groups)
+    year_basis: YearBasis = "any"
+
+    def __post_init__(self):
+        if self.year_basis not in YEAR_BASES:
+            raise PlansearchError(f"year basis must be one of {', '.join(YEAR_BASES)}, not {self.year_basis!r}")
+        if self.kind is not None and self.kind not in ("plan", "summary", "report", "mixed"):
+            raise PlansearchError(f"kind must be plan, summary, report or mixed, not {self.kind!r}")
 
     def active(self) -> bool:
         return any(v is not None for v in (self.years, self.region, self.issuer, self.kind, self.doc,
@@ -55,16 +73,15 @@ class Filters:
         if self.years is not None:
             lo, hi = self.years
             parts.append(f"year {lo}" if lo == hi else f"years {lo}-{hi}")
+            if self.year_basis != "any":
+                parts[-1] += f" ({self.year_basis} year)"
         parts += [f"{name} {v}" for name, v in (("region", self.region), ("issuer", self.issuer),
                                                 ("kind", self.kind), ("doc", self.doc)) if v is not None]
         return ", ".join(parts)
 
     def accepts(self, d: Document) -> bool:
-        if self.years is not None:
-            span = year_range(d)
-            # A masked year (201X) only matches a range that contains all of its possible years.
-            if span is None or not (self.years[0] <= span[0] and span[1] <= self.years[1]):
-                return False
+        if self.years is not None and not matches_years(d, *self.years, basis=self.year_basis):
+            return False
         if self.region is not None and normalise(self.region) not in normalise(d.region or ""):
             return False
         if self.issuer is not None and normalise(self.issuer) not in normalise(d.issuer or ""):
@@ -94,6 +111,116 @@ def parse_years(text: str) -> tuple[int, int]:
     return lo, hi
 
 
+# --- queries ----------------------------------------------------------------------------------
+
+_QUOTED = re.compile(r'"([^"]+)"|“([^”]+)”|「([^」]+)」|『([^』]+)』')
+_SIGNED = re.compile(r"(?:(?<=\s)|^)([+\-＋－])(\S+)")
+
+
+@dataclass
+class Query:
+    """A query taken apart. `text` is what is ranked (phrases and +words included, -words not);
+    `must` and `must_not` are normalised, compact strings an item's text must / must not hold."""
+
+    raw: str
+    text: str
+    norm: str
+    must: tuple[str, ...] = ()
+    must_not: tuple[str, ...] = ()
+    truncated: bool = False
+
+
+def parse_query(raw: str) -> Query:
+    raw = raw or ""
+    truncated = len(raw) > MAX_QUERY_CHARS
+    text = raw[:MAX_QUERY_CHARS]
+    must: list[str] = []
+    for m in _QUOTED.finditer(text):
+        must.append(next(g for g in m.groups() if g))
+    text = _QUOTED.sub(lambda m: " " + next(g for g in m.groups() if g) + " ", text)
+    must_not: list[str] = []
+    kept = []
+    last = 0
+    for m in _SIGNED.finditer(text):
+        kept.append(text[last:m.start()])
+        sign, word = m.group(1), m.group(2)
+        if sign in "+＋":
+            must.append(word)
+            kept.append(word)
+        else:
+            must_not.append(word)
+        last = m.end()
+    kept.append(text[last:])
+    text = " ".join("".join(kept).split())
+    norm = normalise(text)
+    if not compact(norm) and not must:
+        raise PlansearchError("empty query: say what to look for, e.g. plansearch search \"留守儿童关爱\"")
+    key = lambda s: compact(normalise(s))  # noqa: E731
+    return Query(raw, text, norm, tuple(k for k in map(key, must) if k),
+                 tuple(k for k in map(key, must_not) if k), truncated)
+
+
+def found_pieces(query_key: str, text_key: str, min_len: int = 2) -> list[str]:
+    """The query's words that stand in the text: from each position, the longest run of the
+    query (of at least `min_len` characters) found in the text, greedily left to right.
+    "留守儿童关爱" against a text with 留守儿童 and 关爱 apart gives ["留守儿童", "关爱"]. Both
+    arguments are compact normalised strings; no dictionary is needed (控辍保学 is a word too)."""
+    pieces: list[str] = []
+    i = 0
+    while i < len(query_key):
+        best = 0
+        lo, hi = min_len, len(query_key) - i
+        while lo <= hi:  # the longest prefix of query_key[i:] in the text, by binary search
+            mid = (lo + hi) // 2
+            if query_key[i:i + mid] in text_key:
+                best, lo = mid, mid + 1
+            else:
+                hi = mid - 1
+        if best:
+            pieces.append(query_key[i:i + best])
+            i += best
+        else:
+            i += 1
+    return pieces
+
+
+def highlight_spans(text: str, words: list[str]) -> tuple[tuple[int, int], ...]:
+    """[start, end) spans in `text` (original script) of every occurrence of the normalised,
+    compact `words`, found through the normalised text (so 留守儿童 lights up 留守兒童), merged."""
+    if not words:
+        return ()
+    norm, offsets = normalise_with_map(text)
+    # compact(norm) drops spaces and punctuation: keep each kept character's offset in `text`
+    keep = [(ch, off) for ch, off in zip(norm, offsets) if compact(ch)]
+    flat = "".join(ch for ch, _ in keep)
+    spans = []
+    for w in set(words):
+        start = flat.find(w)
+        while start >= 0:
+            spans.append((keep[start][1], keep[start + len(w) - 1][1] + 1))
+            start = flat.find(w, start + 1)
+    merged: list[tuple[int, int]] = []
+    for a, b in sorted(spans):
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+        else:
+            merged.append((a, b))
+    return tuple(merged)
+
+
+class Hits(list):
+    """The hits of one search (a list of Hit, best first), with what a reader needs to judge them:
+    the query as parsed, whether any item in the searched documents holds all of its words, and
+    notices (the query was cut, no item holds a required phrase, …)."""
+
+    def __init__(self, hits=(), query: Query | None = None, all_words_somewhere: bool = True,
+                 notices: list[str] | None = None):
+        super().__init__(hits)
+        self.query = query
+        self.all_words_somewhere = all_words_somewhere
+        self.notices = notices or []
+
+
 @dataclass
 class HitGroup:
     """The best hits of one year / region / document, for `search --by`."""
@@ -108,8 +235,8 @@ class Searcher:
 
     modes = MODES
 
-    def __init__(self, index_dir: str | os.PathLike = "index", model: str | None = None):
-        self.index = StoredIndex(index_dir)
+    def __init__(self, index: str | os.PathLike | IndexReader = "index", model: str | None = None):
+        self.index: IndexReader = index if hasattr(index, "dense_windows") else StoredIndex(index)
         self._model_name = model
         self._embedder = None
         self._query_vectors: dict[str, np.ndarray] = {}
@@ -122,7 +249,8 @@ class Searcher:
         if self._embedder is None:
             from .embed import get_embedder
 
-            emb = get_embedder(self._model_name if self._model_name is not None else _model_arg(self.index.meta.model))
+            emb = get_embedder(self._model_name if self._model_name is not None
+                               else _model_arg(self.index.meta.model, self.index.location))
             self._check_model(emb)
             self._embedder = emb
         return self._embedder
@@ -131,17 +259,47 @@ class Searcher:
         meta = self.index.meta
         if emb.name != meta.model or emb.dim != meta.dim:
             raise PlansearchError(
-                f"index in {self.index.index_dir}/ was built with model {meta.model} (dim {meta.dim}); "
+                f"index in {self.index.location}/ was built with model {meta.model} (dim {meta.dim}); "
                 f"cannot search it with {emb.name} (dim {emb.dim}): rebuild with "
                 f"`plansearch index --model {emb.name}` or drop --model")
 
-    # --- the two rankings --------------------------------------------------------------------
-    def _allowed_items(self, filters: Filters | None) -> np.ndarray | None:
+    def close(self) -> None:
+        self.index.close()
+
+    # --- what a query may return ---------------------------------------------------------------
+    def doc_rows(self, filters: Filters | None) -> np.ndarray | None:
+        """Rows of the documents `filters` accepts (None: every document)."""
         if filters is None or not filters.active():
             return None
-        ok_docs = np.array([filters.accepts(d) for d in self.index.documents], dtype=bool)
-        return ok_docs[self.index.item_doc]
+        return np.array([i for i, d in enumerate(self.index.documents) if filters.accepts(d)], np.int64)
 
+    def _selection(self, q: Query, filters: Filters | None) -> Selection | None:
+        docs = self.doc_rows(filters)
+        items = None
+        if q.must or q.must_not:
+            items = self._rows_satisfying(q, docs)
+        if docs is None and items is None:
+            return None
+        return Selection(doc_rows=docs, item_rows=items)
+
+    def _rows_satisfying(self, q: Query, doc_rows: np.ndarray | None) -> np.ndarray:
+        """Item rows holding every required phrase and no excluded word (within `doc_rows`):
+        candidates from the keyword index's postings, confirmed on the items' text."""
+        cand = np.arange(len(self.index.item_doc))
+        for phrase in q.must:
+            cand = np.intersect1d(cand, self.index.items_with_tokens(tokenize(phrase)), assume_unique=True)
+        if doc_rows is not None:
+            cand = cand[np.isin(self.index.item_doc[cand], doc_rows)]
+        keep = []
+        for start in range(0, len(cand), 2000):
+            rows = cand[start:start + 2000]
+            for row, it in zip(rows.tolist(), self.index.items(rows)):
+                key = compact(it.norm or normalise(it.text))
+                if all(p in key for p in q.must) and not any(p in key for p in q.must_not):
+                    keep.append(row)
+        return np.array(keep, np.int64)
+
+    # --- the two rankings --------------------------------------------------------------------
     def query_vector(self, query_norm: str) -> np.ndarray:
         # --by runs one filtered search per group: embed the query once, not once per group.
         if query_norm not in self._query_vectors:
@@ -162,25 +320,13 @@ class Searcher:
             self._bounds[key] = (float(ref[-1]), float(ref[0])) if len(ref) else (0.0, 1.0)
         return self._bounds[key]
 
-    def dense_scores(self, qv: np.ndarray, allowed: np.ndarray | None, n: int
+    def dense_scores(self, qv: np.ndarray, selection: Selection | None, n: int
                      ) -> tuple[np.ndarray, np.ndarray, dict[int, int]]:
         """(item rows, best-window cosine, item row -> best window) for the n best items."""
-        from .vectors import exact_search
-
-        n_windows = len(self.index.window_item)
         # Ask for more windows than items wanted: several windows of one item may rank together.
-        want = min(n_windows, max(n * 4, 40))
-        if allowed is None:
-            scores, wins = self.index.vector_index.search(qv[None, :], want)
-            scores, wins = scores[0], wins[0]
-            keep = wins >= 0
-            scores, wins = scores[keep], wins[keep]
-        else:
-            subset = np.flatnonzero(allowed[self.index.window_item])
-            scores, wins = exact_search(self.index.vectors, qv, want, subset)
+        found = self.index.dense_windows(qv, max(n * 4, 40), selection)
         best: dict[int, tuple[float, int]] = {}
-        for s, w in zip(scores.tolist(), wins.tolist()):
-            row = int(self.index.window_item[w])
+        for s, w, row in zip(found.scores.tolist(), found.windows.tolist(), found.items.tolist()):
             if row not in best or s > best[row][0]:
                 best[row] = (s, w)
         ranked = sorted(best.items(), key=lambda kv: -kv[1][0])[:n]
@@ -190,92 +336,111 @@ class Searcher:
 
     # --- search --------------------------------------------------------------------------------
     def search(self, query: str, k: int = 10, mode: str = "hybrid", filters: Filters | None = None,
-               **filter_kwargs) -> list[Hit]:
+               **filter_kwargs) -> Hits:
         if filter_kwargs:
             filters = Filters(**filter_kwargs)
-        query_norm = normalise(query or "")
-        if not query_norm.strip():
-            raise PlansearchError("empty query: say what to look for, e.g. plansearch search \"留守儿童关爱\"")
+        q = parse_query(query)
         if mode not in MODES:
             raise PlansearchError(f"unknown mode {mode!r}: one of {', '.join(MODES)}")
         if k < 1:
-            raise PlansearchError("-k must be at least 1")
+            raise PlansearchError(f"k (how many hits) must be at least 1, not {k}")
+        notices = [f"the query was cut to its first {MAX_QUERY_CHARS} characters (to find where a whole "
+                   f"passage or document came from, use plansearch check)"] if q.truncated else []
         fusion = DEFAULT_FUSION if mode == "hybrid" else mode
-        allowed = self._allowed_items(filters)
-        if allowed is not None and not allowed.any():
-            return []
+        selection = self._selection(q, filters)
+        if selection is not None and selection.empty():
+            if q.must or q.must_not:
+                notices.append("no item " + _constraint_phrase(q) + (" in these documents" if
+                                                                     filters and filters.active() else ""))
+            return Hits([], q, False, notices)
         n = max(k, CANDIDATES) if fusion not in ("dense", "keyword") else k
         d_rows = d_vals = kw_rows = kw_vals = None
         best_window: dict[int, int] = {}
         qv = None
         scale = Scale()
         if fusion != "keyword":
-            qv = self.query_vector(query_norm)
+            qv = self.query_vector(q.norm)
         # Keyword first, dense second: right after a query is embedded the model's worker thread
         # still holds the second core for a moment, which the single-threaded keyword side does
         # not need and the two-shard vector scan does.
-        if fusion != "dense":
-            all_kw = self.index.bm25.scores(query_norm)
-            kw_rows, kw_vals = select_top_k(all_kw, n, allowed)
-            scale.keyword_max = float(all_kw.max()) if len(all_kw) else 0.0
+        all_kw = self.index.keyword_scores(q.norm)
+        kw_rows, kw_vals = select_top_k(all_kw, max(n, CANDIDATES),
+                                        None if selection is None else selection.item_mask(self.index.item_doc))
+        scale.keyword_max = float(all_kw.max()) if len(all_kw) else 0.0
         if fusion != "keyword":
-            d_rows, d_vals, best_window = self.dense_scores(qv, allowed, n)
+            d_rows, d_vals, best_window = self.dense_scores(qv, selection, n)
             # Scale by the unfiltered candidates, so a filtered (or per-year) search scores on the
             # same scale as the whole-corpus one and a weak best match stays weak.
-            scale.dense_lo, scale.dense_hi = self._dense_bounds(query_norm, qv, n, d_vals, allowed is None)
+            scale.dense_lo, scale.dense_hi = self._dense_bounds(q.norm, qv, n, d_vals, selection is None)
+        key = compact(q.norm)
+        all_words = self._some_item_holds_all(key, kw_rows[:CANDIDATES])
+        if fusion == "dense":
+            kw_rows, kw_vals = kw_rows[:0], kw_vals[:0]
+        else:
+            kw_rows, kw_vals = kw_rows[:n], kw_vals[:n]
         rows, fused = fuse(fusion, d_rows, d_vals, kw_rows, kw_vals, scale)
         rows, fused = rows[:k], fused[:k]
         dense_of = dict(zip(d_rows.tolist(), d_vals.tolist())) if d_rows is not None else {}
-        kw_of = dict(zip(kw_rows.tolist(), kw_vals.tolist())) if kw_rows is not None else {}
+        kw_of = dict(zip(kw_rows.tolist(), kw_vals.tolist()))
         items = self.index.items(rows)
         hits = []
         for rank, (row, score, item) in enumerate(zip(rows.tolist(), fused.tolist(), items), 1):
-            span = self._match_span(row, best_window.get(row), query_norm, item.text, qv)
+            span = self._match_span(row, best_window.get(row), q.norm, qv)
+            pieces = found_pieces(key, compact(item.norm or normalise(item.text)))
             hits.append(Hit(rank=rank, score=float(score), item=item, doc=self.index.document_of_item(row),
-                            dense_score=dense_of.get(row), keyword_score=kw_of.get(row), match_span=span))
-        return hits
+                            dense_score=dense_of.get(row), keyword_score=kw_of.get(row), match_span=span,
+                            highlights=highlight_spans(item.text, pieces), found=tuple(pieces),
+                            coverage=sum(map(len, pieces)) / len(key) if key else 0.0))
+        if key and not all_words:
+            notices.append(f"no item{' in these documents' if filters and filters.active() else ''} holds "
+                           f"all of “{q.text}”: the hits are the nearest in meaning and wording")
+        return Hits(hits, q, all_words, notices)
 
-    def _match_span(self, row: int, window: int | None, query_norm: str, text: str,
+    def _some_item_holds_all(self, key: str, rows: np.ndarray) -> bool:
+        """Whether one of the keyword side's best items holds every word of the query (the item
+        holding them all, if any, is among them: it scores highest on the keyword side)."""
+        if not key or not len(rows):
+            return False
+        return any(sum(map(len, found_pieces(key, compact(it.norm or normalise(it.text))))) == len(key)
+                   for it in self.index.items(rows))
+
+    def _match_span(self, row: int, window: int | None, query_norm: str,
                     qv: np.ndarray | None) -> tuple[int, int] | None:
         """The best-matching sentence window of the item: the dense one when the item came from the
         dense side; else, with a query vector at hand, the item's window nearest to it (a few dot
         products); in keyword mode, which embeds nothing, the window sharing most query bigrams."""
         if window is not None:
-            a, b = self.index.window_span[window]
+            a, b = self.index.window_spans(np.array([window]))[0]
             return int(a), int(b)
-        # windows are stored in item order: the item's windows are one run (a scan of every
-        # window's owner cost ~2 ms a hit at 2.7e6 windows). The keys take the owners' dtype: int
-        # keys against the int32 owners made numpy cast all of them, 0.7 ms a hit at 2.7e6.
-        owners = self.index.window_item
-        lo, hi = (int(x) for x in np.searchsorted(owners, np.array([row, row + 1], owners.dtype)))
-        if hi - lo <= 1:
+        wins, spans = self.index.item_windows(row)
+        if len(wins) <= 1:
             return None
         if qv is not None:
-            w = lo + int(np.argmax(np.asarray(self.index.vectors[lo:hi]) @ qv))
+            w = int(np.argmax(self.index.window_vectors(wins) @ qv))
         else:
-            from .keyword import tokenize
-
+            text = self.index.items([row])[0].text
             terms = set(tokenize(query_norm))
-            overlap = [len(terms & set(tokenize(normalise(text[a:b])))) for a, b in self.index.window_span[lo:hi]]
+            overlap = [len(terms & set(tokenize(normalise(text[a:b])))) for a, b in spans]
             if not max(overlap):
                 return None
-            w = lo + int(np.argmax(overlap))
-        a, b = self.index.window_span[w]
+            w = int(np.argmax(overlap))
+        a, b = spans[w]
         return int(a), int(b)
 
     def search_by(self, query: str, by: str, per_group: int = 3, mode: str = "hybrid",
-                  filters: Filters | None = None) -> list[HitGroup]:
-        """The best hits per year / region / document: one search per group, restricted to the
-        group's documents, so every group gets its own best matches (not what is left of a global
-        top-k). Years run in order with the gaps shown; documents of unknown or masked year and of
-        unknown region come last, grouped by their mask."""
-        if by not in ("year", "region", "doc"):
-            raise PlansearchError(f"--by takes year, region or doc, not {by!r}")
+                  filters: Filters | None = None, year_basis: YearBasis = "plan") -> list[HitGroup]:
+        """The best hits per year / region / issuer / kind / document: one search per group,
+        restricted to the group's documents, so every group gets its own best matches (not what is
+        left of a global top-k). Years run in order with the gaps shown; a review→plan document
+        counts under its plan year (`year_basis="review"`: its review year); documents of unknown
+        or masked year, and of unknown region, come last, grouped by their mask."""
+        if by not in GROUPINGS:
+            raise PlansearchError(f"grouping must be one of {', '.join(GROUPINGS)}, not {by!r}")
         base = filters or Filters()
         members: dict[str, list[str]] = {}
         for d in self.index.documents:
             if base.accepts(d):
-                members.setdefault(_group_key(d, by), []).append(d.doc_id)
+                members.setdefault(group_key(d, by, year_basis), []).append(d.doc_id)
         known = sorted(int(key) for key in members if by == "year" and key.isdigit())
         keys = [str(y) for y in range(known[0], known[-1] + 1)] if known else []
         keys += sorted(key for key in members if key not in keys)
@@ -289,33 +454,53 @@ class Searcher:
                 else:
                     groups.append(HitGroup(key, [], "no document for this year"))
                 continue
-            hits = self.search(query, per_group, mode, _replace(base, doc_ids=tuple(members[key])))
-            label = key if key.isdigit() or by == "doc" else (
-                f"{key} (year unknown)" if by == "year" else key if key != "?" else "region unknown")
-            groups.append(HitGroup(label, hits))
+            hits = self.search(query, per_group, mode, replace(base, doc_ids=tuple(members[key])))
+            groups.append(HitGroup(group_label(key, by), hits, "" if hits else "no matching item"))
         return groups
 
 
-def _group_key(d: Document, by: str) -> str:
+def _constraint_phrase(q: Query) -> str:
+    parts = [f"holds “{p}”" for p in q.must] + [f"is without “{p}”" for p in q.must_not]
+    return " and ".join(parts)
+
+
+
+
+def group_key(d: Document, by: str, year_basis: YearBasis = "plan") -> str:
+    """The group a document falls in for `--by` (and trends): its plan year (or review year),
+    mask or "?"; its region, issuer or kind, "?" when unknown; its id."""
     if by == "doc":
         return d.doc_id
-    if by == "region":
-        return d.region or "?"
-    # The year a document speaks for: its own year, else the plan year of a review+plan document.
-    year = d.year or d.plan_year or d.review_year
-    return str(year) if year else (d.year_mask or "?")
+    if by == "year":
+        year = year_of(d, year_basis)
+        return str(year) if year else (d.year_mask or "?")
+    value = {"region": d.region, "issuer": d.issuer, "kind": d.kind}[by]
+    return value or "?"
 
 
-def _replace(f: Filters, **kw) -> Filters:
-    from dataclasses import replace
+def group_label(key: str, by: str) -> str:
+    """A group key as a reader reads it: "201X (year unknown)", "region unknown"."""
+    if key.isdigit() or by == "doc":
+        return key
+    if by == "year":
+        return f"{key} (year unknown)" if key != "?" else "year unknown"
+    return f"{by} unknown" if key == "?" else key
 
-    return replace(f, **kw)
 
-
-def _model_arg(recorded: str) -> str | None:
+def _model_arg(recorded: str, location: str) -> str | None:
+    """The model an index asks for, as get_embedder takes it. A local directory recorded in an
+    index is loaded only when the user names it (--model or $PLANSEARCH_MODEL): an index
+    directory from elsewhere must not choose which code-bearing model files are loaded."""
     from .embed import DEFAULT_MODEL
 
-    return None if recorded == DEFAULT_MODEL else recorded
+    if recorded == DEFAULT_MODEL:
+        return None
+    if os.path.isabs(recorded) or os.path.exists(recorded):
+        if os.environ.get("PLANSEARCH_MODEL") == recorded:
+            return recorded
+        raise PlansearchError(f"index in {location}/ was built with the local model {recorded}: pass "
+                              f"--model {recorded} (or set PLANSEARCH_MODEL) to load it")
+    return recorded
 
 
 @dataclass
@@ -364,6 +549,10 @@ def fuse(method: str, d_rows, d_vals, kw_rows, kw_vals, scale: Scale | None = No
 
 
 def search(query: str, index_dir: str | os.PathLike = "index", k: int = 10, mode: str = "hybrid",
-           model: str | None = None, **filters) -> list[Hit]:
+           model: str | None = None, **filters) -> Hits:
     """One query against an index (opens it each call; use `Searcher` for many queries)."""
-    return Searcher(index_dir, model).search(query, k, mode, Filters(**filters))
+    s = Searcher(index_dir, model)
+    try:
+        return s.search(query, k, mode, Filters(**filters))
+    finally:
+        s.close()

@@ -4,36 +4,49 @@ Layout of an index directory:
 
     index/
       CURRENT              name of the live generation; replaced atomically (os.replace)
-      gen-<time>-<pid>/    one complete, immutable build
+      gen-<time>-<pid>-<hex>/  one complete, immutable build
+        PLANSEARCH_GENERATION  marker: only directories holding it are ever deleted
         meta.json          model, dimension, vector backend, counts, corpus fingerprint
+        files.json         size and CRC-32 of every file above, recorded at commit
+        readers.lock       searches hold a shared lock on it while they use the generation
         store.sqlite       documents and items (original text, normalised text, outline path, spans)
         vectors.npy        one L2-normalised float32 row per sentence window
         window_item.npy    window -> item row;  window_span.npy: window's [start, end) in item text
         item_doc.npy       item row -> document row
         bm25_*.npy/json    keyword index over items
-        vectors.pq.faiss   only for an approximate backend (vectors.hnsw.faiss for --vectors hnsw)
+        vectors.pq.*.faiss only for an approximate backend (vectors.hnsw.faiss for --vectors hnsw)
       cache.sqlite         embedding cache, keyed by model + sha256(normalised text); outlives builds
       .lock                held while a build runs
 
 Why generations: a build writes a new directory and only then points CURRENT at it, so a crash,
 Ctrl-C or kill -9 at any moment leaves the previous index answering. The cache commits after every
-batch, so an interrupted build loses at most one batch of embedding work.
+batch, so an interrupted build loses at most one batch of embedding work. A superseded generation
+is deleted only when no search holds it (its readers.lock), so a search that started before a swap
+finishes on the generation it opened.
+
+An index directory is trusted input: FAISS parses its files and SQLite reads its database. Opening
+checks that every file has the size recorded at commit (and a sample of its bytes their checksum),
+so a truncated, zeroed or overwritten file is reported, not read; `plansearch index` checks every
+byte and rebuilds a damaged generation. It does not defend against a file crafted to match.
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import sqlite3
 import time
-from dataclasses import dataclass, field
+import zlib
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Protocol, Sequence
 
 import numpy as np
 
-from .chunk import windows as sentence_windows
+from .chunk import MAX_WINDOWS_PER_ITEM, WINDOW_MIN_CHARS, windows_of_items
 from .models import Document, Heading, Item, LoadError, PlansearchError, Section
 from .normalise import normalise
 
@@ -42,38 +55,88 @@ CURRENT = "CURRENT"
 CACHE_FILE = "cache.sqlite"
 LOCK_FILE = ".lock"
 SOURCES_STAMP = "sources.json"  # the input files' (path, size, mtime) stamp of the live generation
-WINDOW_MIN_CHARS = 20
+GEN_MARKER = "PLANSEARCH_GENERATION"
+FILES_MANIFEST = "files.json"
+READERS_LOCK = "readers.lock"
 EMBED_BATCH = 64
+_GEN_NAME = re.compile(r"gen-\d{8}T\d{6}-\d+-[0-9a-f]{6}")
 
-# progress(stage, done, total): the CLI draws a bar from it; stages are "load", "embed", "write".
+# progress(stage, done, total): the CLI draws a bar from it; stages are "keyword", "embed", "write".
 Progress = Callable[[str, int, int], None]
 
 
-def _sha(text: str) -> bytes:
+class IndexDamaged(PlansearchError):
+    """A generation whose files are missing, truncated or unreadable: rebuild it."""
+
+    def __init__(self, index_dir: Path, what: str):
+        self.index_dir = index_dir
+        self.what = what
+        super().__init__(f"index in {index_dir}/ is damaged: {what}; run `plansearch index --force"
+                         f" --index {index_dir}` (with the corpus paths it was built from) to rebuild it")
+
+
+def text_key(text: str) -> bytes:
+    """The embedding cache's key of a text (with the model name): sha256 of its UTF-8."""
     return hashlib.sha256(text.encode("utf-8")).digest()
+
+
+def user_home() -> Path:
+    """plansearch's own directory for what belongs to no index (an embedding cache for compare and
+    check of files outside any index): $PLANSEARCH_HOME, else $XDG_CACHE_HOME/plansearch, else
+    ~/.cache/plansearch. Tests point it at a temporary directory."""
+    env = os.environ.get("PLANSEARCH_HOME")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "plansearch"
 
 
 # --- embedding cache ---------------------------------------------------------------------------
 
 class EmbeddingCache:
     """Vectors by (model, sha256 of the exact text embedded). Plans repeat themselves year after
-    year, so most of a new year's items are already here."""
+    year, so most of a new year's items are already here. A damaged cache file is set aside
+    (renamed *.damaged-<time>) and started anew: it only ever costs re-embedding."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, on_warning: Callable[[str], None] | None = None):
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), timeout=60)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        # A rowid table: WITHOUT ROWID stores 1.5 KB vectors in overflow pages at twice the size.
-        self._db.execute("CREATE TABLE IF NOT EXISTS embedding (model TEXT, key BLOB, dim INTEGER, "
-                         "vec BLOB, PRIMARY KEY (model, key))")
+        self.path = path
+        try:
+            self._db = self._open(path)
+        except sqlite3.DatabaseError as e:
+            aside = path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%dT%H%M%S')}")
+            for suffix in ("", "-wal", "-shm"):
+                p = Path(str(path) + suffix)
+                if p.exists():
+                    os.replace(p, Path(str(aside) + suffix))
+            if on_warning:
+                on_warning(f"embedding cache {path} was unreadable ({e}); set aside as {aside.name}, "
+                           f"starting a new one")
+            self._db = self._open(path)
+
+    @staticmethod
+    def _open(path: Path) -> sqlite3.Connection:
+        db = sqlite3.connect(str(path), timeout=60)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            # A rowid table: WITHOUT ROWID stores 1.5 KB vectors in overflow pages at twice the size.
+            db.execute("CREATE TABLE IF NOT EXISTS embedding (model TEXT, key BLOB, dim INTEGER, "
+                       "vec BLOB, PRIMARY KEY (model, key))")
+            db.execute("SELECT model, key, dim, vec FROM embedding LIMIT 1").fetchall()
+        except sqlite3.DatabaseError:
+            db.close()
+            raise
+        return db
 
     def iter_many(self, model: str, keys: Sequence[bytes]) -> Iterator[tuple[bytes, np.ndarray]]:
         """(key, vector) for each of `keys` the cache holds, in no particular order."""
         for i in range(0, len(keys), 500):  # SQLite caps the number of bound parameters
             chunk = list(keys[i:i + 500])
-            q = f"SELECT key, vec FROM embedding WHERE model=? AND key IN ({','.join('?' * len(chunk))})"
-            for key, blob in self._db.execute(q, [model, *chunk]):
-                yield bytes(key), np.frombuffer(blob, dtype=np.float32)
+            q = f"SELECT key, vec, dim FROM embedding WHERE model=? AND key IN ({','.join('?' * len(chunk))})"
+            for key, blob, dim in self._db.execute(q, [model, *chunk]):
+                v = np.frombuffer(blob, dtype=np.float32)
+                if len(v) == dim:  # a short blob is a damaged row: embed that text again
+                    yield bytes(key), v
 
     def put_many(self, model: str, keys: Sequence[bytes], vectors: np.ndarray) -> None:
         with self._db:
@@ -96,17 +159,18 @@ def embed_cached(embedder, texts: Sequence[str], cache: EmbeddingCache | None,
     """Passage vectors for `texts`: identical texts embedded once, cached ones not at all."""
     count = count if count is not None else EmbedCount()
     out = np.zeros((len(texts), embedder.dim), np.float32)
-    keys = [_sha(t) for t in texts]
+    keys = [text_key(t) for t in texts]
     first: dict[bytes, int] = {}
     for i, k in enumerate(keys):
         first.setdefault(k, i)
-    # Vectors go straight into `out` as they are read or made: holding them all as separate
-    # arrays first doubled the build's peak memory (13.6 GB at 10^6 items, 2.7e6 windows).
+    # Vectors go straight into `out` as they are read or made (holding them as separate arrays
+    # first doubled a large build's peak memory).
     found: set[bytes] = set()
     if cache:
         for k, v in cache.iter_many(embedder.name, list(first)):
-            out[first[k]] = v
-            found.add(k)
+            if len(v) == embedder.dim:
+                out[first[k]] = v
+                found.add(k)
     todo = [k for k in first if k not in found]
     count.reused += len(texts) - len(todo)
     if progress:
@@ -128,17 +192,37 @@ def embed_cached(embedder, texts: Sequence[str], cache: EmbeddingCache | None,
 
 
 def cached_embedder_vectors(texts: Sequence[str], model: str | None = None,
-                            index_dir: str | os.PathLike | None = None) -> np.ndarray:
-    """Passage vectors through the index's cache when there is one (compare uses this)."""
+                            index_dir: str | os.PathLike | None = None,
+                            progress: Progress | None = None) -> np.ndarray:
+    """Passage vectors of `texts`: what an index's embedding cache already holds is read from it
+    (never written to: it belongs to that index); the rest comes from, and goes into, the user's
+    own cache (`user_home()`)."""
     from .embed import get_embedder
 
     emb = get_embedder(model)
-    cache = EmbeddingCache(Path(index_dir) / CACHE_FILE) if index_dir and Path(index_dir).is_dir() else None
-    try:
-        return embed_cached(emb, texts, cache)
-    finally:
-        if cache:
+    out = np.zeros((len(texts), emb.dim), np.float32)
+    have = np.zeros(len(texts), bool)
+    index_cache = Path(index_dir) / CACHE_FILE if index_dir else None
+    if index_cache is not None and index_cache.is_file():
+        cache = EmbeddingCache(index_cache)
+        try:
+            where: dict[bytes, list[int]] = {}
+            for i, t in enumerate(texts):
+                where.setdefault(text_key(t), []).append(i)
+            for k, v in cache.iter_many(emb.name, list(where)):
+                if len(v) == emb.dim:
+                    out[where[k]] = v
+                    have[where[k]] = True
+        finally:
             cache.close()
+    rest = np.flatnonzero(~have)
+    if len(rest):
+        cache = EmbeddingCache(user_home() / CACHE_FILE)
+        try:
+            out[rest] = embed_cached(emb, [texts[i] for i in rest], cache, progress)
+        finally:
+            cache.close()
+    return out
 
 
 # --- the records of one build ------------------------------------------------------------------
@@ -157,14 +241,18 @@ class IndexReport:
     seconds: float
     up_to_date: bool = False  # nothing changed: the live generation was kept as it is
     errors: list[LoadError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # e.g. items with more windows than embedded
+    repaired: str | None = None  # why the live generation was rebuilt although nothing changed
 
     @classmethod
     def of(cls, index_dir: Path, meta: "IndexMeta", count: "EmbedCount | None", seconds: float,
-           errors: list[LoadError]) -> "IndexReport":
+           errors: list[LoadError], warnings: list[str] | None = None,
+           repaired: str | None = None) -> "IndexReport":
         """The report of a build (`count` of its embedding), or of an up-to-date index (None)."""
         embedded, reused = (count.embedded, count.reused) if count else (0, meta.windows)
         return cls(str(index_dir), meta.model, meta.dim, meta.vector_kind, meta.documents, meta.items,
-                   meta.windows, embedded, reused, seconds, up_to_date=count is None, errors=errors)
+                   meta.windows, embedded, reused, seconds, up_to_date=count is None, errors=errors,
+                   warnings=list(warnings or []), repaired=repaired)
 
 
 @dataclass
@@ -183,19 +271,48 @@ class IndexMeta:
 
     @classmethod
     def read(cls, gen: Path) -> "IndexMeta":
-        return cls(**json.loads((gen / "meta.json").read_text(encoding="utf-8")))
+        """The generation's meta.json. Unknown keys (a newer plansearch's) are ignored; a missing
+        or malformed one is damage."""
+        try:
+            raw = json.loads((gen / "meta.json").read_text(encoding="utf-8"))
+            known = {f.name for f in fields(cls)}
+            meta = cls(**{k: v for k, v in raw.items() if k in known})
+            if not isinstance(meta.dim, int) or not isinstance(meta.windows, int):
+                raise TypeError("dim and windows must be whole numbers")
+            return meta
+        except (OSError, ValueError, TypeError, AttributeError) as e:
+            raise IndexDamaged(gen.parent, f"{gen.name}/meta.json is unreadable ({type(e).__name__}: {e})") from None
 
     def write(self, gen: Path) -> None:
         (gen / "meta.json").write_text(json.dumps(self.__dict__, ensure_ascii=False, indent=1),
                                        encoding="utf-8")
 
 
-def live_generation(index_dir: Path) -> Path | None:
+def _read_current(index_dir: Path) -> str | None:
+    """The generation name CURRENT holds, if it is one of ours: a bare `gen-…` name (never a path
+    out of the index directory)."""
     cur = index_dir / CURRENT
     if not cur.is_file():
         return None
-    gen = index_dir / cur.read_text(encoding="utf-8").strip()
-    return gen if (gen / "meta.json").is_file() else None
+    try:
+        name = cur.read_bytes().decode("utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        raise IndexDamaged(index_dir, f"{CURRENT} is not a generation name") from None
+    if not _GEN_NAME.fullmatch(name):
+        raise IndexDamaged(index_dir, f"{CURRENT} names {name[:60]!r}, not a generation of this index")
+    return name
+
+
+def live_generation(index_dir: Path) -> Path | None:
+    """The generation CURRENT points to, or None when there is none yet."""
+    index_dir = Path(index_dir)
+    name = _read_current(index_dir)
+    if name is None:
+        return None
+    gen = index_dir / name
+    if not gen.is_dir():
+        raise IndexDamaged(index_dir, f"{CURRENT} names {name}, which is missing")
+    return gen
 
 
 def _settings_hash(model: str | None, scheme: str):
@@ -224,6 +341,73 @@ def _version() -> str:
         return "dev"
 
 
+# --- verifying a generation ------------------------------------------------------------------------
+
+_SAMPLE_BLOCK = 65536
+_SAMPLES = 16
+
+
+def _crc_sample(path: Path, size: int) -> int:
+    """CRC-32 of up to 16 blocks of 64 KiB spread over the file: reads at most 1 MiB whatever its
+    size, and tells a zeroed or overwritten file from the one committed."""
+    crc = 0
+    with open(path, "rb") as f:
+        if size <= _SAMPLE_BLOCK * _SAMPLES:
+            return zlib.crc32(f.read())
+        for k in range(_SAMPLES):
+            f.seek((size - _SAMPLE_BLOCK) * k // (_SAMPLES - 1))
+            crc = zlib.crc32(f.read(_SAMPLE_BLOCK), crc)
+    return crc
+
+
+def _crc_full(path: Path) -> int:
+    crc = 0
+    with open(path, "rb") as f:
+        while block := f.read(1 << 22):
+            crc = zlib.crc32(block, crc)
+    return crc
+
+
+def _record_files(gen: Path) -> None:
+    """files.json: size, sampled and full CRC-32 of every file of the generation."""
+    entries = {}
+    for p in sorted(gen.iterdir()):
+        if p.is_file() and p.name not in (FILES_MANIFEST, READERS_LOCK):
+            size = p.stat().st_size
+            entries[p.name] = {"size": size, "sample_crc": _crc_sample(p, size), "crc": _crc_full(p)}
+    (gen / FILES_MANIFEST).write_text(json.dumps(entries, indent=1), encoding="utf-8")
+
+
+def verify_generation(gen: Path, full: bool = False) -> None:
+    """Raise IndexDamaged naming the first file that is missing, of the wrong size, or whose bytes
+    differ from those committed (a sample of them; every byte with `full`). Generations written
+    before files.json existed are checked for their meta.json only."""
+    index_dir = gen.parent
+    manifest = gen / FILES_MANIFEST
+    if not manifest.is_file():
+        IndexMeta.read(gen)
+        return
+    try:
+        entries = json.loads(manifest.read_text(encoding="utf-8"))
+        if not isinstance(entries, dict):
+            raise ValueError("not an object")
+    except (OSError, ValueError) as e:
+        raise IndexDamaged(index_dir, f"{gen.name}/{FILES_MANIFEST} is unreadable ({e})") from None
+    for name, want in entries.items():
+        p = gen / name
+        try:
+            size = p.stat().st_size
+        except OSError:
+            raise IndexDamaged(index_dir, f"{gen.name}/{name} is missing") from None
+        if size != want.get("size"):
+            raise IndexDamaged(index_dir, f"{gen.name}/{name} has {size:,} bytes, {want.get('size'):,} "
+                                          f"were written")
+        crc = _crc_full(p) if full else _crc_sample(p, size)
+        if crc != want.get("crc" if full else "sample_crc"):
+            raise IndexDamaged(index_dir, f"{gen.name}/{name} is not the file that was written "
+                                          f"(its checksum differs)")
+
+
 # --- building ----------------------------------------------------------------------------------
 
 def build_index(paths: str | os.PathLike | Iterable[str | os.PathLike] = "corpus",
@@ -231,19 +415,31 @@ def build_index(paths: str | os.PathLike | Iterable[str | os.PathLike] = "corpus
                 progress: Progress | None = None, errors: list[LoadError] | None = None,
                 vector_kind: str | None = None, keyword_scheme: str = "bigram",
                 on_wait: Callable[[str], None] | None = None,
-                documents: list[Document] | None = None) -> IndexReport:
+                documents: list[Document] | None = None, force: bool = False,
+                warnings: list[str] | None = None) -> IndexReport:
     """Build or update the index of the documents under `paths` (or of `documents` given directly).
 
-    Unchanged corpus and model: nothing is rebuilt. Changed: a new generation is written, reusing
-    every cached vector. `vector_kind` forces "flat", "pq" or "hnsw" (default: by size, vectors.choose_kind). A second build
-    of the same index waits for the first (`on_wait` is told once)."""
+    Unchanged corpus and model: nothing is rebuilt (after every byte of the live generation has
+    been checked: a damaged one is rebuilt). Changed, or `force`: a new generation is written,
+    reusing every cached vector. `vector_kind` forces "flat", "pq" or "hnsw" (default: by size,
+    vectors.choose_kind). A second build of the same index waits for the first (`on_wait` is told
+    once). Load errors go into `errors` as files are read (so a caller sees them even if the build
+    then fails); `warnings` gets what the build had to leave out."""
     from filelock import FileLock, Timeout
 
     from .corpus import load_corpus
-    from .embed import get_embedder
+    from .embed import get_embedder, resolve_model
+    from .vectors import check_kind
 
     t0 = time.perf_counter()
+    if vector_kind is not None:
+        check_kind(vector_kind)
+    resolve_model(model)  # a wrong name fails now, not after parsing the corpus
+    if keyword_scheme not in ("bigram", "bigram+jieba", "jieba"):
+        raise PlansearchError(f"unknown keyword scheme {keyword_scheme!r} (bigram, bigram+jieba or jieba)")
     index_dir = Path(index_dir)
+    if index_dir.exists() and not index_dir.is_dir():
+        raise PlansearchError(f"{index_dir}: exists and is not a directory")
     index_dir.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(index_dir / LOCK_FILE))
     try:
@@ -254,21 +450,26 @@ def build_index(paths: str | os.PathLike | Iterable[str | os.PathLike] = "corpus
         lock.acquire()
     try:
         load_errors: list[LoadError] = errors if errors is not None else []
+        build_warnings: list[str] = warnings if warnings is not None else []
+        live, damage = _live_or_damage(index_dir, full=False)
         # Fast path: the same files (path, size, mtime) as the live generation was built or checked
         # from need no parsing at all (parsing 10^5 items takes ~30 s; this takes milliseconds).
         stamp = _sources_stamp(paths, model, keyword_scheme) if documents is None else None
-        live = live_generation(index_dir)
-        if stamp is not None and live is not None and _read_stamp(index_dir) == [live.name, stamp]:
+        if (not force and live is not None and stamp is not None
+                and _read_stamp(index_dir) == [live.name, stamp]):
             meta = IndexMeta.read(live)
             if vector_kind is None or vector_kind == meta.vector_kind:
                 return IndexReport.of(index_dir, meta, None, time.perf_counter() - t0, load_errors)
         if documents is None:
-            documents = load_corpus(paths, errors=load_errors)
+            documents = load_corpus(paths, errors=load_errors, warnings=build_warnings)
         if not documents:
-            raise PlansearchError(f"no documents found in {_describe(paths)}")
+            why = "; ".join(f"skipped {e}" for e in load_errors[:3])
+            raise PlansearchError(f"no documents found in {_describe(paths)}" + (f" ({why})" if why else ""))
         embedder = get_embedder(model)
         fp = _fingerprint(documents, embedder.name, keyword_scheme)
-        if live is not None:
+        if live is not None:  # about to call it up to date: every byte, not a sample (parsing cost more)
+            live, damage = _live_or_damage(index_dir, full=True)
+        if not force and live is not None:
             meta = IndexMeta.read(live)
             if meta.fingerprint == fp and (vector_kind is None or vector_kind == meta.vector_kind):
                 _write_stamp(index_dir, live.name, stamp)
@@ -278,17 +479,32 @@ def build_index(paths: str | os.PathLike | Iterable[str | os.PathLike] = "corpus
         gen_name = f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{os.urandom(3).hex()}"
         tmp = index_dir / f".tmp-{gen_name}"
         tmp.mkdir()
+        (tmp / GEN_MARKER).write_text("written by plansearch; deleted by it when superseded\n")
         count = EmbedCount()
         meta = _write_generation(tmp, documents, embedder, index_dir, fp, keyword_scheme, vector_kind,
-                                 progress, count)
+                                 progress, count, build_warnings)
         final = index_dir / gen_name
         tmp.rename(final)
         _point_current(index_dir, gen_name)
         _write_stamp(index_dir, gen_name, stamp)
         _remove_stale(index_dir, keep=final)
-        return IndexReport.of(index_dir, meta, count, time.perf_counter() - t0, load_errors)
+        return IndexReport.of(index_dir, meta, count, time.perf_counter() - t0, load_errors,
+                              build_warnings, repaired=damage)
     finally:
         lock.release()
+
+
+def _live_or_damage(index_dir: Path, full: bool) -> tuple[Path | None, str | None]:
+    """(live generation, None) when it is whole; (None, what is wrong) when it is damaged, so the
+    build writes a new one instead of calling it up to date."""
+    try:
+        live = live_generation(index_dir)
+        if live is not None:
+            verify_generation(live, full=full)
+            IndexMeta.read(live)
+        return live, None
+    except IndexDamaged as e:
+        return None, e.what
 
 
 def _sources_stamp(paths, model: str | None, keyword_scheme: str) -> str | None:
@@ -340,37 +556,35 @@ def _describe(paths) -> str:
 
 def _write_generation(gen: Path, documents: list[Document], embedder, index_dir: Path, fp: str,
                       keyword_scheme: str, vector_kind: str | None, progress: Progress | None,
-                      count: EmbedCount) -> IndexMeta:
+                      count: EmbedCount, warnings: list[str]) -> IndexMeta:
     from .keyword import BM25Index
     from .vectors import choose_kind, make_vector_index
 
     items = [it for d in documents for it in d.items]
-    win_item: list[int] = []
-    win_span: list[tuple[int, int]] = []
-    win_text: list[str] = []
-    for row, it in enumerate(items):
-        for a, b in sentence_windows(it.text, WINDOW_MIN_CHARS) or [(0, len(it.text))]:
-            win_item.append(row)
-            win_span.append((a, b))
-            win_text.append(normalise(it.text[a:b]) or it.norm or ".")
-    # The keyword index first, while the vectors are not yet in memory: at 10^6 items its build
-    # arrays and the vectors (4.2 GB) peaked together, 13.0 GB; apart (and int32 tokens) 8.4 GB.
+    wins = windows_of_items(items)
+    for row, n in wins.capped:
+        it = items[row]
+        warnings.append(f"{it.item_id}: {n:,} sentence windows ({len(it.text):,} characters without "
+                        f"sentence breaks?); the first {MAX_WINDOWS_PER_ITEM} are embedded, "
+                        f"the keyword search covers all of it")
+    # The keyword index first, while the vectors are not yet in memory: a large build's BM25
+    # arrays and vectors must not peak together.
     if progress:
         progress("keyword", 0, 1)
     BM25Index.build([it.norm or normalise(it.text) for it in items], keyword_scheme).save(gen)
     if progress:
         progress("keyword", 1, 1)
-    cache = EmbeddingCache(index_dir / CACHE_FILE)
+    cache = EmbeddingCache(index_dir / CACHE_FILE, on_warning=warnings.append)
     try:
-        vectors = embed_cached(embedder, win_text, cache, progress, count)
+        vectors = embed_cached(embedder, wins.texts, cache, progress, count)
     finally:
         cache.close()
     if progress:
         progress("write", 0, 3)
     _write_sqlite(gen / "store.sqlite", documents)
     np.save(gen / "vectors.npy", vectors)
-    np.save(gen / "window_item.npy", np.asarray(win_item, np.int32))
-    np.save(gen / "window_span.npy", np.asarray(win_span, np.int32).reshape(-1, 2))
+    np.save(gen / "window_item.npy", np.asarray(wins.item_rows, np.int32))
+    np.save(gen / "window_span.npy", np.asarray(wins.spans, np.int32).reshape(-1, 2))
     np.save(gen / "item_doc.npy", np.repeat(np.arange(len(documents), dtype=np.int32),
                                             [len(d.items) for d in documents]))
     if progress:
@@ -381,11 +595,15 @@ def _write_generation(gen: Path, documents: list[Document], embedder, index_dir:
         vindex.add(vectors)
         vindex.save(gen)
     if progress:
-        progress("write", 3, 3)
+        progress("write", 2, 3)
     meta = IndexMeta(FORMAT_VERSION, embedder.name, embedder.dim, kind, keyword_scheme, len(documents),
-                     len(items), len(win_text), fp, time.strftime("%Y-%m-%dT%H:%M:%S"))
+                     len(items), len(wins.texts), fp, time.strftime("%Y-%m-%dT%H:%M:%S"))
     meta.write(gen)
+    (gen / READERS_LOCK).touch()
+    _record_files(gen)
     _fsync_tree(gen)
+    if progress:
+        progress("write", 3, 3)
     return meta
 
 
@@ -449,71 +667,340 @@ def _point_current(index_dir: Path, gen_name: str) -> None:
         os.close(fd)
 
 
+def _is_ours(p: Path) -> bool:
+    """A generation (or a half-written one) this index's builds made: our name pattern and our
+    marker inside (or, for generations written before the marker, our meta.json). A user's own
+    `gen-data/` or a code generator's `gen-py/` beside the index is never touched."""
+    name = p.name[len(".tmp-"):] if p.name.startswith(".tmp-") else p.name
+    if not (p.is_dir() and not p.is_symlink() and _GEN_NAME.fullmatch(name)):
+        return False
+    if (p / GEN_MARKER).is_file():
+        return True
+    try:
+        return "fingerprint" in json.loads((p / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+
+
 def _remove_stale(index_dir: Path, keep: Path | None) -> None:
-    """Drop half-written builds (a killed run's .tmp-*) and superseded generations. Runs only under
-    the lock; a reader that opened an old generation keeps its open files (POSIX)."""
+    """Drop half-written builds (a killed run's .tmp-*) and superseded generations that no search
+    holds (their readers.lock); one still in use is left for a later build. Runs under the build
+    lock."""
     for p in index_dir.iterdir():
-        if p.is_dir() and (p.name.startswith(".tmp-gen-") or p.name.startswith("gen-")) and p != keep:
+        if p == keep or not _is_ours(p):
+            continue
+        lock = p / READERS_LOCK
+        if lock.is_file():
+            fd = os.open(lock, os.O_RDONLY)
+            try:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue  # a search is using it
+                shutil.rmtree(p, ignore_errors=True)
+            finally:
+                os.close(fd)
+        else:
             shutil.rmtree(p, ignore_errors=True)
 
 
 # --- reading -----------------------------------------------------------------------------------
 
-class StoredIndex:
-    """One generation opened for reading: arrays memory-mapped, rows fetched from SQLite on demand."""
+@dataclass(frozen=True)
+class Selection:
+    """What a query may return: these documents (rows, sorted) and/or these items (rows, sorted);
+    None on a side means no restriction there. A store turns it into a mask, or into a filter
+    expression it evaluates itself."""
 
-    def __init__(self, index_dir: str | os.PathLike = "index"):
-        self.index_dir = Path(index_dir)
-        gen = live_generation(self.index_dir)
-        if gen is None:
-            raise PlansearchError(f"no index in {self.index_dir}/ yet: run `plansearch index` first")
-        self.generation = gen
-        self.meta = IndexMeta.read(gen)
-        if self.meta.format != FORMAT_VERSION:
-            raise PlansearchError(f"index in {self.index_dir}/ has format {self.meta.format}, this "
-                                  f"plansearch reads {FORMAT_VERSION}: rebuild it with `plansearch index`")
-        self._db = sqlite3.connect(f"file:{gen / 'store.sqlite'}?mode=ro", uri=True,
-                                   check_same_thread=False)
-        self.vectors = np.load(gen / "vectors.npy", mmap_mode="r")
-        self.window_item = np.load(gen / "window_item.npy")
-        self.window_span = np.load(gen / "window_span.npy")
-        # What every query needs is read at open, and only that: the item -> document map (a file;
-        # reading it from SQLite took 0.5 s at 10^6 items) and each document's metadata without its
-        # full text (0.6 s more for 20,000 documents), which document_with_items fetches on demand.
-        if (gen / "item_doc.npy").is_file():
-            self.item_doc = np.load(gen / "item_doc.npy")
-        else:  # generations written before the file existed
-            self.item_doc = np.array([r[0] for r in self._db.execute("SELECT doc_row FROM item ORDER BY row")],
-                                     dtype=np.int32)
-        cols = ", ".join("'' AS text" if c == "text" else c for c in _DOC_COLS)
-        self._doc_rows = [self._doc_from_row(r) for r in
-                          self._db.execute(f"SELECT row, {cols} FROM document ORDER BY row")]
-        self._complete: set[int] = set()  # document rows whose text, items and headings are read
-        self._vindex = None
-        self._bm25 = None
+    doc_rows: np.ndarray | None = None
+    item_rows: np.ndarray | None = None
+
+    def empty(self) -> bool:
+        return any(r is not None and not len(r) for r in (self.doc_rows, self.item_rows))
+
+    def item_mask(self, item_doc: np.ndarray) -> np.ndarray:
+        """Boolean mask over all items (`item_doc`: item row -> document row)."""
+        mask = np.ones(len(item_doc), bool)
+        if self.doc_rows is not None:
+            ok_docs = np.zeros(int(item_doc.max()) + 1 if len(item_doc) else 0, bool)
+            ok_docs[self.doc_rows[self.doc_rows < len(ok_docs)]] = True
+            mask &= ok_docs[item_doc]
+        if self.item_rows is not None:
+            only = np.zeros(len(item_doc), bool)
+            only[self.item_rows] = True
+            mask &= only
+        return mask
+
+
+@dataclass
+class DenseWindows:
+    """The best-scoring sentence windows of one query: ids, cosines, and the item each belongs to."""
+
+    windows: np.ndarray  # window ids, best first
+    scores: np.ndarray
+    items: np.ndarray  # item row of each window
+
+
+class IndexReader(Protocol):
+    """What search, trend, check, compare and reuse read from an index, whatever stores it (the
+    local generation below, or a Milvus collection). Rows: items and documents are numbered 0..n-1
+    in corpus order; `doc_rows` restricts a query to those documents (None: all)."""
+
+    location: str  # for messages: a directory, or a Milvus address
+    meta: IndexMeta
+    documents: list[Document]  # every document's metadata (no text or items; see document_with_items)
+    item_doc: np.ndarray  # item row -> document row
+
+    def items(self, rows: Sequence[int]) -> list[Item]: ...
+
+    def document_of_item(self, row: int) -> Document: ...
+
+    def document_with_items(self, doc_row: int) -> Document: ...
+
+    def all_documents(self) -> list[Document]: ...
+
+    def dense_windows(self, query_vector: np.ndarray, n: int, selection: Selection | None = None
+                      ) -> DenseWindows:
+        """The n best sentence windows for the query vector, within `selection`."""
+
+    def dense_all(self, query_vector: np.ndarray) -> np.ndarray:
+        """The best window cosine of every item."""
+
+    def keyword_scores(self, query_norm: str) -> np.ndarray:
+        """BM25 score of every item for the query (0 where it shares no term)."""
+
+    def items_with_tokens(self, tokens: Sequence[str]) -> np.ndarray:
+        """Sorted rows of the items holding every keyword token (bigram) given."""
+
+    def item_windows(self, row: int) -> tuple[np.ndarray, np.ndarray]:
+        """(window ids, [start, end) spans in the item's text) of one item, in text order."""
+
+    def window_vectors(self, windows: np.ndarray) -> np.ndarray: ...
+
+    def window_spans(self, windows: np.ndarray) -> np.ndarray: ...
+
+    def close(self) -> None: ...
+
+
+class LocalIndex:
+    """An IndexReader over in-memory or memory-mapped arrays: what a generation holds on disk
+    (StoredIndex opens one), or arrays a benchmark makes directly."""
+
+    def __init__(self, location: str, meta: IndexMeta, documents: list[Document], item_doc: np.ndarray,
+                 vectors: np.ndarray, window_item: np.ndarray, window_span: np.ndarray,
+                 vector_index=None, bm25=None, item_source: Callable[[Sequence[int]], list[Item]] | None = None):
+        self.location = location
+        self.meta = meta
+        self.documents = documents
+        self.item_doc = item_doc
+        self.vectors = vectors
+        self.window_item = window_item
+        self.window_span = window_span
+        self._vindex = vector_index
+        self._bm25 = bm25
+        self._item_source = item_source
+        self._masks: dict[bytes, np.ndarray] = {}
 
     # lazily: keyword-only searches never touch the vector index, and vice versa
     @property
     def vector_index(self):
         if self._vindex is None:
-            from .vectors import load_vector_index
-
-            self._vindex = load_vector_index(self.meta.vector_kind, self.generation, self.meta.dim,
-                                             np.asarray(self.vectors))
+            self._vindex = self._load_vector_index()
         return self._vindex
 
     @property
     def bm25(self):
         if self._bm25 is None:
-            from .keyword import BM25Index
-
-            self._bm25 = BM25Index.load(self.generation)
+            self._bm25 = self._load_bm25()
         return self._bm25
 
-    @property
-    def documents(self) -> list[Document]:
-        """Every document's metadata (no text or items attached; see `document_with_items`)."""
-        return self._doc_rows
+    def _load_vector_index(self):
+        from .vectors import FlatIndex
+
+        return FlatIndex.load(Path("."), self.meta.dim, np.asarray(self.vectors))
+
+    def _load_bm25(self):
+        raise PlansearchError(f"{self.location}: no keyword index")
+
+    def _window_mask(self, selection: Selection) -> np.ndarray:
+        key = b"|".join(b"-" if r is None else np.asarray(r, np.int64).tobytes()
+                        for r in (selection.doc_rows, selection.item_rows))
+        if key not in self._masks:  # search --by asks for the same groups' masks query after query
+            if len(self._masks) > 64:
+                self._masks.clear()
+            self._masks[key] = selection.item_mask(self.item_doc)[self.window_item]
+        return self._masks[key]
+
+    def items(self, rows: Sequence[int]) -> list[Item]:
+        if self._item_source is None:
+            raise PlansearchError(f"{self.location}: item texts are not stored")
+        return self._item_source(rows)
+
+    def document_of_item(self, row: int) -> Document:
+        return self.documents[int(self.item_doc[row])]
+
+    def document_with_items(self, doc_row: int) -> Document:
+        return self.documents[doc_row]
+
+    def all_documents(self) -> list[Document]:
+        """Documents with their items, as `load_corpus` would give them (reuse / compare on an index)."""
+        return [self.document_with_items(i) for i in range(len(self.documents))]
+
+    def dense_windows(self, query_vector: np.ndarray, n: int, selection: Selection | None = None
+                      ) -> DenseWindows:
+        """The n best windows (within `selection`): the vector index for the whole corpus, an
+        exact scan of the allowed windows for a filtered query (a graph or code scan need not
+        reach a small subset)."""
+        from .vectors import exact_search
+
+        n = min(n, len(self.window_item))
+        if selection is None:
+            scores, wins = self.vector_index.search(query_vector[None, :], n)
+            scores, wins = scores[0], wins[0]
+            keep = wins >= 0
+            scores, wins = scores[keep], wins[keep]
+        else:
+            subset = np.flatnonzero(self._window_mask(selection))
+            scores, wins = exact_search(self.vectors, query_vector, n, subset)
+        return DenseWindows(wins, scores, np.asarray(self.window_item[wins]))
+
+    def dense_all(self, query_vector: np.ndarray) -> np.ndarray:
+        """The best window cosine of every item (trend counts every item above a threshold)."""
+        sims = np.asarray(self.vectors) @ query_vector.astype(np.float32)
+        best = np.full(len(self.item_doc), -1.0, np.float32)
+        np.maximum.at(best, np.asarray(self.window_item), sims)
+        return best
+
+    def keyword_scores(self, query_norm: str) -> np.ndarray:
+        return self.bm25.scores(query_norm)
+
+    def items_with_tokens(self, tokens: Sequence[str]) -> np.ndarray:
+        return self.bm25.rows_with_all(tokens)
+
+    def item_windows(self, row: int) -> tuple[np.ndarray, np.ndarray]:
+        # windows are stored in item order: an item's windows are one run, found by binary search
+        # (the keys take the owners' dtype, or numpy casts the whole array)
+        owners = self.window_item
+        lo, hi = (int(x) for x in np.searchsorted(owners, np.array([row, row + 1], owners.dtype)))
+        return np.arange(lo, hi), np.asarray(self.window_span[lo:hi])
+
+    def window_vectors(self, windows: np.ndarray) -> np.ndarray:
+        windows = np.asarray(windows)
+        if len(windows) and np.all(np.diff(windows) == 1):
+            return np.asarray(self.vectors[windows[0]:windows[-1] + 1])
+        return np.asarray(self.vectors[windows])
+
+    def window_spans(self, windows: np.ndarray) -> np.ndarray:
+        return np.asarray(self.window_span[np.asarray(windows)])
+
+    def close(self) -> None:
+        pass
+
+
+class StoredIndex(LocalIndex):
+    """The live generation of an index directory, opened for reading: arrays memory-mapped, rows
+    fetched from SQLite on demand. It holds a shared lock on the generation while open, so a build
+    that supersedes it leaves it in place until this reader is closed."""
+
+    def __init__(self, index_dir: str | os.PathLike = "index", verify: bool = True):
+        self.index_dir = Path(index_dir)
+        self._lock_fd = None
+        for _attempt in range(5):  # a build may swap generations between reading CURRENT and locking
+            gen = live_generation(self.index_dir)
+            if gen is None:
+                raise PlansearchError(f"no index in {self.index_dir}/ yet: run `plansearch index` first")
+            if self._hold(gen) and _read_current(self.index_dir) == gen.name:
+                break
+            self._release()
+        else:
+            raise PlansearchError(f"index in {self.index_dir}/ keeps changing under this search; try again")
+        self.generation = gen
+        try:
+            self._open(gen, verify)
+        except BaseException:
+            self._release()
+            raise
+
+    def _hold(self, gen: Path) -> bool:
+        lock = gen / READERS_LOCK
+        if not lock.is_file():
+            return gen.is_dir()  # generations written before reader locks
+        try:
+            self._lock_fd = os.open(lock, os.O_RDONLY)
+            fcntl.flock(self._lock_fd, fcntl.LOCK_SH)
+        except OSError:
+            return False
+        return (gen / "meta.json").is_file()
+
+    def _release(self) -> None:
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)  # closing the descriptor drops its lock
+            self._lock_fd = None
+
+    def _damaged(self, name: str, e: BaseException) -> IndexDamaged:
+        return IndexDamaged(self.index_dir, f"{self.generation.name}/{name} is unreadable "
+                                            f"({type(e).__name__}: {str(e)[:120]})")
+
+    def _open(self, gen: Path, verify: bool) -> None:
+        if verify:
+            verify_generation(gen)
+        meta = IndexMeta.read(gen)
+        if meta.format != FORMAT_VERSION:
+            raise PlansearchError(f"index in {self.index_dir}/ has format {meta.format}, this "
+                                  f"plansearch reads {FORMAT_VERSION}: rebuild it with `plansearch index`")
+        arrays = {}
+        for name in ("vectors.npy", "window_item.npy", "window_span.npy", "item_doc.npy"):
+            path = gen / name
+            if name == "item_doc.npy" and not path.is_file():
+                continue  # generations written before the file existed: read from SQLite below
+            try:
+                arrays[name] = np.load(path, mmap_mode="r" if name == "vectors.npy" else None,
+                                       allow_pickle=False)
+            except (OSError, ValueError, EOFError) as e:
+                raise self._damaged(name, e) from None
+        vectors = arrays["vectors.npy"]
+        if vectors.ndim != 2 or vectors.shape[1] != meta.dim or len(vectors) != meta.windows:
+            raise IndexDamaged(self.index_dir, f"{gen.name}/vectors.npy holds {vectors.shape}, "
+                                               f"meta.json says {meta.windows} windows of dim {meta.dim}")
+        try:
+            self._db = sqlite3.connect(f"file:{gen / 'store.sqlite'}?mode=ro", uri=True,
+                                       check_same_thread=False)
+            item_doc = arrays.get("item_doc.npy")
+            if item_doc is None:
+                item_doc = np.array([r[0] for r in self._db.execute("SELECT doc_row FROM item ORDER BY row")],
+                                    dtype=np.int32)
+            # What every query needs is read at open, and only that: the item -> document map and
+            # each document's metadata without its full text (fetched by document_with_items).
+            cols = ", ".join("'' AS text" if c == "text" else c for c in _DOC_COLS)
+            documents = [self._doc_from_row(r) for r in
+                         self._db.execute(f"SELECT row, {cols} FROM document ORDER BY row")]
+        except (sqlite3.DatabaseError, ValueError, TypeError) as e:
+            raise self._damaged("store.sqlite", e) from None
+        if len(documents) != meta.documents or len(item_doc) != meta.items:
+            raise IndexDamaged(self.index_dir, f"{gen.name}/store.sqlite holds {len(documents)} documents and "
+                                               f"{len(item_doc)} items, meta.json says {meta.documents} and {meta.items}")
+        super().__init__(str(self.index_dir), meta, documents, item_doc, vectors, arrays["window_item.npy"],
+                         arrays["window_span.npy"], item_source=self._items_from_db)
+        self._complete: set[int] = set()  # document rows whose text, items and headings are read
+
+    def _load_vector_index(self):
+        from .vectors import load_vector_index
+
+        try:
+            return load_vector_index(self.meta.vector_kind, self.generation, self.meta.dim,
+                                     np.asarray(self.vectors))
+        except PlansearchError:
+            raise
+        except Exception as e:  # FAISS raises RuntimeError on a damaged file
+            raise self._damaged(f"the {self.meta.vector_kind} vector index", e) from None
+
+    def _load_bm25(self):
+        from .keyword import BM25Index
+
+        try:
+            return BM25Index.load(self.generation)
+        except (OSError, ValueError, KeyError, TypeError, EOFError) as e:
+            raise self._damaged("the keyword index (bm25_*)", e) from None
 
     def _doc_from_row(self, r) -> Document:
         (row, doc_id, source, title, text, source_start, year, year_mask, plan_year, review_year, region,
@@ -531,38 +1018,46 @@ class StoredIndex:
                     path=tuple(json.loads(path)), text=text, start=start, end=end, norm=norm,
                     subpoints=tuple(json.loads(subpoints)), section=section, flags=tuple(json.loads(flags)))
 
-    def items(self, rows: Sequence[int]) -> list[Item]:
+    def _items_from_db(self, rows: Sequence[int]) -> list[Item]:
         rows = [int(r) for r in rows]
         if not rows:
             return []
         q = f"SELECT row, {', '.join(_ITEM_COLS)} FROM item WHERE row IN ({','.join('?' * len(rows))})"
-        by_row = {r[0]: r for r in self._db.execute(q, rows)}
-        return [self._item_from_row(by_row[r], self._doc_rows[by_row[r][1]].doc_id) for r in rows]
-
-    def document_of_item(self, row: int) -> Document:
-        return self._doc_rows[int(self.item_doc[row])]
+        try:
+            by_row = {r[0]: r for r in self._db.execute(q, rows)}
+            return [self._item_from_row(by_row[r], self.documents[by_row[r][1]].doc_id) for r in rows]
+        except (sqlite3.DatabaseError, KeyError, ValueError) as e:
+            raise self._damaged("store.sqlite", e) from None
 
     def document_with_items(self, doc_row: int) -> Document:
-        d = self._doc_rows[doc_row]
+        d = self.documents[doc_row]
         if doc_row not in self._complete:
+            try:
+                d.text = self._db.execute("SELECT text FROM document WHERE row=?", (doc_row,)).fetchone()[0]
+                q = f"SELECT row, {', '.join(_ITEM_COLS)} FROM item WHERE doc_row=? ORDER BY ordinal"
+                d.items = [self._item_from_row(r, d.doc_id) for r in self._db.execute(q, (doc_row,))]
+                has_headings = self._db.execute(
+                    "SELECT 1 FROM sqlite_master WHERE type='table' AND name='heading'").fetchone()
+                if has_headings:  # generations written before headings were stored have none
+                    d.headings = [Heading(*r) for r in self._db.execute(
+                        "SELECT label, number, level, title, start, end FROM heading WHERE doc_row=? ORDER BY start",
+                        (doc_row,))]
+            except (sqlite3.DatabaseError, TypeError, ValueError) as e:
+                raise self._damaged("store.sqlite", e) from None
             self._complete.add(doc_row)
-            d.text = self._db.execute("SELECT text FROM document WHERE row=?", (doc_row,)).fetchone()[0]
-            q = f"SELECT row, {', '.join(_ITEM_COLS)} FROM item WHERE doc_row=? ORDER BY ordinal"
-            d.items = [self._item_from_row(r, d.doc_id) for r in self._db.execute(q, (doc_row,))]
-            has_headings = self._db.execute(
-                "SELECT 1 FROM sqlite_master WHERE type='table' AND name='heading'").fetchone()
-            if has_headings:  # generations written before headings were stored have none
-                d.headings = [Heading(*r) for r in self._db.execute(
-                    "SELECT label, number, level, title, start, end FROM heading WHERE doc_row=? ORDER BY start",
-                    (doc_row,))]
         return d
 
-    def all_documents(self) -> list[Document]:
-        """Documents with their items, as `load_corpus` would give them (reuse / compare on an index)."""
-        return [self.document_with_items(i) for i in range(len(self._doc_rows))]
-
     def close(self) -> None:
-        self._db.close()
+        if getattr(self, "_db", None) is not None:
+            self._db.close()
+            self._db = None
+        self._release()
+
+    def __del__(self):
+        try:
+            self._release()
+        except Exception:
+            pass
 
 
 def open_index(index_dir: str | os.PathLike = "index") -> StoredIndex:

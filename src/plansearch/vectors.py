@@ -21,6 +21,8 @@ from typing import Protocol
 
 import numpy as np
 
+from .models import PlansearchError
+
 ANN_THRESHOLD = 150_000  # vectors; exact search measured 10.1 ms a query at 1.5e5 (docstring above)
 ANN_KIND = "pq"
 HNSW_M = 32
@@ -239,11 +241,15 @@ def choose_kind(n_vectors: int, threshold: int = ANN_THRESHOLD) -> str:
     return ANN_KIND if n_vectors >= threshold else "flat"
 
 
+def check_kind(kind: str) -> str:
+    """`kind` if a backend of that name exists, else one PlansearchError naming the choices."""
+    if kind not in _BACKENDS:
+        raise PlansearchError(f"unknown vector index kind {kind!r} (one of {', '.join(_BACKENDS)})")
+    return kind
+
+
 def make_vector_index(kind: str, dim: int) -> VectorIndex:
-    try:
-        return _BACKENDS[kind](dim)
-    except KeyError:
-        raise ValueError(f"unknown vector index kind {kind!r} (one of {', '.join(_BACKENDS)})") from None
+    return _BACKENDS[check_kind(kind)](dim)
 
 
 def load_vector_index(kind: str, directory: Path, dim: int, vectors: np.ndarray) -> VectorIndex:
