@@ -1,6 +1,8 @@
 """Evaluate search quality on the judged query sets, per corpus and per search mode.
 
-    .venv/bin/python bench/eval_search.py                      # both corpora, every mode, k=10
+    .venv/bin/python bench/eval_search.py                      # seeds + gwr (the tuning sets), every mode, k=10
+    .venv/bin/python bench/eval_search.py --corpus unseen      # the held-out set: report on it, never tune on it
+    .venv/bin/python bench/eval_search.py --corpus all         # all three
     .venv/bin/python bench/eval_search.py --corpus seeds --modes dense,keyword,hybrid
     .venv/bin/python bench/eval_search.py --failures           # + queries with no relevant hit in the top k
     .venv/bin/python bench/eval_search.py --json > out.json    # machine-readable, per query
@@ -34,6 +36,8 @@ from bench.judge import (  # noqa: E402
 )
 
 OUT = REPO / "bench" / "out"
+# The sets fusion weights are chosen on (bench/tune_fusion.py); "unseen" is held out from them.
+TUNING_SETS = ["seeds", "gwr"]
 
 
 def default_mode() -> str:
@@ -179,7 +183,8 @@ def print_report(results: list[dict], failures: bool) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--corpus", choices=["seeds", "gwr", "both"], default="both")
+    ap.add_argument("--corpus", choices=[*CORPORA, "both", "all"], default="both",
+                    help="one set, both = seeds + gwr (the sets fusion is tuned on), all = every set")
     ap.add_argument("--modes", default="", help="comma-separated (default: every mode Searcher.modes lists)")
     ap.add_argument("--k", type=int, default=10)
     ap.add_argument("--model", default=None, help="embedding model (default: the bundled one)")
@@ -194,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     bad = [m for m in modes if m not in available_modes()]
     if bad:
         ap.error(f"unknown mode(s) {bad}: available {available_modes()}")
-    corpora = ["seeds", "gwr"] if args.corpus == "both" else [args.corpus]
+    corpora = {"both": TUNING_SETS, "all": list(CORPORA)}.get(args.corpus, [args.corpus])
     for c in corpora:
         if not CORPORA[c].is_dir():
             ap.error(f"corpus {c} not found at {CORPORA[c]}")

@@ -25,10 +25,14 @@ DATA = REPO / "tests" / "data"
 QUERY_SETS = {
     "seeds": DATA / "queries_seeds.jsonl",
     "gwr": DATA / "queries_gwr.jsonl",
+    # Held out: real bureau pages no tuning has seen (tests/data/unseen/SOURCES.md). Tune fusion on
+    # seeds and gwr, report on this one.
+    "unseen": DATA / "queries_unseen.jsonl",
 }
 CORPORA = {
     "seeds": REPO / "corpus",
     "gwr": REPO.parent / "shared" / "corpora" / "gwr",
+    "unseen": DATA / "unseen" / "corpus",
 }
 KINDS = ("exact", "paraphrase", "traditional", "compound")
 
