@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass
 
 from .models import Span
-from .normalise import to_simplified
+from .normalise import SENTENCE_CLOSERS, SENTENCE_END, to_simplified
 
 
 @dataclass
@@ -68,7 +68,8 @@ def _simplified(s: str) -> str:
 
 # Words that make a short line a document title rather than a sentence.
 TITLE_WORDS = re.compile(r"(工作)?(要点|计划|总结|思路|报告|安排|意见|方案|规划|通知)")
-_END_PUNCT = "。！？!?；;：:"
+# A title ends in no sentence mark and no colon (a colon ends a lead-in: "主要做了以下工作：").
+_END_PUNCT = SENTENCE_END + "：:"
 _TITLE_DECOR = re.compile(r"[\(（\[【〔](精|模版|模板|范文|通用|\d+篇|精选|最新|完整版|word版)[\)）\]】〕]\s*$")
 
 
@@ -245,7 +246,8 @@ def junk_lines(lines: list[Line]) -> dict[int, str]:
 # ---------------------------------------------------------------- page markers
 
 _PAGE_MARK = re.compile(r"^([0-9]{1,3})、")
-_SENTENCE_END = "。！？!?；;…”」』）)"
+# A line whose last character is one of these ends its sentence; a page break did not cut it.
+_LINE_END = SENTENCE_END + SENTENCE_CLOSERS
 
 
 def page_markers(text: str, lines: list[Line]) -> list[Span]:
@@ -278,7 +280,7 @@ def page_markers(text: str, lines: list[Line]) -> list[Span]:
     cut = 0
     for idx, _n, _e in best[1:]:
         prev = lines[idx - 1]
-        if text[prev.end - 1] not in _SENTENCE_END and prev.end - prev.start >= 40:
+        if text[prev.end - 1] not in _LINE_END and prev.end - prev.start >= 40:
             cut += 1
     if cut * 2 < len(best) - 1:
         return []

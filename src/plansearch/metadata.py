@@ -30,19 +30,17 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 
 from .models import Document, PlansearchError, Section
+from .normalise import MASK_CHARS as _MASK_CHARS
+from .normalise import MASKED_PLACE as _MASKED_PLACE
+from .normalise import PLACE_SUFFIX as _PLACE_SUFFIX
+from .normalise import YEAR as _YEAR
 from .normalise import to_simplified
 
 # ---------------------------------------------------------------- years
 
-_MASK_CHARS = r"Xx*＊_＿×"
-# A year as people write it in a title or an opening line: 2021, 201X, 20**, 202_, xxxx, **,
-# 二〇二一, 二零二一. A 4-digit year must not touch other digits; a mask needs 年/学年/- after it.
-_YEAR = re.compile(
-    rf"(?<![0-9])(?P<num>(?:19|20)[0-9]{{2}})(?![0-9])"
-    rf"|(?P<mask>(?:20[{_MASK_CHARS}]{{2}}|20[0-9][{_MASK_CHARS}]|[Xx]{{4}}|[*＊]{{2}}|[Xx]{{2}}))(?=\s*(?:年|学年|[-—~～至到]))"
-    rf"|(?P<cn>(?:一九|二[〇零○Ｏ])[〇零○Ｏ一二三四五六七八九]{{2}})(?=\s*年)"
-)
-_CN_YEAR_DIGIT = {"〇": 0, "零": 0, "○": 0, "Ｏ": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6,
+# A year as people write it (2021, 201X, 20**, 202_, xxxx年, XX年, 二〇二一): normalise.YEAR, the
+# one definition mask_variables uses too (groups num / mask / cn).
+_CN_YEAR_DIGIT = {"〇": 0, "零": 0, "○": 0, "Ｏ": 0, "O": 0, "o": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6,
                   "七": 7, "八": 8, "九": 9}
 
 
@@ -71,7 +69,7 @@ def find_years(text: str) -> list[YearToken]:
 
 def canonical_mask(mask: str) -> str:
     """Masks as the corpus prints them, full-width forms folded: 20＊＊ -> 20**, 201x -> 201X."""
-    m = mask.replace("＊", "*").replace("＿", "_").replace("×", "X")
+    m = mask.replace("＊", "*").replace("＿", "_").replace("×", "X").replace("Ｘ", "X").replace("ｘ", "x")
     if re.fullmatch(r"\d+[xX]+", m):
         return m.upper()
     return m
@@ -142,9 +140,6 @@ def _kind_of_title(simp: str) -> str:
 
 # ---------------------------------------------------------------- places and issuers
 
-_PLACE_SUFFIX = "省|自治区|市|区|县|旗|州|盟|镇|乡"
-# "XX区", "**区", "×× 县", "某市": a place the publisher masked.
-_MASKED_PLACE = re.compile(rf"(?:[*＊]{{1,4}}|[Xx×]{{1,4}}|某|○○|〇〇)\s?(?:{_PLACE_SUFFIX})")
 # A named place: 2-4 Han characters before the suffix (渭南市华州区 gives 渭南市 and 华州区).
 _NAMED_PLACE = re.compile(rf"([\u4e00-\u9fff]{{2,4}}?)({_PLACE_SUFFIX})")
 # What stands before 省/市/区/县 without naming a place: 全区, 我市, 城区, 示范区, 新区 …
@@ -197,7 +192,8 @@ def _places_in(simp: str) -> list[str]:
 
 
 def _masked_places(simp: str) -> list[str]:
-    return [re.sub(r"\s+", "", m.group(0)) for m in _MASKED_PLACE.finditer(simp)]
+    """Places the publisher masked ("XX区", "某市"), with their suffix."""
+    return [m.group(0) + m.group("suffix") for m in _MASKED_PLACE.finditer(simp)]
 
 
 def _issuer_of_title(simp: str) -> str | None:

@@ -31,6 +31,7 @@ from pathlib import PurePath
 from . import clean
 from .clean import Line, cn_number
 from .models import Document, Heading, Item, SourceText, Span
+from .normalise import SENTENCE_CLOSERS, SENTENCE_END
 
 # ---------------------------------------------------------------- labels
 
@@ -70,8 +71,11 @@ _ENCLOSED = {"cenc", "aenc", "circ", "adot"}  # single characters that only ever
 _HEADING_SCHEMES = {"part", "cn", "cn-paren", "roman"}
 # The order official Chinese documents nest numbering in (一、 > （一） > 1. > （1） > ①).
 _CONVENTIONAL_RANK = {"part": 0, "cn": 1, "cn-paren": 2, "arabic": 3, "arabic-paren": 4, "circled": 5}
-_STOP = set("。；;！？!?：:")
-_SENTENCE_END = set("。！？!?；;")
+# What a label inside a line must follow: a sentence end, or a colon ("主要措施：1.加强…").
+_STOP = set(SENTENCE_END + "：:")
+# A line ending in one of these ends its paragraph: a sentence end or its closer, a colon closing
+# a lead-in whose list starts on the next line, or the 】 of a bracketed title.
+_LINE_END = set(SENTENCE_END + SENTENCE_CLOSERS + "：:】")
 
 
 def _enclosed_number(ch: str) -> int:
@@ -138,7 +142,7 @@ def _context_allows(kind: str, simp: str, i: int, seg_start: int, prev_char: str
         return False  # the second half of a ratio or a time (生师比70:10, 8:30), not a label
     after_space = i > seg_start and simp[i - 1].isspace()
     prev = prev_char
-    after_stop = prev in _STOP or (prev in "”’\"」" and i - 2 >= seg_start and simp[i - 2] in _STOP)
+    after_stop = prev in _STOP or (prev in SENTENCE_CLOSERS and i - 2 >= seg_start and simp[i - 2] in _STOP)
     if kind == "month":
         return after_stop or after_space or prev in "，,"
     if kind == "dun":
@@ -213,7 +217,7 @@ class _Para:
 
 def _ends_sentence(s: str) -> bool:
     s = s.rstrip()
-    return bool(s) and (s[-1] in _SENTENCE_END or s[-1] in "：:…”」』）)】" or s.endswith("..."))
+    return bool(s) and (s[-1] in _LINE_END or s.endswith("..."))
 
 
 def _starts_with_label(simp: str) -> bool:
