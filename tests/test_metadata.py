@@ -187,3 +187,10 @@ def test_manifest_year_on_a_mixed_document_sets_both_parts():
     apply_manifest([d], [ManifestRow("001_c0800182451e36bf", 2, year=2010)])
     assert (d.year, d.review_year, d.plan_year, d.year_mask) == (2010, 2010, 2011, None)
     assert [s.year for s in d.sections] == [2010, 2011]
+
+
+def test_a_speech_to_the_deputies_is_a_report_though_its_salutation_is_furniture():
+    d = _doc("各位代表：\n过去一年，全县经济平稳增长，民生持续改善。\n一、2024年工作回顾\n新建学校三所。\n"
+             "二、2025年主要任务\n新建幼儿园五所。\n")
+    assert [j.what for j in d.junk] == ["junk:salutation"] and d.items[0].text.startswith("过去一年")
+    assert d.kind == "report"

@@ -240,6 +240,11 @@ def _opening(doc: Document, chars: int = 300) -> str:
     return "\n".join(out)[:chars]
 
 
+def _addresses_deputies(doc: Document) -> bool:
+    """Does the text address the congress ("各位代表："; the outline keeps it as junk, not as text)?"""
+    return any(sp.what == "junk:salutation" and "代表" in doc.text[sp.start:sp.end] for sp in doc.junk[:40])
+
+
 def _top_headings(doc: Document):
     if not doc.headings:
         return []
@@ -282,7 +287,7 @@ def infer_metadata(doc: Document) -> Document:
         if kind != "unknown":
             break
     sections = _find_sections(doc)
-    if kind == "unknown" and _REPORT_OPENING.search(opening[:80]):
+    if kind == "unknown" and (_REPORT_OPENING.search(opening[:80]) or _addresses_deputies(doc)):
         kind = "report"
     if sections is not None and kind != "report":
         kind = "mixed"  # looks back, then ahead: whatever the title stresses, it holds both
