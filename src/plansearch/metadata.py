@@ -2,7 +2,9 @@
 
     infer_metadata(doc)            sets year / year_mask / plan_year / review_year / region / issuer /
                                    kind / sections (+ item.section) from the title, the opening
-                                   lines, the signature and the top-level headings
+                                   lines, the signature and the top-level headings; a document
+                                   titled nothing or only "政府工作报告" gets a built title
+                                   ("2019年国务院政府工作报告", flag "title-built")
     year_range(doc)                (first, last) year a document can be from: 201X -> (2010, 2019)
     load_manifest(path)            rows of corpus/manifest.csv (what a person knows the tool cannot)
     apply_manifest(docs, rows)     overrides; returns warnings for rows that match no document
@@ -300,8 +302,13 @@ def infer_metadata(doc: Document) -> Document:
             doc.flags.append("kind-from-body")
     doc.kind = kind
 
-    _infer_years(doc, titles, opening, signature, sections)
+    _infer_years(doc, titles, opening, signature, sections, _occasion_years(doc))
     _infer_place_and_issuer(doc, titles, opening, signature)
+    if is_generic_title(doc.title):
+        built = built_title(doc)
+        if built and built != doc.title:
+            doc.title = built
+            doc.flags.append("title-built")  # a user can tell it is not the document's own
 
     doc.sections = []
     if sections is not None and kind in ("mixed", "report"):
@@ -315,8 +322,63 @@ def infer_metadata(doc: Document) -> Document:
     return doc
 
 
+# ---------------------------------------------------------------- titles
+
+# A title naming only the kind of document, which tells one report from another by nothing
+# (seven national reports have no title line, five say only 政府工作报告).
+_KIND_TAIL = r"(?:政府|年度)?(?:工作)?(?:报告|要点|计划|总结|思路|安排|规划|方案|意见)"
+_GENERIC_TITLE = re.compile(rf"(?:{_KIND_TAIL})?")
+_KIND_WORDS = {"plan": "工作计划", "summary": "工作总结", "mixed": "工作总结和计划", "report": "工作报告"}
+
+
+def _title_core(title: str) -> str:
+    """The title without its years, spaces and punctuation."""
+    return re.sub(r"[\s\W_年]+", "", _YEAR.sub("", to_simplified(title or "")))
+
+
+def is_generic_title(title: str) -> bool:
+    """Empty, or only a kind word and maybe a year: "政府工作报告", "2019年工作要点"."""
+    return bool(_GENERIC_TITLE.fullmatch(_title_core(title)))
+
+
+def built_title(doc: Document) -> str:
+    """A title from what the metadata knows: year + issuer (or region) + the kind words of the
+    document's title ("政府工作报告", "工作要点"), else of its kind: "2019年国务院政府工作报告",
+    "202_年华州区教育局工作要点". "" when neither a year nor an issuer or region is known."""
+    year = f"{doc.year}年" if doc.year is not None else f"{doc.year_mask}年" if doc.year_mask else ""
+    tail = re.search(rf"{_KIND_TAIL}$", _title_core(doc.title))
+    words = tail.group(0) if tail else ""
+    who = doc.issuer or doc.region or ""
+    if not words:
+        words = _KIND_WORDS.get(doc.kind, "")
+        if doc.kind == "report" and re.search(r"(国务院|政府)$", who):
+            words = "政府工作报告"
+    if words.startswith("政府") and re.search(r".(人民政府|政府)$", who):
+        who = re.sub(r"(人民政府|政府)$", "", who)  # 北京市 + 政府工作报告, not 北京市人民政府政府…
+    if not (year or who):
+        return ""
+    return f"{year}{who}{words}"
+
+
+def _occasion_years(doc: Document) -> list[YearToken]:
+    """The years of the line saying when a speech was given ("——2023年3月5日在…会议上")."""
+    return [y for sp in doc.junk if sp.what == "junk:occasion"
+            for y in find_years(to_simplified(doc.text[sp.start:sp.end])) if y.year is not None][:1]
+
+
+def settle_built_title(doc: Document) -> None:
+    """After the manifest: a title it gives wins (the "title-built" flag goes); a built title is
+    built again from the year, issuer and region it may have corrected."""
+    if "title-built" not in doc.flags:
+        return
+    if "title" in doc.overridden:
+        doc.flags.remove("title-built")
+    else:
+        doc.title = built_title(doc) or doc.title
+
+
 def _infer_years(doc: Document, titles: list[str], opening: str, signature: list[str],
-                 sections: tuple[int, int | None, int | None] | None) -> None:
+                 sections: tuple[int, int | None, int | None] | None, occasion: list[YearToken]) -> None:
     year = mask = review = plan = None
     title_years: list[YearToken] = []
     title_text = ""
@@ -335,6 +397,9 @@ def _infer_years(doc: Document, titles: list[str], opening: str, signature: list
                 plan = later[0].year
             elif review is not None and re.search(r"来年|明年|下一年|下年|新一年", title_text):
                 plan = review + 1
+    elif occasion and doc.kind == "report":
+        # a report is read in the year it plans (its opening speaks of the year it reviews)
+        year = plan = occasion[0].year
     else:
         opening_years = find_years(opening[:120])
         if opening_years:
