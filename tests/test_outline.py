@@ -557,3 +557,14 @@ def test_a_title_line_between_paragraphs_heads_the_numbered_list_after_it():
     assert [(it.label, it.level, it.path) for it in doc.items[-2:]] == [
         ("（一）", 2, ("2025年工作安排",)), ("（二）", 2, ("2025年工作安排",))]
     assert [j.what for j in doc.junk] == ["junk:salutation"]
+
+
+def test_an_unnumbered_subtitle_inside_a_numbered_plan_stays_under_its_heading():
+    text = ("一、指导思想\n以习近平新时代中国特色社会主义思想为指导，落实立德树人根本任务。\n二、主要措施\n"
+            "加强师德建设\n开展师德主题教育活动，评选师德标兵二十名，树立先进典型。\n"
+            "提高教学质量\n深化课堂教学改革，推进集体备课和听评课制度。\n附件\n1.2024年校历安排表。\n")
+    (doc,) = parse_text(text)
+    assert [(h.level, h.display) for h in doc.headings] == [(1, "一、指导思想"), (1, "二、主要措施"), (1, "附件")]
+    assert item_with(doc, "加强师德建设").path == ("二、主要措施",)
+    assert item_with(doc, "推进集体备课").path == ("二、主要措施",)
+    assert item_with(doc, "校历安排表").path == ("附件",)

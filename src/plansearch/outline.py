@@ -757,10 +757,19 @@ def _unnumbered_headings(paras: list[_Para]) -> dict[int, int]:
     建议", "加强政府自身建设") or an appendix ("附件2 名词解释"). It must follow a finished sentence
     (not a wrapped line, not a lead-in's colon) and head real content: a numbered line or a
     paragraph, not another short line (short lines in a row are a list). An appendix mark ("附件1")
-    may carry its title on the next line, which then nests under it."""
+    may carry its title on the next line, which then nests under it.
+    Only the parts of the whole text are read so: a title line after numbered paragraphs is a
+    heading only if one came before them, or if it opens an appendix. (A plan's unnumbered
+    subtitle under 三、主要措施 stays an item: its level in the numbering is not known.)"""
     out: dict[int, int] = {}
+    numbered_before = parts_before = False
     for pi, p in enumerate(paras):
+        starts_numbered = _match_label(p.simps[0], 0) is not None
         if len(p.simps) != 1 or not _title_line(p.simps[0]) or pi + 1 >= len(paras):
+            numbered_before = numbered_before or starts_numbered
+            continue
+        appendix = bool(_APPENDIX.match(p.simps[0].strip()))
+        if numbered_before and not (parts_before or appendix or pi - 1 in out):
             continue
         under_mark = pi - 1 in out and bool(_APPENDIX_MARK.match(paras[pi - 1].simps[0].strip()))
         prev = paras[pi - 1].simps[-1].rstrip() if pi else ""
@@ -773,6 +782,7 @@ def _unnumbered_headings(paras: list[_Para]) -> dict[int, int]:
         if not nxt_short and not (_starts_with_label(nxt) or len(nxt) >= 20):
             continue
         out[pi] = 2 if under_mark else 1
+        parts_before = parts_before or not (appendix or under_mark)
     return out
 
 
