@@ -187,3 +187,71 @@ def test_manifest_year_on_a_mixed_document_sets_both_parts():
     apply_manifest([d], [ManifestRow("001_c0800182451e36bf", 2, year=2010)])
     assert (d.year, d.review_year, d.plan_year, d.year_mask) == (2010, 2010, 2011, None)
     assert [s.year for s in d.sections] == [2010, 2011]
+
+
+def test_a_speech_to_the_deputies_is_a_report_though_its_salutation_is_furniture():
+    d = _doc("各位代表：\n过去一年，全县经济平稳增长，民生持续改善。\n一、2024年工作回顾\n新建学校三所。\n"
+             "二、2025年主要任务\n新建幼儿园五所。\n")
+    assert [j.what for j in d.junk] == ["junk:salutation"] and d.items[0].text.startswith("过去一年")
+    assert d.kind == "report"
+
+
+# ---------------------------------------------------------------- titles
+
+
+def infer_file(path) -> list[Document]:
+    docs = outline.parse_source(read_source(path))
+    for d in docs:
+        infer_metadata(d)
+    return docs
+
+
+@pytest.mark.parametrize("year,printed", [(2013, ""), (2019, ""), (2025, ""), (2017, "政府工作报告"),
+                                          (2023, "政府工作报告")])
+def test_a_national_report_without_a_title_of_its_own_gets_a_built_one(gwr_dir, year, printed):
+    path = gwr_dir / f"national_gwr_{year}.txt"
+    (doc,) = outline.parse_source(read_source(path))
+    assert doc.title == printed  # what the text itself says
+    infer_metadata(doc)
+    # 2013 never names its year (过去五年 / 今年): the manifest supplies it, see below
+    assert doc.title == ("国务院政府工作报告" if year == 2013 else f"{year}年国务院政府工作报告")
+    assert "title-built" in doc.flags
+
+
+def test_the_2023_report_is_dated_by_the_day_it_was_read_not_by_the_year_it_reviews(gwr_dir):
+    # "——2023年3月5日在第十四届全国人民代表大会第一次会议上"; its opening speaks of 2022
+    (doc,) = infer_file(gwr_dir / "national_gwr_2023.txt")
+    assert (doc.year, doc.review_year, doc.plan_year) == (2023, 2022, 2023)
+
+
+def test_reports_and_seed_plans_with_titles_of_their_own_keep_them(gwr_dir, inferred):
+    for name in ("beijing", "sichuan", "guangdong"):
+        (doc,) = infer_file(gwr_dir / f"province_{name}_gwr_2025.txt")
+        assert doc.title.startswith("2025年") and doc.title.endswith("政府工作报告")
+        assert "title-built" not in doc.flags
+    assert inferred["000_5ae896fcb747d54c#1"].title == "区教育局201X年工作要点"
+    assert inferred["004_4b2046a4564d6d1c#1"].title == "全市教育工作要点"
+    assert not any("title-built" in d.flags for d in inferred.values())
+    # 002 says nothing of its issuer, year or place (the manifest titles it): nothing to build from
+    assert inferred["002_4f4de1c647e2620a"].title == ""
+
+
+def test_a_plan_titled_only_with_its_kind_is_titled_from_what_metadata_read(tmp_path):
+    # 000's second plan with its title "202_-202_区教育局工作要点" cut down to "工作要点"
+    text = seed_path("000").read_text("utf-8").replace("202_-202_区教育局工作要点", "工作要点")
+    doc = outline.parse_source(SourceText("v.txt", text, "txt"))[1]
+    assert doc.title == "工作要点"
+    infer_metadata(doc)
+    assert doc.title == "202_年华州区工作要点" and "title-built" in doc.flags  # its own kind words
+
+
+def test_the_manifest_year_reaches_a_built_title_and_a_manifest_title_wins(gwr_dir, tmp_path):
+    from plansearch import load_corpus
+
+    docs = {d.doc_id: d for d in load_corpus(gwr_dir)}
+    assert docs["national_gwr_2013"].title == "2013年国务院政府工作报告"  # year from manifest.csv
+    assert "title-built" in docs["national_gwr_2013"].flags
+    (tmp_path / "national_gwr_2019.txt").write_text((gwr_dir / "national_gwr_2019.txt").read_text("utf-8"), "utf-8")
+    (tmp_path / "manifest.csv").write_text("doc,title\nnational_gwr_2019.txt,第十三届全国人大二次会议政府工作报告\n", "utf-8")
+    (doc,) = load_corpus(tmp_path)
+    assert doc.title == "第十三届全国人大二次会议政府工作报告" and "title-built" not in doc.flags

@@ -64,6 +64,8 @@ def load_corpus(
                 docs.append(doc)
     if overrides is not None:
         unmatched = metadata.apply_manifest(docs, overrides)
+        for d in docs:
+            metadata.settle_built_title(d)
         # Rows for files that were not asked for are expected when loading single files.
         whole_dir = any(r.is_dir() and man_path.parent.resolve() == r.resolve() for r in roots)
         if warnings is not None and whole_dir:

@@ -2,7 +2,9 @@
 
     infer_metadata(doc)            sets year / year_mask / plan_year / review_year / region / issuer /
                                    kind / sections (+ item.section) from the title, the opening
-                                   lines, the signature and the top-level headings
+                                   lines, the signature and the top-level headings; a document
+                                   titled nothing or only "政府工作报告" gets a built title
+                                   ("2019年国务院政府工作报告", flag "title-built")
     year_range(doc)                (first, last) year a document can be from: 201X -> (2010, 2019)
     load_manifest(path)            rows of corpus/manifest.csv (what a person knows the tool cannot)
     apply_manifest(docs, rows)     overrides; returns warnings for rows that match no document
@@ -31,19 +33,17 @@ from pathlib import Path, PurePath
 from typing import Literal
 
 from .models import Document, PlansearchError, Section
+from .normalise import MASK_CHARS as _MASK_CHARS
+from .normalise import MASKED_PLACE as _MASKED_PLACE
+from .normalise import PLACE_SUFFIX as _PLACE_SUFFIX
+from .normalise import YEAR as _YEAR
 from .normalise import to_simplified
 
 # ---------------------------------------------------------------- years
 
-_MASK_CHARS = r"Xx*＊_＿×"
-# A year as people write it in a title or an opening line: 2021, 201X, 20**, 202_, xxxx, **,
-# 二〇二一, 二零二一. A 4-digit year must not touch other digits; a mask needs 年/学年/- after it.
-_YEAR = re.compile(
-    rf"(?<![0-9])(?P<num>(?:19|20)[0-9]{{2}})(?![0-9])"
-    rf"|(?P<mask>(?:20[{_MASK_CHARS}]{{2}}|20[0-9][{_MASK_CHARS}]|[Xx]{{4}}|[*＊]{{2}}|[Xx]{{2}}))(?=\s*(?:年|学年|[-—~～至到]))"
-    rf"|(?P<cn>(?:一九|二[〇零○Ｏ])[〇零○Ｏ一二三四五六七八九]{{2}})(?=\s*年)"
-)
-_CN_YEAR_DIGIT = {"〇": 0, "零": 0, "○": 0, "Ｏ": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6,
+# A year as people write it (2021, 201X, 20**, 202_, xxxx年, XX年, 二〇二一): normalise.YEAR, the
+# one definition mask_variables uses too (groups num / mask / cn).
+_CN_YEAR_DIGIT = {"〇": 0, "零": 0, "○": 0, "Ｏ": 0, "O": 0, "o": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6,
                   "七": 7, "八": 8, "九": 9}
 
 
@@ -72,7 +72,7 @@ def find_years(text: str) -> list[YearToken]:
 
 def canonical_mask(mask: str) -> str:
     """Masks as the corpus prints them, full-width forms folded: 20＊＊ -> 20**, 201x -> 201X."""
-    m = mask.replace("＊", "*").replace("＿", "_").replace("×", "X")
+    m = mask.replace("＊", "*").replace("＿", "_").replace("×", "X").replace("Ｘ", "X").replace("ｘ", "x")
     if re.fullmatch(r"\d+[xX]+", m):
         return m.upper()
     return m
@@ -198,9 +198,6 @@ def _kind_of_title(simp: str) -> str:
 
 # ---------------------------------------------------------------- places and issuers
 
-_PLACE_SUFFIX = "省|自治区|市|区|县|旗|州|盟|镇|乡"
-# "XX区", "**区", "×× 县", "某市": a place the publisher masked.
-_MASKED_PLACE = re.compile(rf"(?:[*＊]{{1,4}}|[Xx×]{{1,4}}|某|○○|〇〇)\s?(?:{_PLACE_SUFFIX})")
 # A named place: 2-4 Han characters before the suffix (渭南市华州区 gives 渭南市 and 华州区).
 _NAMED_PLACE = re.compile(rf"([\u4e00-\u9fff]{{2,4}}?)({_PLACE_SUFFIX})")
 # What stands before 省/市/区/县 without naming a place: 全区, 我市, 城区, 示范区, 新区 …
@@ -253,7 +250,8 @@ def _places_in(simp: str) -> list[str]:
 
 
 def _masked_places(simp: str) -> list[str]:
-    return [re.sub(r"\s+", "", m.group(0)) for m in _MASKED_PLACE.finditer(simp)]
+    """Places the publisher masked ("XX区", "某市"), with their suffix."""
+    return [m.group(0) + m.group("suffix") for m in _MASKED_PLACE.finditer(simp)]
 
 
 def _issuer_of_title(simp: str) -> str | None:
@@ -300,6 +298,11 @@ def _opening(doc: Document, chars: int = 300) -> str:
     return "\n".join(out)[:chars]
 
 
+def _addresses_deputies(doc: Document) -> bool:
+    """Does the text address the congress ("各位代表："; the outline keeps it as junk, not as text)?"""
+    return any(sp.what == "junk:salutation" and "代表" in doc.text[sp.start:sp.end] for sp in doc.junk[:40])
+
+
 def _top_headings(doc: Document):
     if not doc.headings:
         return []
@@ -342,7 +345,7 @@ def infer_metadata(doc: Document) -> Document:
         if kind != "unknown":
             break
     sections = _find_sections(doc)
-    if kind == "unknown" and _REPORT_OPENING.search(opening[:80]):
+    if kind == "unknown" and (_REPORT_OPENING.search(opening[:80]) or _addresses_deputies(doc)):
         kind = "report"
     if sections is not None and kind != "report":
         kind = "mixed"  # looks back, then ahead: whatever the title stresses, it holds both
@@ -355,8 +358,13 @@ def infer_metadata(doc: Document) -> Document:
             doc.flags.append("kind-from-body")
     doc.kind = kind
 
-    _infer_years(doc, titles, opening, signature, sections)
+    _infer_years(doc, titles, opening, signature, sections, _occasion_years(doc))
     _infer_place_and_issuer(doc, titles, opening, signature)
+    if is_generic_title(doc.title):
+        built = built_title(doc)
+        if built and built != doc.title:
+            doc.title = built
+            doc.flags.append("title-built")  # a user can tell it is not the document's own
 
     doc.sections = []
     if sections is not None and kind in ("mixed", "report"):
@@ -370,8 +378,63 @@ def infer_metadata(doc: Document) -> Document:
     return doc
 
 
+# ---------------------------------------------------------------- titles
+
+# A title naming only the kind of document, which tells one report from another by nothing
+# (seven national reports have no title line, five say only 政府工作报告).
+_KIND_TAIL = r"(?:政府|年度)?(?:工作)?(?:报告|要点|计划|总结|思路|安排|规划|方案|意见)"
+_GENERIC_TITLE = re.compile(rf"(?:{_KIND_TAIL})?")
+_KIND_WORDS = {"plan": "工作计划", "summary": "工作总结", "mixed": "工作总结和计划", "report": "工作报告"}
+
+
+def _title_core(title: str) -> str:
+    """The title without its years, spaces and punctuation."""
+    return re.sub(r"[\s\W_年]+", "", _YEAR.sub("", to_simplified(title or "")))
+
+
+def is_generic_title(title: str) -> bool:
+    """Empty, or only a kind word and maybe a year: "政府工作报告", "2019年工作要点"."""
+    return bool(_GENERIC_TITLE.fullmatch(_title_core(title)))
+
+
+def built_title(doc: Document) -> str:
+    """A title from what the metadata knows: year + issuer (or region) + the kind words of the
+    document's title ("政府工作报告", "工作要点"), else of its kind: "2019年国务院政府工作报告",
+    "202_年华州区教育局工作要点". "" when neither a year nor an issuer or region is known."""
+    year = f"{doc.year}年" if doc.year is not None else f"{doc.year_mask}年" if doc.year_mask else ""
+    tail = re.search(rf"{_KIND_TAIL}$", _title_core(doc.title))
+    words = tail.group(0) if tail else ""
+    who = doc.issuer or doc.region or ""
+    if not words:
+        words = _KIND_WORDS.get(doc.kind, "")
+        if doc.kind == "report" and re.search(r"(国务院|政府)$", who):
+            words = "政府工作报告"
+    if words.startswith("政府") and re.search(r".(人民政府|政府)$", who):
+        who = re.sub(r"(人民政府|政府)$", "", who)  # 北京市 + 政府工作报告, not 北京市人民政府政府…
+    if not (year or who):
+        return ""
+    return f"{year}{who}{words}"
+
+
+def _occasion_years(doc: Document) -> list[YearToken]:
+    """The years of the line saying when a speech was given ("——2023年3月5日在…会议上")."""
+    return [y for sp in doc.junk if sp.what == "junk:occasion"
+            for y in find_years(to_simplified(doc.text[sp.start:sp.end])) if y.year is not None][:1]
+
+
+def settle_built_title(doc: Document) -> None:
+    """After the manifest: a title it gives wins (the "title-built" flag goes); a built title is
+    built again from the year, issuer and region it may have corrected."""
+    if "title-built" not in doc.flags:
+        return
+    if "title" in doc.overridden:
+        doc.flags.remove("title-built")
+    else:
+        doc.title = built_title(doc) or doc.title
+
+
 def _infer_years(doc: Document, titles: list[str], opening: str, signature: list[str],
-                 sections: tuple[int, int | None, int | None] | None) -> None:
+                 sections: tuple[int, int | None, int | None] | None, occasion: list[YearToken]) -> None:
     year = mask = review = plan = None
     title_years: list[YearToken] = []
     title_text = ""
@@ -390,6 +453,9 @@ def _infer_years(doc: Document, titles: list[str], opening: str, signature: list
                 plan = later[0].year
             elif review is not None and re.search(r"来年|明年|下一年|下年|新一年", title_text):
                 plan = review + 1
+    elif occasion and doc.kind == "report":
+        # a report is read in the year it plans (its opening speaks of the year it reviews)
+        year = plan = occasion[0].year
     else:
         opening_years = find_years(opening[:120])
         if opening_years:
