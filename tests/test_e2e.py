@@ -217,3 +217,28 @@ def test_every_readme_example_runs_as_shown(user_bin, indexed, command):
     assert res.returncode == 0, f"{command}\n{res.stdout[-1500:]}\n{res.stderr[-1500:]}"
     assert res.stdout.strip() or "--html" in command or "wrote" in res.stderr, command
     assert "Traceback" not in res.stderr
+
+
+def test_ctrl_c_during_indexing_says_interrupted_and_leaves_the_index_answering(user_bin, indexed, tmp_path):
+    import signal
+    import time
+
+    corpus = tmp_path / "c"
+    shutil.copytree(indexed / "corpus", corpus)
+    plansearch(user_bin, indexed, "index", str(corpus / "000_5ae896fcb747d54c.txt"), "--index", "int-index")
+    env = dict(os.environ, PATH=f"{user_bin}{os.pathsep}{os.environ['PATH']}", PLANSEARCH_HOME=str(indexed / ".home"))
+    child = subprocess.Popen([str(user_bin / "plansearch"), "index", str(corpus), "--index", "int-index"],
+                             cwd=indexed, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.time() + 600
+        while time.time() < deadline and not list((indexed / "int-index").glob(".tmp-gen-*")):
+            time.sleep(0.1)  # the new generation is being written: embedding is under way
+        assert child.poll() is None, "the build ended before it could be interrupted"
+        child.send_signal(signal.SIGINT)
+        out, err = child.communicate(timeout=120)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    assert child.returncode == 130 and "interrupted" in err and "Traceback" not in err, err
+    hits = jsonl(plansearch(user_bin, indexed, "search", "留守儿童", "--index", "int-index", "--json"))
+    assert hits and {h["doc_id"].split("#")[0] for h in hits} == {"000_5ae896fcb747d54c"}  # the old index
