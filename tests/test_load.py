@@ -4,7 +4,6 @@ that is not a document must fail with one line naming it."""
 from __future__ import annotations
 
 import io
-import time
 
 import pytest
 from hypothesis import given, settings
@@ -113,9 +112,13 @@ def test_random_bytes_load_or_fail_with_a_load_error(data):
     try:
         text, enc = decode_text(data, "random.txt")
     except LoadError as e:
-        assert e.path == "random.txt" and e.problem
+        assert e.path == "random.txt" and e.problem.startswith(("not a text file (", "empty file"))
     else:
-        assert isinstance(text, str) and enc
+        # accepted bytes are text in the encoding named: that decoding, at most a few bad bytes
+        # replaced (a truncated scrape), no BOM left, and no more control characters than text has
+        assert text == data.decode(enc, errors="replace").lstrip("\ufeff")
+        assert text.count("\ufffd") <= max(10, len(text) // 1000)
+        assert sum(1 for ch in text if ch < " " and ch not in "\t\n\r\x0b\x0c") <= 0.01 * len(text)
 
 
 def test_unsupported_and_missing(tmp_path):
@@ -126,16 +129,15 @@ def test_unsupported_and_missing(tmp_path):
         list(iter_sources(tmp_path / "missing"))
 
 
-def test_a_20mb_file_loads_quickly(tmp_path):
+def test_a_20mb_file_reads_back_whole(tmp_path):
+    # detection reads a 256 KB prefix; the whole file must still be decoded, to its last line
     seed = seed_path("000").read_bytes()
     data = (seed * (20_000_000 // len(seed) + 1))[:20_000_000]
     data = data[: data.rfind(b"\n") + 1]
     (tmp_path / "big.txt").write_bytes(data)
-    t0 = time.perf_counter()
     src = read_source(tmp_path / "big.txt")
-    elapsed = time.perf_counter() - t0
-    assert src.encoding == "utf-8" and len(src.text) > 7_000_000
-    assert elapsed < 5  # measured 0.07 s: detection reads a 256 KB prefix, decoding is one pass
+    assert src.encoding == "utf-8"
+    assert src.text == data.decode("utf-8")
 
 
 @pytest.mark.slow
