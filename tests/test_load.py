@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import seed_path
-from plansearch import outline
+import docx_fixtures as wx
+from conftest import CORPUS, seed_path
+from plansearch import load_corpus, outline
 from plansearch.load import cn_counting, decode_text, format_number, iter_sources, read_source
 from plansearch.models import LoadError, PlansearchError
 
@@ -265,6 +266,135 @@ def test_word_numbering_formats():
     assert format_number(3, "decimalEnclosedCircle") == "③"
     assert format_number(2, "ideographTraditional") == "乙"
     assert format_number(4, "upperRoman") == "IV"
+
+
+# 000's first measures under ㈠进一步改善办学条件, typed into a Word list of some number format
+MEASURES_000 = ["完成**九小教学楼、**五中教学楼、**二中食堂、区职教中心食堂及学生宿舍的建设工作。",
+                "完成**一中、**三中、艳山红小学田径场及校园环境建设工作。",
+                "完成**三中、牛场民族中学、**三小卫生厕所建设工作。"]
+
+
+def _formatted_list(fmt: str, text: str, start: str) -> bytes:
+    """一、重点工作 (chineseCounting) over the three measures, numbered at level 2 in `fmt`."""
+    levels = [wx.lvl("0", "chineseCounting", "%1、"), wx.lvl("1", fmt, text, start)]
+    return wx.list_docx(levels, [("0", "重点工作")] + [("1", m) for m in MEASURES_000])
+
+
+@pytest.mark.parametrize("fmt,text,start,labels", [
+    ("upperRoman", "%2.", "1", ["I.", "II.", "III."]),
+    ("upperRoman", "%2.", "3998", ["MMMCMXCVIII.", "MMMCMXCIX.", "4000."]),  # no Roman form past 3999
+    ("lowerRoman", "%2)", "8", ["viii)", "ix)", "x)"]),
+    ("upperLetter", "%2.", "1", ["A.", "B.", "C."]),
+    ("lowerLetter", "%2)", "25", ["y)", "z)", "aa)"]),  # Word repeats the letter past z
+    ("chineseCounting", "（%2）", "9", ["（九）", "（十）", "（十一）"]),
+    ("ideographDigital", "%2、", "9", ["九、", "一〇、", "一一、"]),
+    ("ideographTraditional", "%2、", "9", ["壬、", "癸、", "甲、"]),  # the ten stems come round again
+    ("ideographZodiac", "%2、", "12", ["亥、", "子、", "丑、"]),
+    ("ideographEnclosedCircle", "%2", "1", ["㈠", "㈡", "㈢"]),
+    ("ideographEnclosedCircle", "%2", "10", ["㈩", "11", "12"]),  # past ㈩ Word writes decimal
+    ("decimalEnclosedCircle", "%2", "19", ["⑲", "⑳", "21"]),
+    ("decimalEnclosedParen", "%2", "1", ["⑴", "⑵", "⑶"]),
+    ("decimalEnclosedFullstop", "%2", "1", ["⒈", "⒉", "⒊"]),
+    ("decimalFullWidth", "%2．", "9", ["９．", "１０．", "１１．"]),
+    ("decimalZero", "%2.", "9", ["09.", "10.", "11."]),
+    ("decimal", "%1.%2", "1", ["一.1", "一.2", "一.3"]),  # %1 is the parent level's number
+    ("bullet", "•", "1", ["", "", ""]),  # a bullet is not a number: no label
+    ("none", "%2", "1", ["", "", ""]),
+])
+def test_word_number_formats_as_labels(tmp_path, fmt, text, start, labels):
+    f = tmp_path / "plan.docx"
+    f.write_bytes(_formatted_list(fmt, text, start))
+    assert read_source(f).text.splitlines() == ["一、重点工作"] + [lab + m for lab, m in zip(labels, MEASURES_000)]
+
+
+@pytest.mark.parametrize("fmt,text,labels", [
+    ("chineseCounting", "（%2）", ["（一）", "（二）", "（三）"]),
+    ("ideographEnclosedCircle", "%2", ["㈠", "㈡", "㈢"]),
+    ("decimalEnclosedCircle", "%2", ["①", "②", "③"]),
+    ("decimalEnclosedParen", "%2", ["⑴", "⑵", "⑶"]),
+    ("decimalEnclosedFullstop", "%2", ["⒈", "⒉", "⒊"]),
+    ("decimalFullWidth", "%2．", ["１．", "２．", "３．"]),
+    ("decimalZero", "%2.", ["01.", "02.", "03."]),
+])
+def test_word_number_formats_become_numbered_items(tmp_path, fmt, text, labels):
+    f = tmp_path / "plan.docx"
+    f.write_bytes(_formatted_list(fmt, text, "1"))
+    (doc,) = outline.parse_source(read_source(f))
+    assert [h.display for h in doc.headings] == ["一、重点工作"]
+    assert [(it.label, it.number, it.path, it.text) for it in doc.items] == [
+        (lab, n, ("一、重点工作",), m) for n, (lab, m) in enumerate(zip(labels, MEASURES_000), start=1)]
+
+
+@pytest.mark.parametrize("fmt,text,labels", [
+    ("upperRoman", "%2.", ["I.", "II.", "III."]),
+    ("lowerLetter", "%2)", ["a)", "b)", "c)"]),
+    ("ideographTraditional", "%2、", ["甲、", "乙、", "丙、"]),
+])
+def test_latin_and_stem_labels_stay_in_the_item_text(tmp_path, fmt, text, labels):
+    # the outline numbers items by Chinese and Arabic schemes only; these labels are kept as text
+    f = tmp_path / "plan.docx"
+    f.write_bytes(_formatted_list(fmt, text, "1"))
+    (doc,) = outline.parse_source(read_source(f))
+    assert [(it.label, it.path, it.text) for it in doc.items] == [
+        ("", ("一、重点工作",), lab + m) for lab, m in zip(labels, MEASURES_000)]
+
+
+# Hostile or damaged numbering definitions: what is not a number reads as Word's default, so the
+# file keeps its text and its other labels (these raised ValueError and aborted a directory load).
+@pytest.mark.parametrize("start,lvl_ilvl,p_ilvl,num_id,labels", [
+    ("abc", "0", "0", "1", ["1.", "2."]),  # w:start="abc": counts from 1
+    ("1e3", "0", "0", "1", ["1.", "2."]),
+    ("", "0", "0", "1", ["1.", "2."]),
+    ("-5", "0", "0", "1", ["0.", "1."]),  # below Word's range: from 0, as Word's "Start at" allows
+    ("7", "x", "0", "1", ["7.", "8."]),  # <w:lvl w:ilvl="x">: the first level
+    ("7", "0", "x", "1", ["7.", "8."]),  # a paragraph's <w:ilvl w:val="x">: the first level
+    ("7", "0", "0", "abc", ["7.", "8."]),  # a numId is a name: "abc" still joins paragraph and list
+    ("7", "0", "5", "1", ["", ""]),  # a level the list does not define: no label
+])
+def test_numbering_values_that_are_not_numbers_do_not_cost_the_file(tmp_path, start, lvl_ilvl, p_ilvl, num_id, labels):
+    numbering = wx.numbering([wx.lvl(lvl_ilvl, "decimal", "%1.", start)], num_id=num_id)
+    body = wx.document([wx.paragraph(m, p_ilvl, num_id) for m in MEASURES_000[:2]])
+    f = tmp_path / "plan.docx"
+    f.write_bytes(wx.docx_bytes(body, numbering))
+    assert read_source(f).text.splitlines() == [lab + m for lab, m in zip(labels, MEASURES_000)]
+
+
+def test_a_start_override_that_is_not_a_number_counts_from_1(tmp_path):
+    numbering = (f'<w:numbering xmlns:w="{wx.W_NS}"><w:abstractNum w:abstractNumId="1">'
+                 + wx.lvl("0", "chineseCounting", "%1、", "3") + '</w:abstractNum><w:num w:numId="1">'
+                 '<w:abstractNumId w:val="1"/><w:lvlOverride w:ilvl="zero"><w:startOverride w:val="one"/>'
+                 '</w:lvlOverride></w:num></w:numbering>')
+    f = tmp_path / "plan.docx"
+    f.write_bytes(wx.docx_bytes(wx.document([wx.paragraph("指导思想", "0"), wx.paragraph("重点工作", "0")]), numbering))
+    assert read_source(f).text.splitlines() == ["一、指导思想", "二、重点工作"]
+
+
+@pytest.mark.parametrize("fmt,text,labels", [
+    ("upperRoman", "%1.", ["32767.", "32768."]),  # hung: a billion "M"s, one at a time
+    ("lowerLetter", "%1)", ["32767)", "32768)"]),  # MemoryError: 38 billion letters
+    ("chineseCounting", "%1、", ["32767、", "32768、"]),
+    ("decimal", "%1.", ["32767.", "32768."]),
+])
+def test_a_huge_start_value_is_capped_at_words_limit(tmp_path, fmt, text, labels):
+    numbering = wx.numbering([wx.lvl("0", fmt, text, "1000000000000")])
+    f = tmp_path / "plan.docx"
+    f.write_bytes(wx.docx_bytes(wx.document([wx.paragraph(m, "0") for m in MEASURES_000[:2]]), numbering))
+    assert read_source(f).text.splitlines() == [lab + m for lab, m in zip(labels, MEASURES_000)]
+
+
+def test_one_hostile_docx_does_not_stop_a_directory(tmp_path):
+    for p in sorted(CORPUS.glob("00[34]_*.txt")):
+        (tmp_path / p.name).write_bytes(p.read_bytes())
+    crafted = wx.numbering([wx.lvl("x", "upperRoman", "%1.", "abc")])
+    (tmp_path / "crafted.docx").write_bytes(wx.docx_bytes(wx.document([wx.paragraph(MEASURES_000[0], "x")]), crafted))
+    (tmp_path / "damaged.docx").write_bytes(wx.docx_bytes("<w:document><w:body><w:p>", crafted))
+    errors: list[LoadError] = []
+    docs = load_corpus(tmp_path, errors=errors)
+    assert [d.doc_id for d in docs] == ["003_d3b064de2d82a876", "004_4b2046a4564d6d1c#1", "004_4b2046a4564d6d1c#2",
+                                        "crafted"]
+    assert docs[-1].items[0].text == "I." + MEASURES_000[0]
+    assert [(e.path, e.problem.split(" (")[0]) for e in errors] == [(str(tmp_path / "damaged.docx"),
+                                                                     "not a valid .docx")]
 
 
 def test_a_damaged_docx_is_a_load_error(tmp_path):

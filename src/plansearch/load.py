@@ -357,9 +357,11 @@ def docx_to_text(data: bytes, path) -> str:
         raise LoadError(path, f"not a valid .docx ({type(e).__name__})") from None
     except Exception as e:  # lxml parse errors and friends inside a damaged package
         raise LoadError(path, f"not a valid .docx ({type(e).__name__}: {e})") from None
-    numbering = _DocxNumbering(document)
     lines: list[str] = []
-    _docx_block_lines(document.element.body, numbering, lines)
+    try:
+        _docx_block_lines(document.element.body, _DocxNumbering(document), lines)
+    except Exception as e:  # a crafted part python-docx opened but we cannot walk: this file only
+        raise LoadError(path, f"not a valid .docx ({type(e).__name__}: {e})") from None
     return "\n".join(lines) + "\n"
 
 
@@ -407,6 +409,19 @@ def _val(el, name: str) -> str | None:
     return None if child is None else child.get(_w("val"))
 
 
+def _int(value: str | None, default: int) -> int:
+    """A number attribute of Word XML (w:start, w:ilvl): what is not a number reads as the default,
+    as Word and LibreOffice read a damaged file, instead of costing the file its text."""
+    try:
+        return int(value.strip()) if value is not None else default
+    except ValueError:  # "abc", "1e3", and digit strings longer than Python converts
+        return default
+
+
+def _list_start(value: str | None) -> int:
+    return min(max(_int(value, 1), 0), MAX_LIST_START)
+
+
 _CN_DIGITS = "〇一二三四五六七八九"
 
 
@@ -434,7 +449,16 @@ def cn_counting(n: int) -> str:
     return out
 
 
+# Word's "Start at" takes 0..32767; a crafted file can say w:start="1000000000000", and a counter
+# that large would make label generation run for hours (Roman numerals) or fill memory (letters).
+MAX_LIST_START = 32767
+_MAX_ROMAN = 3999  # Roman numerals have no standard form above MMMCMXCIX: Word writes decimal
+_MAX_LETTER_REPEAT = 10  # lowerLetter goes a … z, aa … zz, aaa …: past ten letters, decimal
+
+
 def _roman(n: int) -> str:
+    if not 1 <= n <= _MAX_ROMAN:
+        return str(n)
     out = ""
     for v, s in ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"), (50, "L"),
                  (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
@@ -445,11 +469,16 @@ def _roman(n: int) -> str:
 
 
 def _letters(n: int) -> str:
-    return chr(ord("a") + (n - 1) % 26) * ((n - 1) // 26 + 1) if n > 0 else ""
+    if not 1 <= n <= 26 * _MAX_LETTER_REPEAT:
+        return str(n)
+    return chr(ord("a") + (n - 1) % 26) * ((n - 1) // 26 + 1)
 
 
 def format_number(n: int, fmt: str) -> str:
-    """A counter value in one of Word's numFmt styles."""
+    """A counter value in one of Word's numFmt styles. A value a style cannot write (0, a
+    negative, a Roman numeral past 3999) is written in decimal, as Word does."""
+    if n < 0:
+        return str(n)
     if fmt in ("chineseCounting", "chineseCountingThousand", "japaneseCounting", "taiwaneseCounting",
                "chineseLegalSimplified", "taiwaneseCountingThousand", "ideographLegalTraditional"):
         return cn_counting(n)
@@ -461,8 +490,8 @@ def format_number(n: int, fmt: str) -> str:
         return "子丑寅卯辰巳午未申酉戌亥"[(n - 1) % 12]
     if fmt in ("decimalEnclosedCircle", "decimalEnclosedCircleChinese"):
         return chr(0x2460 + n - 1) if 1 <= n <= 20 else str(n)
-    if fmt == "ideographEnclosedCircle":  # ㈠ is parenthesised, ㊀ circled: both read as （一）
-        return chr(0x3280 + n - 1) if 1 <= n <= 10 else cn_counting(n)
+    if fmt == "ideographEnclosedCircle":  # Word prints ㈠ … ㈩ (parenthesised), then decimal
+        return chr(0x3220 + n - 1) if 1 <= n <= 10 else str(n)
     if fmt == "decimalEnclosedParen":
         return chr(0x2474 + n - 1) if 1 <= n <= 20 else f"({n})"
     if fmt == "decimalEnclosedFullstop":
@@ -507,9 +536,9 @@ class _DocxNumbering:
             for an in root.iterchildren(_w("abstractNum")):
                 levels = {}
                 for lvl in an.iterchildren(_w("lvl")):
-                    ilvl = int(lvl.get(_w("ilvl"), "0"))
+                    ilvl = _int(lvl.get(_w("ilvl")), 0)
                     levels[ilvl] = {
-                        "start": int(_val(lvl, "start") or 1),
+                        "start": _list_start(_val(lvl, "start")),
                         "fmt": _val(lvl, "numFmt") or "decimal",
                         "text": _val(lvl, "lvlText"),
                         "legal": lvl.find(_w("isLgl")) is not None,
@@ -520,7 +549,7 @@ class _DocxNumbering:
                 for ov in num.iterchildren(_w("lvlOverride")):
                     start = _val(ov, "startOverride")
                     if start is not None:
-                        overrides[int(ov.get(_w("ilvl"), "0"))] = int(start)
+                        overrides[_int(ov.get(_w("ilvl")), 0)] = _list_start(start)
                 self.nums[num.get(_w("numId"))] = (_val(num, "abstractNumId"), overrides)
         try:
             for style in document.styles.element.iterchildren(_w("style")):
@@ -549,7 +578,7 @@ class _DocxNumbering:
                 s_num, s_lvl = self.style_numpr.get(style, (None, None))
                 num_id, ilvl = s_num, ilvl if ilvl is not None else s_lvl
                 style = self.style_based.get(style)
-        return num_id, int(ilvl or 0)
+        return num_id, _int(ilvl, 0)
 
     def label(self, p) -> str:
         num_id, ilvl = self._numpr(p)
