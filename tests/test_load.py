@@ -397,6 +397,16 @@ def test_one_hostile_docx_does_not_stop_a_directory(tmp_path):
                                                                      "not a valid .docx")]
 
 
+def test_a_docx_that_unpacks_to_more_than_the_limit_is_refused_before_unpacking(tmp_path, monkeypatch):
+    from plansearch import load
+
+    body = wx.document([wx.paragraph(MEASURES_000[0] * 200) for _ in range(2000)])  # 45 MB of XML
+    (tmp_path / "bomb.docx").write_bytes(wx.docx_bytes(body))
+    monkeypatch.setattr(load, "MAX_DOCX_UNPACKED", 16 * 2**20)
+    with pytest.raises(LoadError, match=r"bomb\.docx: unpacks to 45 MB, more than the 16 MB a \.docx may take"):
+        read_source(tmp_path / "bomb.docx")
+
+
 def test_a_damaged_docx_is_a_load_error(tmp_path):
     (tmp_path / "bad.docx").write_bytes(b"PK\x03\x04 not really a zip")
     with pytest.raises(LoadError, match=r"bad\.docx: not a valid \.docx"):

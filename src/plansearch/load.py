@@ -344,6 +344,11 @@ def html_to_text(markup: str) -> str:
 
 # ---------------------------------------------------------------- DOCX
 
+# A 20 MB plan is ~200 MB of WordprocessingML; a zip bomb declares gigabytes (zipfile reads no
+# more than a part's declared size, so the declared sizes bound what unpacking costs).
+MAX_DOCX_UNPACKED = 1024 * 2**20
+
+
 def docx_to_text(data: bytes, path) -> str:
     """The document's paragraphs and table rows, one per line, with Word's list labels restored."""
     import zipfile
@@ -351,6 +356,14 @@ def docx_to_text(data: bytes, path) -> str:
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            unpacked = sum(info.file_size for info in z.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError) as e:
+        raise LoadError(path, f"not a valid .docx ({type(e).__name__})") from None
+    if unpacked > MAX_DOCX_UNPACKED:  # python-docx unpacks every part into memory
+        raise LoadError(path, f"unpacks to {unpacked // 2**20} MB, more than the "
+                              f"{MAX_DOCX_UNPACKED // 2**20} MB a .docx may take")
     try:
         document = docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as e:
