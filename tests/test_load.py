@@ -4,6 +4,7 @@ that is not a document must fail with one line naming it."""
 from __future__ import annotations
 
 import io
+import os
 
 import pytest
 from hypothesis import given, settings
@@ -98,10 +99,9 @@ def test_empty_and_whitespace_only_files(tmp_path):
 
 
 def test_binary_files_are_not_text(tmp_path):
-    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 20
-    (tmp_path / "picture.txt").write_bytes(png)
-    with pytest.raises(LoadError, match=r"picture\.txt: not a text file \(binary data: NUL bytes\)"):
-        read_source(tmp_path / "picture.txt")
+    (tmp_path / "random.txt").write_bytes(bytes(range(256)) * 20)
+    with pytest.raises(LoadError, match=r"random\.txt: not a text file \(binary data: NUL bytes\)"):
+        read_source(tmp_path / "random.txt")
     (tmp_path / "controls.txt").write_bytes(bytes(range(1, 9)) * 500 + "一、总体要求".encode())
     with pytest.raises(LoadError, match=r"controls\.txt: not a text file"):
         read_source(tmp_path / "controls.txt")
@@ -120,6 +120,34 @@ def test_random_bytes_load_or_fail_with_a_load_error(data):
         assert text == data.decode(enc, errors="replace").lstrip("\ufeff")
         assert text.count("\ufffd") <= max(10, len(text) // 1000)
         assert sum(1 for ch in text if ch < " " and ch not in "\t\n\r\x0b\x0c") <= 0.01 * len(text)
+
+
+def _plan_docx() -> bytes:
+    return wx.list_docx([wx.lvl("0", "chineseCounting", "%1、")], [("0", "重点工作"), (None, MEASURES_000[0])])
+
+
+@pytest.mark.parametrize("name,data,problem", [
+    ("plan.txt", _plan_docx, "not a text file (a Word .docx document: name it .docx)"),
+    ("plan.txt", lambda: b"%PDF-1.4\n" + bytes(range(256)), "not a text file (a PDF document: name it .pdf)"),
+    ("plan.txt", lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512),
+     "not a text file (a Word 97-2003 or WPS document: save it as .docx)"),
+    ("plan.txt", lambda: b"{\\rtf1\\ansi\\ansicpg936 " + "一、总体要求".encode("gbk"),
+     "not a text file (an RTF document: save it as .docx or .txt)"),
+    ("photo.txt", lambda: b"\xff\xd8\xff\xe0\x00\x10JFIF" + bytes(range(256)), "not a text file (a JPEG image)"),
+    ("picture.html", lambda: b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(256), "not a text file (a PNG image)"),
+    ("plan.docx", lambda: b"%PDF-1.4\n" + bytes(64), "not a .docx (a PDF document: name it .pdf)"),
+    ("plan.docx", lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512),
+     "not a .docx (a Word 97-2003 or WPS document: save it as .docx)"),
+    ("plan.pdf", _plan_docx, "not a PDF (a Word .docx document: name it .docx)"),
+    ("plan.pdf", lambda: bytes(range(256)) * 4, "not a PDF (no %PDF- header)"),
+    ("plan.pdf", lambda: b"", "empty file"),
+    ("plan.docx", lambda: b"", "empty file"),
+])
+def test_a_file_under_the_wrong_name_says_what_it_is(tmp_path, name, data, problem):
+    (tmp_path / name).write_bytes(data())
+    with pytest.raises(LoadError) as e:
+        read_source(tmp_path / name)
+    assert e.value.problem == problem
 
 
 def test_unsupported_and_missing(tmp_path):
@@ -167,6 +195,39 @@ def test_a_directory_yields_supported_files_sorted_and_skips_the_rest(tmp_path):
     names = [(g.path if isinstance(g, LoadError) else g.path).replace(str(tmp_path) + "/", "") for g in got]
     assert names == ["1.txt", "b/2.txt", "broken.txt"]
     assert isinstance(got[2], LoadError) and "not a text file" in got[2].problem
+
+
+def test_what_looks_like_a_document_but_is_not_one_is_reported(tmp_path):
+    (tmp_path / "1.txt").write_bytes(seed_path("003").read_bytes())
+    (tmp_path / "notes.txt").mkdir()  # a folder named like a file: itself reported, its files read
+    (tmp_path / "notes.txt" / "2.txt").write_bytes(seed_path("003").read_bytes())
+    (tmp_path / "loop.txt").symlink_to("loop.txt")
+    (tmp_path / "gone.txt").symlink_to("moved-away.txt")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "up").symlink_to("..")  # followed, it would read the corpus again and again
+    (tmp_path / "a").symlink_to("b")
+    (tmp_path / "b").symlink_to("a")
+    os.mkfifo(tmp_path / "pipe.txt")  # reading it would wait forever
+    (tmp_path / "logo.png").symlink_to("missing.png")  # not a document: skipped silently, as before
+    got = [(e.path if isinstance(e, LoadError) else e.path, e.problem if isinstance(e, LoadError) else "read")
+           for e in iter_sources(tmp_path)]
+    assert [(path.replace(f"{tmp_path}/", ""), problem) for path, problem in got] == [
+        ("1.txt", "read"),
+        ("a", "symbolic link loop"),
+        ("b", "symbolic link loop"),
+        ("gone.txt", "broken symbolic link (to moved-away.txt)"),
+        ("loop.txt", "symbolic link loop"),
+        ("notes.txt", "is a directory (the files in it are read)"),
+        ("notes.txt/2.txt", "read"),
+        ("pipe.txt", "not a regular file (a pipe, socket or device)"),
+        ("sub/up", "symbolic link to a folder: not followed (name the folder itself to read it)"),
+    ]
+    with pytest.raises(PlansearchError, match=r"loop\.txt: symbolic link loop$"):
+        list(iter_sources(tmp_path / "loop.txt"))
+    with pytest.raises(PlansearchError, match=r"loop\.txt: symbolic link loop$"):
+        load_corpus(tmp_path / "loop.txt")
+    with pytest.raises(LoadError, match=r"pipe\.txt: not a regular file"):
+        read_source(tmp_path / "pipe.txt")
 
 
 # ---------------------------------------------------------------- docx
@@ -476,9 +537,42 @@ def test_pdf_without_text_layer_is_reported_as_a_scan(tmp_path):
         writer.write(fh)
     with pytest.raises(LoadError, match=r"scan\.pdf: no text layer \(scanned PDF\?\)"):
         read_source(tmp_path / "scan.pdf")
+
+
+def test_a_damaged_pdf_gives_pypdfs_reason_in_the_error_not_on_stderr(tmp_path, capfd):
     (tmp_path / "junk.pdf").write_bytes(b"%PDF-1.4\nthis is not a pdf body")
-    with pytest.raises(LoadError, match=r"junk\.pdf: "):
+    with pytest.raises(LoadError) as e:
         read_source(tmp_path / "junk.pdf")
+    # pypdf logged "EOF marker not found" to stderr, between the CLI's own lines
+    assert e.value.problem.startswith("not a valid PDF (EOF marker not found; PdfStreamError: ")
+    assert capfd.readouterr().err == ""
+
+
+def _ascii_pdf(*lines: bytes) -> bytes:
+    stream = b"BT /F1 12 Tf 72 720 Td " + b" 0 -20 Td ".join(b"(%s) Tj" % ln for ln in lines) + b" ET"
+    return _pdf(stream, {5: b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"}, "5 0 R")
+
+
+def _encrypted(pdf: bytes, user_password: str, owner_password: str) -> bytes:
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    writer.encrypt(user_password=user_password, owner_password=owner_password, algorithm="RC4-128")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_an_encrypted_pdf_says_it_needs_a_password(tmp_path, capfd):
+    plan = _ascii_pdf(b"1. Improve school buildings.")
+    (tmp_path / "locked.pdf").write_bytes(_encrypted(plan, "secret", "owner"))
+    with pytest.raises(LoadError) as e:
+        read_source(tmp_path / "locked.pdf")
+    assert e.value.problem == "encrypted PDF (needs a password)"
+    # restrictions without a password to open (an owner password only) do not stop reading
+    (tmp_path / "restricted.pdf").write_bytes(_encrypted(plan, "", "owner"))
+    assert read_source(tmp_path / "restricted.pdf").text.strip() == "1. Improve school buildings."
+    assert capfd.readouterr().err == ""
 
 
 # ---------------------------------------------------------------- html

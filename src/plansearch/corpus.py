@@ -43,8 +43,7 @@ def load_corpus(
         paths = [paths]
     roots = [Path(p) for p in paths]
     for r in roots:
-        if not r.exists():
-            raise PlansearchError(f"{r}: no such file or directory")
+        load.check_exists(r)
     man_path = Path(manifest) if manifest else _find_manifest(roots)
     overrides = metadata.load_manifest(man_path) if man_path else None
 
