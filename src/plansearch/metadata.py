@@ -27,9 +27,9 @@ import functools
 import io
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePath
-from typing import Iterator
 
 from .models import Document, PlansearchError, Section
 from .normalise import to_simplified
