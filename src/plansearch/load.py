@@ -440,8 +440,8 @@ def html_to_text(markup: str) -> str:
 
 # ---------------------------------------------------------------- DOCX
 
-# A 20 MB plan is ~200 MB of WordprocessingML; a zip bomb declares gigabytes (zipfile reads no
-# more than a part's declared size, so the declared sizes bound what unpacking costs).
+# Far beyond any real plan's XML; a zip bomb declares gigabytes (zipfile reads no more than a
+# part's declared size, so the declared sizes bound what unpacking costs).
 MAX_DOCX_UNPACKED = 1024 * 2**20
 
 
@@ -452,8 +452,9 @@ def docx_to_text(data: bytes, path) -> str:
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 
-    if not data.startswith(b"PK") and _known_binary(data):
-        raise LoadError(path, f"not a .docx ({_known_binary(data)})")
+    what = None if data.startswith(b"PK") else _known_binary(data)
+    if what:
+        raise LoadError(path, f"not a .docx ({what})")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             unpacked = sum(info.file_size for info in z.infolist())
@@ -586,8 +587,9 @@ def _letters(n: int) -> str:
 
 
 def format_number(n: int, fmt: str) -> str:
-    """A counter value in one of Word's numFmt styles. A value a style cannot write (0, a
-    negative, a Roman numeral past 3999) is written in decimal, as Word does."""
+    """A counter value in one of Word's numFmt styles. A value a style has no form for (a
+    negative; 0 or past 3999 in Roman numerals; 0 or past ten letters in letters; past ⑳ or ㈩ in
+    the enclosed ones) is written in decimal."""
     if n < 0:
         return str(n)
     if fmt in ("chineseCounting", "chineseCountingThousand", "japaneseCounting", "taiwaneseCounting",
