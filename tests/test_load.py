@@ -368,36 +368,28 @@ def test_word_number_formats_as_labels(tmp_path, fmt, text, start, labels):
     assert read_source(f).text.splitlines() == ["一、重点工作"] + [lab + m for lab, m in zip(labels, MEASURES_000)]
 
 
-@pytest.mark.parametrize("fmt,text,labels", [
-    ("chineseCounting", "（%2）", ["（一）", "（二）", "（三）"]),
-    ("ideographEnclosedCircle", "%2", ["㈠", "㈡", "㈢"]),
-    ("decimalEnclosedCircle", "%2", ["①", "②", "③"]),
-    ("decimalEnclosedParen", "%2", ["⑴", "⑵", "⑶"]),
-    ("decimalEnclosedFullstop", "%2", ["⒈", "⒉", "⒊"]),
-    ("decimalFullWidth", "%2．", ["１．", "２．", "３．"]),
-    ("decimalZero", "%2.", ["01.", "02.", "03."]),
+@pytest.mark.parametrize("fmt,text,labels,numbered", [
+    ("chineseCounting", "（%2）", ["（一）", "（二）", "（三）"], True),
+    ("ideographEnclosedCircle", "%2", ["㈠", "㈡", "㈢"], True),
+    ("decimalEnclosedCircle", "%2", ["①", "②", "③"], True),
+    ("decimalEnclosedParen", "%2", ["⑴", "⑵", "⑶"], True),
+    ("decimalEnclosedFullstop", "%2", ["⒈", "⒉", "⒊"], True),
+    ("decimalFullWidth", "%2．", ["１．", "２．", "３．"], True),
+    ("decimalZero", "%2.", ["01.", "02.", "03."], True),
+    # the outline numbers items by Chinese and Arabic schemes only: these labels stay in the text
+    ("upperRoman", "%2.", ["I.", "II.", "III."], False),
+    ("lowerLetter", "%2)", ["a)", "b)", "c)"], False),
+    ("ideographTraditional", "%2、", ["甲、", "乙、", "丙、"], False),
 ])
-def test_word_number_formats_become_numbered_items(tmp_path, fmt, text, labels):
+def test_word_number_formats_as_items(tmp_path, fmt, text, labels, numbered):
     f = tmp_path / "plan.docx"
     f.write_bytes(_formatted_list(fmt, text, "1"))
     (doc,) = outline.parse_source(read_source(f))
     assert [h.display for h in doc.headings] == ["一、重点工作"]
-    assert [(it.label, it.number, it.path, it.text) for it in doc.items] == [
-        (lab, n, ("一、重点工作",), m) for n, (lab, m) in enumerate(zip(labels, MEASURES_000), start=1)]
-
-
-@pytest.mark.parametrize("fmt,text,labels", [
-    ("upperRoman", "%2.", ["I.", "II.", "III."]),
-    ("lowerLetter", "%2)", ["a)", "b)", "c)"]),
-    ("ideographTraditional", "%2、", ["甲、", "乙、", "丙、"]),
-])
-def test_latin_and_stem_labels_stay_in_the_item_text(tmp_path, fmt, text, labels):
-    # the outline numbers items by Chinese and Arabic schemes only; these labels are kept as text
-    f = tmp_path / "plan.docx"
-    f.write_bytes(_formatted_list(fmt, text, "1"))
-    (doc,) = outline.parse_source(read_source(f))
-    assert [(it.label, it.path, it.text) for it in doc.items] == [
-        ("", ("一、重点工作",), lab + m) for lab, m in zip(labels, MEASURES_000)]
+    expected = [(lab, n, m) if numbered else ("", None, lab + m)
+                for n, (lab, m) in enumerate(zip(labels, MEASURES_000), start=1)]
+    assert [(it.label, it.number, it.text) for it in doc.items] == expected
+    assert all(it.path == ("一、重点工作",) for it in doc.items)
 
 
 # Hostile or damaged numbering definitions: what is not a number reads as Word's default, so the
