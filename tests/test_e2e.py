@@ -178,8 +178,9 @@ def test_user_mistakes_are_one_line_and_exit_1(user_bin, indexed):
     one_line_error(plansearch(user_bin, indexed, "search", "x", "--index", "nowhere", check=False), "no index in")
     one_line_error(plansearch(user_bin, indexed, "index", "corpus/", "--vectors", "foo", check=False),
                    "unknown vector index kind")
+    # a core install has no sentence-transformers: a model name says what to install, before any work
     one_line_error(plansearch(user_bin, indexed, "index", "corpus/", "--model", "bge-nowhere", check=False),
-                   "not on this machine")
+                   "install it with pip install torch==2.13.0 'plansearch[st]'")
     one_line_error(plansearch(user_bin, indexed, "compare", "000_5ae896fcb747d54c#1", "nope", check=False),
                    "unknown document 'nope'")
     one_line_error(plansearch(user_bin, indexed, "outline", "corpus", check=False), "is a directory")

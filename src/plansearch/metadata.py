@@ -26,8 +26,10 @@ from __future__ import annotations
 
 import csv
 import functools
+import io
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import Literal
@@ -565,7 +567,11 @@ def _parse_manifest_year(value: str, where: str) -> dict:
         return {}
     m = re.fullmatch(r"((?:19|20)\d{2})\s*(?:→|->|>)\s*((?:19|20)\d{2})", v)
     if m:
-        return {"review_year": int(m.group(1)), "plan_year": int(m.group(2)), "year": int(m.group(1))}
+        review, plan = int(m.group(1)), int(m.group(2))
+        if plan < review:  # a plan looks ahead: 2022→2010 is a typo for 2022→2023 or 2010→2011
+            raise PlansearchError(f"{where}: review→plan year {v!r} plans for a year before the one it "
+                                  f"reviews (write the reviewed year first, e.g. {plan}→{plan + 1})")
+        return {"review_year": review, "plan_year": plan, "year": review}
     if re.fullmatch(r"(?:19|20)\d{2}", v):
         return {"year": int(v)}
     if re.fullmatch(rf"20[{_MASK_CHARS}]{{2}}|20\d[{_MASK_CHARS}]|[Xx]{{4}}", v):
@@ -574,51 +580,149 @@ def _parse_manifest_year(value: str, where: str) -> dict:
                           f"or review→plan like 2010→2011)")
 
 
-def load_manifest(path: str | Path) -> list[ManifestRow]:
-    """The rows of a manifest CSV. A bad manifest (unknown column, bad year, unknown kind, no key
-    column) raises PlansearchError naming the file and line."""
+_MANIFEST_COLUMNS = "columns: doc,title,year,region,issuer,kind,note"
+_NOTE_COLUMNS = ("note", "source")  # free text: the only cells where a line break is meant
+
+
+class _Lines:
+    """A manifest's lines handed to csv.reader one at a time, so that each record's line numbers
+    are known and reading can start again just after a record that went wrong."""
+
+    def __init__(self, lines: list[str]):
+        self.lines, self.next = lines, 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        if self.next >= len(self.lines):
+            raise StopIteration
+        self.next += 1
+        return self.lines[self.next - 1]
+
+
+def _manifest_records(text: str, breaks_allowed) -> Iterator[tuple[int, list[str] | str]]:
+    """(line number, cells) for every CSV record of the text, or (line number, problem) for one
+    that cannot be read. A quote left open would swallow the rows after it (csv reads on to the
+    next quote or the end of the file); instead such a record costs its own line only, and reading
+    resumes on the line after it. `breaks_allowed(cells)` says whether a record spanning lines is
+    one (a quoted note with a line break) or a quote left open."""
+    lines = _Lines(list(io.StringIO(text, newline="")))
+    reader = csv.reader(lines, strict=True)
+    while lines.next < len(lines.lines):
+        first = lines.next
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as e:
+            if "end of data" in str(e):
+                problem = "a quote is opened and never closed"
+            elif lines.next - first > 1:  # closed by a quote of a later row
+                problem = f"a quote is left open (its cell runs on to line {lines.next})"
+            else:
+                problem = f"bad quoting ({e}; a quote inside a quoted cell is written \"\")"
+        else:
+            if lines.next - first == 1 or breaks_allowed(cells):
+                yield first + 1, cells
+                continue
+            problem = f"a quote is left open (its cell runs on to line {lines.next})"
+        yield first + 1, problem
+        lines.next = first + 1
+        reader = csv.reader(lines, strict=True)
+
+
+def load_manifest(path: str | Path, warnings: list[str] | None = None) -> list[ManifestRow]:
+    """The rows of a manifest CSV, in any encoding a corpus file may have (UTF-8 with or without
+    BOM, GB18030/GBK, Big5, UTF-16: detected as for .txt files).
+
+    A bad row (bad year, unknown kind, empty key, a quote left open, more cells than columns) and
+    an unknown column are reported in `warnings` as "manifest.csv:LINE: problem", and the good
+    rows are kept; without `warnings` the first problem raises PlansearchError naming the file and
+    line. A manifest that cannot be used at all (unreadable, not text, no 'doc' column) raises
+    PlansearchError naming the file."""
+    from .load import decode_text
+    from .models import LoadError
+
     path = Path(path)
     try:
-        raw = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as e:
-        raise PlansearchError(f"{path}: cannot read manifest ({e})") from None
-    lines = [ln for ln in raw.splitlines()]
-    reader = csv.reader(lines)
+        data = path.read_bytes()
+    except OSError as e:
+        raise PlansearchError(f"{path}: cannot read manifest ({e.strerror or e})") from None
     try:
-        header = [h.strip().lower() for h in next(reader)]
-    except StopIteration:
-        return []
-    unknown = [h for h in header if h not in _COLUMNS]
-    if unknown:
-        raise PlansearchError(f"{path}:1: unknown column {unknown[0]!r} "
-                              f"(columns: doc,title,year,region,issuer,kind,note)")
-    key_col = "doc" if "doc" in header else "file" if "file" in header else None
-    if key_col is None:
-        raise PlansearchError(f"{path}:1: no 'doc' column (columns: doc,title,year,region,issuer,kind,note)")
+        text, _encoding = decode_text(data, path)
+    except LoadError as e:
+        if e.problem == "empty file":
+            return []
+        raise PlansearchError(f"{path}: cannot read manifest ({e.problem})") from None
+
+    def problem(message: str, row_ignored: bool = True) -> None:
+        if warnings is None:
+            raise PlansearchError(message)
+        warnings.append(message + ("; row ignored" if row_ignored else ""))
+
+    header: list[str] = []
+    columns: dict[str, int] = {}  # column name -> its first position
+
+    def breaks_allowed(cells: list[str]) -> bool:
+        return bool(header) and all(
+            "\n" not in c and "\r" not in c for i, c in enumerate(cells)
+            if i >= len(header) or header[i] not in _NOTE_COLUMNS)
+
     rows: list[ManifestRow] = []
-    for lineno, cells in enumerate(reader, start=2):
+    for lineno, cells in _manifest_records(text, breaks_allowed):
+        where = f"{path}:{lineno}"
+        if isinstance(cells, str):
+            problem(f"{where}: {cells}")
+            continue
         if not cells or not any(c.strip() for c in cells) or cells[0].lstrip().startswith("#"):
             continue
-        where = f"{path}:{lineno}"
-        if len(cells) > len(header):
-            raise PlansearchError(f"{where}: {len(cells)} cells for {len(header)} columns (quote cells with commas)")
-        rec = {h: (cells[i].strip() if i < len(cells) else "") for i, h in enumerate(header)}
-        key = rec[key_col]
-        if not key:
-            raise PlansearchError(f"{where}: empty {key_col!r} cell")
-        row = ManifestRow(key=key, line=lineno)
-        row.title = rec.get("title") or None
-        for k, v in _parse_manifest_year(rec.get("year", ""), where).items():
-            setattr(row, k, v)
-        row.region = rec.get("region") or None
-        row.issuer = rec.get("issuer") or None
-        kind = rec.get("kind", "").lower()
-        if kind and kind not in _KINDS:
-            raise PlansearchError(f"{where}: unknown kind {kind!r} (one of {', '.join(_KINDS)})")
-        row.kind = kind or None
-        row.note = rec.get("note") or rec.get("source") or ""
-        rows.append(row)
+        if not header:
+            header = [h.strip().lower() for h in cells]
+            for i, h in enumerate(header):
+                if h and h not in _COLUMNS:
+                    problem(f"{where}: unknown column {h!r} ignored ({_MANIFEST_COLUMNS})", row_ignored=False)
+                elif h in columns:
+                    problem(f"{where}: column {h!r} appears twice; the first is read", row_ignored=False)
+                elif h:
+                    columns[h] = i
+            if "doc" not in columns and "file" not in columns:
+                raise PlansearchError(f"{path}:{lineno}: no 'doc' column ({_MANIFEST_COLUMNS})")
+            continue
+        if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
+            extra = f"{len(cells)} cells for {len(header)} columns"
+            if header[-1] not in _NOTE_COLUMNS:
+                problem(f"{where}: {extra} (quote a cell that holds a comma)")
+                continue
+            # an unquoted comma in the note, the last column: the note is the rest of the line
+            problem(f"{where}: {extra}: the cells from column {len(header)} on are read as the "
+                    f"{header[-1]} (quote a cell that holds a comma)", row_ignored=False)
+            cells = cells[:len(header) - 1] + [",".join(cells[len(header) - 1:])]
+        rec = {h: (cells[i].strip() if i < len(cells) else "") for h, i in columns.items()}
+        key_col = "doc" if "doc" in columns else "file"
+        try:
+            rows.append(_manifest_row(rec, key_col, lineno, where))
+        except PlansearchError as e:
+            problem(str(e))
     return rows
+
+
+def _manifest_row(rec: dict[str, str], key_col: str, lineno: int, where: str) -> ManifestRow:
+    key = rec[key_col]
+    if not key:
+        raise PlansearchError(f"{where}: empty {key_col!r} cell")
+    row = ManifestRow(key=key, line=lineno)
+    row.title = rec.get("title") or None
+    for k, v in _parse_manifest_year(rec.get("year", ""), where).items():
+        setattr(row, k, v)
+    row.region = rec.get("region") or None
+    row.issuer = rec.get("issuer") or None
+    kind = rec.get("kind", "").lower()
+    if kind and kind not in _KINDS:
+        raise PlansearchError(f"{where}: unknown kind {kind!r} (one of {', '.join(_KINDS)})")
+    row.kind = kind or None  # type: ignore[assignment]
+    row.note = rec.get("note") or rec.get("source") or ""
+    return row
 
 
 def apply_manifest(docs: list[Document], rows: list[ManifestRow]) -> list[str]:
