@@ -13,13 +13,12 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import venv
 from pathlib import Path
 
 import pytest
 
-from conftest import CORPUS, REPO, build_cached, require_shared
+from conftest import CORPUS, REPO, require_shared
 
 pytestmark = pytest.mark.slow
 

@@ -41,7 +41,6 @@ import numpy as np
 from .fingerprint import (
     FingerprintText,
     RunChain,
-    SharedRun,
     chain_runs,
     fingerprint,
     runs_from_seeds,
