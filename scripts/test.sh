@@ -9,6 +9,10 @@ PY=${PYTHON:-python3}
 python -m pip install -q --upgrade pip >/dev/null
 python -m pip install -q "torch==2.13.0" || exit 1
 python -m pip install -q -e ".[test,st,bench]" || exit 1
+# README's examples pipe into jq; the end-to-end tests run them as shown.
+if ! command -v jq >/dev/null 2>&1; then
+  (apt-get update -qq && apt-get install -y -qq jq) >/dev/null 2>&1 || echo "warning: could not install jq" >&2
+fi
 python -m pytest -q -rs "$@"
 rc=$?
 if [ $rc -eq 5 ]; then

@@ -215,7 +215,11 @@ def test_every_readme_example_runs_as_shown(user_bin, indexed, command):
     res = subprocess.run(["bash", "-o", "pipefail", "-c", command], cwd=indexed, env=env, capture_output=True,
                          text=True, timeout=1800)
     assert res.returncode == 0, f"{command}\n{res.stdout[-1500:]}\n{res.stderr[-1500:]}"
-    assert res.stdout.strip() or "--html" in command or "wrote" in res.stderr, command
+    redirect = re.search(r">\s*(\S+)\s*$", command)
+    if redirect:  # the output went to a file: it must be there and hold something
+        assert (indexed / redirect.group(1)).stat().st_size > 0, command
+    else:
+        assert res.stdout.strip() or "wrote" in res.stderr, command
     assert "Traceback" not in res.stderr
 
 
