@@ -91,7 +91,7 @@ def test_no_documents_or_one_document_means_no_clusters(corpus_docs):
 def test_bad_options_are_user_errors(corpus_docs):
     with pytest.raises(PlansearchError, match="across"):
         find_reuse(corpus_docs, across="decades")
-    with pytest.raises(PlansearchError, match="min-chars"):
+    with pytest.raises(PlansearchError, match="min_chars"):
         find_reuse(corpus_docs, min_chars=0)
 
 

@@ -103,11 +103,13 @@ def find_reuse(docs: list[Document], *, min_chars: int = 30, across: Across = "a
     as different), "regions" likewise for regions, "any" everything. doc: only clusters touching
     this document id (and only its share). max_spread: drop clusters found in more documents."""
     if across not in ("any", "years", "regions"):
-        raise PlansearchError(f"--across must be one of any, years, regions (got {across!r})")
+        raise PlansearchError(f"across must be one of any, years, regions (got {across!r})")
     if min_chars < 1:
-        raise PlansearchError(f"--min-chars must be at least 1 (got {min_chars})")
+        raise PlansearchError(f"min_chars must be at least 1 (got {min_chars})")
     if min_docs < 2:
-        raise PlansearchError(f"--min-docs must be at least 2 (got {min_docs})")
+        raise PlansearchError(f"min_docs must be at least 2 (got {min_docs})")
+    if max_spread is not None and max_spread < min_docs:
+        raise PlansearchError(f"max_spread must be at least min_docs ({min_docs}), got {max_spread}")
     if doc is not None:
         from .corpus import find_document
 
