@@ -18,6 +18,25 @@ def seed_path(prefix: str) -> Path:
     return p
 
 
+@pytest.fixture(scope="session", autouse=True)
+def plansearch_home(tmp_path_factory) -> Path:
+    """No test writes into the real ~/.cache/plansearch: for the whole session, plansearch's own
+    directory (store.user_home: compare's embedding cache) is a temporary one. Tests share it, so
+    a text the model embedded once is not embedded again; `fresh_home` gives a test its own."""
+    home = tmp_path_factory.mktemp("plansearch-home")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PLANSEARCH_HOME", str(home))
+        yield home
+
+
+@pytest.fixture
+def fresh_home(tmp_path, monkeypatch) -> Path:
+    """An empty plansearch home for this test alone (to see what it embeds into the user's cache)."""
+    home = tmp_path / "plansearch-home"
+    monkeypatch.setenv("PLANSEARCH_HOME", str(home))
+    return home
+
+
 @pytest.fixture(scope="session")
 def gwr_dir() -> Path:
     if not GWR.is_dir():
