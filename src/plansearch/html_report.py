@@ -175,20 +175,15 @@ def _row(al: Alignment, n: int, cmp: Comparison) -> str:
             f'<td class="b">{_where(al.b_items)}{br(b_html)}</td></tr>')
 
 
-def _section_of(al: Alignment) -> str:
-    """The top heading an alignment stands under (B's, or A's for a dropped item)."""
-    it = (al.b_items or al.a_items)[0]
-    return it.path[0] if it.path else ""
-
-
 def _contents(cmp: Comparison) -> str:
-    """One entry per top-level heading, in the order the rows run, linking to its first row, with
-    what changed under it."""
+    """One entry per section of B (its first two heading levels), in the order the rows run,
+    linking to its first row, with what changed under it. A dropped item counts under the B
+    section it is listed in (its own heading is A's, and would cut B's sections into pieces)."""
     entries: list[tuple[str, int, dict[str, int]]] = []
     for n, al in enumerate(cmp.alignments):
-        sec = _section_of(al)
-        if not entries or entries[-1][0] != sec:
-            entries.append((sec, n, {}))
+        sec = " › ".join(al.b_items[0].path[:2]) if al.b_items else None
+        if not entries or (sec is not None and entries[-1][0] != sec):
+            entries.append((sec or "", n, {}))
         counts = entries[-1][2]
         counts[al.status] = counts.get(al.status, 0) + 1
     if len(entries) < 2:
