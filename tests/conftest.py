@@ -35,25 +35,28 @@ def require_shared(path: Path) -> Path:
     return path
 
 
+@pytest.fixture(scope="session", autouse=True)
+def plansearch_home(tmp_path_factory) -> Path:
+    """No test writes into the real ~/.cache/plansearch: for the whole session, plansearch's own
+    directory (store.user_home: compare's embedding cache) is a temporary one. Tests share it, so
+    a text the model embedded once is not embedded again; `fresh_home` gives a test its own."""
+    home = tmp_path_factory.mktemp("plansearch-home")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PLANSEARCH_HOME", str(home))
+        yield home
+
+
+@pytest.fixture
+def fresh_home(tmp_path, monkeypatch) -> Path:
+    """An empty plansearch home for this test alone (to see what it embeds into the user's cache)."""
+    home = tmp_path / "plansearch-home"
+    monkeypatch.setenv("PLANSEARCH_HOME", str(home))
+    return home
+
+
 @pytest.fixture(scope="session")
 def gwr_dir() -> Path:
     return require_shared(GWR)
-
-
-@pytest.fixture(autouse=True)
-def _private_user_home(tmp_path_factory, monkeypatch):
-    """No test writes into the real ~/.cache/plansearch: plansearch's own directory (embedding
-    cache for compare/check outside an index) is a temporary one, shared by the session."""
-    monkeypatch.setenv("PLANSEARCH_HOME", str(_session_home(tmp_path_factory)))
-
-
-_HOME: list[Path] = []
-
-
-def _session_home(tmp_path_factory) -> Path:
-    if not _HOME:
-        _HOME.append(tmp_path_factory.mktemp("plansearch-home"))
-    return _HOME[0]
 
 
 # Embeddings of the real corpora kept between local runs (never in CI, which starts clean): an

@@ -375,7 +375,7 @@ def reuse(
 
 # --- compare -------------------------------------------------------------------------------------
 
-@app.command("compare", short_help="Compare two plans item by item: same, edited, rewritten, new, dropped.")
+@app.command("compare", short_help="Compare two plans item by item: same, edited, rewritten, related, new, dropped.")
 @friendly
 def compare_cmd(
     a: str = typer.Argument(..., help="The earlier plan: document id, file, or file#N."),
@@ -390,13 +390,19 @@ def compare_cmd(
     only: Optional[str] = typer.Option(None, "--only", help="Statuses to show, e.g. edited,new,dropped."),
     edited_min: Optional[float] = typer.Option(
         None, "--edited-min", help="Character similarity for `edited`, 0..1 (default 0.6)."),
-    rewritten_min: Optional[float] = typer.Option(
-        None, "--rewritten-min", help="Embedding cosine for `rewritten`, 0..1 (default 0.96)."),
-    no_semantic: bool = typer.Option(False, "--no-semantic", help="Skip the embedding model (fast; no `rewritten`)."),
+    related_min: Optional[float] = typer.Option(
+        None, "--related-min", help="Embedding cosine (from the two plans' mean) for a pair matched by "
+                                    "meaning, rewritten or related, 0..1 (default 0.34)."),
+    reworded_min: Optional[float] = typer.Option(
+        None, "--reworded-min", help="Share of B's sentences with a partner in A for `rewritten` rather "
+                                     "than `related` (same topic, new content), 0..1 (default 0.4)."),
+    no_semantic: bool = typer.Option(False, "--no-semantic",
+                                     help="Skip the embedding model (fast; no `rewritten` or `related`)."),
     model: Optional[str] = typer.Option(None, "--model", help="Embedding model (default: the bundled one)."),
 ):
-    """Compare two plans item by item: same, edited (with the character diff), rewritten, new and
-    dropped items, and how much of B stands verbatim in A."""
+    """Compare two plans item by item: same, edited (with the character diff), rewritten (most
+    sentences reworded one to one), related (same topic, new content; shown sentence by sentence),
+    new and dropped items, and how much of B stands verbatim in A."""
     from . import render
     from .compare import STATUSES, Thresholds, compare
     from .records import alignment_record, compare_summary_record, write_records
@@ -409,8 +415,10 @@ def compare_cmd(
                               f"(choose from {', '.join(STATUSES)})")
     defaults = Thresholds()
     edited_min = defaults.edited_min if edited_min is None else edited_min
-    rewritten_min = defaults.rewritten_min if rewritten_min is None else rewritten_min
-    for name, value in (("--edited-min", edited_min), ("--rewritten-min", rewritten_min)):
+    related_min = defaults.related_min if related_min is None else related_min
+    reworded_min = defaults.reworded_min if reworded_min is None else reworded_min
+    for name, value in (("--edited-min", edited_min), ("--related-min", related_min),
+                        ("--reworded-min", reworded_min)):
         if not 0.0 <= value <= 1.0:
             raise PlansearchError(f"{name} must be between 0 and 1, not {value}")
     _check_html_target(html)
@@ -423,7 +431,8 @@ def compare_cmd(
         _report_load(finder.errors, [])
     vectors_from = finder.index.location if finder.index is not None else None
     with render.IndexProgress() as bar:
-        cmp = compare(doc_a, doc_b, thresholds=Thresholds(edited_min=edited_min, rewritten_min=rewritten_min),
+        cmp = compare(doc_a, doc_b, thresholds=Thresholds(edited_min=edited_min, related_min=related_min,
+                                                            reworded_min=reworded_min),
                       semantic=not no_semantic, model=model, index_dir=vectors_from,
                       progress=lambda stage, done, total: bar.update("compare", done, total))
     if fmt == "table":

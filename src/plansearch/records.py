@@ -185,14 +185,35 @@ def compare_summary_record(cmp) -> dict:
                           "a_item_id": f"{cmp.a.doc_id}:{r.a_ordinal}"} for r in s.longest_runs],
         "semantic": cmp.semantic,
         "seconds": round(cmp.seconds, 3),
-        "thresholds": {"edited_min": cmp.thresholds.edited_min,
-                       "rewritten_min": cmp.thresholds.rewritten_min,
-                       "contain_min": cmp.thresholds.contain_min},
+        "thresholds": {k: getattr(cmp.thresholds, k) for k in (
+            "edited_min", "contain_min", "related_min", "reworded_min", "sentence_char_min",
+            "sentence_cos_min")},
+    }
+
+
+def _sentence_record(p, a_doc_id: str, b_doc_id: str, a_items: dict, b_items: dict) -> dict:
+    """One sentence of a rewritten / related alignment: B's and its partner in A (either may be
+    missing: `new`, `dropped`), as item ids and [start, end) offsets into that item's text."""
+    a, b = a_items.get(p.a_ordinal), b_items.get(p.b_ordinal)
+    sem = p.semantic_similarity
+    return {
+        "status": p.status,
+        "b_item_id": f"{b_doc_id}:{p.b_ordinal}" if b else None,
+        "b_start": p.b_start if b else None, "b_end": p.b_end if b else None,
+        "b_text": b.text[p.b_start:p.b_end] if b else None,
+        "a_item_id": f"{a_doc_id}:{p.a_ordinal}" if a else None,
+        "a_start": p.a_start if a else None, "a_end": p.a_end if a else None,
+        "a_text": a.text[p.a_start:p.a_end] if a else None,
+        "char_similarity": round(p.char_similarity, 4) if a and b else None,
+        "semantic_similarity": round(sem, 4) if sem is not None else None,
     }
 
 
 def alignment_record(al, a_doc_id: str) -> dict:
     sem = al.semantic_similarity
+    b_doc_id = al.b_items[0].doc_id if al.b_items else None
+    a_items = {it.ordinal: it for it in al.a_items}
+    b_items = {it.ordinal: it for it in al.b_items}
     return {
         "type": "alignment",
         "status": al.status,
@@ -206,6 +227,8 @@ def alignment_record(al, a_doc_id: str) -> dict:
                                 "end": m.end, "text": m.text,
                                 "a_item_id": f"{a_doc_id}:{m.a_ordinal}"}
                                for m in al.verbatim_sentences],
+        "sentence_share": round(al.sentence_share, 4) if al.sentence_share is not None else None,
+        "sentences": [_sentence_record(p, a_doc_id, b_doc_id, a_items, b_items) for p in al.sentences],
     }
 
 

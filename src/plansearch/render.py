@@ -318,16 +318,21 @@ def print_reuse(report, docs_by_id: dict[str, Document], top: int, width: int = 
 
 # --- compare -------------------------------------------------------------------------------------
 
-_STATUS_STYLE = {"same": "dim", "edited": "yellow", "rewritten": "magenta", "new": "green",
-                 "dropped": "red"}
+_STATUS_STYLE = {"same": "dim", "edited": "yellow", "rewritten": "magenta", "related": "blue",
+                 "new": "green", "dropped": "red"}
+# A sentence inside a rewritten / related alignment: its mark (shown with or without colour, four
+# states are too many for colour alone) and style.
+_SENTENCE_MARK = {"same": ("= ", "dim"), "reworded": ("~ ", ""), "new": ("+ ", "green"),
+                  "dropped": ("- ", "red")}
 
 
-def compare_summary_line(cmp) -> str:
-    """One line a reader (and a report) can quote: counts, verbatim share, sentences, time."""
+def compare_summary_line(cmp, with_counts: bool = True) -> str:
+    """One line a reader (and a report) can quote: counts (unless shown elsewhere), verbatim
+    share, sentences, time."""
     s = cmp.summary
-    counts = " · ".join(f"{k} {v}" for k, v in s.counts.items())
-    sem = "with semantics" if cmp.semantic else "no semantics"
-    return (f"{counts} | {s.verbatim_share:.1%} of B verbatim in A | "
+    counts = " · ".join(f"{k} {v}" for k, v in s.counts.items()) + " | " if with_counts else ""
+    sem = "with semantics" if cmp.semantic else "no semantics (rewritten and related not detected)"
+    return (f"{counts}{s.verbatim_share:.1%} of B verbatim in A | "
             f"{s.sentences_verbatim}/{s.sentences} B sentences verbatim in A | "
             f"{cmp.seconds:.2f} s, {sem}")
 
@@ -371,7 +376,7 @@ def print_comparison(cmp, statuses, width: int = 240) -> None:
     c.print(Text(f"{s.verbatim_share:.1%} of B's characters stand verbatim in A "
                  f"(runs ≥ {cmp.thresholds.run_min}); {s.sentences_verbatim}/{s.sentences} "
                  f"B sentences verbatim in A; {cmp.seconds:.2f} s"
-                 f"{'' if cmp.semantic else ', no semantics (rewritten not detected)'}"))
+                 f"{'' if cmp.semantic else ', no semantics (rewritten and related not detected)'}"))
     if s.longest_runs:
         table = Table(title="longest verbatim runs", show_header=True, box=None)
         table.add_column("chars", justify="right")
@@ -393,17 +398,16 @@ def print_comparison(cmp, statuses, width: int = 240) -> None:
             head.append(f"  chars {al.char_similarity:.2f}", style="dim")
             if al.semantic_similarity is not None:
                 head.append(f"  cos {al.semantic_similarity:.3f}", style="dim")
+            if al.sentence_share is not None:
+                head.append(f"  {al.sentence_share:.0%} of B's sentences kept or reworded", style="dim")
         c.print(head)
         b_text = "\n".join(it.text for it in al.b_items)
         if al.status == "same":
             print_indented(c, Text(trim(b_text, width), style="dim"))
         elif al.status == "edited":
             print_indented(c, diff_text(al.diff, colour))
-        elif al.status == "rewritten":
-            a_text = "\n".join(it.text for it in al.a_items)
-            print_indented(c, Text("A ").append(trim(a_text, width), style="red"))
-            spans = [(m.start, m.end) for m in al.verbatim_sentences if len(al.b_items) == 1]
-            print_indented(c, Text("B ").append_text(_marked_sentences(b_text, spans, width)))
+        elif al.status in ("rewritten", "related"):
+            print_sentences(c, cmp, al, colour)
         elif al.status == "new":
             spans = [(m.start, m.end) for m in al.verbatim_sentences]
             body = _marked_sentences(b_text, spans, width)
@@ -412,3 +416,17 @@ def print_comparison(cmp, statuses, width: int = 240) -> None:
         else:  # dropped
             a_text = trim("\n".join(it.text for it in al.a_items), width)
             print_indented(c, Text(a_text, style="red") if colour else Text("- " + a_text))
+
+
+def print_sentences(c: Console, cmp, al, colour: bool) -> None:
+    """A rewritten / related alignment sentence by sentence: `= ` kept, `~ ` reworded (with the
+    character diff from A's sentence), `+ ` new in B, `- ` A's, gone."""
+    for p in al.sentences:
+        mark, style = _SENTENCE_MARK[p.status]
+        if p.status == "reworded":
+            body = diff_text(p.diff, colour)
+        elif p.status == "dropped":
+            body = Text(cmp.a.items[p.a_ordinal].text[p.a_start:p.a_end], style=style)
+        else:
+            body = Text(cmp.b.items[p.b_ordinal].text[p.b_start:p.b_end], style=style)
+        print_indented(c, Text(mark, style=style).append_text(body))
