@@ -267,8 +267,8 @@ def section(res: dict) -> str:
         L += ["", "**Alignment vs rapidfuzz on real plans** (characters only; rapidfuzz's best match by "
               "`fuzz.ratio` ≥ 60 on the same masked keys; two A items with equal keys count as one): "
               f"agreement min {f(p['min'])}, mean {f(p['mean'])} over {len(p['pairs'])} pairs "
-              "(the rest: extra copies of 各位代表！ we call new, containment matches below the peer's "
-              "cut-off). `tests/comparison/test_compare_parity.py` asserts this floor."]
+              "(the rest: extra copies of a repeated short item we call new, containment matches below "
+              "the peer's cut-off). `tests/comparison/test_compare_parity.py` asserts this floor."]
     t = res.get("timings")
     if t:
         L += ["", f"**Time to compare {t['documents'][0]} → {t['documents'][1]} with the model** "

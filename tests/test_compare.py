@@ -286,7 +286,9 @@ def test_without_the_model_nothing_is_matched_by_meaning(gwr_docs):
     cmp = compare(a, b, semantic=False)
     assert not cmp.semantic
     assert cmp.summary.rewritten == cmp.summary.related == 0
-    assert cmp.summary.same + cmp.summary.edited > 10
+    # what characters alone can pair: 2015 keeps few 2014 paragraphs close to verbatim (6 edited;
+    # the salutations that once made "same" pairs are furniture now)
+    assert cmp.summary.same + cmp.summary.edited >= 5
     assert all(al.sentence_share is None for al in cmp.alignments)
 
 

@@ -392,7 +392,7 @@ def compare_cmd(
         None, "--edited-min", help="Character similarity for `edited`, 0..1 (default 0.6)."),
     related_min: Optional[float] = typer.Option(
         None, "--related-min", help="Embedding cosine (from the two plans' mean) for a pair matched by "
-                                    "meaning, rewritten or related, 0..1 (default 0.34)."),
+                                    "meaning, rewritten or related, 0..1 (default 0.32)."),
     reworded_min: Optional[float] = typer.Option(
         None, "--reworded-min", help="Share of B's sentences with a partner in A for `rewritten` rather "
                                      "than `related` (same topic, new content), 0..1 (default 0.4)."),

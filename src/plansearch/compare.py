@@ -93,7 +93,7 @@ class Thresholds:
 
     edited_min: float = 0.6  # char similarity of keys for `edited`
     # Calibrated on tests/data/compare_pairs.jsonl (bench/compare_real.py, multilingual-e5-small):
-    related_min: float = 0.34  # centred item cosine for a match by meaning (rewritten or related)
+    related_min: float = 0.32  # centred item cosine for a match by meaning (rewritten or related)
     reworded_min: float = 0.4  # share of B's sentence characters with a partner in A: rewritten
     sentence_char_min: float = 0.4  # char similarity of two sentences' keys: partners
     sentence_cos_min: float = 0.96  # or cosine of their windows' vectors (raw): partners
