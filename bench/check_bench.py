@@ -180,17 +180,18 @@ def quality(args, res: dict, save) -> None:
     work = Path(args.work)
     index_dir = work / "quality-index"
     corpora = [Path(p) for p in args.corpus]
-    for cache in args.cache_from:
-        dst = index_dir / "cache.sqlite"
-        if Path(cache).is_file() and not dst.exists():
-            import sqlite3
+    for cache in args.cache_from:  # vectors already made by other builds: nothing embedded twice
+        from plansearch.store import CACHE_FILE, EmbeddingCache
 
-            index_dir.mkdir(parents=True, exist_ok=True)
-            src = sqlite3.connect(cache)
-            out = sqlite3.connect(str(dst))
-            src.backup(out)
-            out.close()
-            src.close()
+        index_dir.mkdir(parents=True, exist_ok=True)
+        EmbeddingCache(index_dir / CACHE_FILE).close()  # creates the table
+        import sqlite3
+
+        db = sqlite3.connect(str(index_dir / CACHE_FILE))
+        db.execute("ATTACH DATABASE ? AS other", (f"file:{cache}?mode=ro",))
+        db.execute("INSERT OR IGNORE INTO embedding SELECT * FROM other.embedding")
+        db.commit()
+        db.close()
     t0 = time.perf_counter()
     rep = build_index(corpora, index_dir)
     res["quality_index"] = {"documents": rep.documents, "items": rep.items, "windows": rep.windows,

@@ -10,6 +10,7 @@ import os
 from html import escape
 from pathlib import Path
 
+from .html_report import page
 from .metadata import year_label
 from .records import items_label
 
@@ -74,7 +75,7 @@ def check_html(report) -> str:
 
     d = report.doc
     lv = report.by_level
-    lines = "".join(f"<p>{escape(line)}</p>" for line in check_summary_lines(report)[1:])
+    lines = "".join(f"<p>{escape(line)}</p>" for line in check_summary_lines(report)[2:])
     notes = "".join(f'<p class="meta">note: {escape(n)}</p>' for n in report.notices)
     src_rows = "\n".join(
         f'<tr><td class="num">{n}</td><td class="num"><b>{_pct(s.share)}</b></td><td>{_bar(s.by_level)}</td>'
@@ -101,12 +102,7 @@ def check_html(report) -> str:
         f'<td>{escape(it.item.text[:80])}{"…" if len(it.item.text) > 80 else ""}</td></tr>'
         for it in report.items if it.chars)
     title = f"查重 {d.title or d.doc_id}"
-    return f"""<!DOCTYPE html>
-<html lang="zh"><head><meta charset="utf-8">
-<title>{escape(title)}</title>
-<style>{_CSS}</style></head>
-<body>
-<h1>plansearch check · 查重报告</h1>
+    return page(title, _CSS, f"""<h1>plansearch check · 查重报告</h1>
 <p class="meta">{escape(d.doc_id)} · {escape(d.title or "")} · {escape(year_label(d))} · {escape(d.region or "")} · {escape(d.source or "")}</p>
 <div class="summary">
 <div>总文字复制比 <span class="big">{_pct(report.share)}</span> {_bar(lv, 16)}
@@ -130,8 +126,7 @@ def check_html(report) -> str:
 <tbody>
 {item_rows}
 </tbody></table>
-</body></html>
-"""
+""")
 
 
 def write_check_html(report, path: str | os.PathLike) -> Path:

@@ -110,12 +110,7 @@ def comparison_html(cmp: Comparison) -> str:
                    f"{escape(r.text)}</li>" for r in s.longest_runs)
     rows = "\n".join(_row(al) for al in cmp.alignments)
     title = f"{cmp.a.title or cmp.a.doc_id} → {cmp.b.title or cmp.b.doc_id}"
-    return f"""<!DOCTYPE html>
-<html lang="zh"><head><meta charset="utf-8">
-<title>{escape(title)}</title>
-<style>{_CSS}</style></head>
-<body>
-<h1>plansearch compare</h1>
+    return page(title, _CSS, f"""<h1>plansearch compare</h1>
 <table class="docs">
 <tr><td><b>A</b></td><td>{escape(cmp.a.doc_id)}</td><td>{escape(cmp.a.title)}</td><td>{escape(year_label(cmp.a))}</td></tr>
 <tr><td><b>B</b></td><td>{escape(cmp.b.doc_id)}</td><td>{escape(cmp.b.title)}</td><td>{escape(year_label(cmp.b))}</td></tr>
@@ -130,11 +125,21 @@ def comparison_html(cmp: Comparison) -> str:
 <tbody>
 {rows}
 </tbody></table>
-</body></html>
-"""
+""")
 
 
 def write_html(cmp: Comparison, path: str | os.PathLike) -> Path:
     out = Path(path)
     out.write_text(comparison_html(cmp), encoding="utf-8")
     return out
+
+
+def page(title: str, css: str, body: str) -> str:
+    """One self-contained HTML page (compare's and check's reports): inline CSS, nothing to fetch."""
+    return f"""<!DOCTYPE html>
+<html lang="zh"><head><meta charset="utf-8">
+<title>{escape(title)}</title>
+<style>{css}</style></head>
+<body>
+{body}</body></html>
+"""
