@@ -87,7 +87,7 @@ class MinHashPeer:
 
         self.MinHash, self.num_perm, self.shingle = MinHash, num_perm, shingle
         self.lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
-        self.sigs = {}
+        self.sigs, self.texts = {}, {}
         for d in docs:
             for it in d.items:
                 m = self._sig(plain_key(it.text))
@@ -95,6 +95,7 @@ class MinHashPeer:
                     key = f"{d.doc_id}\x1f{it.ordinal}"
                     self.lsh.insert(key, m)
                     self.sigs[key] = m
+                    self.texts[key] = it.text
 
     def _sig(self, k: str):
         sh = {k[i:i + self.shingle] for i in range(len(k) - self.shingle + 1)}
@@ -112,12 +113,13 @@ class MinHashPeer:
         hits = self.lsh.query(m)
         if not hits:
             return None
-        return max(hits, key=lambda h: m.jaccard(self.sigs[h])).split("\x1f")[0]
+        best = max(hits, key=lambda h: m.jaccard(self.sigs[h]))
+        return best.split("\x1f")[0], self.texts[best]
 
 
 class DifflibPeer:
     def __init__(self, docs, cutoff: float = 0.6):
-        self.keys = [(plain_key(it.text), d.doc_id) for d in docs for it in d.items]
+        self.keys = [(plain_key(it.text), d.doc_id, it.text) for d in docs for it in d.items]
         self.cutoff = cutoff
 
     def best(self, text: str) -> str | None:
@@ -127,12 +129,12 @@ class DifflibPeer:
         best, best_r = None, self.cutoff
         sm = difflib.SequenceMatcher(autojunk=False)
         sm.set_seq2(k)
-        for key, doc in self.keys:
+        for key, doc, text in self.keys:
             sm.set_seq1(key)
             if sm.real_quick_ratio() >= best_r and sm.quick_ratio() >= best_r:
                 r = sm.ratio()
                 if r >= best_r:
-                    best, best_r = doc, r
+                    best, best_r = (doc, text), r
         return best
 
 
@@ -147,27 +149,42 @@ def score(truth, doc, claims: dict[int, dict[str, int]], item_chars: list[int], 
         ok = same_text.get((t.source_doc, t.source_item), {t.source_doc})
         got = max((c for d, c in claims.get(t.ordinal, {}).items() if d in ok), default=0)
         found += got * 2 >= item_chars[t.ordinal]
-    n_claims = right = 0
+    n_claims = right = planted = 0
     for ordinal, per in claims.items():
         t = truth[ordinal]
         ok = same_text.get((t.source_doc, t.source_item), {t.source_doc}) if t.copied else set()
         for d, c in per.items():
+            c, shared = c if isinstance(c, tuple) else (c, False)
             if c >= 13:
                 n_claims += 1
-                right += d in ok
+                planted += d in ok
+                right += d in ok or shared
     total = sum(item_chars)
     truth_ratio = sum(item_chars[t.ordinal] for t in copied) / total if total else 0.0
-    return {"copied": len(copied), "found": found, "claims": n_claims, "right": right,
+    return {"copied": len(copied), "found": found, "claims": n_claims, "right": right, "planted": planted,
             "ratio": ratio, "truth_ratio": truth_ratio, "error": abs(ratio - truth_ratio)}
 
 
-def ours_claims(rep, levels=("verbatim", "disguised")) -> tuple[dict[int, dict[str, int]], float]:
-    claims: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+def really_shared(a: str, b: str) -> bool:
+    """Independent check (difflib, not check's code) that two passages share text: a common block
+    of 13+ characters of their plain keys, or a ratio of 0.7 (a phrase every plan has, such as
+    以习近平新时代中国特色社会主义思想为指导, is shared text, though not a planted copy)."""
+    import difflib
+
+    x, y = plain_key(a), plain_key(b)
+    sm = difflib.SequenceMatcher(None, x, y, autojunk=False)
+    return sm.find_longest_match(0, len(x), 0, len(y)).size >= 13 or sm.ratio() >= 0.7
+
+
+def ours_claims(rep, levels=("verbatim", "disguised")) -> tuple[dict[int, dict[str, tuple]], float]:
+    chars: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    shared: dict[tuple[int, str], bool] = defaultdict(bool)
     for p in rep.passages:
         if p.level in levels:
-            claims[p.checked_item][p.source_doc_id] += p.chars
+            chars[p.checked_item][p.source_doc_id] += p.chars
+            shared[(p.checked_item, p.source_doc_id)] |= really_shared(p.checked_text, p.source_text)
     ratio = sum(rep.by_level[lv] for lv in levels)
-    return {k: dict(v) for k, v in claims.items()}, ratio
+    return {k: {d: (c, shared[(k, d)]) for d, c in v.items()} for k, v in chars.items()}, ratio
 
 
 # --- quality -----------------------------------------------------------------------------------------
@@ -267,7 +284,7 @@ def quality(args, res: dict, save) -> None:
                 cov, per = cnki.claims(it.text)
                 c_cov += cov
                 if per:
-                    c_claims[it.ordinal] = per
+                    c_claims[it.ordinal] = {d: (c, True) for d, c in per.items()}  # shared runs, by construction
             for key, v in score(truth, doc, c_claims, chars, c_cov / max(1, sum(chars)), same_text).items():
                 agg["cnki13"][key] += v
             for name, peer in (("minhash", mh), ("difflib", dl)):
@@ -275,7 +292,8 @@ def quality(args, res: dict, save) -> None:
                 for it in doc.items:
                     b = peer.best(it.text)
                     if b is not None:
-                        p_claims[it.ordinal] = {b: chars[it.ordinal]}
+                        b_doc, b_text = b
+                        p_claims[it.ordinal] = {b_doc: (chars[it.ordinal], really_shared(it.text, b_text))}
                         p_chars += chars[it.ordinal]
                 for key, v in score(truth, doc, p_claims, chars, p_chars / max(1, sum(chars)), same_text).items():
                     agg[name][key] += v
@@ -287,6 +305,7 @@ def quality(args, res: dict, save) -> None:
                 continue
             row[name] = {"recall": a["found"] / a["copied"] if a["copied"] else None,
                          "precision": a["right"] / a["claims"] if a["claims"] else None,
+                         "planted_precision": a["planted"] / a["claims"] if a["claims"] else None,
                          "claims": int(a["claims"]), "ratio": a["ratio"] / args.docs,
                          "truth_ratio": a["truth_ratio"] / args.docs, "error": a["error"] / args.docs,
                          "max_error": None}
@@ -426,7 +445,10 @@ def render(res: dict) -> str:
               f"{res.get('docs', '?')} per condition, copies from the index, originals from the held-out pages "
               f"(tests/data/unseen). Truth: copied items; a copy counts as found when ≥ half its characters are "
               f"attributed to its source (or a document holding the same text); precision over claims of ≥ 13 "
-              f"characters. Ours: the verbatim + disguised levels (what the targets are about); "
+              f"characters, right when it names a planted source or (independently checked with difflib: a "
+              f"common block of 13+ characters or ratio 0.7) text the two really share, such as the formulas "
+              f"every plan quotes; planted-only precision in brackets. Ours: the verbatim + disguised levels "
+              f"(what the targets are about); "
               f"`all` adds the paraphrased level.", ""]
     rows = res.get("quality", [])
     if rows:
@@ -435,7 +457,7 @@ def render(res: dict) -> str:
             if r["originals"] == "original" and r["rate"] > 0:
                 by_d[r["disguise"]].append(r)
         L += ["### Per disguise (copy rates 10–100 %)", "",
-              "| disguise | ours recall | ours precision | ours copy-ratio error (mean / max, points) | "
+              "| disguise | ours recall | ours precision (planted only) | ours copy-ratio error (mean / max, points) | "
               "ours all levels: recall / precision / error | CNKI-13 recall / precision / error | "
               "MinHash LSH recall / precision / error | difflib recall / precision / error | check p50 s |",
               "|---|---|---|---|---|---|---|---|---|"]
@@ -451,7 +473,7 @@ def render(res: dict) -> str:
             def mx(name):
                 return max(r[name]["error"] for r in rs)
 
-            L.append(f"| {d} | {f(agg('ours', 'recall'))} | {f(agg('ours', 'precision'))} | "
+            L.append(f"| {d} | {f(agg('ours', 'recall'))} | {f(agg('ours', 'precision'))} ({f(agg('ours', 'planted_precision'))}) | "
                      f"{agg('ours', 'error') * 100:.1f} / {mx('ours') * 100:.1f} | "
                      f"{f(agg('ours_all', 'recall'))} / {f(agg('ours_all', 'precision'))} / {agg('ours_all', 'error') * 100:.1f} | "
                      f"{f(agg('cnki13', 'recall'))} / {f(agg('cnki13', 'precision'))} / {agg('cnki13', 'error') * 100:.1f} | "
