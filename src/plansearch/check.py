@@ -274,24 +274,38 @@ def gram_positions(b: str, n: int) -> dict[str, list[int]]:
     return where
 
 
-def tiles(a: str, b: str, min_len: int, where: dict[str, list[int]] | None = None) -> list[tuple[int, int, int]]:
+def tiles(a: str, b: str, min_len: int, where: dict[str, list[int]] | None = None,
+          where_a: dict[str, list[int]] | None = None) -> list[tuple[int, int, int]]:
     """Greedy string tiling (as plagiarism checkers do): repeatedly the longest common substring of
     a and b not yet covered on either side, down to `min_len` characters. Returns (a_pos, b_pos,
-    length) tiles, disjoint on both sides, in any order of b (clauses may have moved). `where`:
-    gram_positions(b, min_len), when b is compared often."""
+    length) tiles, disjoint on both sides, in any order of b (clauses may have moved). `where` /
+    `where_a`: gram_positions of b / of a, when that side is compared often (the table of one side
+    is enough; the other side is scanned)."""
     if len(a) < min_len or len(b) < min_len:
         return []
-    if where is None:
-        where = gram_positions(b, min_len)
+    pairs: list[tuple[int, int]] = []
+    if where_a is not None:
+        get = where_a.get
+        for j in range(len(b) - min_len + 1):
+            hit = get(b[j:j + min_len])
+            if hit:
+                pairs.extend([(i, j) for i in hit])
+    else:
+        if where is None:
+            where = gram_positions(b, min_len)
+        get = where.get
+        for i in range(len(a) - min_len + 1):
+            hit = get(a[i:i + min_len])
+            if hit:
+                pairs.extend([(i, j) for j in hit])
     heap: list[tuple[int, int, int]] = []
-    for i in range(len(a) - min_len + 1):
-        for j in where.get(a[i:i + min_len], ()):
-            if i and j and a[i - 1] == b[j - 1]:
-                continue  # not the start of a maximal match
-            n = min_len
-            while i + n < len(a) and j + n < len(b) and a[i + n] == b[j + n]:
-                n += 1
-            heap.append((-n, i, j))
+    for i, j in pairs:
+        if i and j and a[i - 1] == b[j - 1]:
+            continue  # not the start of a maximal match
+        n = min_len
+        while i + n < len(a) and j + n < len(b) and a[i + n] == b[j + n]:
+            n += 1
+        heap.append((-n, i, j))
     heapq.heapify(heap)
     used_a = np.zeros(len(a), bool)
     used_b = np.zeros(len(b), bool)
@@ -595,7 +609,8 @@ class _Side:
         self.item = item
         self.norm = norm if norm is not None else (item.norm or normalise(item.text))
         self._offsets = offsets
-        self.vkey = norm_key(self.norm)
+        self.vtext = _item_key(self.norm)  # the verbatim key's text; its offsets when a passage needs them
+        self._vkey: FingerprintText | None = None
         self._ckey: FingerprintText | None = None
         self._grams: dict[tuple[bool, int], dict[str, list[int]]] = {}
         self._sentences: list[tuple[int, int]] | None = None
@@ -608,10 +623,18 @@ class _Side:
             self._bigrams = _norm_bigrams(self.norm)
         return self._bigrams
 
+    @property
+    def vkey(self) -> FingerprintText:
+        if self._vkey is None:
+            self._vkey = norm_key(self.norm)
+            if self._vkey.text != self.vtext:  # cannot happen: both are the masks of normalise.py
+                raise AssertionError(f"{self.item.item_id}: verbatim keys disagree")
+        return self._vkey
+
     def grams(self, canonical: bool, n: int) -> dict[str, list[int]]:
-        """gram_positions of the verbatim or canonical key, kept (a source is compared often)."""
+        """gram_positions of the verbatim or canonical key, kept (a side compared often)."""
         if (canonical, n) not in self._grams:
-            self._grams[(canonical, n)] = gram_positions((self.canonical() if canonical else self.vkey).text, n)
+            self._grams[(canonical, n)] = gram_positions(self.canonical().text if canonical else self.vtext, n)
         return self._grams[(canonical, n)]
 
     @classmethod
@@ -793,12 +816,13 @@ def _keyword_candidates(index, sentences: list[str], allowed_rows_mask, st: Chec
 def _compare_items(checked: _Side, source: _Side, row: int, st: CheckSettings, canonical: bool) -> list[_Found]:
     """Passages of `checked` found in `source`: verbatim runs and (with `canonical`) disguised
     regions of the canonical keys, merged where they overlap."""
-    a_v, b_v = checked.vkey, source.vkey
+    a_v = checked.vkey
     n = len(a_v)
     spans: list[list] = []  # [checked lo, hi, source lo, hi (normalised text), verbatim mask, matched]
     # verbatim runs; runs following each other on both sides across a small edit are one passage
     chain: list[list] = []  # [a_lo, a_hi, b_lo, b_hi, mask]
-    for i, j, length in sorted(tiles(a_v.text, b_v.text, st.min_chars, source.grams(False, st.min_chars))):
+    for i, j, length in sorted(tiles(a_v.text, source.vtext, st.min_chars,
+                                     where_a=checked.grams(False, st.min_chars))):
         mask = np.zeros(n, bool)
         mask[i:i + length] = True
         if chain and i - chain[-1][1] <= st.max_gap and 0 <= j - chain[-1][3] <= st.max_gap:
@@ -806,6 +830,7 @@ def _compare_items(checked: _Side, source: _Side, row: int, st: CheckSettings, c
             c[1], c[3], c[4] = i + length, j + length, c[4] | mask
         else:
             chain.append([i, i + length, j, j + length, mask])
+    b_v = source.vkey if chain else None  # its offsets only when something was found
     for i, i2, j, j2, mask in chain:
         spans.append([a_v.starts[i], a_v.ends[i2 - 1], b_v.starts[j], b_v.ends[j2 - 1], mask,
                       mask.sum() / (i2 - i)])
@@ -813,11 +838,9 @@ def _compare_items(checked: _Side, source: _Side, row: int, st: CheckSettings, c
         a_c = checked.canonical()
         if len(source.norm) > 3 * len(checked.norm) + 100:  # a long paragraph: only its sentences in question
             b_c = source.focused_canonical(checked.bigrams)
-            where = None
         else:
             b_c = source.canonical()
-            where = source.grams(True, st.tile_min)
-        for r in regions(tiles(a_c.text, b_c.text, st.tile_min, where), st.max_gap,
+        for r in regions(tiles(a_c.text, b_c.text, st.tile_min, where_a=checked.grams(True, st.tile_min)), st.max_gap,
                          st.min_chars, st.min_density, a_c.text):
             spans.append([a_c.starts[r.a_lo], a_c.ends[r.a_hi - 1], b_c.starts[r.b_lo], b_c.ends[r.b_hi - 1],
                           np.zeros(n, bool), r.matched / (r.a_hi - r.a_lo)])
@@ -846,10 +869,10 @@ def _compare_items(checked: _Side, source: _Side, row: int, st: CheckSettings, c
 
 def _piece_cover(checked: _Side, source: _Side, n: int) -> float:
     """Share of the checked verbatim key inside common pieces of n+ characters with the source."""
-    if not len(checked.vkey):
+    if not checked.vtext:
         return 0.0
-    return sum(x for _i, _j, x in tiles(checked.vkey.text, source.vkey.text, n, source.grams(False, n))) \
-        / len(checked.vkey)
+    return sum(x for _i, _j, x in tiles(checked.vtext, source.vtext, n, where_a=checked.grams(False, n))) \
+        / len(checked.vtext)
 
 
 def _longest_false(mask: np.ndarray) -> int:
