@@ -352,13 +352,15 @@ def regions(tile_list: list[tuple[int, int, int]], max_gap: int, min_matched: in
             min_density: float, a: str | None = None) -> list[_Region]:
     """Tiles in the checked key's order, joined while the next one starts at most `max_gap`
     characters after the region's end on the checked side and stays near the region on the source
-    side (within `max_gap` of its span, or inside it: a clause moved within a sentence). With the
+    side (within the region's own length of its span: a clause moved within a sentence). With the
     checked key `a`, masks (§Y, §N: a year or number, any) do not count as matched characters."""
     out: list[_Region] = []
     cur: _Region | None = None
     for i, j, n in sorted(tile_list):
         real = n if a is None else n - sum(ch in _PLACEHOLDER for ch in a[i:i + n])
-        if cur is not None and i - cur.a_hi <= max_gap and (cur.b_lo - max_gap - n <= j <= cur.b_hi + max_gap):
+        # a clause that moved may come from up to the region's own length away in the source
+        reach = max(max_gap, cur.a_hi - cur.a_lo) if cur is not None else max_gap
+        if cur is not None and i - cur.a_hi <= max_gap and (cur.b_lo - reach - n <= j <= cur.b_hi + reach):
             cur.a_hi = max(cur.a_hi, i + n)
             cur.b_lo, cur.b_hi = min(cur.b_lo, j), max(cur.b_hi, j + n)
             cur.matched += real
