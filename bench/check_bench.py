@@ -147,9 +147,11 @@ def score(truth, doc, claims: dict[int, dict[str, int]], item_chars: list[int], 
     copied = [t for t in truth if t.copied]
     found = 0
     for t in copied:
+        # its source, a document holding the same item, or one that (checked independently) holds the
+        # passage: 现在，我代表国务院，向大会报告政府工作 opens every report, 000#4 repeats 000#1
         ok = same_text.get((t.source_doc, t.source_item), {t.source_doc})
-        got = max(((c[0] if isinstance(c, tuple) else c) for d, c in claims.get(t.ordinal, {}).items() if d in ok),
-                  default=0)
+        got = max((c[0] if isinstance(c, tuple) else c for d, c in claims.get(t.ordinal, {}).items()
+                   if d in ok or (isinstance(c, tuple) and c[1])), default=0)
         found += got * 2 >= item_chars[t.ordinal]
     n_claims = right = planted = 0
     for ordinal, per in claims.items():
@@ -390,6 +392,8 @@ def speed_worker(args: dict) -> dict:
 
     ix = StoredIndex(args["index"])
     rng = random.Random(13)
+    for old in (user_home() / "check").glob("*.npz"):  # built from scratch: its cost is measured
+        old.unlink()
     t0 = time.perf_counter()
     table = fingerprint_table(ix, 13)
     table_s = time.perf_counter() - t0
@@ -460,7 +464,8 @@ def render(res: dict) -> str:
               f"{q['windows']:,} windows, real multilingual-e5-small vectors. Checked plans: 40 items each, "
               f"{res.get('docs', '?')} per condition, copies from the index, originals from the held-out pages "
               f"(tests/data/unseen). Truth: copied items; a copy counts as found when ≥ half its characters are "
-              f"attributed to its source (or a document holding the same text); precision over claims of ≥ 13 "
+              f"attributed to its source, or to a document that (checked independently with difflib) holds the same "
+              f"passage; precision over claims of ≥ 13 "
               f"characters, right when it names a planted source or (independently checked with difflib: a "
               f"common block of 13+ characters or ratio 0.7) text the two really share, such as the formulas "
               f"every plan quotes; planted-only precision in brackets. Ours: the verbatim + disguised levels "
@@ -520,7 +525,24 @@ def render(res: dict) -> str:
               "prefilled too, so the model's time is not in these figures (on this machine it embeds ~60 windows/s: "
               "a new 100-item plan has ~250 windows, of which only those not explained by the first two levels "
               "are embedded)."]
-    L += ["", MARK_END]
+    L += ["", "### Reading these figures", "",
+          "- **Rate 0 % is not 0.** The held-out pages quote the formulas every plan and every work report "
+          "quotes (以习近平新时代中国特色社会主义思想为指导, 全面贯彻党的十九大精神, 中长期教育改革和发展规划纲要): "
+          "real shared text of 13+ characters, so every method reports ~2–3 % there, the CNKI rule as much as ours. "
+          "That is the floor of the copy-ratio error; planted-only precision (in brackets) counts those claims, and "
+          "claims naming another document that holds the same passage (004#1 / 004#2 share measures), as wrong.",
+          "- **The item-level peers have an easy case.** A planted copy is a whole item, so MinHash and difflib, "
+          "which compare whole items, either find it whole or not at all; difflib compares every item with every "
+          "corpus item (all pairs), which is what makes it slow at scale. Neither says which words were swapped, nor "
+          "finds a copied sentence inside a longer original item. The CNKI rule is the baseline users know: it "
+          "finds verbatim copies and a 10 % swap, and loses most of a 25 % swap.",
+          "- **swap40** uses the rewriter's loose swaps too (30 % of the swaps from a sibling line, e.g. 研究→探讨, which "
+          "canonicalisation does not undo); the rewritten text is often gibberish (过去一年 → 已往一年, 困难 → 贫贱). "
+          "What check misses there are such items.",
+          "- **Speed** is measured on a shared 2-core machine whose load average stayed above 10 during the runs "
+          "(other jobs); cold CLI includes parsing the file (metadata inference loads jieba's part-of-speech "
+          "tagger), the model and the vector index.",
+          "", MARK_END]
     return "\n".join(L) + "\n"
 
 
