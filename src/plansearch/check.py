@@ -588,7 +588,7 @@ def fingerprint_table(index, min_chars: int, progress: Callable[[str, int, int],
         items = index_items(index, range(lo, min(n, lo + step)))
         keys.extend(_item_key(it.norm or normalise(it.text)) for it in items)
         if progress:
-            progress("fingerprint", min(n, lo + step), n)
+            progress("fingerprinting the indexed items (once per index)", min(n, lo + step), n)
     table = FingerprintTable.build(keys, min_chars)
     try:
         table.save(path)
