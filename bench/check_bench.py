@@ -460,7 +460,12 @@ def render(res: dict) -> str:
          f"Machine: {res.get('machine', '?')}. Command: `{res.get('command', '')}`.", ""]
     q = res.get("quality_index")
     if q:
-        L += [f"Quality index: {', '.join(q['corpora'])} — {q['documents']} documents, {q['items']:,} items, "
+        by_dir: dict[str, list[str]] = defaultdict(list)
+        for c in q["corpora"]:
+            by_dir[str(Path(c).parent) if Path(c).suffix else c].append(Path(c).name)
+        corpora = "; ".join(d if names == [Path(d).name] else f"{len(names)} files of {d}/"
+                            for d, names in by_dir.items())
+        L += [f"Quality index: {corpora} — {q['documents']} documents, {q['items']:,} items, "
               f"{q['windows']:,} windows, real multilingual-e5-small vectors. Checked plans: 40 items each, "
               f"{res.get('docs', '?')} per condition, copies from the index, originals from the held-out pages "
               f"(tests/data/unseen). Truth: copied items; a copy counts as found when ≥ half its characters are "
@@ -525,6 +530,25 @@ def render(res: dict) -> str:
               "prefilled too, so the model's time is not in these figures (on this machine it embeds ~60 windows/s: "
               "a new 100-item plan has ~250 windows, of which only those not explained by the first two levels "
               "are embedded)."]
+    if rows:
+        tl = []
+        easy = [r for r in rows if r["originals"] == "original" and r["rate"] > 0
+                and r["disguise"] in ("none", "swap10", "swap25")]
+        rec = min(r["ours"]["recall"] for r in easy)
+        prec = min(r["ours"]["precision"] for r in easy)
+        err = max(r["ours"]["error"] for r in rows if r["disguise"] in ("none", "swap10", "swap25"))
+        sw = [r for r in rows if r["disguise"] == "swap25"]
+        tl.append(f"- verbatim and swaps ≤ 25 %: recall ≥ 0.95 → lowest {rec:.3f}; precision ≥ 0.98 → lowest "
+                  f"{prec:.3f} — {'met' if rec >= 0.95 and prec >= 0.98 else 'NOT met'}")
+        tl.append(f"- copy ratio within 3 points of the truth (those disguises, every rate incl. 0 %): largest error "
+                  f"{err * 100:.1f} points — {'met' if err <= 0.03 else 'NOT met'}")
+        tl.append(f"- the 13-character rule's recall on 25 % swaps: "
+                  f"{statistics.mean(r['cnki13']['recall'] for r in sw):.3f} (ours "
+                  f"{statistics.mean(r['ours']['recall'] for r in sw):.3f})")
+        if sp:
+            tl.append(f"- one check of a 100-item plan warm against 10^5 items ≤ 2 s (p50 of 20): {sp['warm_p50']:.2f} s "
+                      f"— {'met' if sp['warm_p50'] <= 2 else 'NOT met on this loaded machine'}")
+        L += ["", "### Targets", ""] + tl
     L += ["", "### Reading these figures", "",
           "- **Rate 0 % is not 0.** The held-out pages quote the formulas every plan and every work report "
           "quotes (以习近平新时代中国特色社会主义思想为指导, 全面贯彻党的十九大精神, 中长期教育改革和发展规划纲要): "
@@ -533,13 +557,13 @@ def render(res: dict) -> str:
           "claims naming another document that holds the same passage (004#1 / 004#2 share measures), as wrong.",
           "- **The item-level peers have an easy case.** A planted copy is a whole item, so MinHash and difflib, "
           "which compare whole items, either find it whole or not at all; difflib compares every item with every "
-          "corpus item (all pairs), which is what makes it slow at scale. Neither says which words were swapped, nor "
+          "corpus item (all pairs: 40 × 1,456 here, 100 × 10^5 for one plan against the speed index). Neither says which words were swapped, nor "
           "finds a copied sentence inside a longer original item. The CNKI rule is the baseline users know: it "
           "finds verbatim copies and a 10 % swap, and loses most of a 25 % swap.",
           "- **swap40** uses the rewriter's loose swaps too (30 % of the swaps from a sibling line, e.g. 研究→探讨, which "
           "canonicalisation does not undo); the rewritten text is often gibberish (过去一年 → 已往一年, 困难 → 贫贱). "
           "What check misses there are such items.",
-          "- **Speed** is measured on a shared 2-core machine whose load average stayed above 10 during the runs "
+          "- **Speed** is measured on a shared 2-core machine whose load average was 7–13 during the runs "
           "(other jobs); cold CLI includes parsing the file (metadata inference loads jieba's part-of-speech "
           "tagger), the model and the vector index.",
           "", MARK_END]
@@ -581,7 +605,12 @@ def main(argv=None) -> None:
     work.mkdir(parents=True, exist_ok=True)
     res_file = work / "check-results.json"
     res = json.loads(res_file.read_text()) if res_file.is_file() and not args.fresh else {}
-    res.update({"machine": machine_line(), "command": "bench/check_bench.py " + " ".join(argv), "docs": args.docs})
+    if args.skip_quality and args.skip_speed and args.speed_from:  # only merging two runs' figures
+        other = json.loads(Path(args.speed_from).read_text())
+        res["command"] = f"{res.get('command', '')}; speed: {other.get('command', '')}"
+        res["machine"] = f"{res.get('machine', '')} (speed run: {other.get('machine', '')})"
+    else:
+        res.update({"machine": machine_line(), "command": "bench/check_bench.py " + " ".join(argv), "docs": args.docs})
 
     def save():
         res_file.write_text(json.dumps(res, ensure_ascii=False, indent=1), encoding="utf-8")
