@@ -446,3 +446,86 @@ def compare_cmd(
         from .html_report import write_html
 
         _write_html(html, lambda p: write_html(cmp, p))
+
+
+# --- check ---------------------------------------------------------------------------------------
+
+@app.command("check", short_help="查重: how much of one document is copied, from which documents, which passages.")
+@friendly
+def check_cmd(
+    file: Optional[str] = typer.Argument(None, help="The document to check: a .txt/.docx/.pdf/.html file (or "
+                                         "file#N for one plan of a compiled page), not necessarily indexed."),
+    doc: Optional[str] = typer.Option(None, "--doc", help="Check a document of the index (its id) against all "
+                                      "the others instead of a file."),
+    index_dir: Path = typer.Option(Path(DEFAULT_INDEX), "--index", help="The index to check against "
+                                   "($PLANSEARCH_INDEX)."),
+    fmt: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP + " (csv: the passages)"),
+    as_json: bool = typer.Option(False, "--json", help="A summary object, then one JSON object per source, "
+                                 "passage and item."),
+    html: Optional[Path] = typer.Option(None, "--html", help="Also write a self-contained HTML report to this file."),
+    min_chars: int = typer.Option(13, "--min-chars", help="Identical characters a verbatim run needs (CNKI: 13); "
+                                  "a disguised passage needs as many matched."),
+    years: Optional[str] = typer.Option(None, "--years", help="Only sources of these years, e.g. 2019-2022."),
+    region: Optional[str] = typer.Option(None, "--region", help="Only sources whose region contains this."),
+    exclude: List[str] = typer.Option([], "--exclude", help="Leave this document out of the sources (e.g. an "
+                                      "earlier draft of the same plan); repeatable."),
+    top: int = typer.Option(30, "--top", "-k", help="Passages shown in the terminal (0: all)."),
+    no_paraphrase: bool = typer.Option(False, "--no-paraphrase", help="Skip the embedding model: verbatim and "
+                                       "disguised levels only."),
+):
+    """查重 one document against the index: 总文字复制比 (the share of its characters inside copied
+    passages) split into verbatim (CNKI's 13-character rule), disguised (identical after synonyms and
+    masks, small edits bridged) and paraphrased (same meaning by sentence embeddings); each source's
+    share (单篇最大文字复制比 the largest); every passage side by side; each item's copied share."""
+    from . import render
+    from .check import CheckSettings, check_document
+    from .records import check_passage_record, check_records, write_records
+    from .search import parse_years
+    from .store import StoredIndex
+
+    fmt = _format(fmt, as_json)
+    if (file is None) == (doc is None):
+        raise PlansearchError("give a FILE to check or --doc ID (a document of the index), one of them")
+    if min_chars < 2:
+        raise PlansearchError(f"--min-chars must be at least 2, not {min_chars}")
+    if top < 0:
+        raise PlansearchError(f"--top must be 0 (all) or more, not {top}")
+    span = parse_years(years) if years else None
+    _check_html_target(html)
+    if file is not None:
+        path = Path(file.partition("#")[0])
+        if not path.exists():
+            raise PlansearchError(f"{path}: no such file")
+    ix = StoredIndex(index_dir)
+    try:
+        excluded = list(exclude)
+        if doc is not None:
+            from .corpus import find_document
+
+            row = [d.doc_id for d in ix.documents].index(find_document(ix.documents, doc).doc_id)
+            checked = ix.document_with_items(row)
+            excluded.insert(0, checked.doc_id)
+        else:
+            from .corpus import DocumentFinder
+
+            finder = DocumentFinder()
+            try:
+                checked = finder.find(file)
+            finally:
+                _report_load(finder.errors, [])
+        settings = CheckSettings(min_chars=min_chars, paraphrase=not no_paraphrase)
+        with render.IndexProgress() as bar:
+            report = check_document(checked, ix, settings=settings, exclude=excluded, years=span, region=region,
+                                    progress=bar.update)
+    finally:
+        ix.close()
+    if fmt == "table":
+        render.print_check(report, top)
+    elif fmt == "json":
+        write_records(check_records(report), fmt)
+    else:
+        write_records((check_passage_record(p, report.doc) for p in report.passages), fmt)
+    if html is not None:
+        from .check_html import write_check_html
+
+        _write_html(html, lambda p: write_check_html(report, p))

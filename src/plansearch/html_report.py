@@ -209,12 +209,7 @@ def comparison_html(cmp: Comparison) -> str:
                    for r in s.longest_runs)
     rows = "\n".join(_row(al, n, cmp) for n, al in enumerate(cmp.alignments))
     name_a, name_b = cmp.a.title or cmp.a.doc_id, cmp.b.title or cmp.b.doc_id
-    return f"""<!DOCTYPE html>
-<html lang="zh"><head><meta charset="utf-8">
-<title>{escape(f"{name_a} → {name_b}")}</title>
-<style>{_CSS}</style></head>
-<body>
-<h1>plansearch compare</h1>
+    return page(f"{name_a} → {name_b}", _CSS, f"""<h1>plansearch compare</h1>
 <table class="docs">
 <tr><td><b>A</b></td><td>{escape(cmp.a.doc_id)}</td><td>{escape(cmp.a.title)}</td><td>{escape(year_label(cmp.a))}</td></tr>
 <tr><td><b>B</b></td><td>{escape(cmp.b.doc_id)}</td><td>{escape(cmp.b.title)}</td><td>{escape(year_label(cmp.b))}</td></tr>
@@ -232,11 +227,21 @@ def comparison_html(cmp: Comparison) -> str:
 {rows}
 </tbody></table>
 <script>{_SCRIPT}</script>
-</body></html>
-"""
+""")
 
 
 def write_html(cmp: Comparison, path: str | os.PathLike) -> Path:
     out = Path(path)
     out.write_text(comparison_html(cmp), encoding="utf-8")
     return out
+
+
+def page(title: str, css: str, body: str) -> str:
+    """One self-contained HTML page (compare's and check's reports): inline CSS, nothing to fetch."""
+    return f"""<!DOCTYPE html>
+<html lang="zh"><head><meta charset="utf-8">
+<title>{escape(title)}</title>
+<style>{css}</style></head>
+<body>
+{body}</body></html>
+"""
