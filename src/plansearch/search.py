@@ -64,6 +64,18 @@ class Filters:
         if self.kind is not None and self.kind not in ("plan", "summary", "report", "mixed"):
             raise PlansearchError(f"kind must be plan, summary, report or mixed, not {self.kind!r}")
 
+    @classmethod
+    def from_strings(cls, years: str | None = None, region: str | None = None, issuer: str | None = None,
+                     kind: str | None = None, doc: str | None = None, year_of: str | None = None) -> "Filters":
+        """Filters from text as a form or a command line gives it: a blank value is no filter;
+        `years` is "2021" or "2019-2022"; `year_of` is plan, review, or blank (either year)."""
+        def given(v: str | None) -> str | None:
+            return v.strip() if v is not None and v.strip() else None
+
+        span = given(years)
+        return cls(years=parse_years(span) if span else None, region=given(region), issuer=given(issuer),
+                   kind=given(kind), doc=given(doc), year_basis=given(year_of) or "any")
+
     def active(self) -> bool:
         return any(v is not None for v in (self.years, self.region, self.issuer, self.kind, self.doc,
                                            self.doc_ids))
