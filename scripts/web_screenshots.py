@@ -1,5 +1,6 @@
 """Screenshots of the web app's pages with headless Chromium (Debian's /usr/bin/chromium, driven by
 Playwright; no browser download): the README's docs/web-search.png and docs/web-compare.png.
+With `pngquant` on the PATH (apt-get install pngquant) the PNGs are quantised to a third of the size.
 
     .venv/bin/python scripts/web_screenshots.py --index gwr-index --out docs/
     .venv/bin/python scripts/web_screenshots.py --index index --out /tmp/shots --all
@@ -7,6 +8,8 @@ Playwright; no browser download): the README's docs/web-search.png and docs/web-
 from __future__ import annotations
 
 import argparse
+import shutil
+import subprocess
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -45,9 +48,12 @@ def main() -> None:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": args.width, "height": args.height})
         for name, path in pages.items():
-            page.goto(url + path)
+            page.goto(url + path, timeout=600_000)  # the first compare embeds its items
             target = out / f"{name}.png"
             page.screenshot(path=str(target))
+            if shutil.which("pngquant"):  # palette PNG: a third of the size, text still sharp
+                subprocess.run(["pngquant", "--quality=60-85", "--speed=1", "--force", "--output",
+                                str(target), str(target)], check=True)
             print(f"wrote {target} ({target.stat().st_size // 1024} KB)")
         browser.close()
 

@@ -260,6 +260,20 @@ def test_a_copied_item_links_to_where_it_stands_in_the_other_plan_and_that_page_
     assert "100.0% 的文字也见于其他文件" in r.text  # 202_ is the 201X plan with its years changed
 
 
+def test_an_items_copies_list_the_nearest_earlier_year_first(client):
+    # 各位代表： opens every report: 2022's comes from 2021 and 2019, 2019's goes to 2021 and 2022
+    def relations(doc_id):
+        page = get(client, "/document", id=doc_id).text
+        first = re.search(r'<li class="item" id="item-0".*?</li>', page, re.S).group(0)
+        return [unescape(re.sub(r"<[^>]+>", "", x)) for x in
+                re.findall(r'<a class="relation rel-\w+" href="[^"]+"[^>]*>(.*?)</a>', first, re.S)]
+
+    assert [r.split("（")[1] for r in relations("national_gwr_2022")] == ["2020→2021）", "2018→2019）"]
+    assert all(r.startswith("来源：") for r in relations("national_gwr_2022"))
+    assert [r.split("（")[1] for r in relations("national_gwr_2019")] == ["2020→2021）", "2021→2022）"]
+    assert all(r.startswith("去向：") for r in relations("national_gwr_2019"))
+
+
 @pytest.mark.parametrize("params, status, words", [
     ({"id": "national_gwr_2033"}, 404, ["national_gwr_2033", "did you mean"]),
     ({}, 400, ["id"]),

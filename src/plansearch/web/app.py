@@ -53,6 +53,7 @@ MAX_K = 100  # hits a page may ask for
 CHART_TOP = 100  # the interim per-year chart counts the year of each of this many best hits
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # a plan is tens of KB as text, a few MB as a scanned-free PDF
 UPLOAD_SUFFIXES = (".txt", ".docx", ".pdf", ".html", ".htm")
+RELATIONS_SHOWN = 4  # copied from / to links under an item; the rest fold away (boilerplate is everywhere)
 DATALIST_DOCS = 300  # documents offered in the page's autocomplete list; more are fetched by script
 
 STATUS_ZH = {"same": "相同", "edited": "修改", "rewritten": "改写", "new": "新增", "dropped": "删除"}
@@ -298,7 +299,8 @@ def create_app(index_dir: str | os.PathLike = "index", *, model: str | None = No
         first_marked = next((o for o, v in items.items() if v["marked"]), None)
         return page(request, "document.html", doc=doc, rec=doc_record(doc), tree=views.outline_tree(doc),
                     items=items, share=share, first_marked=first_marked,
-                    titles={d.doc_id: d.title for d in engine.documents})
+                    titles={d.doc_id: d.title for d in engine.documents}, relations_shown=RELATIONS_SHOWN,
+                    years={d.doc_id: year_label(d) for d in engine.documents})
 
     # --- compare ------------------------------------------------------------------------------
     def compare(request: Request) -> Response:
@@ -508,9 +510,11 @@ def _short_year(label: str) -> str:
 
 def _add_relations(items: dict, doc, reuse, engine: Engine) -> None:
     """Per item: the passages it shares with other documents (the reuse report), as 来源 (the other
-    document is earlier), 去向 (later) or 同见 (same or unknown year), each linking to the passage."""
+    document is earlier), 去向 (later) or 同见 (same or unknown year), each linking to the passage;
+    the nearest years first, since the copy a drafter started from is usually last year's."""
     meta = {d.doc_id: d for d in engine.documents}
     seen: set[tuple] = set()
+    order = {"来源": 0, "同见": 1, "去向": 2}
     for rank, cluster in reuse.by_doc.get(doc.doc_id, []):
         mine = [p for p in cluster.locations if p.doc_id == doc.doc_id]
         others = [p for p in cluster.locations if p.doc_id != doc.doc_id]
@@ -522,15 +526,16 @@ def _add_relations(items: dict, doc, reuse, engine: Engine) -> None:
                         continue
                     seen.add(key)
                     od = meta.get(other.doc_id)
-                    if doc.year and od is not None and od.year and od.year != doc.year:
-                        kind = "来源" if od.year < doc.year else "去向"
-                    else:
-                        kind = "同见"
+                    known = bool(doc.year and od is not None and od.year and od.year != doc.year)
+                    kind = ("来源" if od.year < doc.year else "去向") if known else "同见"
                     first = other.item_ordinals[0] if other.item_ordinals else None
                     items[ordinal]["relations"].append(dict(
-                        kind=kind, doc_id=other.doc_id, title=od.title if od else other.doc_id,
+                        kind=kind, doc_id=other.doc_id, title=(od.title if od else "") or other.doc_id,
                         year=year_label(od) if od else "?", rank=rank, chars=cluster.chars,
-                        url=doc_url(other.doc_id, first, (other.start, other.end))))
+                        url=doc_url(other.doc_id, first, (other.start, other.end)),
+                        order=(order[kind], abs(od.year - doc.year) if known else 0, rank)))
+    for v in items.values():
+        v["relations"].sort(key=lambda r: r["order"])
 
 
 def _load_upload(name: str, suffix: str, data: bytes):
