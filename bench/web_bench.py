@@ -78,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(f"only {len(queries)} judged gwr queries for {args.requests} requests + 8 warm-ups")
     warmup, timed = queries[:4] + queries[-4:], queries[4:4 + args.requests]
 
+    load_avg = os.getloadavg()[0]  # other work on the machine shows in every figure: say how much
     t0 = time.perf_counter()
     engine = Engine(index)
     engine.warm()
@@ -104,9 +105,9 @@ def main(argv: list[str] | None = None) -> int:
             ("search JSON download (new query)", json_ms),
             ("Searcher.search alone (new query, no HTTP)", library_ms),
             ("per-year view + chart (10 queries)", by_year_ms)]
-    print(f"## Web app: warm requests on the gwr index (`bench/web_bench.py`)\n")
+    print("## Web app: warm requests on the gwr index (`bench/web_bench.py`)\n")
     print(f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python "
-          f"{platform.python_version()}, load average {os.getloadavg()[0]:.1f} at the start; "
+          f"{platform.python_version()}, load average {load_avg:.1f} at the start; "
           f"{time.strftime('%Y-%m-%d %H:%M')}. Index: {len(engine.documents)} documents, {n_items:,} items; "
           f"opened and warmed in {load_s:.1f} s. uvicorn on 127.0.0.1, one keep-alive connection, "
           f"{args.requests} requests per row, each a different judged gwr query.\n")

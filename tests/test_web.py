@@ -15,13 +15,13 @@ from urllib.parse import parse_qs, quote, urlencode, urlparse
 import pytest
 from starlette.testclient import TestClient
 
-from conftest import CORPUS, HOSTILE_TITLE, seed_path
+from conftest import HOSTILE_TITLE, seed_path
 from plansearch import compare as compare_mod
 from plansearch.models import PlansearchError
 from plansearch.records import (alignment_record, excerpt_bounds, compare_summary_record, doc_record, doc_share_record,
                                 hit_record, outline_record, reuse_cluster_record)
 from plansearch.reuse import find_reuse
-from plansearch.search import MODES, Filters, group_key, group_label
+from plansearch.search import MODES, Filters, group_key, group_label, literal_query, parse_query
 from plansearch.web import app as web_app
 from plansearch.web.app import CHART_TOP, MAX_UPLOAD_BYTES, create_app
 from plansearch.web.views import EXCERPT_CHARS
@@ -237,10 +237,23 @@ def test_a_document_shows_its_metadata_and_outline_each_item_linking_to_similar_
     links = [unescape(x) for x in re.findall(r'<a class="similar" href="([^"]+)"', r.text)]
     assert len(links) == len(doc.items)
     q = parse_qs(urlparse(links[0]).query)
-    assert q["exclude"] == [doc.doc_id] and q["q"][0] == doc.items[0].text[:500]
+    assert q["exclude"] == [doc.doc_id] and q["q"][0] == literal_query(doc.items[0].text)
     assert jsonl(get(client, "/document", id=doc.doc_id, format="json")) == [outline_record(doc)]
     assert [row["item_id"] for row in csv_rows(get(client, "/document", id=doc.doc_id, format="csv"))] == \
         [it.item_id for it in doc.items]
+
+
+def test_similar_measures_rank_by_the_whole_item_and_require_none_of_its_quoted_phrases(client, web_engine):
+    doc = web_engine.document(PLAN_202_)
+    item = next(it for it in doc.items if "“" in it.text)  # 围绕“两个新城”建设 …
+    assert parse_query(item.text).must  # as typed, the quotes would be demands
+    page = get(client, "/document", id=doc.doc_id).text
+    block = re.search(rf'<li class="item" id="item-{item.ordinal}".*?</li>', page, re.S).group(0)
+    q = parse_qs(urlparse(unescape(re.search(r'<a class="similar" href="([^"]+)"', block).group(1))).query)["q"][0]
+    assert "“" not in q and not parse_query(q).must and not parse_query(q).must_not
+    assert len(q) <= 500 and q.replace(" ", "") in item.text.replace("“", "").replace("”", "").replace(" ", "")
+    hits = jsonl(get(client, "/search", q=q, exclude=doc.doc_id, format="json"))
+    assert hits and hits[0]["doc_id"] == PLAN_201X  # the same plan of the other year
 
 
 def test_a_copied_item_links_to_where_it_stands_in_the_other_plan_and_that_page_marks_it(client, web_engine):

@@ -172,6 +172,15 @@ def parse_query(raw: str) -> Query:
                  tuple(k for k in map(key, must_not) if k), truncated)
 
 
+def literal_query(text: str) -> str:
+    """`text` as a query that ranks by all of it and requires nothing: the quotes and the +/- signs
+    that parse_query reads as constraints are dropped (plans quote “两个新城” everywhere; a search
+    for an item's neighbours must not demand its quoted phrases). Cut to MAX_QUERY_CHARS."""
+    text = re.sub(r'["“”「」『』]', " ", text)
+    text = _SIGNED.sub(lambda m: m.group(2), text)
+    return " ".join(text.split())[:MAX_QUERY_CHARS]
+
+
 def found_pieces(query_key: str, text_key: str, min_len: int = 2) -> list[str]:
     """The query's words that stand in the text: from each position, the longest run of the
     query (of at least `min_len` characters) found in the text, greedily left to right.

