@@ -83,6 +83,7 @@ def test_the_search_page_offers_the_query_box_every_filter_and_every_mode(client
         assert f'name="{name}"' in r.text, name
     for mode in MODES:
         assert f'<option value="{mode}"' in r.text
+    assert '<option value="华州区">' in r.text and '<option value="国务院">' in r.text  # regions, issuers offered
     assert '<li class="hit"' not in r.text and "结果" not in r.text.split("</form>", 1)[1]
 
 

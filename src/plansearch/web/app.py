@@ -240,6 +240,8 @@ def create_app(index_dir: str | os.PathLike = "index", *, model: str | None = No
         form = SearchForm.read(params, engine)
         fmt = download_format(params)
         ctx = dict(form=form, modes=MODES, kinds=("plan", "summary", "report", "mixed"),
+                   regions=sorted({d.region for d in engine.documents if d.region}),
+                   issuers=sorted({d.issuer for d in engine.documents if d.issuer}),
                    excluded=engine.document(form.exclude) if form.exclude else None,
                    hits=None, groups=None, chart=None, notices=[], max_query=MAX_QUERY_CHARS)
         if form.q is None:
