@@ -9,15 +9,18 @@ PY=${PYTHON:-python3}
 python -m pip install -q --upgrade pip >/dev/null
 python -m pip install -q "torch==2.13.0" || exit 1
 python -m pip install -q -e ".[test,st,bench]" || exit 1
-# The web app's browser tests drive Debian's Chromium through Playwright (from the test extra);
-# a browser download is not possible, so `playwright install` is never run. A CJK font makes the
-# screenshots they write on failure readable.
-if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null 2>&1; then
+# Debian packages the tests need: jq (README's examples pipe into it; the end-to-end tests run them
+# as shown), and Chromium for the web app's browser tests, driven through Playwright from the test
+# extra (a browser download is not possible, so `playwright install` is never run), with a CJK font
+# so that the screenshots they write on failure are readable.
+PKGS=""
+command -v jq >/dev/null 2>&1 || PKGS="jq"
+[ -x /usr/bin/chromium ] || PKGS="$PKGS chromium fonts-wqy-microhei"
+if [ -n "$PKGS" ] && command -v apt-get >/dev/null 2>&1; then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo -n"
-  echo "installing chromium for the browser tests" >&2
-  { $SUDO apt-get update -qq && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei; } \
-    >/dev/null || echo "could not install chromium: the browser tests will be skipped" >&2
+  { $SUDO apt-get update -qq && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $PKGS; } \
+    >/dev/null 2>&1 || echo "warning: could not install ${PKGS# } (the browser tests are skipped without chromium)" >&2
 fi
 python -m pytest -q -rs "$@"
 rc=$?

@@ -1,6 +1,13 @@
-"""Shared test fixtures: where the real corpora are, and the sample corpus loaded once per session."""
+"""Shared test fixtures: where the real corpora are, the sample corpus loaded once per session, and
+the two corpora indexed once per session.
+
+../shared (the second corpus) beside the repository is optional on a developer's machine (tests
+that need it are skipped) but required in CI (CI=true): there a missing ../shared fails the run
+instead of silently skipping the work-report tests."""
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -18,11 +25,62 @@ def seed_path(prefix: str) -> Path:
     return p
 
 
+def require_shared(path: Path) -> Path:
+    """`path` under ../shared, or a skip (locally) / a failure (in CI) when it is not there."""
+    if not path.exists():
+        message = f"second corpus not found at {path} (../shared beside the repo)"
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(message + ": CI must run with ../shared beside the clone")
+        pytest.skip(message)
+    return path
+
+
 @pytest.fixture(scope="session")
 def gwr_dir() -> Path:
-    if not GWR.is_dir():
-        pytest.skip(f"second corpus not found at {GWR} (../shared beside the repo)")
-    return GWR
+    return require_shared(GWR)
+
+
+@pytest.fixture(autouse=True)
+def _private_user_home(tmp_path_factory, monkeypatch):
+    """No test writes into the real ~/.cache/plansearch: plansearch's own directory (embedding
+    cache for compare/check outside an index) is a temporary one, shared by the session."""
+    monkeypatch.setenv("PLANSEARCH_HOME", str(_session_home(tmp_path_factory)))
+
+
+_HOME: list[Path] = []
+
+
+def _session_home(tmp_path_factory) -> Path:
+    if not _HOME:
+        _HOME.append(tmp_path_factory.mktemp("plansearch-home"))
+    return _HOME[0]
+
+
+# Embeddings of the real corpora kept between local runs (never in CI, which starts clean): an
+# index built in a test starts from this cache and embeds only what changed.
+EMBED_CACHE = REPO / ".cache" / "test-embeddings"
+
+
+def build_cached(corpus: Path, index_dir: Path, name: str) -> Path:
+    """Index `corpus` into `index_dir` with the default model, starting from (and refreshing) the
+    kept embedding cache `name`."""
+    from plansearch.store import CACHE_FILE, build_index
+
+    kept = EMBED_CACHE / f"{name}.sqlite"
+    index_dir.mkdir(parents=True, exist_ok=True)
+    if kept.is_file() and not os.environ.get("CI"):
+        shutil.copy(kept, index_dir / CACHE_FILE)
+    build_index(corpus, index_dir)
+    if not os.environ.get("CI"):
+        EMBED_CACHE.mkdir(parents=True, exist_ok=True)
+        shutil.copy(index_dir / CACHE_FILE, kept)
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def gwr_index(tmp_path_factory, gwr_dir) -> Path:
+    """The work reports indexed once with the default model (a few minutes cold on 2 cores)."""
+    return build_cached(gwr_dir, tmp_path_factory.mktemp("gwr-index"), "gwr")
 
 
 @pytest.fixture(scope="session")
@@ -41,11 +99,7 @@ def docs_by_id(corpus_docs):
 @pytest.fixture(scope="session")
 def seed_index(tmp_path_factory) -> Path:
     """The sample corpus indexed once with the default model (about 15 s on 2 cores)."""
-    from plansearch.store import build_index
-
-    index_dir = tmp_path_factory.mktemp("seed-index")
-    build_index(CORPUS, index_dir)
-    return index_dir
+    return build_cached(CORPUS, tmp_path_factory.mktemp("seed-index"), "seeds")
 
 
 @pytest.fixture(scope="session")

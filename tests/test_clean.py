@@ -161,3 +161,31 @@ def test_content_lines_that_mention_site_words_are_not_junk():
 def test_a_table_row_is_not_a_nav_menu():
     assert clean.line_junk_kind("序号 工作任务 责任科室 配合科室 完成时限 备注") is None
     assert clean.line_junk_kind("网站首页 工作计划 工作总结 心得体会 演讲稿 范文大全") == "junk:nav"
+
+
+def test_the_furniture_of_a_speech_to_a_congress(gwr_dir):
+    # the head of the Gansu report: title, source, occasion, speaker, salutation, then the text
+    text = (gwr_dir / "province_gansu_gwr_2025.txt").read_text("utf-8")
+    lines = split_lines(text)
+    kinds = [junk_lines(lines).get(i) for i in range(6)]
+    assert kinds == [None, "junk:meta", "junk:occasion", "junk:speaker", "junk:salutation", None]
+    assert text[lines[2].start:lines[2].end] == "——2025年1月20日在甘肃省第十四届人民代表大会第三次会议上"
+    assert text[lines[3].start:lines[3].end] == "甘肃省省长 任振鹤"
+
+
+@pytest.mark.parametrize("line,kind", [
+    ("各位代表！", "junk:salutation"), ("各位代表，", "junk:salutation"), ("国务院总理　李　强", "junk:speaker"),
+    ("省长 李炳军", "junk:speaker"), ("四川省人民政府省长 施小琳", "junk:speaker"),
+    ("2025年1月20日在四川省第十四届人民代表大会第四次会议上", "junk:occasion"),
+    ("----2025年1月15日龚正市长在上海市第十六届人民代表大会第三次会议的政府工作报告", "junk:occasion"),
+    # the text of a speech is not furniture
+    ("各位代表！信心凝聚力量，实干谱写华章。", None), ("请各位代表审议", None), ("2024年工作回顾", None),
+    ("在全县教育工作会议上作动员讲话。", None), ("市长热线受理群众诉求3000件。", None)])
+def test_speech_furniture_lines(line, kind):
+    assert clean.line_junk_kind(line) == kind
+
+
+def test_a_salutation_opening_a_paragraph_is_measured():
+    assert clean.salutation_length("各位代表！信心凝聚力量") == 5
+    assert clean.salutation_length("各位代表，军政军民团结是我们战胜艰难险阻的重要法宝") == 5
+    assert clean.salutation_length("各位代表审议") == 0

@@ -247,16 +247,20 @@ def test_repeated_sentence_found_inside_longer_rewritten_paragraphs(gwr_docs):
 def test_consecutive_reports_share_stock_paragraphs(gwr_docs):
     cmp = compare(gwr_docs["national_gwr_2021"], gwr_docs["national_gwr_2022"], semantic=False)
     s = cmp.summary
-    assert s.same + s.edited > 10
+    assert s.same + s.edited >= 8  # paragraphs; the salutations and the speaker line are furniture
     assert s.longest_runs and s.longest_runs[0].chars > 100
     run = s.longest_runs[0]
     assert run.text in cmp.b.items[run.b_ordinal].text
 
 
-def test_repeated_short_item_pairs_copy_by_copy_not_many_to_one(gwr_docs):
-    """各位代表！ opens several parts of a report: extra copies are new, not halves of a split."""
-    a, b = gwr_docs["national_gwr_2013"], gwr_docs["national_gwr_2014"]
-    greeting = "各位代表！"
+def test_repeated_short_item_pairs_copy_by_copy_not_many_to_one(gwr_dir, tmp_path):
+    """A short measure that closes several parts of a plan: extra copies are new, not halves of a
+    split. (The reports of 2013 and 2014 with each 各位代表！ line made such a measure.)"""
+    greeting = "加强组织领导。"
+    for year in (2013, 2014):
+        text = (gwr_dir / f"national_gwr_{year}.txt").read_text("utf-8")
+        (tmp_path / f"r{year}.txt").write_text(re.sub(r"(?m)^各位代表！$", greeting, text), "utf-8")
+    a, b = (load_corpus(tmp_path / f"r{year}.txt")[0] for year in (2013, 2014))
     n_a = sum(it.text.strip() == greeting for it in a.items)
     n_b = sum(it.text.strip() == greeting for it in b.items)
     assert n_b > n_a >= 1
@@ -268,7 +272,7 @@ def test_repeated_short_item_pairs_copy_by_copy_not_many_to_one(gwr_docs):
 
 def test_hundred_item_plans_compare_well_under_a_second_without_semantics(gwr_docs):
     a, b = gwr_docs["national_gwr_2014"], gwr_docs["national_gwr_2015"]
-    assert len(a.items) > 100 and len(b.items) > 100
+    assert len(a.items) > 90 and len(b.items) > 90  # 97 and 98 paragraphs; the salutations are furniture
     compare(a, b, semantic=False)  # warm the import and normaliser caches
     t0 = time.perf_counter()
     cmp = compare(a, b, semantic=False)

@@ -140,8 +140,12 @@ def test_a_second_build_waits_for_the_first(small_corpus, tmp_path):
     result: list = []
     t = threading.Thread(target=lambda: result.append(build_index(small_corpus, ix, on_wait=told.append)))
     t.start()
-    time.sleep(1.0)
-    assert told and "waiting" in told[0] and not result
+    for _ in range(600):  # until the build says it waits (no fixed sleep: a slow runner is slow)
+        if told:
+            break
+        time.sleep(0.05)
+    assert told and "waiting" in told[0]
+    assert not result and t.is_alive()  # it waits while the lock is held
     held.release()
     t.join(60)
     assert result and result[0].documents == 1

@@ -426,3 +426,145 @@ def test_a_ratio_or_time_is_not_read_as_the_next_item():
     (doc,) = parse_text(text)
     assert [it.label for it in doc.items][-2:] == ["9.", "10."]
     assert doc.items[-2].text.startswith("优化生师比，实现70:10的配备标准")
+
+
+NATIONAL_YEARS = (2013, 2014, 2015, 2016, 2017, 2018, 2019, 2021, 2022, 2023, 2024, 2025)
+
+
+def item_with(doc: Document, fragment: str):
+    (it,) = [it for it in doc.items if fragment in it.text]
+    return it
+
+
+def test_work_report_2025_closing_part_is_not_under_the_last_task(gwr_dir):
+    # The 2025 text lost the 各位代表！ lines; the turn to the government's own work still marks
+    # where the ten numbered tasks end.
+    (doc,) = parse_file(gwr_dir / "national_gwr_2025.txt")
+    last_task = ("三、2025年政府工作任务", "（十）加大保障和改善民生力度，提升社会治理效能。")
+    assert item_with(doc, "维护国家安全和社会稳定。").path == last_task
+    assert item_with(doc, "今年将开展“十五五”规划编制工作").path == last_task
+    for fragment in ("对政府工作提出新的更高要求",     # the government's own work
+                     "自觉接受同级人大及其常委会的监督",  # 人大监督
+                     "国防和军队建设取得新的重要进展",    # 强军
+                     "“港人治港”、“澳人治澳”",          # 港澳
+                     "解决台湾问题", "独立自主的和平外交政策", "信心凝聚力量"):
+        assert item_with(doc, fragment).path == (), fragment
+
+
+@pytest.mark.parametrize("year", NATIONAL_YEARS)
+def test_every_national_report_closes_with_the_hong_kong_and_macao_paragraph_under_no_heading(gwr_dir, year):
+    (doc,) = parse_file(gwr_dir / f"national_gwr_{year}.txt")
+    closing = [it for it in doc.items if "一国两制" in it.text and it.text.startswith("我们")]
+    assert len(closing) == 1 and closing[0].path == ()
+    # and the last numbered task keeps its own paragraphs
+    last_task = [h for h in doc.headings if h.number is not None][-1]
+    assert any(it.path[-1:] == (last_task.display,) for it in doc.items)
+
+
+def test_work_report_2018_last_task_ends_at_the_salutation(gwr_dir):
+    (doc,) = parse_file(gwr_dir / "national_gwr_2018.txt")
+    ninth = ("三、对2018年政府工作的建议", "（九）提高保障和改善民生水平。")
+    assert item_with(doc, "为人民过上美好生活提供丰富精神食粮").path == ninth
+    assert item_with(doc, "政府工作在新的一年要有新气象新作为").path == ()
+    assert item_with(doc, "面对国家安全环境的深刻变化").path == ()
+
+
+def test_a_salutation_inside_a_part_closes_only_its_subheadings(gwr_dir):
+    # Shanghai: "各位代表，军政军民团结…" after the last task of 二、, before 三、
+    (doc,) = parse_file(gwr_dir / "province_shanghai_gwr_2025.txt")
+    assert item_with(doc, "军政军民团结是我们战胜艰难险阻的重要法宝").path == ("二、2025年主要任务",)
+    assert item_with(doc, "回望过去一年，成绩来之不易").path == ("一、2024年工作回顾",)
+    assert item_with(doc, "奋斗成就伟业，实干创造辉煌").path == ()
+
+
+def test_sichuan_unnumbered_part_titles_are_headings_over_their_numbered_tasks(gwr_dir):
+    (doc,) = parse_file(gwr_dir / "province_sichuan_gwr_2025.txt")
+    tops = [h for h in doc.headings if h.level == 1]
+    assert [(h.label, h.title) for h in tops] == [
+        ("", "2024年工作回顾"), ("", "2025年工作安排建议"), ("", "加强政府自身建设"), ("", "名词解释")]
+    assert [h.display for h in doc.headings if h.level == 2][6] == "（一）全方位扩大内需，稳住经济大盘。"
+    assert item_with(doc, "做实项目支撑扩大有效投资").path == (
+        "2025年工作安排建议", "（一）全方位扩大内需，稳住经济大盘。")
+    assert item_with(doc, "大兴务实为民之风").path == ("加强政府自身建设", "（三）强化服务优作风。")
+    # the review's own closing words stay in the review; the report's closing is under no heading
+    assert item_with(doc, "艰难方显勇毅，磨砺始得玉成").path == ("2024年工作回顾",)
+    assert item_with(doc, "迎接风险挑战，惟有无畏前行").path == ()
+    glossary = [it for it in doc.items if it.path == ("名词解释",)]
+    assert len(glossary) >= 41 and [it.number for it in glossary] == list(range(1, len(glossary) + 1))
+    assert glossary[5].text.startswith("“两重”")
+
+
+def test_guangdong_appendices_hold_their_own_numbered_lists(gwr_dir):
+    (doc,) = parse_file(gwr_dir / "province_guangdong_gwr_2025.txt")
+    assert [(h.level, h.display) for h in doc.headings if not h.label] == [
+        (1, "附件1"), (2, "2025年省十件民生实事"), (1, "附件2 名词解释")]
+    first = item_with(doc, "65岁及以上失能老年人")
+    assert first.path[:2] == ("附件1", "2025年省十件民生实事") and first.path[2].startswith("一、为老年人")
+    terms = [it for it in doc.items if it.path == ("附件2 名词解释",)]
+    assert [it.number for it in terms][:3] == [1, 2, 3] and terms[1].text.startswith("分线管理")
+    assert item_with(doc, "潮头逐浪勇击桨").path == ()
+
+
+@pytest.mark.parametrize("name", [f"national_gwr_{y}" for y in NATIONAL_YEARS] + [
+    "province_beijing_gwr_2025", "province_gansu_gwr_2025", "province_guangdong_gwr_2025",
+    "province_guizhou_gwr_2025", "province_shanghai_gwr_2025", "province_sichuan_gwr_2025"])
+def test_speech_furniture_is_junk_not_items(gwr_dir, name):
+    (doc,) = parse_file(gwr_dir / f"{name}.txt")
+    furniture = ("各位代表", "国务院总理", "省长 ", "全国人民代表大会第", "人民代表大会第")
+    assert not [it.text for it in doc.items if it.text.startswith(furniture) or len(it.text) <= 12 and "代表" in it.text]
+    kinds = {j.what for j in doc.junk}
+    assert "junk:salutation" in kinds
+    assert all(not doc.text[j.start:j.end].strip().startswith("各位代表") or j.what == "junk:salutation"
+               for j in doc.junk)
+
+
+def test_speaker_and_occasion_lines_of_the_2024_report(gwr_dir):
+    (doc,) = parse_file(gwr_dir / "national_gwr_2024.txt")
+    junk = {j.what: doc.text[j.start:j.end] for j in doc.junk if j.what in ("junk:speaker", "junk:occasion")}
+    assert junk == {"junk:speaker": "国务院总理　李　强",
+                    "junk:occasion": "——2024年3月5日在第十四届全国人民代表大会第二次会议上"}
+    assert doc.items[0].text.startswith("现在，我代表国务院，向大会报告政府工作")
+
+
+def test_a_salutation_opening_a_paragraph_is_cut_off_it(gwr_dir):
+    (doc,) = parse_file(gwr_dir / "national_gwr_2025.txt")
+    last = doc.items[-1]
+    assert last.text.startswith("信心凝聚力量，实干谱写华章。")
+    (sal,) = [j for j in doc.junk if j.what == "junk:salutation" and j.end <= last.start and j.start > doc.items[-2].end]
+    assert doc.text[sal.start:sal.end] == "各位代表！"
+
+
+def test_short_lines_in_a_row_are_a_list_not_headings():
+    text = ("XX中学2024年工作计划\n为全面贯彻党的教育方针，结合我校实际，特制定本计划。\n"
+            "教学质量稳步提升\n师资队伍建设取得新进展\n校园安全零事故\n"
+            "全体教职工要统一思想，确保各项目标落到实处。\n")
+    (doc,) = parse_text(text)
+    assert doc.headings == []
+    assert [it.text for it in doc.items][1:4] == ["教学质量稳步提升", "师资队伍建设取得新进展", "校园安全零事故"]
+
+
+def test_a_title_line_between_paragraphs_heads_the_numbered_list_after_it():
+    text = ("各位代表：\n现在，我代表县人民政府，向大会报告工作，请予审议。\n2024年工作回顾\n"
+            "过去一年，全县经济社会发展取得新成效，主要做了以下工作。\n（一）抓产业。\n新建园区三个，招引项目二十个。\n"
+            "（二）抓民生。\n新增就业岗位一千个，城乡居民收入稳步增长。\n2025年工作安排\n"
+            "今年是“十四五”规划收官之年，要重点做好以下工作。\n（一）扩大有效投资。实施重点项目五十个。\n"
+            "（二）办好民生实事。新建幼儿园五所。\n")
+    (doc,) = parse_text(text)
+    assert [(h.level, h.display) for h in doc.headings] == [
+        (1, "2024年工作回顾"), (2, "（一）抓产业。"), (2, "（二）抓民生。"), (1, "2025年工作安排")]
+    assert item_with(doc, "新增就业岗位一千个").path == ("2024年工作回顾", "（二）抓民生。")
+    # one-paragraph tasks are items, one level under the title line
+    assert [(it.label, it.level, it.path) for it in doc.items[-2:]] == [
+        ("（一）", 2, ("2025年工作安排",)), ("（二）", 2, ("2025年工作安排",))]
+    assert [j.what for j in doc.junk] == ["junk:salutation"]
+
+
+def test_an_unnumbered_subtitle_inside_a_numbered_plan_stays_under_its_heading():
+    text = ("一、指导思想\n以习近平新时代中国特色社会主义思想为指导，落实立德树人根本任务。\n二、主要措施\n"
+            "加强师德建设\n开展师德主题教育活动，评选师德标兵二十名，树立先进典型。\n"
+            "提高教学质量\n深化课堂教学改革，推进集体备课和听评课制度。\n附件\n1.2024年校历安排表。\n")
+    (doc,) = parse_text(text)
+    assert [(h.level, h.display) for h in doc.headings] == [(1, "一、指导思想"), (1, "二、主要措施"), (1, "附件")]
+    assert item_with(doc, "加强师德建设").path == ("二、主要措施",)
+    assert item_with(doc, "推进集体备课").path == ("二、主要措施",)
+    assert item_with(doc, "校历安排表").path == ("附件",)

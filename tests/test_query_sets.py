@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import require_shared
+
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
@@ -34,8 +36,7 @@ def _documents(name: str):
 @pytest.fixture(scope="module", params=SETS)
 def query_set(request):
     name = request.param
-    if not CORPORA[name].is_dir():
-        pytest.skip(f"corpus {name} not found at {CORPORA[name]}")
+    require_shared(CORPORA[name])
     return name, load_queries(QUERY_SETS[name]), _documents(name)
 
 
@@ -156,8 +157,6 @@ def test_unseen_corpus_loads_with_its_manifest_and_shares_no_text_with_the_tunin
 
 
 def test_traditional_seed_queries_reach_the_traditional_file():
-    if not CORPORA["seeds"].is_dir():
-        pytest.skip("seed corpus missing")
     queries = [q for q in load_queries(QUERY_SETS["seeds"]) if q.kind == "traditional"]
     judged = judgements(queries, load_documents(CORPORA["seeds"]))
     for q in queries:

@@ -59,14 +59,23 @@ def test_simplified_and_traditional_queries_find_the_same_items(searcher):
 
 
 def test_a_hit_points_at_its_best_sentence_inside_a_long_item(searcher):
-    hit = next(h for h in searcher.search("留守儿童关爱", k=10, mode="dense") if len(h.item.text) > 150)
+    # 004#1's item 4 is 291 characters about moral education; 留守儿童 is in its last sentence.
+    hit = next(h for h in searcher.search("留守儿童关爱", k=10, mode="dense")
+               if h.item.item_id == "004_4b2046a4564d6d1c#1:3")
     a, b = hit.match_span
-    assert 0 <= a < b <= len(hit.item.text) and b - a < len(hit.item.text)
+    assert b - a < len(hit.item.text) / 3  # a sentence, not the item
+    assert "留守儿童" in normalise(hit.item.text[a:b])
+    (h_start, h_end), = [s for s in hit.highlights if normalise(hit.item.text[s[0]:s[1]]) == "留守儿童"]
+    assert a <= h_start < h_end <= b  # the highlighted words sit in the underlined sentence
 
 
 def test_every_mode_answers_and_unknown_modes_and_empty_queries_are_refused(searcher):
     for mode in Searcher.modes:
-        assert len(searcher.search("教师培训", k=3, mode=mode)) == 3
+        hits = searcher.search("教师培训", k=3, mode=mode)
+        assert len(hits) == 3
+        # the best hit is about teacher training in every mode, and says it holds the words
+        assert "培训" in normalise(hits[0].item.text) and "教师" in normalise(hits[0].item.text), mode
+        assert hits[0].coverage == 1.0, (mode, hits[0].found)
     with pytest.raises(PlansearchError, match="unknown mode"):
         searcher.search("教师培训", mode="magic")
     with pytest.raises(PlansearchError, match="empty query"):
@@ -131,7 +140,8 @@ def test_terminal_output_shows_title_path_and_the_original_text(seed_index):
     result = runner.invoke(app, ["search", "留守儿童", "--index", str(seed_index), "-k", "5"])
     assert result.exit_code == 0, result.output
     assert "留守兒童" in result.stdout  # 001 shown in its own script
-    assert "›" in result.stdout or "、" in result.stdout
+    # 001's hit shows its outline path above the text, ending in the item's label
+    assert "\n    三、明年工作安排 › (三)\n" in result.stdout
 
 
 @pytest.mark.parametrize("args, message", [
@@ -160,9 +170,12 @@ def test_index_command_reports_what_it_embedded_and_reused(tmp_path):
     assert "up to date" in again.stdout and "nothing to embed" in again.stdout
 
 
-def test_hong_kong_variant_forms_match_too():
+def test_hong_kong_variant_forms_match_too(searcher):
     # 001 prints 保衞 (a Hong Kong form of 保衛); a search for 保卫 must still find it.
     assert normalise("校园安全保衞") == normalise("校園安全保衛") == normalise("校园安全保卫")
+    hits = searcher.search('"保卫"', k=5, mode="keyword")
+    assert hits and all("保衞" in h.item.text or "保衛" in h.item.text or "保卫" in h.item.text for h in hits)
+    assert any(h.item.doc_id == "001_c0800182451e36bf" and "保衞" in h.item.text for h in hits)
 
 
 def test_the_per_year_view_on_the_command_line(district_index):
@@ -175,3 +188,37 @@ def test_the_per_year_view_on_the_command_line(district_index):
                                   "-k", "1", "--json"])
     groups = [json.loads(line)["group"] for line in as_json.stdout.splitlines()]
     assert groups == ["华州区", "夷陵区"]
+
+
+# --- the keyword side's other tokenizers ------------------------------------------------------------
+
+def test_jieba_schemes_tokenize_words_and_find_the_same_measures(tmp_path):
+    from plansearch.keyword import tokenize
+
+    # search mode: a long word and its parts (义务教育 and 义务, 教育)
+    assert {"义务", "教育", "义务教育", "均衡"} <= set(tokenize("义务教育均衡发展", "jieba"))
+    mixed = tokenize("义务教育均衡发展", "bigram+jieba")
+    assert {"务教", "育均", "w:义务教育"} <= set(mixed)  # every bigram, plus jieba's longer words as w:…
+    assert all(t.startswith("w:") or len(t) <= 2 for t in mixed)
+    root = tmp_path / "c"
+    root.mkdir()
+    for name, text in DISTRICT_PLANS.items():
+        (root / name).write_text(text, encoding="utf-8")
+    for scheme in ("jieba", "bigram+jieba"):
+        ix = tmp_path / scheme
+        build_index(root, ix, keyword_scheme=scheme)
+        hits = Searcher(ix).search("留守儿童", k=3, mode="keyword")
+        assert set(ids(hits)) == {"huazhou2021", "huazhou2023", "yiling2023"}, scheme
+
+
+# --- Ctrl-C ---------------------------------------------------------------------------------------------
+
+def test_ctrl_c_ends_a_command_with_one_word_and_exit_130(seed_index, monkeypatch):
+    import plansearch.search as search_module
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(search_module.Searcher, "search", interrupted)
+    result = runner.invoke(app, ["search", "留守儿童", "--index", str(seed_index)])
+    assert result.exit_code == 130 and result.output.strip() == "interrupted"

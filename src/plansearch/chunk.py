@@ -10,9 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-# Sentence ends in either script and width; a line break also ends a sentence (scraped pages put
+from .normalise import SENTENCE_CLOSERS, SENTENCE_END
+
+# A run of end marks and the closers after it; a line break also ends a sentence (scraped pages put
 # one item per line, and an item's own line breaks are layout, not prose, in the rare other case).
-_SENTENCE_END = re.compile(r"[。；;！!？?…]+[”’\"'）)」』]*|\n+")
+_SENTENCE_END = re.compile(rf"[{re.escape(SENTENCE_END)}]+[{re.escape(SENTENCE_CLOSERS)}]*|\n+")
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:

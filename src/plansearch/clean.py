@@ -10,13 +10,17 @@ Traditional pages too.
   footers, stand-alone page numbers, the trailing list of related-article teasers, and the
   issuer/date lines that sign a plan. Title lines are decided in `outline` (it knows the page's
   titles); `is_title_like` / `bare_title` / `title_key` are the helpers.
+- speech furniture of a work report read to a congress: the salutation ("各位代表：", and
+  `salutation_length` for one that opens a paragraph: "各位代表！信心凝聚力量…"), the speaker line
+  ("国务院总理　李克强") and the occasion line ("——2024年3月5日在第十四届全国人民代表大会…上").
 - `page_markers(...)`: "2、" "3、" counters a document viewer puts at the top of each page; they
   cut sentences and must not become items.
 - `compilation_parts(...)`: a page compiling several plans (第一篇 … 第五篇, 篇一, 【篇二】) split into
   one range per plan.
 
 Span kinds (Span.what): junk:breadcrumb, junk:nav, junk:meta, junk:share-notice, junk:tags,
-junk:top, junk:footer, junk:title, junk:related-articles, junk:empty-label, page-marker, signature.
+junk:top, junk:footer, junk:title, junk:related-articles, junk:empty-label, junk:salutation,
+junk:speaker, junk:occasion, page-marker, signature.
 """
 from __future__ import annotations
 
@@ -24,7 +28,7 @@ import re
 from dataclasses import dataclass
 
 from .models import Span
-from .normalise import to_simplified
+from .normalise import SENTENCE_CLOSERS, SENTENCE_END, to_simplified
 
 
 @dataclass
@@ -68,7 +72,8 @@ def _simplified(s: str) -> str:
 
 # Words that make a short line a document title rather than a sentence.
 TITLE_WORDS = re.compile(r"(工作)?(要点|计划|总结|思路|报告|安排|意见|方案|规划|通知)")
-_END_PUNCT = "。！？!?；;：:"
+# A title ends in no sentence mark and no colon (a colon ends a lead-in: "主要做了以下工作：").
+_END_PUNCT = SENTENCE_END + "：:"
 _TITLE_DECOR = re.compile(r"[\(（\[【〔](精|模版|模板|范文|通用|\d+篇|精选|最新|完整版|word版)[\)）\]】〕]\s*$")
 
 
@@ -128,6 +133,37 @@ _NAV_TOKEN = re.compile(r"^[\u4e00-\u9fffA-Za-z0-9]{1,7}$")
 _TEASER_END = re.compile(r"(\.\.\.|…|。。。)\s*$")
 
 
+# ---------------------------------------------------------------- speech furniture
+
+# The address to the congress, as a line of its own or opening a paragraph ("各位代表！信心凝聚…").
+_SALUTATION = re.compile(r"^(?:各位(?:人大)?代表|各位(?:政协)?委员|代表们|同志们)\s*[：:！!，,]")
+# "国务院总理　李　强", "四川省人民政府省长 施小琳", "省长 李炳军": an office, a space, a name.
+_SPEAKER = re.compile(
+    r"^[\u4e00-\u9fff]{0,12}?(?:总理|省长|市长|区长|县长|州长|旗长|盟长|镇长|乡长|主席)[\s\u3000]+"
+    r"[\u4e00-\u9fff·](?:[\s\u3000]?[\u4e00-\u9fff·]){1,5}$")
+# "——2024年3月5日在第十四届全国人民代表大会第二次会议上", "2025年1月20日在四川省第十四届人民代表大会
+# 第四次会议上", "----2025年1月15日龚正市长在上海市…会议的政府工作报告": when and where it was read.
+_OCCASION = re.compile(
+    r"^(?:[-—–－]+\s*(?=[0-9０-９在])|(?=[0-9０-９]))(?:[0-9０-９]{4}\s*年\s*[0-9０-９]{1,2}\s*月\s*[0-9０-９]{1,2}\s*日)?"
+    r"[\u4e00-\u9fff·]{0,8}?在.{0,40}?(?:代表大会|人代会|会议|大会)")
+
+
+def salutation_length(simp: str) -> int:
+    """Length of the salutation that opens this (Simplified) text ("各位代表！"), 0 if none."""
+    m = _SALUTATION.match(simp)
+    return m.end() if m else 0
+
+
+def _speech_furniture(s: str) -> str | None:
+    if len(s) <= 12 and _SALUTATION.match(s) and salutation_length(s) == len(s):
+        return "junk:salutation"
+    if len(s) <= 30 and _SPEAKER.match(s):
+        return "junk:speaker"
+    if len(s) <= 90 and "。" not in s and _OCCASION.match(s):
+        return "junk:occasion"
+    return None
+
+
 def _is_nav_menu(simp: str) -> bool:
     """"網站首頁 文學常識 簡歷 公文文書 …": many short words separated by spaces, no sentence."""
     toks = simp.split()
@@ -157,6 +193,9 @@ def line_junk_kind(simp: str) -> str | None:
         return "junk:breadcrumb"
     if _is_nav_menu(s):
         return "junk:nav"
+    speech = _speech_furniture(s)
+    if speech:
+        return speech
     if len(s) <= 160 and "。" not in s and (len(_META.findall(s)) >= 2 or (_META_WORDS.search(s) and len(s) <= 80)):
         return "junk:meta"
     return None
@@ -245,7 +284,8 @@ def junk_lines(lines: list[Line]) -> dict[int, str]:
 # ---------------------------------------------------------------- page markers
 
 _PAGE_MARK = re.compile(r"^([0-9]{1,3})、")
-_SENTENCE_END = "。！？!?；;…”」』）)"
+# A line whose last character is one of these ends its sentence; a page break did not cut it.
+_LINE_END = SENTENCE_END + SENTENCE_CLOSERS
 
 
 def page_markers(text: str, lines: list[Line]) -> list[Span]:
@@ -278,7 +318,7 @@ def page_markers(text: str, lines: list[Line]) -> list[Span]:
     cut = 0
     for idx, _n, _e in best[1:]:
         prev = lines[idx - 1]
-        if text[prev.end - 1] not in _SENTENCE_END and prev.end - prev.start >= 40:
+        if text[prev.end - 1] not in _LINE_END and prev.end - prev.start >= 40:
             cut += 1
     if cut * 2 < len(best) - 1:
         return []

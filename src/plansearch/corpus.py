@@ -34,8 +34,9 @@ def load_corpus(
 
     A file that cannot be read is reported in `errors` (when given) and skipped; without `errors`
     the first bad file raises. A missing path always raises. `manifest` defaults to the
-    manifest.csv beside / inside the first path that has one; its rows that match no document
-    are reported in `warnings` (when given).
+    manifest.csv beside / inside the first path that has one. With `warnings`, its bad rows and
+    unknown columns ("manifest.csv:LINE: problem") and its rows that match no document are
+    reported there and the good rows apply; without it, a bad row raises PlansearchError.
     """
     from . import load, metadata, outline
 
@@ -43,10 +44,9 @@ def load_corpus(
         paths = [paths]
     roots = [Path(p) for p in paths]
     for r in roots:
-        if not r.exists():
-            raise PlansearchError(f"{r}: no such file or directory")
+        load.check_exists(r)
     man_path = Path(manifest) if manifest else _find_manifest(roots)
-    overrides = metadata.load_manifest(man_path) if man_path else None
+    overrides = metadata.load_manifest(man_path, warnings) if man_path else None
 
     docs: list[Document] = []
     for root in roots:
@@ -64,6 +64,8 @@ def load_corpus(
                 docs.append(doc)
     if overrides is not None:
         unmatched = metadata.apply_manifest(docs, overrides)
+        for d in docs:
+            metadata.settle_built_title(d)
         # Rows for files that were not asked for are expected when loading single files.
         whole_dir = any(r.is_dir() and man_path.parent.resolve() == r.resolve() for r in roots)
         if warnings is not None and whole_dir:

@@ -16,13 +16,18 @@ Formats:
 """
 from __future__ import annotations
 
+import contextlib
+import errno
 import functools
 import html
 import html.parser
 import io
+import logging
 import os
 import re
+import stat
 import unicodedata
+import warnings
 from pathlib import Path
 from typing import Iterator
 
@@ -48,23 +53,77 @@ def iter_sources(root: str | os.PathLike) -> Iterator[SourceText | LoadError]:
 
     Hidden files, manifest.csv, README* and files of other types in a directory are skipped
     silently. A file that cannot be read comes back as a LoadError (the caller reports it and goes
-    on). A missing path raises PlansearchError."""
+    on), and so does what looks like a document but is not one: a folder named x.txt, a symbolic
+    link that is broken or loops, a link to a folder (not followed, so a link cannot make the walk
+    loop or read a folder twice), a pipe. A missing path raises PlansearchError."""
     root = Path(root)
-    if not root.exists():
-        raise PlansearchError(f"{root}: no such file or directory")
-    if root.is_file():
+    check_exists(root)
+    if not root.is_dir():
         yield _try_read(root)
         return
-    found = []
-    for p in root.rglob("*"):
-        rel = p.relative_to(root)
-        if any(part.startswith(".") for part in rel.parts):
-            continue
-        if not p.is_file() or _NOT_DOCUMENTS.match(p.name) or p.suffix.lower() not in FORMATS:
-            continue
-        found.append((rel.as_posix(), p))
-    for _rel, p in sorted(found):
-        yield _try_read(p)
+    for _rel, entry in sorted(_walk(root), key=lambda found: found[0]):
+        yield entry if isinstance(entry, LoadError) else _try_read(entry)
+
+
+def check_exists(path: Path) -> None:
+    """PlansearchError naming the path when there is nothing there to read."""
+    if path.exists():
+        return
+    if path.is_symlink():
+        raise PlansearchError(f"{path}: {_dead_link(path)}")
+    raise PlansearchError(f"{path}: no such file or directory")
+
+
+def _dead_link(path: Path) -> str:
+    try:
+        os.stat(path)
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            return "symbolic link loop"
+    try:
+        return f"broken symbolic link (to {os.readlink(path)})"
+    except OSError:
+        return "broken symbolic link"
+
+
+def _walk(root: Path) -> list[tuple[str, Path | LoadError]]:
+    """(path relative to root, the file to read or why an entry that looks like one is not read)."""
+    found: list[tuple[str, Path | LoadError]] = []
+
+    def add(p: Path, entry: Path | LoadError) -> None:
+        found.append((p.relative_to(root).as_posix(), entry))
+
+    def unreadable_folder(e: OSError) -> None:
+        if e.filename and Path(e.filename) != root:
+            add(Path(e.filename), LoadError(e.filename, f"cannot read folder ({e.strerror or e})"))
+        else:
+            raise PlansearchError(f"{root}: cannot read folder ({e.strerror or e})")
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable_folder):
+        here = Path(dirpath)
+        kept = []
+        for name in dirnames:
+            p = here / name
+            if name.startswith("."):
+                continue
+            if p.is_symlink():
+                add(p, LoadError(p, "symbolic link to a folder: not followed (name the folder itself to read it)"))
+                continue
+            if p.suffix.lower() in FORMATS:
+                add(p, LoadError(p, "is a directory (the files in it are read)"))
+            kept.append(name)
+        dirnames[:] = kept
+        for name in filenames:
+            p = here / name
+            suffix = p.suffix.lower()
+            if name.startswith(".") or _NOT_DOCUMENTS.match(name):
+                continue
+            if p.is_symlink() and not p.exists():  # os.walk lists dead links and link loops as files
+                if suffix in FORMATS or not suffix:
+                    add(p, LoadError(p, _dead_link(p)))
+            elif suffix in FORMATS:
+                add(p, p)
+    return found
 
 
 def _try_read(path: Path) -> SourceText | LoadError:
@@ -84,10 +143,17 @@ def read_source(path: str | os.PathLike) -> SourceText:
         raise LoadError(path, hint or f"unsupported file type {ext or '(no extension)'} "
                                       f"(supported: {', '.join(sorted(FORMATS))})")
     try:
+        mode = path.stat().st_mode
+        if stat.S_ISDIR(mode):
+            raise LoadError(path, "is a directory")
+        if not stat.S_ISREG(mode):  # reading a pipe would wait for a writer forever
+            raise LoadError(path, "not a regular file (a pipe, socket or device)")
         data = path.read_bytes()
-    except IsADirectoryError:
-        raise LoadError(path, "is a directory") from None
+        if not data:
+            raise LoadError(path, "empty file")
     except OSError as e:
+        if path.is_symlink() and not path.exists():
+            raise LoadError(path, _dead_link(path)) from None
         raise LoadError(path, f"cannot read ({e.strerror or e})") from None
     if fmt == "txt":
         text, encoding = decode_text(data, path)
@@ -176,12 +242,42 @@ def _not_text(path, why: str) -> LoadError:
     return LoadError(path, f"not a text file ({why})")
 
 
+# What a file saved under a text name usually is, told by its first bytes, and what to do about it.
+_MAGIC = (
+    (b"%PDF-", "a PDF document: name it .pdf"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "a Word 97-2003 or WPS document: save it as .docx"),
+    (b"{\\rtf", "an RTF document: save it as .docx or .txt"),
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (b"Rar!\x1a\x07", "a RAR archive"),
+    (b"\x7fELF", "a program"),
+)
+
+
+def _known_binary(data: bytes) -> str | None:
+    for magic, what in _MAGIC:
+        if data.startswith(magic):
+            return what
+    if data.startswith(b"PK\x03\x04"):
+        # a .docx is a zip holding word/document.xml; its name is in the first local header
+        return ("a Word .docx document: name it .docx" if b"word/" in data[:64 * 1024]
+                else "a ZIP archive")
+    return None
+
+
 def decode_text(data: bytes, path: str | os.PathLike = "<bytes>", declared: str | None = None) -> tuple[str, str]:
     """(text, encoding name) for the bytes of a text file. Raises LoadError for an empty or
     binary file. `declared` is an encoding the file names itself (HTML meta charset): used when
     it decodes the sample cleanly."""
     if not data.strip(b" \t\r\n\x00"):
         raise LoadError(path, "empty file")
+    what = _known_binary(data)
+    if what:
+        raise _not_text(path, what)
     for bom, enc in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe\x00\x00", "utf-32"),
                      (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
         if data.startswith(bom):
@@ -344,6 +440,11 @@ def html_to_text(markup: str) -> str:
 
 # ---------------------------------------------------------------- DOCX
 
+# Far beyond any real plan's XML; a zip bomb declares gigabytes (zipfile reads no more than a
+# part's declared size, so the declared sizes bound what unpacking costs).
+MAX_DOCX_UNPACKED = 1024 * 2**20
+
+
 def docx_to_text(data: bytes, path) -> str:
     """The document's paragraphs and table rows, one per line, with Word's list labels restored."""
     import zipfile
@@ -351,15 +452,28 @@ def docx_to_text(data: bytes, path) -> str:
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 
+    what = None if data.startswith(b"PK") else _known_binary(data)
+    if what:
+        raise LoadError(path, f"not a .docx ({what})")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            unpacked = sum(info.file_size for info in z.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError) as e:
+        raise LoadError(path, f"not a valid .docx ({type(e).__name__})") from None
+    if unpacked > MAX_DOCX_UNPACKED:  # python-docx unpacks every part into memory
+        raise LoadError(path, f"unpacks to {unpacked // 2**20} MB, more than the "
+                              f"{MAX_DOCX_UNPACKED // 2**20} MB a .docx may take")
     try:
         document = docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as e:
         raise LoadError(path, f"not a valid .docx ({type(e).__name__})") from None
     except Exception as e:  # lxml parse errors and friends inside a damaged package
         raise LoadError(path, f"not a valid .docx ({type(e).__name__}: {e})") from None
-    numbering = _DocxNumbering(document)
     lines: list[str] = []
-    _docx_block_lines(document.element.body, numbering, lines)
+    try:
+        _docx_block_lines(document.element.body, _DocxNumbering(document), lines)
+    except Exception as e:  # a crafted part python-docx opened but we cannot walk: this file only
+        raise LoadError(path, f"not a valid .docx ({type(e).__name__}: {e})") from None
     return "\n".join(lines) + "\n"
 
 
@@ -407,6 +521,19 @@ def _val(el, name: str) -> str | None:
     return None if child is None else child.get(_w("val"))
 
 
+def _int(value: str | None, default: int) -> int:
+    """A number attribute of Word XML (w:start, w:ilvl): what is not a number reads as the default,
+    as Word and LibreOffice read a damaged file, instead of costing the file its text."""
+    try:
+        return int(value.strip()) if value is not None else default
+    except ValueError:  # "abc", "1e3", and digit strings longer than Python converts
+        return default
+
+
+def _list_start(value: str | None) -> int:
+    return min(max(_int(value, 1), 0), MAX_LIST_START)
+
+
 _CN_DIGITS = "〇一二三四五六七八九"
 
 
@@ -434,7 +561,16 @@ def cn_counting(n: int) -> str:
     return out
 
 
+# Word's "Start at" takes 0..32767; a crafted file can say w:start="1000000000000", and a counter
+# that large would make label generation run for hours (Roman numerals) or fill memory (letters).
+MAX_LIST_START = 32767
+_MAX_ROMAN = 3999  # Roman numerals have no standard form above MMMCMXCIX: Word writes decimal
+_MAX_LETTER_REPEAT = 10  # lowerLetter goes a … z, aa … zz, aaa …: past ten letters, decimal
+
+
 def _roman(n: int) -> str:
+    if not 1 <= n <= _MAX_ROMAN:
+        return str(n)
     out = ""
     for v, s in ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"), (50, "L"),
                  (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
@@ -445,11 +581,17 @@ def _roman(n: int) -> str:
 
 
 def _letters(n: int) -> str:
-    return chr(ord("a") + (n - 1) % 26) * ((n - 1) // 26 + 1) if n > 0 else ""
+    if not 1 <= n <= 26 * _MAX_LETTER_REPEAT:
+        return str(n)
+    return chr(ord("a") + (n - 1) % 26) * ((n - 1) // 26 + 1)
 
 
 def format_number(n: int, fmt: str) -> str:
-    """A counter value in one of Word's numFmt styles."""
+    """A counter value in one of Word's numFmt styles. A value a style has no form for (a
+    negative; 0 or past 3999 in Roman numerals; 0 or past ten letters in letters; past ⑳ or ㈩ in
+    the enclosed ones) is written in decimal."""
+    if n < 0:
+        return str(n)
     if fmt in ("chineseCounting", "chineseCountingThousand", "japaneseCounting", "taiwaneseCounting",
                "chineseLegalSimplified", "taiwaneseCountingThousand", "ideographLegalTraditional"):
         return cn_counting(n)
@@ -461,8 +603,8 @@ def format_number(n: int, fmt: str) -> str:
         return "子丑寅卯辰巳午未申酉戌亥"[(n - 1) % 12]
     if fmt in ("decimalEnclosedCircle", "decimalEnclosedCircleChinese"):
         return chr(0x2460 + n - 1) if 1 <= n <= 20 else str(n)
-    if fmt == "ideographEnclosedCircle":  # ㈠ is parenthesised, ㊀ circled: both read as （一）
-        return chr(0x3280 + n - 1) if 1 <= n <= 10 else cn_counting(n)
+    if fmt == "ideographEnclosedCircle":  # Word prints ㈠ … ㈩ (parenthesised), then decimal
+        return chr(0x3220 + n - 1) if 1 <= n <= 10 else str(n)
     if fmt == "decimalEnclosedParen":
         return chr(0x2474 + n - 1) if 1 <= n <= 20 else f"({n})"
     if fmt == "decimalEnclosedFullstop":
@@ -507,9 +649,9 @@ class _DocxNumbering:
             for an in root.iterchildren(_w("abstractNum")):
                 levels = {}
                 for lvl in an.iterchildren(_w("lvl")):
-                    ilvl = int(lvl.get(_w("ilvl"), "0"))
+                    ilvl = _int(lvl.get(_w("ilvl")), 0)
                     levels[ilvl] = {
-                        "start": int(_val(lvl, "start") or 1),
+                        "start": _list_start(_val(lvl, "start")),
                         "fmt": _val(lvl, "numFmt") or "decimal",
                         "text": _val(lvl, "lvlText"),
                         "legal": lvl.find(_w("isLgl")) is not None,
@@ -520,7 +662,7 @@ class _DocxNumbering:
                 for ov in num.iterchildren(_w("lvlOverride")):
                     start = _val(ov, "startOverride")
                     if start is not None:
-                        overrides[int(ov.get(_w("ilvl"), "0"))] = int(start)
+                        overrides[_int(ov.get(_w("ilvl")), 0)] = _list_start(start)
                 self.nums[num.get(_w("numId"))] = (_val(num, "abstractNumId"), overrides)
         try:
             for style in document.styles.element.iterchildren(_w("style")):
@@ -549,7 +691,7 @@ class _DocxNumbering:
                 s_num, s_lvl = self.style_numpr.get(style, (None, None))
                 num_id, ilvl = s_num, ilvl if ilvl is not None else s_lvl
                 style = self.style_based.get(style)
-        return num_id, int(ilvl or 0)
+        return num_id, _int(ilvl, 0)
 
     def label(self, p) -> str:
         num_id, ilvl = self._numpr(p)
@@ -581,26 +723,67 @@ class _DocxNumbering:
 
 # ---------------------------------------------------------------- PDF
 
+class _Collected(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(" ".join(record.getMessage().split()))
+
+
+@contextlib.contextmanager
+def _pypdf_quiet() -> Iterator[list[str]]:
+    """pypdf logs what it repairs or gives up on ("EOF marker not found", "invalid pdf header") to
+    stderr, between our own lines: collect it instead, for the LoadError's reason."""
+    logger = logging.getLogger("pypdf")
+    collected, propagate = _Collected(), logger.propagate
+    logger.addHandler(collected)
+    logger.propagate = False
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield collected.messages
+    finally:
+        logger.removeHandler(collected)
+        logger.propagate = propagate
+
+
 def pdf_to_text(data: bytes, path) -> str:
     """The PDF's text layer, page by page. A scan (no text layer) is a LoadError."""
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import DependencyError, PdfReadError
 
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            try:
-                reader.decrypt("")
-            except Exception:
-                raise LoadError(path, "encrypted PDF (needs a password)") from None
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except LoadError:
-        raise
-    except (PdfReadError, ValueError, KeyError, TypeError) as e:
-        raise LoadError(path, f"not a valid PDF ({type(e).__name__}: {e})") from None
-    except Exception as e:  # pypdf raises a wide range of errors on damaged files
-        raise LoadError(path, f"unreadable PDF ({type(e).__name__}: {e})") from None
+    if b"%PDF-" not in data[:1024]:  # where the format puts its header
+        raise LoadError(path, f"not a PDF ({_known_binary(data) or 'no %PDF- header'})")
+    with _pypdf_quiet() as logged:
+        try:
+            reader = PdfReader(io.BytesIO(data))
+            if reader.is_encrypted:
+                # an owner password alone (printing / copying restrictions) opens with ""
+                try:
+                    opened = reader.decrypt("")
+                except DependencyError:
+                    raise LoadError(path, "encrypted PDF (AES: reading it needs the cryptography package, "
+                                          "pip install cryptography)") from None
+                except Exception:
+                    opened = 0
+                if not opened:
+                    raise LoadError(path, "encrypted PDF (needs a password)")
+            pages = [page.extract_text() or "" for page in reader.pages]
+        except LoadError:
+            raise
+        except (PdfReadError, ValueError, KeyError, TypeError) as e:
+            raise LoadError(path, f"not a valid PDF ({_pdf_reason(logged, e)})") from None
+        except Exception as e:  # pypdf raises a wide range of errors on damaged files
+            raise LoadError(path, f"unreadable PDF ({_pdf_reason(logged, e)})") from None
     text = "\n".join(pages)
     if not text.strip():
         raise LoadError(path, "no text layer (scanned PDF?)")
     return text
+
+
+def _pdf_reason(logged: list[str], error: Exception) -> str:
+    """What pypdf said before it gave up (its first distinct messages), then the error itself."""
+    said = list(dict.fromkeys(m for m in logged if m))[:2]
+    return "; ".join(said + [f"{type(error).__name__}: {' '.join(str(error).split())}"])

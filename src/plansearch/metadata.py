@@ -2,7 +2,9 @@
 
     infer_metadata(doc)            sets year / year_mask / plan_year / review_year / region / issuer /
                                    kind / sections (+ item.section) from the title, the opening
-                                   lines, the signature and the top-level headings
+                                   lines, the signature and the top-level headings; a document
+                                   titled nothing or only "政府工作报告" gets a built title
+                                   ("2019年国务院政府工作报告", flag "title-built")
     year_range(doc)                (first, last) year a document can be from: 201X -> (2010, 2019)
     load_manifest(path)            rows of corpus/manifest.csv (what a person knows the tool cannot)
     apply_manifest(docs, rows)     overrides; returns warnings for rows that match no document
@@ -24,26 +26,26 @@ from __future__ import annotations
 
 import csv
 import functools
+import io
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import Literal
 
 from .models import Document, PlansearchError, Section
+from .normalise import MASK_CHARS as _MASK_CHARS
+from .normalise import MASKED_PLACE as _MASKED_PLACE
+from .normalise import PLACE_SUFFIX as _PLACE_SUFFIX
+from .normalise import YEAR as _YEAR
 from .normalise import to_simplified
 
 # ---------------------------------------------------------------- years
 
-_MASK_CHARS = r"Xx*＊_＿×"
-# A year as people write it in a title or an opening line: 2021, 201X, 20**, 202_, xxxx, **,
-# 二〇二一, 二零二一. A 4-digit year must not touch other digits; a mask needs 年/学年/- after it.
-_YEAR = re.compile(
-    rf"(?<![0-9])(?P<num>(?:19|20)[0-9]{{2}})(?![0-9])"
-    rf"|(?P<mask>(?:20[{_MASK_CHARS}]{{2}}|20[0-9][{_MASK_CHARS}]|[Xx]{{4}}|[*＊]{{2}}|[Xx]{{2}}))(?=\s*(?:年|学年|[-—~～至到]))"
-    rf"|(?P<cn>(?:一九|二[〇零○Ｏ])[〇零○Ｏ一二三四五六七八九]{{2}})(?=\s*年)"
-)
-_CN_YEAR_DIGIT = {"〇": 0, "零": 0, "○": 0, "Ｏ": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6,
+# A year as people write it (2021, 201X, 20**, 202_, xxxx年, XX年, 二〇二一): normalise.YEAR, the
+# one definition mask_variables uses too (groups num / mask / cn).
+_CN_YEAR_DIGIT = {"〇": 0, "零": 0, "○": 0, "Ｏ": 0, "O": 0, "o": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6,
                   "七": 7, "八": 8, "九": 9}
 
 
@@ -72,7 +74,7 @@ def find_years(text: str) -> list[YearToken]:
 
 def canonical_mask(mask: str) -> str:
     """Masks as the corpus prints them, full-width forms folded: 20＊＊ -> 20**, 201x -> 201X."""
-    m = mask.replace("＊", "*").replace("＿", "_").replace("×", "X")
+    m = mask.replace("＊", "*").replace("＿", "_").replace("×", "X").replace("Ｘ", "X").replace("ｘ", "x")
     if re.fullmatch(r"\d+[xX]+", m):
         return m.upper()
     return m
@@ -198,9 +200,6 @@ def _kind_of_title(simp: str) -> str:
 
 # ---------------------------------------------------------------- places and issuers
 
-_PLACE_SUFFIX = "省|自治区|市|区|县|旗|州|盟|镇|乡"
-# "XX区", "**区", "×× 县", "某市": a place the publisher masked.
-_MASKED_PLACE = re.compile(rf"(?:[*＊]{{1,4}}|[Xx×]{{1,4}}|某|○○|〇〇)\s?(?:{_PLACE_SUFFIX})")
 # A named place: 2-4 Han characters before the suffix (渭南市华州区 gives 渭南市 and 华州区).
 _NAMED_PLACE = re.compile(rf"([\u4e00-\u9fff]{{2,4}}?)({_PLACE_SUFFIX})")
 # What stands before 省/市/区/县 without naming a place: 全区, 我市, 城区, 示范区, 新区 …
@@ -253,7 +252,8 @@ def _places_in(simp: str) -> list[str]:
 
 
 def _masked_places(simp: str) -> list[str]:
-    return [re.sub(r"\s+", "", m.group(0)) for m in _MASKED_PLACE.finditer(simp)]
+    """Places the publisher masked ("XX区", "某市"), with their suffix."""
+    return [m.group(0) + m.group("suffix") for m in _MASKED_PLACE.finditer(simp)]
 
 
 def _issuer_of_title(simp: str) -> str | None:
@@ -300,6 +300,11 @@ def _opening(doc: Document, chars: int = 300) -> str:
     return "\n".join(out)[:chars]
 
 
+def _addresses_deputies(doc: Document) -> bool:
+    """Does the text address the congress ("各位代表："; the outline keeps it as junk, not as text)?"""
+    return any(sp.what == "junk:salutation" and "代表" in doc.text[sp.start:sp.end] for sp in doc.junk[:40])
+
+
 def _top_headings(doc: Document):
     if not doc.headings:
         return []
@@ -342,7 +347,7 @@ def infer_metadata(doc: Document) -> Document:
         if kind != "unknown":
             break
     sections = _find_sections(doc)
-    if kind == "unknown" and _REPORT_OPENING.search(opening[:80]):
+    if kind == "unknown" and (_REPORT_OPENING.search(opening[:80]) or _addresses_deputies(doc)):
         kind = "report"
     if sections is not None and kind != "report":
         kind = "mixed"  # looks back, then ahead: whatever the title stresses, it holds both
@@ -355,8 +360,13 @@ def infer_metadata(doc: Document) -> Document:
             doc.flags.append("kind-from-body")
     doc.kind = kind
 
-    _infer_years(doc, titles, opening, signature, sections)
+    _infer_years(doc, titles, opening, signature, sections, _occasion_years(doc))
     _infer_place_and_issuer(doc, titles, opening, signature)
+    if is_generic_title(doc.title):
+        built = built_title(doc)
+        if built and built != doc.title:
+            doc.title = built
+            doc.flags.append("title-built")  # a user can tell it is not the document's own
 
     doc.sections = []
     if sections is not None and kind in ("mixed", "report"):
@@ -370,8 +380,63 @@ def infer_metadata(doc: Document) -> Document:
     return doc
 
 
+# ---------------------------------------------------------------- titles
+
+# A title naming only the kind of document, which tells one report from another by nothing
+# (seven national reports have no title line, five say only 政府工作报告).
+_KIND_TAIL = r"(?:政府|年度)?(?:工作)?(?:报告|要点|计划|总结|思路|安排|规划|方案|意见)"
+_GENERIC_TITLE = re.compile(rf"(?:{_KIND_TAIL})?")
+_KIND_WORDS = {"plan": "工作计划", "summary": "工作总结", "mixed": "工作总结和计划", "report": "工作报告"}
+
+
+def _title_core(title: str) -> str:
+    """The title without its years, spaces and punctuation."""
+    return re.sub(r"[\s\W_年]+", "", _YEAR.sub("", to_simplified(title or "")))
+
+
+def is_generic_title(title: str) -> bool:
+    """Empty, or only a kind word and maybe a year: "政府工作报告", "2019年工作要点"."""
+    return bool(_GENERIC_TITLE.fullmatch(_title_core(title)))
+
+
+def built_title(doc: Document) -> str:
+    """A title from what the metadata knows: year + issuer (or region) + the kind words of the
+    document's title ("政府工作报告", "工作要点"), else of its kind: "2019年国务院政府工作报告",
+    "202_年华州区教育局工作要点". "" when neither a year nor an issuer or region is known."""
+    year = f"{doc.year}年" if doc.year is not None else f"{doc.year_mask}年" if doc.year_mask else ""
+    tail = re.search(rf"{_KIND_TAIL}$", _title_core(doc.title))
+    words = tail.group(0) if tail else ""
+    who = doc.issuer or doc.region or ""
+    if not words:
+        words = _KIND_WORDS.get(doc.kind, "")
+        if doc.kind == "report" and re.search(r"(国务院|政府)$", who):
+            words = "政府工作报告"
+    if words.startswith("政府") and re.search(r".(人民政府|政府)$", who):
+        who = re.sub(r"(人民政府|政府)$", "", who)  # 北京市 + 政府工作报告, not 北京市人民政府政府…
+    if not (year or who):
+        return ""
+    return f"{year}{who}{words}"
+
+
+def _occasion_years(doc: Document) -> list[YearToken]:
+    """The years of the line saying when a speech was given ("——2023年3月5日在…会议上")."""
+    return [y for sp in doc.junk if sp.what == "junk:occasion"
+            for y in find_years(to_simplified(doc.text[sp.start:sp.end])) if y.year is not None][:1]
+
+
+def settle_built_title(doc: Document) -> None:
+    """After the manifest: a title it gives wins (the "title-built" flag goes); a built title is
+    built again from the year, issuer and region it may have corrected."""
+    if "title-built" not in doc.flags:
+        return
+    if "title" in doc.overridden:
+        doc.flags.remove("title-built")
+    else:
+        doc.title = built_title(doc) or doc.title
+
+
 def _infer_years(doc: Document, titles: list[str], opening: str, signature: list[str],
-                 sections: tuple[int, int | None, int | None] | None) -> None:
+                 sections: tuple[int, int | None, int | None] | None, occasion: list[YearToken]) -> None:
     year = mask = review = plan = None
     title_years: list[YearToken] = []
     title_text = ""
@@ -390,6 +455,9 @@ def _infer_years(doc: Document, titles: list[str], opening: str, signature: list
                 plan = later[0].year
             elif review is not None and re.search(r"来年|明年|下一年|下年|新一年", title_text):
                 plan = review + 1
+    elif occasion and doc.kind == "report":
+        # a report is read in the year it plans (its opening speaks of the year it reviews)
+        year = plan = occasion[0].year
     else:
         opening_years = find_years(opening[:120])
         if opening_years:
@@ -499,7 +567,11 @@ def _parse_manifest_year(value: str, where: str) -> dict:
         return {}
     m = re.fullmatch(r"((?:19|20)\d{2})\s*(?:→|->|>)\s*((?:19|20)\d{2})", v)
     if m:
-        return {"review_year": int(m.group(1)), "plan_year": int(m.group(2)), "year": int(m.group(1))}
+        review, plan = int(m.group(1)), int(m.group(2))
+        if plan < review:  # a plan looks ahead: 2022→2010 is a typo for 2022→2023 or 2010→2011
+            raise PlansearchError(f"{where}: review→plan year {v!r} plans for a year before the one it "
+                                  f"reviews (write the reviewed year first, e.g. {plan}→{plan + 1})")
+        return {"review_year": review, "plan_year": plan, "year": review}
     if re.fullmatch(r"(?:19|20)\d{2}", v):
         return {"year": int(v)}
     if re.fullmatch(rf"20[{_MASK_CHARS}]{{2}}|20\d[{_MASK_CHARS}]|[Xx]{{4}}", v):
@@ -508,51 +580,149 @@ def _parse_manifest_year(value: str, where: str) -> dict:
                           f"or review→plan like 2010→2011)")
 
 
-def load_manifest(path: str | Path) -> list[ManifestRow]:
-    """The rows of a manifest CSV. A bad manifest (unknown column, bad year, unknown kind, no key
-    column) raises PlansearchError naming the file and line."""
+_MANIFEST_COLUMNS = "columns: doc,title,year,region,issuer,kind,note"
+_NOTE_COLUMNS = ("note", "source")  # free text: the only cells where a line break is meant
+
+
+class _Lines:
+    """A manifest's lines handed to csv.reader one at a time, so that each record's line numbers
+    are known and reading can start again just after a record that went wrong."""
+
+    def __init__(self, lines: list[str]):
+        self.lines, self.next = lines, 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        if self.next >= len(self.lines):
+            raise StopIteration
+        self.next += 1
+        return self.lines[self.next - 1]
+
+
+def _manifest_records(text: str, breaks_allowed) -> Iterator[tuple[int, list[str] | str]]:
+    """(line number, cells) for every CSV record of the text, or (line number, problem) for one
+    that cannot be read. A quote left open would swallow the rows after it (csv reads on to the
+    next quote or the end of the file); instead such a record costs its own line only, and reading
+    resumes on the line after it. `breaks_allowed(cells)` says whether a record spanning lines is
+    one (a quoted note with a line break) or a quote left open."""
+    lines = _Lines(list(io.StringIO(text, newline="")))
+    reader = csv.reader(lines, strict=True)
+    while lines.next < len(lines.lines):
+        first = lines.next
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as e:
+            if "end of data" in str(e):
+                problem = "a quote is opened and never closed"
+            elif lines.next - first > 1:  # closed by a quote of a later row
+                problem = f"a quote is left open (its cell runs on to line {lines.next})"
+            else:
+                problem = f"bad quoting ({e}; a quote inside a quoted cell is written \"\")"
+        else:
+            if lines.next - first == 1 or breaks_allowed(cells):
+                yield first + 1, cells
+                continue
+            problem = f"a quote is left open (its cell runs on to line {lines.next})"
+        yield first + 1, problem
+        lines.next = first + 1
+        reader = csv.reader(lines, strict=True)
+
+
+def load_manifest(path: str | Path, warnings: list[str] | None = None) -> list[ManifestRow]:
+    """The rows of a manifest CSV, in any encoding a corpus file may have (UTF-8 with or without
+    BOM, GB18030/GBK, Big5, UTF-16: detected as for .txt files).
+
+    A bad row (bad year, unknown kind, empty key, a quote left open, more cells than columns) and
+    an unknown column are reported in `warnings` as "manifest.csv:LINE: problem", and the good
+    rows are kept; without `warnings` the first problem raises PlansearchError naming the file and
+    line. A manifest that cannot be used at all (unreadable, not text, no 'doc' column) raises
+    PlansearchError naming the file."""
+    from .load import decode_text
+    from .models import LoadError
+
     path = Path(path)
     try:
-        raw = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as e:
-        raise PlansearchError(f"{path}: cannot read manifest ({e})") from None
-    lines = [ln for ln in raw.splitlines()]
-    reader = csv.reader(lines)
+        data = path.read_bytes()
+    except OSError as e:
+        raise PlansearchError(f"{path}: cannot read manifest ({e.strerror or e})") from None
     try:
-        header = [h.strip().lower() for h in next(reader)]
-    except StopIteration:
-        return []
-    unknown = [h for h in header if h not in _COLUMNS]
-    if unknown:
-        raise PlansearchError(f"{path}:1: unknown column {unknown[0]!r} "
-                              f"(columns: doc,title,year,region,issuer,kind,note)")
-    key_col = "doc" if "doc" in header else "file" if "file" in header else None
-    if key_col is None:
-        raise PlansearchError(f"{path}:1: no 'doc' column (columns: doc,title,year,region,issuer,kind,note)")
+        text, _encoding = decode_text(data, path)
+    except LoadError as e:
+        if e.problem == "empty file":
+            return []
+        raise PlansearchError(f"{path}: cannot read manifest ({e.problem})") from None
+
+    def problem(message: str, row_ignored: bool = True) -> None:
+        if warnings is None:
+            raise PlansearchError(message)
+        warnings.append(message + ("; row ignored" if row_ignored else ""))
+
+    header: list[str] = []
+    columns: dict[str, int] = {}  # column name -> its first position
+
+    def breaks_allowed(cells: list[str]) -> bool:
+        return bool(header) and all(
+            "\n" not in c and "\r" not in c for i, c in enumerate(cells)
+            if i >= len(header) or header[i] not in _NOTE_COLUMNS)
+
     rows: list[ManifestRow] = []
-    for lineno, cells in enumerate(reader, start=2):
+    for lineno, cells in _manifest_records(text, breaks_allowed):
+        where = f"{path}:{lineno}"
+        if isinstance(cells, str):
+            problem(f"{where}: {cells}")
+            continue
         if not cells or not any(c.strip() for c in cells) or cells[0].lstrip().startswith("#"):
             continue
-        where = f"{path}:{lineno}"
-        if len(cells) > len(header):
-            raise PlansearchError(f"{where}: {len(cells)} cells for {len(header)} columns (quote cells with commas)")
-        rec = {h: (cells[i].strip() if i < len(cells) else "") for i, h in enumerate(header)}
-        key = rec[key_col]
-        if not key:
-            raise PlansearchError(f"{where}: empty {key_col!r} cell")
-        row = ManifestRow(key=key, line=lineno)
-        row.title = rec.get("title") or None
-        for k, v in _parse_manifest_year(rec.get("year", ""), where).items():
-            setattr(row, k, v)
-        row.region = rec.get("region") or None
-        row.issuer = rec.get("issuer") or None
-        kind = rec.get("kind", "").lower()
-        if kind and kind not in _KINDS:
-            raise PlansearchError(f"{where}: unknown kind {kind!r} (one of {', '.join(_KINDS)})")
-        row.kind = kind or None
-        row.note = rec.get("note") or rec.get("source") or ""
-        rows.append(row)
+        if not header:
+            header = [h.strip().lower() for h in cells]
+            for i, h in enumerate(header):
+                if h and h not in _COLUMNS:
+                    problem(f"{where}: unknown column {h!r} ignored ({_MANIFEST_COLUMNS})", row_ignored=False)
+                elif h in columns:
+                    problem(f"{where}: column {h!r} appears twice; the first is read", row_ignored=False)
+                elif h:
+                    columns[h] = i
+            if "doc" not in columns and "file" not in columns:
+                raise PlansearchError(f"{path}:{lineno}: no 'doc' column ({_MANIFEST_COLUMNS})")
+            continue
+        if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
+            extra = f"{len(cells)} cells for {len(header)} columns"
+            if header[-1] not in _NOTE_COLUMNS:
+                problem(f"{where}: {extra} (quote a cell that holds a comma)")
+                continue
+            # an unquoted comma in the note, the last column: the note is the rest of the line
+            problem(f"{where}: {extra}: the cells from column {len(header)} on are read as the "
+                    f"{header[-1]} (quote a cell that holds a comma)", row_ignored=False)
+            cells = cells[:len(header) - 1] + [",".join(cells[len(header) - 1:])]
+        rec = {h: (cells[i].strip() if i < len(cells) else "") for h, i in columns.items()}
+        key_col = "doc" if "doc" in columns else "file"
+        try:
+            rows.append(_manifest_row(rec, key_col, lineno, where))
+        except PlansearchError as e:
+            problem(str(e))
     return rows
+
+
+def _manifest_row(rec: dict[str, str], key_col: str, lineno: int, where: str) -> ManifestRow:
+    key = rec[key_col]
+    if not key:
+        raise PlansearchError(f"{where}: empty {key_col!r} cell")
+    row = ManifestRow(key=key, line=lineno)
+    row.title = rec.get("title") or None
+    for k, v in _parse_manifest_year(rec.get("year", ""), where).items():
+        setattr(row, k, v)
+    row.region = rec.get("region") or None
+    row.issuer = rec.get("issuer") or None
+    kind = rec.get("kind", "").lower()
+    if kind and kind not in _KINDS:
+        raise PlansearchError(f"{where}: unknown kind {kind!r} (one of {', '.join(_KINDS)})")
+    row.kind = kind or None  # type: ignore[assignment]
+    row.note = rec.get("note") or rec.get("source") or ""
+    return row
 
 
 def apply_manifest(docs: list[Document], rows: list[ManifestRow]) -> list[str]:

@@ -5,7 +5,9 @@
   for each output character, the offset of the source character it came from, so a match found in
   normalised text can be highlighted in the original.
 - `mask_variables(norm)`: replaces what legitimately changes between two years' copies of one plan
-  (years and their masks 201X/202_/20**/xxxx/二〇一九, masked places **区/XX区) with placeholders.
+  (years and their masks 201X/202_/20**/xxxx年/二〇一九, masked places **区/XX区/某市/○○县) with
+  placeholders. `YEAR` and `MASKED_PLACE` are the one definition of those masks (metadata uses them).
+- `SENTENCE_END` / `SENTENCE_CLOSERS`: the marks that end a sentence, for every stage that cuts text.
 - `compact(text)`: drops whitespace and punctuation, for "is this the same wording" checks.
 """
 from __future__ import annotations
@@ -15,6 +17,12 @@ import re
 import unicodedata
 
 _WS = re.compile(r"\s+")
+
+# The marks that end a sentence, in either script and width, and the closing quotes and brackets
+# that may follow one and still belong to its sentence (…。” / …！）). Every stage that cuts text
+# into sentences or asks "does this line end a sentence?" starts from these two.
+SENTENCE_END = "。！？!?；;…"
+SENTENCE_CLOSERS = "”’\"'）)」』"
 
 
 @functools.lru_cache(maxsize=1)
@@ -77,16 +85,35 @@ def normalise(text: str) -> str:
     return normalise_with_map(text)[0]
 
 
-# Years as printed and masked: 2019, 201X, 201x, 20**, 202_, 20XX, xxxx, 二〇一九, 二零一九.
-_YEAR = re.compile(
-    r"(?<![0-9a-z])(?:(?:19|20)[0-9][0-9x*_]|20[x*_]{2}|x{4}|\*{4})(?![0-9a-z])"
-    r"|[一二][〇零○o][一二三四五六七八九〇零○o][一二三四五六七八九〇零○o]"
+# ---------------------------------------------------------------- masks: years and places
+
+# The one definition of a year as printed or masked, for every stage: mask_variables (on normalised
+# text) and metadata.find_years (on the Simplified original) use these very patterns, so the
+# characters come in every case and width either text may hold.
+MASK_CHARS = "XxＸｘ*＊_＿×"
+_M = re.escape(MASK_CHARS)
+_CN_YEAR_DIGITS = "〇零○ＯOo一二三四五六七八九"
+# - a year 1900-2099: 2019, and masked with its leading digits kept: 201X, 202_, 20**, 20××, 199x;
+# - a fully masked year, xxxx / ****: only before 年 / 学年 / 届 / a range dash (the corpus also
+#   masks counts that way: "xxxx名", "xxxx万元"); so are the two-character masks of a title ("XX年");
+# - a Chinese-numeral year: 二〇一九, 二零一九, 一九九八.
+# Nothing glued to Latin letters or other digits counts (GB2019, 12019).
+YEAR = re.compile(
+    rf"(?<![0-9A-Za-z{_M}])(?:(?P<num>(?:19|20)[0-9]{{2}})|(?P<mask>(?:19|20)[0-9][{_M}]|20[{_M}]{{2}}"
+    rf"|(?:[XxＸｘ]{{4}}|[*＊]{{4}}|[XxＸｘ]{{2}}|[*＊]{{2}})(?=\s*(?:年|学年|届|[-—~～至到]))))(?![0-9A-Za-z{_M}])"
+    rf"|(?P<cn>(?:一九|二[〇零○ＯOo])[{_CN_YEAR_DIGITS}]{{2}})"
 )
-# Masked places: **区, xx区, x市, ××县 (after normalise, X is lower case).
-_MASKED_PLACE = re.compile(r"(?:\*+|x{1,3}|×+)(?=[省市区县镇乡村])")
+# The suffixes the name of a region or an administrative unit ends in.
+PLACE_SUFFIX = "省|自治区|市|区|县|旗|州|盟|镇|乡"
+# A place the publisher masked: **区, XX区, x市, ××县, 某市, ○○区, xx村. The suffix is looked at,
+# not matched (mask_variables replaces only the mask; the `suffix` group names it), and is needed:
+# 某 alone is no mask (某些), nor is 全市.
+MASKED_PLACE = re.compile(
+    rf"(?:[*＊]+|(?<![A-Za-zＸｘ])[XxＸｘ×]{{1,4}}|某+|[○〇]{{2,4}})(?=\s?(?P<suffix>{PLACE_SUFFIX}|村))"
+)
 
 
-_VARIABLES = ((_YEAR, "§Y"), (_MASKED_PLACE, "§P"))
+_VARIABLES = ((YEAR, "§Y"), (MASKED_PLACE, "§P"))
 
 
 def mask_variables(norm: str) -> str:

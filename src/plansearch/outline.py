@@ -4,7 +4,8 @@
 
 How a page is read:
 1. Lines; a compiled page (第一篇 … 第五篇) is cut into one range per plan (`clean.compilation_parts`).
-2. Per plan: site furniture, title lines and viewer page markers become junk Spans (`clean`).
+2. Per plan: site furniture, title lines, viewer page markers and a speech's furniture (各位代表：,
+   the speaker and occasion lines) become junk Spans (`clean`).
 3. Lines become paragraphs: a line that continues a cut sentence (no closing punctuation, or a
    page marker in between) is joined to the one before.
 4. Numbering labels are found at paragraph starts and inside run-on lines, and accepted only when
@@ -15,7 +16,10 @@ How a page is read:
    (一、 > （一） > 1. > （1） > ①) closes the lower lists first.
 5. A labelled block is a Heading when deeper-numbered content follows it, or when it is a short
    Chinese-numeral title followed by plain paragraphs (government work reports); otherwise an Item.
-   Unlabelled paragraphs are Items with label "" under the current heading path.
+   Unlabelled paragraphs are Items with label "" under the current heading path. A short title
+   line standing alone between paragraphs ("2024年工作回顾", "附件2 名词解释") is a Heading without
+   a label; the numbered lists after it nest under it. In a speech, a salutation ends the numbered
+   part it stands in, and after the last numbered heading the closing part sits under no heading.
 
 Every non-whitespace character of the input ends up in a heading, an item or a junk span, and
 the parser never raises: whatever it cannot read stays as plain paragraph items.
@@ -31,6 +35,7 @@ from pathlib import PurePath
 from . import clean
 from .clean import Line, cn_number
 from .models import Document, Heading, Item, SourceText, Span
+from .normalise import SENTENCE_CLOSERS, SENTENCE_END
 
 # ---------------------------------------------------------------- labels
 
@@ -70,8 +75,11 @@ _ENCLOSED = {"cenc", "aenc", "circ", "adot"}  # single characters that only ever
 _HEADING_SCHEMES = {"part", "cn", "cn-paren", "roman"}
 # The order official Chinese documents nest numbering in (一、 > （一） > 1. > （1） > ①).
 _CONVENTIONAL_RANK = {"part": 0, "cn": 1, "cn-paren": 2, "arabic": 3, "arabic-paren": 4, "circled": 5}
-_STOP = set("。；;！？!?：:")
-_SENTENCE_END = set("。！？!?；;")
+# What a label inside a line must follow: a sentence end, or a colon ("主要措施：1.加强…").
+_STOP = set(SENTENCE_END + "：:")
+# A line ending in one of these ends its paragraph: a sentence end or its closer, a colon closing
+# a lead-in whose list starts on the next line, or the 】 of a bracketed title.
+_LINE_END = set(SENTENCE_END + SENTENCE_CLOSERS + "：:】")
 
 
 def _enclosed_number(ch: str) -> int:
@@ -138,7 +146,7 @@ def _context_allows(kind: str, simp: str, i: int, seg_start: int, prev_char: str
         return False  # the second half of a ratio or a time (生师比70:10, 8:30), not a label
     after_space = i > seg_start and simp[i - 1].isspace()
     prev = prev_char
-    after_stop = prev in _STOP or (prev in "”’\"」" and i - 2 >= seg_start and simp[i - 2] in _STOP)
+    after_stop = prev in _STOP or (prev in SENTENCE_CLOSERS and i - 2 >= seg_start and simp[i - 2] in _STOP)
     if kind == "month":
         return after_stop or after_space or prev in "，,"
     if kind == "dun":
@@ -201,6 +209,11 @@ class _Numbering:
         self.ever[scheme] = n_end
         return level
 
+    def restart(self) -> None:
+        """A titled section begins: its lists are numbered afresh."""
+        self.stack.clear()
+        self.ever.clear()
+
 
 # ---------------------------------------------------------------- paragraphs
 
@@ -213,7 +226,7 @@ class _Para:
 
 def _ends_sentence(s: str) -> bool:
     s = s.rstrip()
-    return bool(s) and (s[-1] in _SENTENCE_END or s[-1] in "：:…”」』）)】" or s.endswith("..."))
+    return bool(s) and (s[-1] in _LINE_END or s.endswith("..."))
 
 
 def _starts_with_label(simp: str) -> bool:
@@ -293,8 +306,45 @@ def _continues(para: _Para, simp: str, page_break: bool, wrap: _Wrap) -> bool:
     return True  # a wrapped line
 
 
+def _skip_space(text: str, s: int, end: int) -> int:
+    while s < end and text[s].isspace():
+        s += 1
+    return s
+
+
+def _content_starts(text: str, lines: list[Line], skip: dict[int, str], markers: dict[int, Span],
+                    junk: list[Span], doc: Document) -> tuple[dict[int, int], set[int]]:
+    """Where the own text of each content line starts: after a viewer's page marker, after a title
+    glued in front of the first paragraph (003: the viewer runs the title into the text), after a
+    salutation opening a paragraph ("各位代表！信心凝聚力量…"). What is cut off is added to `junk`.
+    Also the lines a salutation opens: each starts a paragraph."""
+    starts: dict[int, int] = {}
+    saluted: set[int] = set()
+    first = True
+    for i, ln in enumerate(lines):
+        if i in skip:
+            continue
+        s = _skip_space(text, markers[i].end, ln.end) if i in markers else ln.start
+        rest = ln.simp[s - ln.start:]
+        m = _TITLE_PREFIX.match(rest) if first else None
+        if m and not _starts_with_label(rest):
+            junk.append(Span(s, s + m.end(), "junk:title"))
+            if not doc.title:
+                doc.title = clean.bare_title(text[s:s + m.end()])
+            s = _skip_space(text, s + m.end(), ln.end)
+            rest = ln.simp[s - ln.start:]
+        n = clean.salutation_length(rest)
+        if n and rest[n:].strip():
+            junk.append(Span(s, s + n, "junk:salutation"))
+            s = _skip_space(text, s + n, ln.end)
+            saluted.add(i)
+        starts[i] = s
+        first = False
+    return starts, saluted
+
+
 def _build_paragraphs(text: str, lines: list[Line], skip: dict[int, str], markers: dict[int, Span],
-                      title_cut: tuple[int, int] | None) -> list[_Para]:
+                      starts: dict[int, int], new_para: set[int]) -> list[_Para]:
     wrap = _Wrap([ln for i, ln in enumerate(lines) if i not in skip])
     paras: list[_Para] = []
     prev_idx = None
@@ -303,23 +353,15 @@ def _build_paragraphs(text: str, lines: list[Line], skip: dict[int, str], marker
             if skip[i] != "page-marker":
                 prev_idx = None  # junk between two lines: never join across it
             continue
-        s, simp = ln.start, ln.simp
+        s = starts[i]
+        simp = ln.simp[s - ln.start:]
         mk = markers.get(i)
-        if mk is not None:
-            s = mk.end
-            while s < ln.end and text[s].isspace():
-                s += 1
-            simp = ln.simp[s - ln.start:]
-        if title_cut is not None and title_cut[0] == s:
-            s = title_cut[1]
-            while s < ln.end and text[s].isspace():
-                s += 1
-            simp = ln.simp[s - ln.start:]
         if s >= ln.end:
             prev_idx = i
             continue
         page_break = (mk is not None and mk.start == ln.start) or skip.get(i - 1) == "page-marker"
-        join = bool(paras) and prev_idx is not None and _continues(paras[-1], simp, page_break, wrap)
+        join = (bool(paras) and prev_idx is not None and i not in new_para
+                and _continues(paras[-1], simp, page_break, wrap))
         if join:
             paras[-1].segs.append((s, ln.end))
             paras[-1].simps.append(simp)
@@ -342,13 +384,19 @@ class _Block:
     label: _Label | None
     at_para_start: bool
     last_in_para: bool = False
+    titled: int = 0  # the level of the unnumbered heading this paragraph is, 0 if it is none
 
 
-def _scan_labels(text: str, paras: list[_Para], numbering: _Numbering) -> list[list[_Label]]:
+def _scan_labels(text: str, paras: list[_Para], numbering: _Numbering, titled: dict[int, int]) -> list[list[_Label]]:
     """The accepted labels of each paragraph, in order. A paragraph is scanned as one run of its
-    joined lines, so a label a wrap cut in two ("…提高。2" | "5.抓好…") is still found."""
+    joined lines, so a label a wrap cut in two ("…提高。2" | "5.抓好…") is still found. An
+    unnumbered heading (`titled`) holds no label and restarts the numbering."""
     out: list[list[_Label]] = []
-    for p in paras:
+    for pi, p in enumerate(paras):
+        if pi in titled:
+            numbering.restart()
+            out.append([])
+            continue
         joined = "".join(p.simps)
         seg_at = [0]  # where each segment starts in `joined`
         for simp in p.simps[:-1]:
@@ -392,9 +440,12 @@ def _scan_labels(text: str, paras: list[_Para], numbering: _Numbering) -> list[l
     return out
 
 
-def _blocks(paras: list[_Para], labels: list[list[_Label]]) -> list[_Block]:
+def _blocks(paras: list[_Para], labels: list[list[_Label]], titled: dict[int, int]) -> list[_Block]:
     blocks: list[_Block] = []
     for pi, (p, labs) in enumerate(zip(paras, labels)):
+        if pi in titled:
+            blocks.append(_Block(pi, p.segs[0][0], p.segs[-1][1], None, True, True, titled[pi]))
+            continue
         p_start, p_end = p.segs[0][0], p.segs[-1][1]
         bounds = [p_start] + [lab.start for lab in labs] + [p_end]
         for k in range(len(bounds) - 1):
@@ -603,29 +654,16 @@ def _parse_document(source_text: str, start: int, end: int, doc_id: str, path: s
     junk = [Span(ln.start, ln.end, skip[i]) for i, ln in enumerate(lines) if i in skip]
     junk += list(markers.values())
 
-    # A title glued in front of the first paragraph (003: the viewer runs the title into the text).
-    title_cut = None
-    first = next((i for i in range(len(lines)) if i not in skip), None)
-    if first is not None:
-        ln = lines[first]
-        s = markers[first].end if first in markers else ln.start
-        while s < ln.end and text[s].isspace():
-            s += 1
-        m = _TITLE_PREFIX.match(ln.simp[s - ln.start:])
-        if m and not _starts_with_label(ln.simp[s - ln.start:]):
-            title_cut = (s, s + m.end())
-            junk.append(Span(s, s + m.end(), "junk:title"))
-            if not doc.title:
-                doc.title = clean.bare_title(text[s:s + m.end()])
-
-    paras = _build_paragraphs(text, lines, skip, markers, title_cut)
+    starts, saluted = _content_starts(text, lines, skip, markers, junk, doc)
+    paras = _build_paragraphs(text, lines, skip, markers, starts, saluted)
     # Bare numbers glued to text ("21规范招生…") open a list only in a document that numbers
     # several paragraphs that way; elsewhere "3大攻坚战" at a line start is just text.
     bare_starts = sum(1 for p in paras if (_match_label(p.simps[0], 0) or ("",))[0] == "bare")
     numbering = _Numbering(allow_bare=bare_starts >= 3)
-    labels = _scan_labels(text, paras, numbering)
-    blocks = _blocks(paras, labels)
-    _assemble(doc, text, paras, blocks, junk)
+    titled = _unnumbered_headings(paras)
+    labels = _scan_labels(text, paras, numbering, titled)
+    blocks = _blocks(paras, labels, titled)
+    _assemble(doc, text, paras, blocks, junk, _after_salutation(paras, junk))
     junk.sort(key=lambda sp: (sp.start, sp.end))
     doc.junk = junk
     if not any(lab for labs in labels for lab in labs):
@@ -646,7 +684,7 @@ def _is_heading(blocks: list[_Block], k: int, paras: list[_Para], text: str) -> 
     body = _seg_text(text, _clip(paras[b.para], lab.end, b.end))
     nxt = blocks[k + 1] if k + 1 < len(blocks) else None
     short_title = len(body) <= 60 and not any(ch in body[:-1] for ch in "。！？")
-    if nxt is not None and nxt.label is None and nxt.para != b.para:
+    if nxt is not None and nxt.label is None and nxt.para != b.para and not nxt.titled:
         # A title over plain paragraphs (government work reports): the label's first sentence
         # names the topic, the paragraphs after it are its measures.
         if short_title:
@@ -674,6 +712,8 @@ def _heading_flags(blocks: list[_Block], paras: list[_Para], text: str) -> list[
         sib = [k]
         for j in range(k + 1, len(blocks)):
             lj = blocks[j].label
+            if blocks[j].titled:
+                break  # a new titled section: its lists are not these siblings
             if lj is None or lj.level > b.label.level:
                 continue
             if lj.level < b.label.level or lj.scheme != b.label.scheme:
@@ -692,9 +732,85 @@ def _heading_flags(blocks: list[_Block], paras: list[_Para], text: str) -> list[
     return flags
 
 
-def _assemble(doc: Document, text: str, paras: list[_Para], blocks: list[_Block], junk: list[Span]) -> None:
+# ---------------------------------------------------------------- unnumbered headings and speeches
+
+# The parts after a report's own text: "附件1", "附件2 名词解释", "名词解释".
+_APPENDIX_MARK = re.compile(rf"^(?:附件|附录|附表)\s*[{_D}{_CN}]*$")
+_APPENDIX = re.compile(rf"^(?:附件|附录|附表)\s*[{_D}{_CN}]*(?:\s|$)|^名词(?:解释|注释)$")
+# No sentence mark, comma or colon in a title line ("…以下工作：" announces a list instead).
+_NOT_IN_TITLE = set(SENTENCE_END + "，,：:")
+# The passage that turns to the government's own conduct opens a report's closing part, after its
+# last numbered task ("新征程新使命，对政府工作提出了新的更高要求"). The reports mark it with a
+# salutation as well, but a copy may have lost those lines (the 2025 national text has).
+_GOVERNMENT_TURN = re.compile(r"对政府工作提出")
+
+
+def _title_line(simp: str) -> bool:
+    s = simp.strip()
+    return (2 <= len(s) <= 20 and any("\u4e00" <= ch <= "\u9fff" for ch in s)
+            and not any(ch in _NOT_IN_TITLE for ch in s) and not _starts_with_label(s))
+
+
+def _unnumbered_headings(paras: list[_Para]) -> dict[int, int]:
+    """Paragraph index -> level of each heading that carries no number: a short title line standing
+    alone between paragraphs, like the parts of Sichuan's report ("2024年工作回顾", "2025年工作安排
+    建议", "加强政府自身建设") or an appendix ("附件2 名词解释"). It must follow a finished sentence
+    (not a wrapped line, not a lead-in's colon) and head real content: a numbered line or a
+    paragraph, not another short line (short lines in a row are a list). An appendix mark ("附件1")
+    may carry its title on the next line, which then nests under it.
+    Only the parts of the whole text are read so: a title line after numbered paragraphs is a
+    heading only if one came before them, or if it opens an appendix. (A plan's unnumbered
+    subtitle under 三、主要措施 stays an item: its level in the numbering is not known.)"""
+    out: dict[int, int] = {}
+    numbered_before = parts_before = False
+    for pi, p in enumerate(paras):
+        starts_numbered = _match_label(p.simps[0], 0) is not None
+        if len(p.simps) != 1 or not _title_line(p.simps[0]) or pi + 1 >= len(paras):
+            numbered_before = numbered_before or starts_numbered
+            continue
+        appendix = bool(_APPENDIX.match(p.simps[0].strip()))
+        if numbered_before and not (parts_before or appendix or pi - 1 in out):
+            continue
+        under_mark = pi - 1 in out and bool(_APPENDIX_MARK.match(paras[pi - 1].simps[0].strip()))
+        prev = paras[pi - 1].simps[-1].rstrip() if pi else ""
+        if not under_mark and prev and (not _ends_sentence(prev) or prev[-1] in "：:"):
+            continue
+        nxt = "".join(paras[pi + 1].simps).strip()
+        nxt_short = len(paras[pi + 1].simps) == 1 and _title_line(nxt)
+        if nxt_short and not _APPENDIX_MARK.match(p.simps[0].strip()):
+            continue
+        if not nxt_short and not (_starts_with_label(nxt) or len(nxt) >= 20):
+            continue
+        out[pi] = 2 if under_mark else 1
+        parts_before = parts_before or not (appendix or under_mark)
+    return out
+
+
+def _after_salutation(paras: list[_Para], junk: list[Span]) -> set[int]:
+    """The paragraphs a salutation ("各位代表！") stands right before, on its own line or in front."""
+    ends = sorted(sp.end for sp in junk if sp.what == "junk:salutation")
+    out: set[int] = set()
+    prev_end = -1
+    for pi, p in enumerate(paras):
+        i = bisect.bisect_right(ends, prev_end)
+        if i < len(ends) and ends[i] <= p.segs[0][0]:
+            out.add(pi)
+        prev_end = p.segs[-1][1]
+    return out
+
+
+def _assemble(doc: Document, text: str, paras: list[_Para], blocks: list[_Block], junk: list[Span],
+              after_salutation: set[int]) -> None:
+    """Blocks into headings and items, each item under the open heading path.
+
+    A speech's salutation ("各位代表！") ends the numbered part it stands in: before a later numbered
+    heading it closes the sub-headings (what follows still belongs to 一、/二、's section); after
+    the last one it opens the closing part (民族, 国防, 港澳, 台湾, 外交 …), under no heading.
+    An unnumbered heading (level 1, or 2 under an appendix mark) holds the numbered lists after it,
+    which nest one level deeper than their numbering says."""
     heads: list[Heading] = []  # open headings, outermost first
     items: list[Item] = []
+    titled_depth = 0  # level of the innermost open unnumbered heading
     junk_starts = sorted(sp.start for sp in junk if sp.what != "page-marker")
 
     def junk_between(a: int, b: int) -> bool:
@@ -709,7 +825,7 @@ def _assemble(doc: Document, text: str, paras: list[_Para], blocks: list[_Block]
             junk.append(Span(start, end, "junk:empty-label"))
             return None
         path = tuple(h.display for h in heads)
-        level = label.level if label else len(heads) + 1
+        level = label.level + titled_depth if label else len(heads) + 1
         it = Item(doc_id=doc.doc_id, ordinal=len(items), label=label.printed if label else "",
                   number=label.number if label else None, level=level, path=path, text=body,
                   start=start, end=end, subpoints=subpoints(body))
@@ -717,12 +833,35 @@ def _assemble(doc: Document, text: str, paras: list[_Para], blocks: list[_Block]
         return it
 
     is_heading = _heading_flags(blocks, paras, text)
+    appendix = next((k for k, b in enumerate(blocks)
+                     if b.titled and _APPENDIX.match(paras[b.para].simps[0].strip())), len(blocks))
+    last_heading = max((k for k in range(appendix) if is_heading[k] and blocks[k].label), default=-1)
     k = 0
     last_item: tuple[Item, _Block] | None = None
     while k < len(blocks):
         b = blocks[k]
         p = paras[b.para]
         lab = b.label
+        if b.at_para_start and not b.titled and (
+                b.para in after_salutation
+                or (k > last_heading and _GOVERNMENT_TURN.search("".join(p.simps)[:60].split("。")[0]))):
+            if k > last_heading:
+                heads.clear()
+                titled_depth = 0
+            else:
+                del heads[1:]
+            last_item = None
+        if b.titled:
+            while heads and heads[-1].level >= b.titled:
+                heads.pop()
+            title = _seg_text(text, p.segs)
+            h = Heading(label="", number=None, level=b.titled, title=title, start=p.segs[0][0], end=p.segs[-1][1])
+            doc.headings.append(h)
+            heads.append(h)
+            titled_depth = b.titled
+            last_item = None
+            k += 1
+            continue
         if lab is None:
             segs = _clip(p, b.start, b.end)
             # The text of a numbered item that a page wrap pushed onto the next line(s).
@@ -747,13 +886,14 @@ def _assemble(doc: Document, text: str, paras: list[_Para], blocks: list[_Block]
             last_item = None
             k += 1
             continue
+        level = lab.level + titled_depth
         if is_heading[k]:
             segs = _clip(p, lab.end, b.end)
             t_end = _title_end(text, segs, lab.end) if segs else lab.end
             title = _seg_text(text, [(s, min(e, t_end)) for s, e in segs if s < t_end]) if segs else ""
-            while heads and heads[-1].level >= lab.level:
+            while heads and heads[-1].level >= level:
                 heads.pop()
-            h = Heading(label=lab.printed, number=lab.number, level=lab.level, title=title,
+            h = Heading(label=lab.printed, number=lab.number, level=level, title=title,
                         start=lab.start, end=max(t_end, lab.start + len(lab.printed)))
             doc.headings.append(h)
             heads.append(h)
@@ -767,7 +907,7 @@ def _assemble(doc: Document, text: str, paras: list[_Para], blocks: list[_Block]
                 add_item(None, rest, a, rest[-1][1])
             last_item = None
         else:
-            while heads and heads[-1].level >= lab.level:
+            while heads and heads[-1].level >= level:
                 heads.pop()
             segs = _clip(p, lab.end, b.end)
             it = add_item(lab, segs, lab.start, segs[-1][1] if segs else lab.start + len(lab.printed))

@@ -18,7 +18,7 @@ from rich.text import Text
 from rich.tree import Tree
 
 from .metadata import year_label
-from .models import Document, Item
+from .models import Document
 from .records import excerpt_bounds, item_label, items_label
 
 _PIPED_WIDTH = 4000  # "unlimited": a pipe gets whole lines

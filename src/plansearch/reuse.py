@@ -41,11 +41,11 @@ import numpy as np
 from .fingerprint import (
     FingerprintText,
     RunChain,
-    SharedRun,
     chain_runs,
     fingerprint,
     runs_from_seeds,
 )
+from .metadata import is_earlier
 from .models import Document, Passage, PlansearchError, ReuseCluster
 
 Across = Literal["any", "years", "regions"]
@@ -72,7 +72,8 @@ class DocShare:
     doc_id: str
     chars: int  # matching characters of the document (headings and items)
     share_any: float  # found in any other document
-    share_earlier: float  # found in a document of an earlier year (unknown years come last)
+    share_earlier: float  # found in a document certainly of an earlier year (metadata.is_earlier:
+    # 201X is earlier than 202_ and than 2021; an unknown year is earlier than nothing)
     sources: list[SourceShare] = field(default_factory=list)  # largest first, at most TOP_SOURCES
 
 
@@ -289,10 +290,6 @@ def _passage(doc: Document, text: FingerprintText, pos: int, stop: int) -> Passa
                    text=doc.text[start:end], item_ordinals=ordinals)
 
 
-def _year_rank(doc: Document) -> float:
-    return doc.year if doc.year is not None else math.inf
-
-
 def _doc_shares(docs: list[Document], texts: list[FingerprintText],
                 passages: list[_PairPassage]) -> list[DocShare]:
     """Verbatim coverage (runs, not the gaps between them) of each document by the others."""
@@ -314,10 +311,10 @@ def _doc_shares(docs: list[Document], texts: list[FingerprintText],
             covered = _union([span for src in source_ids for span in sources[src]])
             return sum(e - s for s, e in covered) / n_chars if n_chars else 0.0
 
-        earlier = [src for src in sources if _year_rank(docs[src]) < _year_rank(doc)]
+        earlier = [src for src in sources if is_earlier(docs[src], doc)]
         ranked = sorted(((share([src]), src) for src in sources), key=lambda x: (-x[0], x[1]))
         out.append(DocShare(
             doc_id=doc.doc_id, chars=n_chars, share_any=share(list(sources)), share_earlier=share(earlier),
-            sources=[SourceShare(docs[src].doc_id, sh, _year_rank(docs[src]) < _year_rank(doc))
+            sources=[SourceShare(docs[src].doc_id, sh, is_earlier(docs[src], doc))
                      for sh, src in ranked[:TOP_SOURCES]]))
     return out

@@ -501,10 +501,12 @@ def _live_or_damage(index_dir: Path, full: bool) -> tuple[Path | None, str | Non
         live = live_generation(index_dir)
         if live is not None:
             verify_generation(live, full=full)
-            IndexMeta.read(live)
+            StoredIndex(index_dir, verify=False).close()  # shapes and counts agree with meta.json
         return live, None
     except IndexDamaged as e:
         return None, e.what
+    except PlansearchError as e:  # e.g. an older format: rebuilt like a damaged one
+        return None, str(e)
 
 
 def _sources_stamp(paths, model: str | None, keyword_scheme: str) -> str | None:

@@ -1,0 +1,66 @@
+"""The masks and sentence ends every stage shares: one definition each (normalise.py), read the same
+way by compare/reuse (mask_variables), by metadata (find_years, masked places) and by the outline."""
+from __future__ import annotations
+
+import pytest
+
+from plansearch.chunk import sentence_spans
+from plansearch.metadata import _masked_places, find_years
+from plansearch.models import SourceText
+from plansearch.normalise import SENTENCE_END, mask_variables, normalise
+from plansearch.outline import parse_source
+
+from conftest import seed_path
+
+# What legitimately changes between two years' copies of one plan, as the corpus prints it.
+MASKED_YEARS = ["201X年", "201x年", "202_年", "20**年", "20＊＊年", "20××年", "20XX年", "199X年",
+                "xxxx年", "XXXX学年", "XX年", "**年", "202_届", "【202_】", "202_-202_", "二〇一九年", "二零二一年"]
+MASKED_PLACES = ["某市", "某县", "○○区", "〇〇镇", "XX区", "xx市", "X县", "**区", "＊＊县", "××县", "XX 区", "XX自治区", "xx村"]
+
+
+@pytest.mark.parametrize("text", MASKED_YEARS)
+def test_a_masked_or_printed_year_is_a_year_for_metadata_and_for_compare(text):
+    assert find_years(text), text
+    masked = mask_variables(normalise(text))
+    assert "§Y" in masked and not any(ch.isdigit() or ch in "xX*_×" for ch in masked), (text, masked)
+
+
+@pytest.mark.parametrize("text", MASKED_PLACES)
+def test_a_masked_place_is_a_place_for_metadata_and_for_compare(text):
+    assert _masked_places(text) == [text.replace(" ", "")]
+    masked = mask_variables(normalise(text))
+    assert masked.startswith("§P") and masked[-1] == text[-1], (text, masked)
+
+
+@pytest.mark.parametrize("text", [
+    "某些", "全市", "某项工作", "xxxx名新增教师",  # 003 masks counts too: not a year
+    "XX中心小学", "GB2019", "12019年", "2019x", "box市"])
+def test_these_are_no_masks(text):
+    assert find_years(text) == [] and _masked_places(text) == []
+    assert "§" not in mask_variables(normalise(text)), text
+
+
+def test_the_seed_masks_read_alike_in_both_stages():
+    # 002 says "总编发xx年各处…" (a masked year) and 003 "保障xxxx名新增…" (a masked count)
+    text_002 = seed_path("002").read_text("utf-8")
+    i = text_002.index("xx年")
+    assert mask_variables(normalise(text_002[i - 3:i + 4])).count("§Y") == 1
+    assert [t.mask for t in find_years(text_002[i - 3:i + 4])] == ["xx"]
+    text_003 = seed_path("003").read_text("utf-8")
+    j = text_003.index("xxxx名")
+    assert find_years(text_003[j - 3:j + 6]) == [] and "§" not in mask_variables(normalise(text_003[j - 3:j + 6]))
+
+
+@pytest.mark.parametrize("mark", list(SENTENCE_END))
+def test_every_sentence_end_ends_a_sentence_and_a_paragraph(mark):
+    first = f"加强教师队伍建设，实施中小学教师全员培训工程{mark}"
+    second = "完善考核制度和评价办法，推进教师管理改革。"
+    assert [(a, b) for a, b in sentence_spans(first + second)][0] == (0, len(first))
+    (doc,) = parse_source(SourceText("t.txt", f"一、工作措施\n{first}\n{second}\n", "txt"), strict=True)
+    assert [it.text for it in doc.items] == [first, second]
+
+
+def test_a_line_without_a_sentence_end_runs_on():
+    (doc,) = parse_source(SourceText("t.txt", "一、工作措施\n加强教师队伍建设，实施中小学教师全员培训工程，\n"
+                                               "完善考核制度和评价办法。\n", "txt"), strict=True)
+    assert [it.text for it in doc.items] == ["加强教师队伍建设，实施中小学教师全员培训工程，完善考核制度和评价办法。"]
