@@ -152,11 +152,7 @@ def web_corpus(tmp_path_factory, gwr_dir) -> Path:
 
 @pytest.fixture(scope="session")
 def web_index(web_corpus, tmp_path_factory) -> Path:
-    from plansearch.store import build_index
-
-    index_dir = tmp_path_factory.mktemp("web-index")
-    build_index(web_corpus, index_dir)
-    return index_dir
+    return build_cached(web_corpus, tmp_path_factory.mktemp("web-index"), "web")
 
 
 @pytest.fixture(scope="session")
