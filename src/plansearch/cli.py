@@ -529,3 +529,27 @@ def check_cmd(
         from .check_html import write_check_html
 
         _write_html(html, lambda p: write_check_html(report, p))
+# --- serve ---------------------------------------------------------------------------------------
+
+@app.command(short_help="Start the local web app: search, documents, compare, reuse, check.")
+@friendly
+def serve(
+    index_dir: Path = typer.Option(Path(DEFAULT_INDEX), "--index", help="Index directory ($PLANSEARCH_INDEX)."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (default: this machine only)."),
+    port: int = typer.Option(8765, "--port", help="Port to listen on."),
+):
+    """Start a local web app over one index (Chinese UI): search with filters and a per-year view,
+    documents and their outline, two plans side by side, copy-paste across the corpus, and an
+    upload page for 查重. The index, model and keyword index are loaded once and stay warm."""
+    from .web.app import create_app
+    from .web.server import check_port, is_loopback, serve as run_server
+
+    check_port(host, port)
+    if not is_loopback(host):
+        typer.echo(f"warning: --host {host} makes the app reachable from other machines; it has no "
+                   f"login, and anyone who can reach it can read every document in the index", err=True)
+    typer.echo(f"loading the index in {index_dir}/ …", err=True)
+    web_app = create_app(index_dir, warm=True)
+    shown = f"[{host}]" if ":" in host else host
+    typer.echo(f"plansearch: serving {index_dir}/ at http://{shown}:{port}/ (Ctrl-C to stop)", err=True)
+    run_server(web_app, host, port)

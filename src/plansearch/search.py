@@ -64,6 +64,18 @@ class Filters:
         if self.kind is not None and self.kind not in ("plan", "summary", "report", "mixed"):
             raise PlansearchError(f"kind must be plan, summary, report or mixed, not {self.kind!r}")
 
+    @classmethod
+    def from_strings(cls, years: str | None = None, region: str | None = None, issuer: str | None = None,
+                     kind: str | None = None, doc: str | None = None, year_of: str | None = None) -> "Filters":
+        """Filters from text as a form or a command line gives it: a blank value is no filter;
+        `years` is "2021" or "2019-2022"; `year_of` is plan, review, or blank (either year)."""
+        def given(v: str | None) -> str | None:
+            return v.strip() if v is not None and v.strip() else None
+
+        span = given(years)
+        return cls(years=parse_years(span) if span else None, region=given(region), issuer=given(issuer),
+                   kind=given(kind), doc=given(doc), year_basis=given(year_of) or "any")
+
     def active(self) -> bool:
         return any(v is not None for v in (self.years, self.region, self.issuer, self.kind, self.doc,
                                            self.doc_ids))
@@ -158,6 +170,15 @@ def parse_query(raw: str) -> Query:
     key = lambda s: compact(normalise(s))  # noqa: E731
     return Query(raw, text, norm, tuple(k for k in map(key, must) if k),
                  tuple(k for k in map(key, must_not) if k), truncated)
+
+
+def literal_query(text: str) -> str:
+    """`text` as a query that ranks by all of it and requires nothing: the quotes and the +/- signs
+    that parse_query reads as constraints are dropped (plans quote “两个新城” everywhere; a search
+    for an item's neighbours must not demand its quoted phrases). Cut to MAX_QUERY_CHARS."""
+    text = re.sub(r'["“”「」『』]', " ", text)
+    text = _SIGNED.sub(lambda m: m.group(2), text)
+    return " ".join(text.split())[:MAX_QUERY_CHARS]
 
 
 def found_pieces(query_key: str, text_key: str, min_len: int = 2) -> list[str]:
