@@ -29,7 +29,6 @@ import platform
 import random
 import re
 import resource
-import statistics
 import subprocess
 import sys
 import time
@@ -264,8 +263,6 @@ def warm_latencies(s, qs: list[str]) -> dict:
 
 def worker_search(args: dict) -> dict:
     """Warm latencies, RAM delta of a Searcher, ANN recall vs exact, bm25s peer."""
-    import faiss
-
     from plansearch.keyword import BM25Index, tokenize
     from plansearch.normalise import normalise
     from plansearch.search import Searcher
@@ -333,7 +330,7 @@ def worker_search(args: dict) -> dict:
     toks = [tokenize(n) for n in norms]
     out["tokenize_s"] = time.perf_counter() - t
     t = time.perf_counter()
-    ours_bm = BM25Index.build(norms)
+    BM25Index.build(norms)  # timed: our build of the same tokens
     out["ours_bm25_build_s"] = time.perf_counter() - t + out["tokenize_s"]
     t = time.perf_counter()
     peer = bm25s.BM25(k1=1.2, b=0.75, method="lucene")
@@ -956,6 +953,20 @@ def targets(res: dict) -> list[tuple[str, str, str]]:
     return out
 
 
+_MARKED = re.compile(r"<!-- ([\w-]+):begin -->\n.*?<!-- \1:end -->\n?", re.S)
+
+
+def keep_marked_sections(old: str, new: str) -> str:
+    """`new` with every section of `old` between `<!-- NAME:begin -->` and `<!-- NAME:end -->`
+    that `new` lacks appended: the other benchmarks (check_bench, web_bench, trend, milvus, …) write
+    their own sections into RESULTS.md, and a run of this script must not drop them."""
+    have = {m.group(1) for m in _MARKED.finditer(new)}
+    kept = [m.group(0) for m in _MARKED.finditer(old) if m.group(1) not in have]
+    if not kept:
+        return new
+    return new.rstrip("\n") + "\n\n" + "\n".join(k.rstrip("\n") + "\n" for k in kept)
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "_worker":
@@ -985,7 +996,8 @@ def main(argv: list[str] | None = None) -> None:
         res["targets"] = targets(res)
         (work / "results.json").write_text(json.dumps(res, ensure_ascii=False, indent=1), encoding="utf-8")
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(render(res), encoding="utf-8")
+        old = out.read_text(encoding="utf-8") if out.is_file() else ""
+        out.write_text(keep_marked_sections(old, render(res)), encoding="utf-8")
 
     from bench.gen_corpus import load_seed_material
 
