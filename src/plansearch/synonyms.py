@@ -10,7 +10,9 @@ lines are used: Cilin marks synonyms (or near-synonyms) with `=`, words that are
 with `#` (大豆/毛豆/黄豆) and a word alone with `@`. Single characters are left out (教, 师, 安 each
 stand in many lines and in most words), so canonicalisation never merges a character into a word.
 
-Canonical form. A word in one line maps to that line's first word (Cilin's head word: 教化 -> 教育,
+Canonical form. Text is cut into jieba words; a compound the thesaurus does not hold is cut
+further into the thesaurus words inside it (义务教育 -> 义务 + 教育), since jieba keeps 义务教育
+whole but cuts a swapped 义务教化 in two. A word in one line maps to that line's first word (Cilin's head word: 教化 -> 教育,
 老师 -> 教师). A word heading a line of its own stays itself, so the frequent words of plans
 (研究, 提高, 安全) are never rewritten. A word in several lines and heading none (平安: 安定…,
 安全…) takes the head that is most frequent in jieba's dictionary, its most common sense (安全).
@@ -152,7 +154,7 @@ def canonicalise(text: str) -> tuple[str, list[tuple[int, int]]]:
     cmap = _canonical_map()
     out: list[str] = []
     offsets: list[tuple[int, int]] = []
-    for a, b in segment(text):
+    for a, b in _units(text):
         word = text[a:b]
         rep = cmap.get(word)
         if rep is None:
@@ -162,3 +164,33 @@ def canonicalise(text: str) -> tuple[str, list[tuple[int, int]]]:
             out.append(rep)
             offsets.extend([(a, b)] * len(rep))
     return "".join(out), offsets
+
+
+def _units(text: str) -> list[tuple[int, int]]:
+    """jieba words, with a compound the thesaurus does not hold cut into the thesaurus words it is
+    made of (longest first, left to right): 义务教育 -> 义务 + 教育. jieba keeps 义务教育 whole but
+    cuts the swapped 义务教化 in two; cut alike, both canonicalise alike."""
+    codes = thesaurus().codes
+    out: list[tuple[int, int]] = []
+    for a, b in segment(text):
+        if b - a < 3 or text[a:b] in codes:
+            out.append((a, b))
+            continue
+        i, rest = a, None  # rest: start of characters outside any thesaurus word, kept together
+        while i < b:
+            n = next((n for n in range(min(_LONGEST, b - i), 1, -1) if text[i:i + n] in codes), 0)
+            if n:
+                if rest is not None:
+                    out.append((rest, i))
+                    rest = None
+                out.append((i, i + n))
+                i += n
+            else:
+                rest = i if rest is None else rest
+                i += 1
+        if rest is not None:
+            out.append((rest, b))
+    return out
+
+
+_LONGEST = 6  # longest thesaurus word tried inside a compound
