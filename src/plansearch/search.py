@@ -420,10 +420,14 @@ class Searcher:
         """The largest share of the query's characters that one of the keyword side's best items
         holds as words of two or more characters (1.0: some item holds every word of the query;
         such an item, if any, is among them: it scores highest on the keyword side)."""
+        best = 0.0
         if not key or not len(rows):
-            return 0.0
-        return max(sum(map(len, found_pieces(key, compact(it.norm or normalise(it.text))))) / len(key)
-                   for it in self.index.items(rows))
+            return best
+        for it in self.index.items(rows):
+            best = max(best, sum(map(len, found_pieces(key, compact(it.norm or normalise(it.text))))) / len(key))
+            if best >= 1.0:  # usually the keyword side's first item: the rest need not be read
+                break
+        return best
 
     def _item_cosine(self, row: int, qv: np.ndarray) -> float:
         """The cosine of the item's best window (for a hit the dense candidates did not hold)."""
