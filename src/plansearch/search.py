@@ -557,7 +557,8 @@ class Scale:
 class RelevanceModel:
     """The probability that a hit is relevant, from its evidence: a logistic model fitted on the
     judged hits of the tuning sets (bench/tune_fusion.py; seeds + gwr, top 20 of the default
-    ranking) and checked for reliability on the held-out set (bench/eval_search.py). It reads
+    ranking, with each set's queries that the other corpus cannot answer, so that a query with no
+    answer scores low) and checked for reliability on the held-out set (bench/eval_search.py). It reads
     what holds across queries, so 0.8 means about the same thing for any query: the fused score,
     the raw cosine of the item's best window, how much of the query it holds (and whether all of
     it), its BM25 over the query's best, the query's best cosine anywhere, and how much of the
