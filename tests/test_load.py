@@ -602,3 +602,14 @@ def test_docx_numbering_from_a_paragraph_style(tmp_path):
     document.save(tmp_path / "styled.docx")
     assert read_source(tmp_path / "styled.docx").text.splitlines() == ["1.总体要求", "2.主要目标",
                                                                         "夯实基础,完善机制,优化管理。"]
+
+
+def test_short_gb18030_text_that_is_also_valid_utf8_reads_as_chinese():
+    # 准 in GB18030 is D7 BC, which is also valid UTF-8 (an unassigned Hebrew code point): found
+    # by the manifest fuzz. A reading with no CJK but stray other-script characters is legacy text;
+    # real Greek, Russian or Hebrew UTF-8 stays what it is.
+    from plansearch.load import decode_text
+
+    assert decode_text("doc,note\nplan.txt,准\n".encode("gb18030")) == ("doc,note\nplan.txt,准\n", "gb18030")
+    for text in ("Ελληνικά κείμενα", "Привет мир", "שלום"):
+        assert decode_text(text.encode("utf-8")) == (text, "utf-8")

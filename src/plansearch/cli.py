@@ -293,7 +293,8 @@ def search(
             if fmt == "table":
                 render.print_hit_groups(query, by, groups)
             else:
-                write_records((hit_record(h, group=g.key) for g in groups for h in g.hits), fmt)
+                write_records((hit_record(h, group=g.key, probability=getattr(g.hits, "probability", False))
+                               for g in groups for h in g.hits), fmt)
             return
         hits = searcher.search(query, k, mode, filters)
         if not hits:
@@ -304,7 +305,7 @@ def search(
             render.print_hits(query, hits)
         else:
             render.print_notices(hits.notices)
-            write_records((hit_record(h) for h in hits), fmt)
+            write_records((hit_record(h, probability=hits.probability) for h in hits), fmt)
     finally:
         searcher.close()
 

@@ -304,10 +304,35 @@ def decode_text(data: bytes, path: str | os.PathLike = "<bytes>", declared: str 
     else:
         if _control_ratio(text[:SAMPLE_BYTES]) > 0.01:
             raise _not_text(path, "control characters")
+        if not _foreign_letters_only(text[:SAMPLE_BYTES]):
+            return text, "utf-8"
+        # A short GB18030 text can be valid UTF-8 too (准 = D7 BC reads as Hebrew): a UTF-8 reading
+        # with no CJK but other scripts' characters, whose legacy reading is common Chinese, is legacy.
+        try:
+            enc = _guess_legacy(sample, path)
+        except LoadError:
+            return text, "utf-8"
+        legacy = sample.decode(enc, errors="replace")
+        cjk = sum(1 for ch in legacy if "\u3400" <= ch <= "\u9fff")
+        if cjk and _common_score(legacy) >= 0.6 * cjk:
+            return _decode_whole(data, enc, path), enc
         return text, "utf-8"
 
     enc = _guess_legacy(sample, path)
     return _decode_whole(data, enc, path), enc
+
+
+def _foreign_letters_only(text: str) -> bool:
+    """No CJK character, and characters between Latin and CJK (U+0370–U+1FFF) that are not the
+    letters of one script: what legacy Chinese bytes read as UTF-8 look like (准 = D7 BC is an
+    unassigned Hebrew code point; a real Greek or Russian text is letters of its one block)."""
+    if any("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in text):
+        return False
+    foreign = [ch for ch in text if "\u0370" <= ch <= "\u1fff"]
+    if not foreign:
+        return False
+    blocks = {ord(ch) >> 7 for ch in foreign}  # 128-code-point blocks: Greek, Cyrillic, Hebrew, …
+    return len(blocks) > 1 or not all(ch.isalpha() for ch in foreign)
 
 
 def _guess_legacy(sample: bytes, path) -> str:

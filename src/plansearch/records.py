@@ -84,12 +84,14 @@ def outline_record(doc: Document) -> dict:
 
 # --- search -------------------------------------------------------------------------------------
 
-def hit_record(hit, group: str | None = None) -> dict:
+def hit_record(hit, group: str | None = None, probability: bool = False) -> dict:
     """One search hit. `match` is the best sentence, `highlights` the query's words, both as
-    [start, end) offsets into `text` (the item in its original script)."""
+    [start, end) offsets into `text` (the item in its original script). `score_kind` says what
+    `score` is: "probability" (the estimated chance the item is relevant: the default mode, see
+    `search.Hits.probability`) or "raw" (a mode's own score: cosine, BM25, fusion)."""
     doc, it = hit.doc, hit.item
     rec = {
-        "rank": hit.rank, "score": round(hit.score, 6),
+        "rank": hit.rank, "score": round(hit.score, 6), "score_kind": "probability" if probability else "raw",
         "dense_score": None if hit.dense_score is None else round(hit.dense_score, 6),
         "keyword_score": None if hit.keyword_score is None else round(hit.keyword_score, 6),
         "found": list(hit.found), "coverage": round(hit.coverage, 4),

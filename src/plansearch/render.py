@@ -207,11 +207,17 @@ def _evidence(hit) -> Text:
     return t
 
 
-def _hit_header(hit) -> Text:
+def score_text(hit, probability: bool) -> str:
+    """A hit's score as a reader takes it: the estimated chance that it is relevant ("97%") in the
+    default mode, a mode's raw score (cosine, BM25, …) otherwise."""
+    return f"{hit.score:.0%}" if probability else f"{hit.score:.3f}"
+
+
+def _hit_header(hit, probability: bool = False) -> Text:
     doc = hit.doc
     head = Text()
     head.append(f"{hit.rank:>2}. ", style="bold")
-    head.append(f"{hit.score:.3f}  ", style="dim")
+    head.append(f"{score_text(hit, probability):>5}  ", style="dim")
     if doc is not None:
         head.append(f"{year_label(doc)}  ", style="green")
         head.append(f"{doc.region or '?'}  ", style="green")
@@ -232,8 +238,11 @@ def print_notices(notices) -> None:
 def print_hits(query: str, hits) -> None:
     c = _make_console()
     print_notices(getattr(hits, "notices", ()))
+    probability = getattr(hits, "probability", False)
+    if probability and hits:
+        c.print(Text("score: estimated chance that the item is relevant", style="dim"))
     for hit in hits:
-        c.print(_hit_header(hit))
+        c.print(_hit_header(hit, probability))
         path = hit.item.path_str
         c.print(Text(f"    {path + ' › ' if path else ''}{item_label(hit.item)}", style="cyan"))
         print_indented(c, highlighted(hit.item.text, hit.highlights, hit.match_span))
@@ -252,7 +261,7 @@ def print_hit_groups(query: str, by: str, groups: list) -> None:
         for i, hit in enumerate(g.hits):
             if i:
                 cell.append("\n")
-            cell.append(f"{hit.score:.3f} ", style="dim")
+            cell.append(f"{score_text(hit, getattr(g.hits, 'probability', False))} ", style="dim")
             cell.append(f"{trim((hit.doc.title if hit.doc else '') or hit.item.doc_id, 30)} ", style="bold")
             cell.append(item_label(hit.item), style="magenta")
             cell.append("  ")

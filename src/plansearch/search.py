@@ -240,14 +240,17 @@ def highlight_spans(text: str, words: list[str]) -> tuple[tuple[int, int], ...]:
 class Hits(list):
     """The hits of one search (a list of Hit, best first), with what a reader needs to judge them:
     the query as parsed, whether any item in the searched documents holds all of its words, and
-    notices (the query was cut, no item holds a required phrase, …)."""
+    notices (the query was cut, no item holds a required phrase, …). `probability` says whether the
+    hits' scores are the estimated probability of relevance (the default mode) or a mode's raw
+    score (dense: cosine, keyword: BM25, …)."""
 
     def __init__(self, hits=(), query: Query | None = None, all_words_somewhere: bool = True,
-                 notices: list[str] | None = None):
+                 notices: list[str] | None = None, probability: bool = False):
         super().__init__(hits)
         self.query = query
         self.all_words_somewhere = all_words_somewhere
         self.notices = notices or []
+        self.probability = probability
 
 
 @dataclass
@@ -435,7 +438,7 @@ class Searcher:
         if key and not all_words:
             notices.append(f"no item{' in these documents' if filters and filters.active() else ''} holds "
                            f"all of “{q.text}”: the hits are the nearest in meaning and wording")
-        return Hits(hits, q, all_words, notices)
+        return Hits(hits, q, all_words, notices, probability=fusion == "adaptive")
 
     def _best_coverage(self, key: str, rows: np.ndarray) -> float:
         """The largest share of the query's characters that one of the keyword side's best items

@@ -252,18 +252,20 @@ def create_app(index_dir: str | os.PathLike = "index", *, model: str | None = No
             basis = form.year_of or "plan"
             groups = engine.search_by_year(form.q, form.k, form.mode, form.filters, basis)
             if fmt:
-                return records_response((hit_record(h, group=g.key) for g in groups for h in g.hits), fmt,
-                                        "search-by-year")
+                return records_response((hit_record(h, group=g.key, probability=getattr(g.hits, "probability", False))
+                                         for g in groups for h in g.hits), fmt, "search-by-year")
             overall = engine.search(form.q, CHART_TOP, form.mode, form.filters)
-            ctx["groups"] = [(g, [_hit_view(h) for h in g.hits]) for g in groups]
+            ctx["groups"] = [(g, [_hit_view(h, getattr(g.hits, "probability", False)) for h in g.hits])
+                             for g in groups]
             ctx["chart"] = _year_chart(groups, overall, basis)
             ctx["notices"] = overall.notices
             ctx["chart_top"] = CHART_TOP
         else:
             hits = engine.search(form.q, form.k, form.mode, form.filters)
             if fmt:
-                return records_response((hit_record(h) for h in hits), fmt, "search")
-            ctx["hits"] = [_hit_view(h) for h in hits]
+                return records_response((hit_record(h, probability=hits.probability) for h in hits), fmt,
+                                        "search")
+            ctx["hits"] = [_hit_view(h, hits.probability) for h in hits]
             ctx["notices"] = hits.notices
         return page(request, "search.html", **ctx)
 
@@ -484,8 +486,8 @@ def _span(raw: str) -> tuple[int, int] | None:
     return int(a), int(b)
 
 
-def _hit_view(hit) -> dict:
-    rec = hit_record(hit)
+def _hit_view(hit, probability: bool = False) -> dict:
+    rec = hit_record(hit, probability=probability)
     return dict(rec=rec, excerpt=views.hit_excerpt(rec), coverage=round(rec["coverage"] * 100),
                 url=doc_url(rec["doc_id"], item_ordinal(rec["item_id"])))
 
