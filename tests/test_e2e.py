@@ -48,6 +48,7 @@ def workdir(tmp_path_factory, gwr_dir, gwr_index) -> Path:
     work = base / "repo"
     work.mkdir()
     shutil.copytree(CORPUS, work / "corpus")
+    shutil.copytree(REPO / "tests" / "data" / "unseen", work / "tests" / "data" / "unseen")  # README's check example
     (base / "shared").symlink_to(require_shared(REPO.parent / "shared"))
     (work / "gwr-index").mkdir()
     shutil.copy(gwr_index / "cache.sqlite", work / "gwr-index" / "cache.sqlite")

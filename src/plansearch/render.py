@@ -491,8 +491,8 @@ def check_summary_lines(report) -> list[str]:
         lines.append("单篇最大文字复制比 (largest single source): 0.0% — nothing found in the index")
     st = report.settings
     para = f"paraphrased: window cosine ≥ {st.paraphrase_min}" if st.paraphrase else "paraphrase level off"
-    lines.append(f"{len(report.passages)} passages from {len(report.sources)} documents; compared with "
-                 f"{report.compared_documents:,} documents of {report.index_location}"
+    lines.append(f"{_n(len(report.passages), 'passage')} from {_n(len(report.sources), 'document')}; compared "
+                 f"with {_n(report.compared_documents, 'document')} of {report.index_location}"
                  + (f" ({report.filters})" if report.filters else "")
                  + (f", excluding {', '.join(report.excluded)}" if report.excluded else ""))
     lines.append(f"levels: verbatim = a run of ≥ {st.min_chars} identical characters (CNKI's rule); disguised = "
