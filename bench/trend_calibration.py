@@ -33,7 +33,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from bench.eval_search import OUT, TUNING_SETS, ensure_index  # noqa: E402
-from bench.judge import CORPORA, KINDS, QUERY_SETS, load_queries  # noqa: E402
+from bench.judge import KINDS, QUERY_SETS, load_queries  # noqa: E402
 
 REPORT_SET = "unseen"
 EXACT_TERM_KINDS = ("exact", "traditional", "compound")
@@ -66,7 +66,7 @@ def judged_queries(corpus: str, quiet: bool) -> list[Judged]:
         n = len(s.index.item_doc)
         norms = [normalise(it.text) for it in s.index.items(range(n))]  # the judge reads item.text
         queries = load_queries(QUERY_SETS[corpus])
-        evidence = query_evidence(s, [q.query for q in queries])
+        evidence = query_evidence(s, [q.query for q in queries], dense="all")
         return [Judged(corpus, q.id, q.kind, q.query, ev, np.array([q.judge(t) for t in norms]))
                 for q, ev in zip(queries, evidence)]
     finally:
@@ -151,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     shipped = MatchRule()
     lines = [f"Tuning sets: {' + '.join(TUNING_SETS)} ({len(tuning)} queries); reporting set: {REPORT_SET} "
              f"({len(judged[REPORT_SET])} queries, no part in the choice).", "",
-             f"words_min sweep (tuning exact-term queries, meaning off): precision / recall",
+             "words_min sweep (tuning exact-term queries, meaning off): precision / recall",
              "  " + "  ".join(f"{w:.2f}: {fmt(s['P'])}/{fmt(s['R'])}" for w, s in grid_w), "",
              f"meaning_min_z sweep (the {n_unattested} tuning queries whose words no item holds at "
              f"words_min {rule.words_min:g}): precision / recall",

@@ -34,7 +34,7 @@ import numpy as np
 
 from .keyword import tokenize
 from .metadata import YEAR_BASES, YearBasis
-from .models import Document, Hit, PlansearchError
+from .models import Hit, PlansearchError
 from .normalise import compact, normalise
 from .search import Filters, Query, Searcher, found_pieces, group_key, group_label, highlight_spans, parse_query
 
@@ -61,9 +61,13 @@ class QueryEvidence:
     query: Query
     weights: dict[str, float]  # the query's tokens and their idf
     coverage: np.ndarray  # share of the query's idf weight the item holds, 0..1
-    dense: np.ndarray  # cosine of the item's best sentence window
-    z: np.ndarray  # (dense - corpus median) / corpus spread
+    dense: np.ndarray | None = None  # cosine of the item's best sentence window (None: not needed)
     allowed: np.ndarray | None = None  # items satisfying the query's phrases / -words (None: all)
+
+    @property
+    def z(self) -> np.ndarray | None:
+        """How far each item's best window stands above the corpus, in robust SDs."""
+        return robust_z(self.dense) if self.dense is not None else None
 
     def words_attested(self, rule: MatchRule) -> bool:
         """Whether some item of the index holds the query's words (then only words decide)."""
@@ -74,6 +78,8 @@ class QueryEvidence:
         rule = rule or MatchRule()
         if self.words_attested(rule):
             mask, basis = self.coverage >= rule.words_min, "words"
+        elif self.dense is None:
+            raise ValueError(f"no cosines for “{self.query.text}”: get them with query_evidence(..., dense='all')")
         else:
             mask, basis = self.z >= rule.meaning_min_z, "meaning"
         if self.allowed is not None:
@@ -81,23 +87,20 @@ class QueryEvidence:
         return mask, basis
 
 
-def query_weights(index, query_norm: str) -> dict[str, float]:
-    """The query's distinct tokens (character pairs) and their weights: BM25's (Lucene's) idf
-    over the index's items, so a pair no item holds weighs most."""
+def word_evidence(index, query_norm: str) -> tuple[dict[str, float], np.ndarray]:
+    """(weights, coverage): the query's distinct tokens (character pairs) weighted by BM25's
+    (Lucene's) idf over the index's items, so a pair no item holds weighs most; and per item the
+    share of that weight the item holds. From the keyword index's postings alone (no item text is
+    read: fast at any size)."""
     n = len(index.item_doc)
-    return {tok: math.log1p((n - df + 0.5) / (df + 0.5))
-            for tok in dict.fromkeys(tokenize(query_norm))
-            for df in [len(index.items_with_tokens([tok]))]}
-
-
-def word_coverage(index, weights: dict[str, float]) -> np.ndarray:
-    """Per item, the share of the query's weight (`query_weights`) that the item holds, from the
-    keyword index's postings alone (no item text is read: fast at any size)."""
-    cov = np.zeros(len(index.item_doc), np.float64)
-    for tok, w in weights.items():
-        cov[index.items_with_tokens([tok])] += w
+    cov = np.zeros(n, np.float64)
+    weights: dict[str, float] = {}
+    for tok in dict.fromkeys(tokenize(query_norm)):
+        rows = index.items_with_tokens([tok])
+        weights[tok] = w = math.log1p((n - len(rows) + 0.5) / (len(rows) + 0.5))
+        cov[rows] += w
     total = sum(weights.values())
-    return (cov / total if total > 0 else cov).astype(np.float32)
+    return weights, (cov / total if total > 0 else cov).astype(np.float32)
 
 
 class _HeadingTokens:
@@ -153,22 +156,30 @@ def robust_z(dense: np.ndarray) -> np.ndarray:
     return ((dense - med) / spread).astype(np.float32)
 
 
-def query_evidence(searcher: Searcher, queries: Sequence[str | Query]) -> list[QueryEvidence]:
-    """Words and meaning evidence of each query over every item of the searcher's index (the
-    cosines of all queries in one pass over the vectors, where the store can)."""
+def query_evidence(searcher: Searcher, queries: Sequence[str | Query], rule: MatchRule | None = None,
+                   dense: str = "needed") -> list[QueryEvidence]:
+    """Words and meaning evidence of each query over every item of the searcher's index. With
+    dense="needed", cosines are computed only for the queries whose words no item holds under
+    `rule` (the others are decided on words: no embedding, no pass over the vectors); "all": for
+    every query (the calibration). The cosines of all queries come in one pass over the vectors,
+    where the store can."""
+    rule = rule or MatchRule()
     qs = [q if isinstance(q, Query) else parse_query(q) for q in queries]
     ix = searcher.index
-    qvs = searcher.query_vectors([q.norm for q in qs]) if qs else np.zeros((0, ix.meta.dim), np.float32)
-    many = getattr(ix, "dense_all_many", None)
-    dense = many(qvs) if many is not None else [ix.dense_all(v) for v in qvs]
     out = []
-    for q, d in zip(qs, dense):
+    for q in qs:
+        weights, coverage = word_evidence(ix, q.norm)
         allowed = None
         if q.must or q.must_not:
             allowed = np.zeros(len(ix.item_doc), bool)
             allowed[searcher._rows_satisfying(q, None)] = True
-        weights = query_weights(ix, q.norm)
-        out.append(QueryEvidence(q, weights, word_coverage(ix, weights), d, robust_z(d), allowed))
+        out.append(QueryEvidence(q, weights, coverage, None, allowed))
+    todo = [ev for ev in out if dense == "all" or not ev.words_attested(rule)]
+    if todo:
+        qvs = searcher.query_vectors([ev.query.norm for ev in todo])
+        many = getattr(ix, "dense_all_many", None)
+        for ev, d in zip(todo, many(qvs) if many is not None else [ix.dense_all(v) for v in qvs]):
+            ev.dense = d
     return out
 
 
@@ -268,7 +279,7 @@ def _trend(searcher: Searcher, raw: list[str], parsed: list[Query], by: str, fil
     base = replace(filters, year_basis=year_basis) if filters is not None else Filters(year_basis=year_basis)
     docs = ix.documents
     keys = [group_key(d, by, year_basis) if base.accepts(d) else None for d in docs]
-    order = _group_order(keys, docs, by, base, year_basis)
+    order = _group_order(keys, by, base)
     slot = {k: i for i, k in enumerate(order)}
     doc_group = np.array([slot[k] if k is not None else -1 for k in keys], np.int64)
     item_group = doc_group[np.asarray(ix.item_doc, np.int64)] if len(docs) else np.zeros(0, np.int64)
@@ -282,7 +293,7 @@ def _trend(searcher: Searcher, raw: list[str], parsed: list[Query], by: str, fil
     headings = _heading_tokens(ix)
     heading_group = doc_group[headings.doc_rows] if len(headings.doc_rows) else np.zeros(0, np.int64)
     tq: list[TrendQuery] = []
-    for text, q, ev in zip(raw, parsed, query_evidence(searcher, parsed)):
+    for text, q, ev in zip(raw, parsed, query_evidence(searcher, parsed, rule)):
         mask, basis = ev.decide(rule)
         rows = np.flatnonzero(mask & in_scope)
         per = np.bincount(item_group[rows], minlength=n_groups)
@@ -305,8 +316,7 @@ def _trend(searcher: Searcher, raw: list[str], parsed: list[Query], by: str, fil
     return TrendTable(by, year_basis, tq, groups, rule, base.describe() if base.active() else "", notices)
 
 
-def _group_order(keys: list[str | None], docs: list[Document], by: str, base: Filters,
-                 year_basis: YearBasis) -> list[str]:
+def _group_order(keys: list[str | None], by: str, base: Filters) -> list[str]:
     """Rows in reading order: for years, every year from the first to the last (those of a year
     filter, if given), gaps included, then masked and unknown years; otherwise the groups sorted."""
     present = sorted({k for k in keys if k is not None})
@@ -329,23 +339,28 @@ def _group_order(keys: list[str | None], docs: list[Document], by: str, base: Fi
 def _examples(searcher: Searcher, q: Query, ev: QueryEvidence, rows: np.ndarray, groups: np.ndarray
               ) -> dict[int, Hit]:
     """The best matching item of each group: one holding all the query's words first, then the one
-    whose best sentence is nearest in meaning."""
+    whose best sentence is nearest in meaning (matches by meaning) or whose BM25 score is highest
+    (matches by words: the plainest, most concentrated mention)."""
     if not len(rows):
         return {}
-    full = (ev.coverage[rows] >= 0.999).astype(np.float32)
-    score = full * 2.0 + ev.dense[rows]
+    ix = searcher.index
+    if ev.dense is not None:
+        second = ev.dense[rows]
+    else:
+        kw = ix.keyword_scores(q.norm)[rows]
+        second = kw / kw.max() if kw.max() > 0 else kw
+    score = (ev.coverage[rows] >= 0.999) * 2.0 + second
     order = np.lexsort((-score, groups))
     first = np.ones(len(order), bool)
     first[1:] = groups[order][1:] != groups[order][:-1]
     best_rows, best_groups = rows[order][first], groups[order][first]
-    ix = searcher.index
     key = compact(q.norm)
-    qv = searcher.query_vector(q.norm)
+    qv = searcher.query_vector(q.norm) if ev.dense is not None else None  # words: no model needed
     out: dict[int, Hit] = {}
     for row, g, item in zip(best_rows.tolist(), best_groups.tolist(), ix.items(best_rows)):
         pieces = found_pieces(key, compact(item.norm or normalise(item.text)))
         out[g] = Hit(rank=1, score=float(ev.coverage[row]), item=item, doc=ix.document_of_item(row),
-                     dense_score=float(ev.dense[row]), keyword_score=None,
+                     dense_score=float(ev.dense[row]) if ev.dense is not None else None, keyword_score=None,
                      match_span=searcher._match_span(row, None, q.norm, qv),
                      highlights=highlight_spans(item.text, pieces), found=tuple(pieces),
                      coverage=sum(map(len, pieces)) / len(key) if key else 0.0)
