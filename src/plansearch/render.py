@@ -458,6 +458,8 @@ def print_trend(table) -> None:
         for cell in g.cells:
             cell_text = Text(f"{cell.matches:>3} {cell.share:>6.1%} ")
             cell_text.append(share_bar(cell.share, top), style="cyan")
+            if cell.headings and not single:
+                cell_text.append(f" +{cell.headings}h", style="dim")
             row.append(cell_text)
         if single:
             cell = g.cells[0]
@@ -468,6 +470,7 @@ def print_trend(table) -> None:
             row.append(highlighted(ex.item.text, ex.highlights, ex.match_span, width=60) if ex else Text(""))
         t.add_row(*row)
     c.print(t)
-    c.print(Text(f"share = matching items / the {table.by}'s items; a full bar = {top:.1%}. An item matches "
+    heads = "" if single or not any(cell.headings for cell in cells) else " +Nh: N headings name it."
+    c.print(Text(f"share = matching items / the {table.by}'s items; a full bar = {top:.1%}.{heads} An item matches "
                  f"when it holds at least {table.rule.words_min:.0%} of the query's words by weight "
                  f"(or, for a query no item has the words of, by meaning); see README, trend.", style="dim"))
