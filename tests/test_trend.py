@@ -127,6 +127,17 @@ def test_words_weigh_by_rarity_and_contiguity(gwr):
     assert apart.any() and ev.coverage[apart].max() < 1.0
 
 
+def test_every_items_best_window_for_several_queries_comes_in_one_pass(gwr):
+    ix = gwr.index
+    qvs = gwr.query_vectors(["房住不炒", "碳达峰"])
+    best = ix.dense_all_many(qvs)
+    assert best.shape == (2, len(ix.item_doc))
+    assert np.allclose(best[0], ix.dense_all(qvs[0]), atol=1e-5)
+    for row in (0, 1, len(ix.item_doc) // 2, len(ix.item_doc) - 1):
+        wins, _ = ix.item_windows(row)
+        assert np.allclose(best[:, row], (ix.window_vectors(wins) @ qvs.T).max(axis=0), atol=1e-5)
+
+
 def test_phrases_and_minus_words_apply_as_in_search(gwr):
     plain = trend("碳达峰", gwr).queries[0].matches
     without = trend("碳达峰 -碳中和", gwr).queries[0].matches
