@@ -438,7 +438,7 @@ def print_trend(table) -> None:
     cells = [cell for g in table.groups for cell in g.cells]
     top = max((cell.share for cell in cells), default=0.0)
     what = " · ".join(f"{q.text} (by {q.basis})" for q in table.queries)
-    title = Text(f"{what}: matching items per {table.by}" + (f" ({table.filters})" if table.filters else ""))
+    title = Text(f"{what}: matching items per {table.by}" + (f" · {table.filters}" if table.filters else ""))
     t = Table(title=title, show_lines=False)
     t.add_column(table.by, style="green", no_wrap=True)
     t.add_column("docs", justify="right")

@@ -417,7 +417,7 @@ def chart_svg(table: TrendTable, height: int = 320) -> str:
            'patternTransform="rotate(45)"><rect width="6" height="6" fill="#f4f4f4"/>'
            '<line x1="0" y1="0" x2="0" y2="6" stroke="#cccccc" stroke-width="2"/></pattern></defs>',
            '<rect width="100%" height="100%" fill="#ffffff"/>']
-    what = "per " + table.by + (f" ({table.filters})" if table.filters else "")
+    what = "per " + table.by + (f" · {table.filters}" if table.filters else "")
     out.append(f'<text x="{left}" y="18" font-size="14" font-weight="bold">'
                f'{t("Share of items matching, " + what)}</text>')
     for i, q in enumerate(table.queries):  # legend, four to a line
