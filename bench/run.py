@@ -29,7 +29,6 @@ import platform
 import random
 import re
 import resource
-import statistics
 import subprocess
 import sys
 import time
@@ -264,8 +263,6 @@ def warm_latencies(s, qs: list[str]) -> dict:
 
 def worker_search(args: dict) -> dict:
     """Warm latencies, RAM delta of a Searcher, ANN recall vs exact, bm25s peer."""
-    import faiss
-
     from plansearch.keyword import BM25Index, tokenize
     from plansearch.normalise import normalise
     from plansearch.search import Searcher
@@ -333,7 +330,7 @@ def worker_search(args: dict) -> dict:
     toks = [tokenize(n) for n in norms]
     out["tokenize_s"] = time.perf_counter() - t
     t = time.perf_counter()
-    ours_bm = BM25Index.build(norms)
+    BM25Index.build(norms)  # timed: our build of the same tokens
     out["ours_bm25_build_s"] = time.perf_counter() - t + out["tokenize_s"]
     t = time.perf_counter()
     peer = bm25s.BM25(k1=1.2, b=0.75, method="lucene")
@@ -600,15 +597,53 @@ def reuse_datasketch(docs, truth, num_perm: int = 64, threshold: float = 0.5, sh
 
 # --- compare: ours vs all-pairs difflib / rapidfuzz ----------------------------------------------
 
+# A peer's mapping and ours are compared B item by B item: the A ordinal each B item is aligned to,
+# None for new. tests/comparison/test_compare_parity.py asserts the same agreement on real plans.
+
+def masked_keys(doc) -> list[str]:
+    """The keys both sides match on: compact(mask_variables(normalise(text))) of each item."""
+    from plansearch.normalise import compact, mask_variables, normalise
+
+    return [compact(mask_variables(normalise(it.text))) for it in doc.items]
+
+
+def ours_map(cmp) -> list:
+    """Our alignment as, for each B item, the (first) A ordinal it is aligned to, None if new."""
+    m: list = [None] * len(cmp.b.items)
+    for al in cmp.alignments:
+        for it in al.b_items:
+            m[it.ordinal] = al.a_items[0].ordinal if al.a_items else None
+    return m
+
+
+def rapidfuzz_map(ka: list[str], kb: list[str], cutoff: float = 60) -> list:
+    """rapidfuzz's all-pairs best match: each B key's best A key by fuzz.ratio (= difflib's ratio
+    x 100), None below `cutoff`; one thread (ours is single-threaded)."""
+    from rapidfuzz import fuzz, process
+
+    if not ka:
+        return [None] * len(kb)
+    M = process.cdist(kb, ka, scorer=fuzz.ratio, workers=1)
+    return [int(np.argmax(r)) if r.max() >= cutoff else None for r in M]
+
+
+def agreement(x: list, y: list, a_keys: list[str] | None = None) -> float:
+    """Share of B items two mappings send to the same A item (or both to none). With `a_keys`,
+    two A items with the same key count as the same: 各位代表！ opens several parts of a report,
+    and a best-match peer sends every copy in B to the first copy in A where we pair them copy by
+    copy."""
+    def same(u, v):
+        return u == v or (a_keys is not None and u is not None and v is not None and a_keys[u] == a_keys[v])
+
+    return float(np.mean([same(u, v) for u, v in zip(x, y)])) if x else 1.0
+
+
 def bench_compare(n: int, work: Path, mat, semantic_vectors: bool) -> dict:
     import difflib
-
-    from rapidfuzz import fuzz, process
 
     from bench.gen_corpus import make_compare_pair
     from plansearch.compare import compare, item_vectors
     from plansearch.corpus import load_corpus
-    from plansearch.normalise import compact, mask_variables, normalise
 
     d = work / f"compare-{n}"
     truth = make_compare_pair(n, d, seed=n, mat=mat)
@@ -616,14 +651,6 @@ def bench_compare(n: int, work: Path, mat, semantic_vectors: bool) -> dict:
     (b,) = load_corpus(d / "b.txt")
     assert len(b.items) == len(truth), (len(b.items), len(truth))
     out: dict = {"a_items": len(a.items), "b_items": len(b.items)}
-
-    def ours_map(cmp) -> list:
-        m: list = [None] * len(b.items)
-        for al in cmp.alignments:
-            for it in al.b_items:
-                m[it.ordinal] = al.a_items[0].ordinal if al.a_items else None
-        return m
-
     runs = []
     for _ in range(3):
         t0 = time.perf_counter()
@@ -641,15 +668,12 @@ def bench_compare(n: int, work: Path, mat, semantic_vectors: bool) -> dict:
             cmp_s = compare(a, b, semantic=True, vectors=(va, vb))
             runs.append(time.perf_counter() - t0)
         out["ours_semantic_s"] = min(runs)
-        out["ours_semantic_acc"] = float(np.mean([x == y for x, y in zip(ours_map(cmp_s), truth)]))
-    ka = [compact(mask_variables(normalise(it.text))) for it in a.items]
-    kb = [compact(mask_variables(normalise(it.text))) for it in b.items]
+        out["ours_semantic_acc"] = agreement(ours_map(cmp_s), truth)
+    ka, kb = masked_keys(a), masked_keys(b)
 
-    # rapidfuzz: the full matrix, one thread (ours is single-threaded)
     t0 = time.perf_counter()
-    M = process.cdist(kb, ka, scorer=fuzz.ratio, workers=1)
+    rf = rapidfuzz_map(ka, kb)
     out["rapidfuzz_s"] = time.perf_counter() - t0
-    rf = [int(np.argmax(r)) if r.max() >= 60 else None for r in M]
     # difflib: all pairs for 100 items; a sample of B rows x all of A for larger plans (labelled)
     rows = list(range(len(kb))) if len(kb) <= 200 else sorted(random.Random(1).sample(range(len(kb)), 50))
     t0 = time.perf_counter()
@@ -668,10 +692,10 @@ def bench_compare(n: int, work: Path, mat, semantic_vectors: bool) -> dict:
     out["difflib_pairs_timed"] = len(rows) * len(ka)
     out["difflib_s"] = dsec * len(kb) / len(rows)
     out["difflib_extrapolated"] = len(rows) < len(kb)
-    out["ours_acc"] = float(np.mean([x == y for x, y in zip(ours, truth)]))
-    out["rapidfuzz_acc"] = float(np.mean([x == y for x, y in zip(rf, truth)]))
+    out["ours_acc"] = agreement(ours, truth)
+    out["rapidfuzz_acc"] = agreement(rf, truth)
     out["difflib_acc"] = float(np.mean([dl[j] == truth[j] for j in rows]))
-    out["agree_rapidfuzz"] = float(np.mean([x == y for x, y in zip(ours, rf)]))
+    out["agree_rapidfuzz"] = agreement(ours, rf, ka)
     out["agree_difflib"] = float(np.mean([ours[j] == dl[j] for j in rows]))
     out["difflib_rows"] = len(rows)
     return out
@@ -863,6 +887,11 @@ def render(res: dict) -> str:
         L += ["", "Peers align each B item to its best-scoring A item when the score is ≥ 0.6 (difflib ratio / "
               "rapidfuzz fuzz.ratio, on the same masked compact keys), else call it new. Accuracy: share of B items "
               "mapped as the generator made them (kept/edited → their A item, new → none)."]
+    real = REPO / "bench" / "compare-real.json"  # bench/compare_real.py's figures (real text, labelled pairs)
+    if real.is_file():
+        from bench.compare_real import section
+
+        L += ["", section(json.loads(real.read_text(encoding="utf-8")))]
     t = res.get("targets")
     if t:
         L += ["", "## Targets", "", "| target | measured | status |", "|---|---|---|"]
@@ -924,6 +953,20 @@ def targets(res: dict) -> list[tuple[str, str, str]]:
     return out
 
 
+_MARKED = re.compile(r"<!-- ([\w-]+):begin -->\n.*?<!-- \1:end -->\n?", re.S)
+
+
+def keep_marked_sections(old: str, new: str) -> str:
+    """`new` with every section of `old` between `<!-- NAME:begin -->` and `<!-- NAME:end -->`
+    that `new` lacks appended: the other benchmarks (check_bench, web_bench, trend, milvus, …) write
+    their own sections into RESULTS.md, and a run of this script must not drop them."""
+    have = {m.group(1) for m in _MARKED.finditer(new)}
+    kept = [m.group(0) for m in _MARKED.finditer(old) if m.group(1) not in have]
+    if not kept:
+        return new
+    return new.rstrip("\n") + "\n\n" + "\n".join(k.rstrip("\n") + "\n" for k in kept)
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "_worker":
@@ -953,7 +996,8 @@ def main(argv: list[str] | None = None) -> None:
         res["targets"] = targets(res)
         (work / "results.json").write_text(json.dumps(res, ensure_ascii=False, indent=1), encoding="utf-8")
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(render(res), encoding="utf-8")
+        old = out.read_text(encoding="utf-8") if out.is_file() else ""
+        out.write_text(keep_marked_sections(old, render(res)), encoding="utf-8")
 
     from bench.gen_corpus import load_seed_material
 

@@ -9,9 +9,18 @@ PY=${PYTHON:-python3}
 python -m pip install -q --upgrade pip >/dev/null
 python -m pip install -q "torch==2.13.0" || exit 1
 python -m pip install -q -e ".[test,st,bench]" || exit 1
-# README's examples pipe into jq; the end-to-end tests run them as shown.
-if ! command -v jq >/dev/null 2>&1; then
-  (apt-get update -qq && apt-get install -y -qq jq) >/dev/null 2>&1 || echo "warning: could not install jq" >&2
+# Debian packages the tests need: jq (README's examples pipe into it; the end-to-end tests run them
+# as shown), and Chromium for the web app's browser tests, driven through Playwright from the test
+# extra (a browser download is not possible, so `playwright install` is never run), with a CJK font
+# so that the screenshots they write on failure are readable.
+PKGS=""
+command -v jq >/dev/null 2>&1 || PKGS="jq"
+[ -x /usr/bin/chromium ] || PKGS="$PKGS chromium fonts-wqy-microhei"
+if [ -n "$PKGS" ] && command -v apt-get >/dev/null 2>&1; then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo -n"
+  { $SUDO apt-get update -qq && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $PKGS; } \
+    >/dev/null 2>&1 || echo "warning: could not install ${PKGS# } (the browser tests are skipped without chromium)" >&2
 fi
 python -m pytest -q -rs "$@"
 rc=$?

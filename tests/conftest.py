@@ -35,25 +35,28 @@ def require_shared(path: Path) -> Path:
     return path
 
 
+@pytest.fixture(scope="session", autouse=True)
+def plansearch_home(tmp_path_factory) -> Path:
+    """No test writes into the real ~/.cache/plansearch: for the whole session, plansearch's own
+    directory (store.user_home: compare's embedding cache) is a temporary one. Tests share it, so
+    a text the model embedded once is not embedded again; `fresh_home` gives a test its own."""
+    home = tmp_path_factory.mktemp("plansearch-home")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PLANSEARCH_HOME", str(home))
+        yield home
+
+
+@pytest.fixture
+def fresh_home(tmp_path, monkeypatch) -> Path:
+    """An empty plansearch home for this test alone (to see what it embeds into the user's cache)."""
+    home = tmp_path / "plansearch-home"
+    monkeypatch.setenv("PLANSEARCH_HOME", str(home))
+    return home
+
+
 @pytest.fixture(scope="session")
 def gwr_dir() -> Path:
     return require_shared(GWR)
-
-
-@pytest.fixture(autouse=True)
-def _private_user_home(tmp_path_factory, monkeypatch):
-    """No test writes into the real ~/.cache/plansearch: plansearch's own directory (embedding
-    cache for compare/check outside an index) is a temporary one, shared by the session."""
-    monkeypatch.setenv("PLANSEARCH_HOME", str(_session_home(tmp_path_factory)))
-
-
-_HOME: list[Path] = []
-
-
-def _session_home(tmp_path_factory) -> Path:
-    if not _HOME:
-        _HOME.append(tmp_path_factory.mktemp("plansearch-home"))
-    return _HOME[0]
 
 
 # Embeddings of the real corpora kept between local runs (never in CI, which starts clean): an
@@ -107,3 +110,59 @@ def searcher(seed_index):
     from plansearch.search import Searcher
 
     return Searcher(seed_index)
+
+
+# --- the web app's index (tests/test_web*.py) --------------------------------------------------------
+
+WEB_GWR_YEARS = (2019, 2021, 2022)  # three work reports; 2020 stays a gap
+HOSTILE_PLAN = (  # document text a page must show as text, never run or interpret
+    "某区教育局2023年工作要点<script>alert('title')</script>\n"
+    "一、重点工作\n"
+    "1. 推进课后服务全覆盖<script>alert(\"item\")</script>，落实[/bold]双减[red]要求[/red]，"
+    "每所学校开设不少于十类课后服务项目。\n"
+    "2. 加强校园安全管理，开展<b>防溺水</b>专项教育，做到安全教育全覆盖。\n"
+)
+HOSTILE_TITLE = "某区<script>alert('t')</script>工作要点[/bold]"  # set in the manifest
+
+
+@pytest.fixture(scope="session")
+def web_corpus(tmp_path_factory, gwr_dir) -> Path:
+    """The sample corpus, three gwr reports (with their manifest rows) and one plan whose text holds
+    markup (<script>, rich's [/bold]), in one directory."""
+    import csv
+    import shutil
+
+    root = tmp_path_factory.mktemp("web-corpus")
+    for f in CORPUS.glob("*.txt"):
+        shutil.copy(f, root / f.name)
+    columns = ["doc", "title", "year", "region", "issuer", "kind", "note"]
+    rows = [r for r in csv.DictReader(line for line in (CORPUS / "manifest.csv").read_text(encoding="utf-8")
+                                                                              .splitlines() if not line.startswith("#"))]
+    for year in WEB_GWR_YEARS:
+        name = f"national_gwr_{year}.txt"
+        shutil.copy(gwr_dir / name, root / name)
+    for r in csv.DictReader((gwr_dir / "manifest.csv").read_text(encoding="utf-8").splitlines()):
+        if (root / r["file"]).is_file():
+            rows.append({"doc": r["file"], **{c: r.get(c, "") for c in columns[1:]}})
+    rows.append({"doc": "hostile_plan.txt", "title": HOSTILE_TITLE})
+    with open(root / "manifest.csv", "w", encoding="utf-8", newline="") as out:
+        writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    (root / "hostile_plan.txt").write_text(HOSTILE_PLAN, encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="session")
+def web_index(web_corpus, tmp_path_factory) -> Path:
+    return build_cached(web_corpus, tmp_path_factory.mktemp("web-index"), "web")
+
+
+@pytest.fixture(scope="session")
+def web_engine(web_index):
+    """One Engine (the index, model and caches of `plansearch serve`) for every web test."""
+    from plansearch.web.engine import Engine
+
+    engine = Engine(web_index)
+    yield engine
+    engine.close()

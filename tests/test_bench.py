@@ -112,3 +112,15 @@ def test_quick_benchmark_writes_a_table(tmp_path):
     assert rows, targets
     statuses = [ln.rstrip(" |").rsplit("|", 1)[-1].strip() for ln in rows]
     assert all(st.startswith("met") for st in statuses), statuses  # no target marked missed
+
+
+def test_a_benchmark_run_keeps_the_sections_other_benchmarks_wrote():
+    from bench.run import keep_marked_sections
+
+    old = ("# plansearch benchmarks\nold tables\n<!-- check-bench:begin -->\n## check\nfigures\n"
+           "<!-- check-bench:end -->\n<!-- web-bench:begin -->\n## web\nold web\n<!-- web-bench:end -->\n")
+    new = "# plansearch benchmarks\nnew tables\n<!-- web-bench:begin -->\n## web\nnew web\n<!-- web-bench:end -->\n"
+    out = keep_marked_sections(old, new)
+    assert "new tables" in out and "old tables" not in out
+    assert "## check\nfigures" in out  # kept from the old file
+    assert "new web" in out and "old web" not in out  # rewritten by this run: its own wins

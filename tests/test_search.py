@@ -222,3 +222,34 @@ def test_ctrl_c_ends_a_command_with_one_word_and_exit_130(seed_index, monkeypatc
     monkeypatch.setattr(search_module.Searcher, "search", interrupted)
     result = runner.invoke(app, ["search", "留守儿童", "--index", str(seed_index)])
     assert result.exit_code == 130 and result.output.strip() == "interrupted"
+# --- what the score means (issue #11, item 7) and how the two sides are weighed (issue #16) -------
+
+def test_a_term_no_seed_plan_holds_scores_low_whatever_comes_nearest(searcher):
+    hits = searcher.search("低空经济", k=5)  # the low-altitude economy: work reports, not school plans
+    assert not hits.all_words_somewhere
+    assert hits and max(h.score for h in hits) < 0.5, [(round(h.score, 3), h.item.text[:20]) for h in hits]
+
+
+def test_an_item_holding_the_whole_term_scores_as_likely_relevant(searcher):
+    hits = searcher.search("控辍保学", k=5)
+    assert hits[0].coverage == 1.0 and "控辍保学" in normalise(hits[0].item.text)
+    assert hits[0].score > 0.9
+    assert all(0.0 <= h.score <= 1.0 for h in hits)
+
+
+def test_every_hybrid_hit_carries_its_raw_cosine_and_bm25_whichever_side_found_it(searcher):
+    hits = searcher.search("父母不在身边的孩子", k=10)
+    assert all(h.dense_score is not None and h.keyword_score is not None for h in hits)
+    # an item that shares no bigram with the query is there by meaning alone: BM25 0
+    assert any(h.keyword_score == 0.0 for h in hits)
+    assert searcher.search("控辍保学", k=3, mode="dense")[0].keyword_score is None  # dense mode reads no BM25
+
+
+def test_the_dense_side_weighs_most_when_no_item_holds_the_query_and_least_when_one_holds_it_all():
+    from plansearch.search import ADAPTIVE_WEIGHTS, adaptive_dense_weight
+
+    w_all, w_none = ADAPTIVE_WEIGHTS
+    assert adaptive_dense_weight(1.0) == pytest.approx(w_all) and adaptive_dense_weight(0.0) == pytest.approx(w_none)
+    weights = [adaptive_dense_weight(c / 10) for c in range(11)]
+    assert weights == sorted(weights, reverse=True)
+    assert w_all < 0.5 < w_none  # whole match: keyword side first; no match: meaning first

@@ -454,7 +454,7 @@ def reuse(
 
 # --- compare -------------------------------------------------------------------------------------
 
-@app.command("compare", short_help="Compare two plans item by item: same, edited, rewritten, new, dropped.")
+@app.command("compare", short_help="Compare two plans item by item: same, edited, rewritten, related, new, dropped.")
 @friendly
 def compare_cmd(
     a: str = typer.Argument(..., help="The earlier plan: document id, file, or file#N."),
@@ -469,13 +469,19 @@ def compare_cmd(
     only: Optional[str] = typer.Option(None, "--only", help="Statuses to show, e.g. edited,new,dropped."),
     edited_min: Optional[float] = typer.Option(
         None, "--edited-min", help="Character similarity for `edited`, 0..1 (default 0.6)."),
-    rewritten_min: Optional[float] = typer.Option(
-        None, "--rewritten-min", help="Embedding cosine for `rewritten`, 0..1 (default 0.96)."),
-    no_semantic: bool = typer.Option(False, "--no-semantic", help="Skip the embedding model (fast; no `rewritten`)."),
+    related_min: Optional[float] = typer.Option(
+        None, "--related-min", help="Embedding cosine (from the two plans' mean) for a pair matched by "
+                                    "meaning, rewritten or related, 0..1 (default 0.32)."),
+    reworded_min: Optional[float] = typer.Option(
+        None, "--reworded-min", help="Share of B's sentences with a partner in A for `rewritten` rather "
+                                     "than `related` (same topic, new content), 0..1 (default 0.4)."),
+    no_semantic: bool = typer.Option(False, "--no-semantic",
+                                     help="Skip the embedding model (fast; no `rewritten` or `related`)."),
     model: Optional[str] = typer.Option(None, "--model", help="Embedding model (default: the bundled one)."),
 ):
-    """Compare two plans item by item: same, edited (with the character diff), rewritten, new and
-    dropped items, and how much of B stands verbatim in A."""
+    """Compare two plans item by item: same, edited (with the character diff), rewritten (most
+    sentences reworded one to one), related (same topic, new content; shown sentence by sentence),
+    new and dropped items, and how much of B stands verbatim in A."""
     from . import render
     from .compare import STATUSES, Thresholds, compare
     from .records import alignment_record, compare_summary_record, write_records
@@ -488,8 +494,10 @@ def compare_cmd(
                               f"(choose from {', '.join(STATUSES)})")
     defaults = Thresholds()
     edited_min = defaults.edited_min if edited_min is None else edited_min
-    rewritten_min = defaults.rewritten_min if rewritten_min is None else rewritten_min
-    for name, value in (("--edited-min", edited_min), ("--rewritten-min", rewritten_min)):
+    related_min = defaults.related_min if related_min is None else related_min
+    reworded_min = defaults.reworded_min if reworded_min is None else reworded_min
+    for name, value in (("--edited-min", edited_min), ("--related-min", related_min),
+                        ("--reworded-min", reworded_min)):
         if not 0.0 <= value <= 1.0:
             raise PlansearchError(f"{name} must be between 0 and 1, not {value}")
     _check_html_target(html)
@@ -502,7 +510,8 @@ def compare_cmd(
         _report_load(finder.errors, [])
     vectors_from = finder.index.location if finder.index is not None else None
     with render.IndexProgress() as bar:
-        cmp = compare(doc_a, doc_b, thresholds=Thresholds(edited_min=edited_min, rewritten_min=rewritten_min),
+        cmp = compare(doc_a, doc_b, thresholds=Thresholds(edited_min=edited_min, related_min=related_min,
+                                                            reworded_min=reworded_min),
                       semantic=not no_semantic, model=model, index_dir=vectors_from,
                       progress=lambda stage, done, total: bar.update("compare", done, total))
     if fmt == "table":
@@ -516,3 +525,110 @@ def compare_cmd(
         from .html_report import write_html
 
         _write_html(html, lambda p: write_html(cmp, p))
+
+
+# --- check ---------------------------------------------------------------------------------------
+
+@app.command("check", short_help="查重: how much of one document is copied, from which documents, which passages.")
+@friendly
+def check_cmd(
+    file: Optional[str] = typer.Argument(None, help="The document to check: a .txt/.docx/.pdf/.html file (or "
+                                         "file#N for one plan of a compiled page), not necessarily indexed."),
+    doc: Optional[str] = typer.Option(None, "--doc", help="Check a document of the index (its id) against all "
+                                      "the others instead of a file."),
+    index_dir: Path = typer.Option(Path(DEFAULT_INDEX), "--index", help="The index to check against "
+                                   "($PLANSEARCH_INDEX)."),
+    fmt: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP + " (csv: the passages)"),
+    as_json: bool = typer.Option(False, "--json", help="A summary object, then one JSON object per source, "
+                                 "passage and item."),
+    html: Optional[Path] = typer.Option(None, "--html", help="Also write a self-contained HTML report to this file."),
+    min_chars: int = typer.Option(13, "--min-chars", help="Identical characters a verbatim run needs (CNKI: 13); "
+                                  "a disguised passage needs as many matched."),
+    years: Optional[str] = typer.Option(None, "--years", help="Only sources of these years, e.g. 2019-2022."),
+    region: Optional[str] = typer.Option(None, "--region", help="Only sources whose region contains this."),
+    exclude: List[str] = typer.Option([], "--exclude", help="Leave this document out of the sources (e.g. an "
+                                      "earlier draft of the same plan); repeatable."),
+    top: int = typer.Option(30, "--top", "-k", help="Passages shown in the terminal (0: all)."),
+    no_paraphrase: bool = typer.Option(False, "--no-paraphrase", help="Skip the embedding model: verbatim and "
+                                       "disguised levels only."),
+):
+    """查重 one document against the index: 总文字复制比 (the share of its characters inside copied
+    passages) split into verbatim (CNKI's 13-character rule), disguised (identical after synonyms and
+    masks, small edits bridged) and paraphrased (same meaning by sentence embeddings); each source's
+    share (单篇最大文字复制比 the largest); every passage side by side; each item's copied share."""
+    from . import render
+    from .check import CheckSettings, check_document
+    from .records import check_passage_record, check_records, write_records
+    from .search import parse_years
+    from .store import StoredIndex
+
+    fmt = _format(fmt, as_json)
+    if (file is None) == (doc is None):
+        raise PlansearchError("give a FILE to check or --doc ID (a document of the index), one of them")
+    if min_chars < 2:
+        raise PlansearchError(f"--min-chars must be at least 2, not {min_chars}")
+    if top < 0:
+        raise PlansearchError(f"--top must be 0 (all) or more, not {top}")
+    span = parse_years(years) if years else None
+    _check_html_target(html)
+    if file is not None:
+        path = Path(file.partition("#")[0])
+        if not path.exists():
+            raise PlansearchError(f"{path}: no such file")
+    ix = StoredIndex(index_dir)
+    try:
+        excluded = list(exclude)
+        if doc is not None:
+            from .corpus import find_document
+
+            row = [d.doc_id for d in ix.documents].index(find_document(ix.documents, doc).doc_id)
+            checked = ix.document_with_items(row)
+            excluded.insert(0, checked.doc_id)
+        else:
+            from .corpus import DocumentFinder
+
+            finder = DocumentFinder()
+            try:
+                checked = finder.find(file)
+            finally:
+                _report_load(finder.errors, [])
+        settings = CheckSettings(min_chars=min_chars, paraphrase=not no_paraphrase)
+        with render.IndexProgress() as bar:
+            report = check_document(checked, ix, settings=settings, exclude=excluded, years=span, region=region,
+                                    progress=bar.update)
+    finally:
+        ix.close()
+    if fmt == "table":
+        render.print_check(report, top)
+    elif fmt == "json":
+        write_records(check_records(report), fmt)
+    else:
+        write_records((check_passage_record(p, report.doc) for p in report.passages), fmt)
+    if html is not None:
+        from .check_html import write_check_html
+
+        _write_html(html, lambda p: write_check_html(report, p))
+# --- serve ---------------------------------------------------------------------------------------
+
+@app.command(short_help="Start the local web app: search, documents, compare, reuse, check.")
+@friendly
+def serve(
+    index_dir: Path = typer.Option(Path(DEFAULT_INDEX), "--index", help="Index directory ($PLANSEARCH_INDEX)."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (default: this machine only)."),
+    port: int = typer.Option(8765, "--port", help="Port to listen on."),
+):
+    """Start a local web app over one index (Chinese UI): search with filters and a per-year view,
+    documents and their outline, two plans side by side, copy-paste across the corpus, and an
+    upload page for 查重. The index, model and keyword index are loaded once and stay warm."""
+    from .web.app import create_app
+    from .web.server import check_port, is_loopback, serve as run_server
+
+    check_port(host, port)
+    if not is_loopback(host):
+        typer.echo(f"warning: --host {host} makes the app reachable from other machines; it has no "
+                   f"login, and anyone who can reach it can read every document in the index", err=True)
+    typer.echo(f"loading the index in {index_dir}/ …", err=True)
+    web_app = create_app(index_dir, warm=True)
+    shown = f"[{host}]" if ":" in host else host
+    typer.echo(f"plansearch: serving {index_dir}/ at http://{shown}:{port}/ (Ctrl-C to stop)", err=True)
+    run_server(web_app, host, port)

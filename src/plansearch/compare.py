@@ -11,30 +11,53 @@ lower case, years and masked places as placeholders, whitespace and punctuation 
 1. Candidates, never all pairs of difflib: an inverted index of character 3-gram shingles over A's
    keys gives, for each B item, the A items sharing the most shingles (top `candidates` by Dice and
    by overlap coefficient, the latter finds fragments of a split item). With `semantic=True` the
-   `semantic_top_k` A items nearest by embedding cosine join them.
-2. Each candidate pair is scored: char similarity (rapidfuzz Indel normalised similarity of the
-   keys, = difflib's ratio), containment (share of the shorter key lying in common blocks of >= 4
-   characters, in order, with the longer one; a side under `contain_min_chars` = 12 characters is
-   never "contained", so 各位代表！ does not attach to every paragraph) and, when computed, cosine.
+   `semantic_top_k` A items nearest by embedding cosine join them (`_semantic_candidates`).
+2. Each candidate pair is scored (`_score_pairs`): char similarity (rapidfuzz Indel normalised
+   similarity of the keys, = difflib's ratio), containment (share of the shorter key lying in
+   common blocks of >= 4 characters, in order, with the longer one; a side under
+   `contain_min_chars` = 12 characters is never "contained", so 各位代表！ does not attach to every
+   paragraph) and, when computed, the centred cosine (below).
 3. A pair qualifies when char similarity >= `edited_min` or containment >= `contain_min`
-   (character-level match), or cosine >= `rewritten_min` (semantic match). A one-to-one assignment
-   maximises the total score (Hungarian method, written with numpy, run per connected component of
-   the qualifying pairs). Character-level pairs score 1 + char similarity, semantic-only pairs
-   their cosine, so an item never loses its reworded twin to a vaguely similar one; a small bonus
-   for a similar position in both documents breaks ties in reading order (repeated boilerplate).
-4. Many-to-one: an unmatched B item whose key stands in a matched A item (containment >=
-   `contain_min`) joins that A item's alignment (A item split in two), and an unmatched A item
-   standing in a matched B item joins it (two items merged) -- unless it only repeats what the
-   alignment's items on its side already say (a second copy is new, not the other half).
+   (character-level match), or centred cosine >= `related_min` (a match by meaning). A one-to-one
+   assignment maximises the total score (`_match`: Hungarian method, written with numpy, run per
+   connected component of the qualifying pairs). Character-level pairs score 1 + char similarity,
+   pairs matched by meaning their cosine, so an item never loses its edited twin to one on the
+   same subject; a small bonus for a similar position in both documents breaks ties in reading
+   order (repeated boilerplate).
+4. Many-to-one (`_join_splits_and_merges`): an unmatched B item whose key stands in a matched A
+   item (containment >= `contain_min`) joins that A item's alignment (A item split in two), and an
+   unmatched A item standing in a matched B item joins it (two items merged) -- unless it only
+   repeats what the alignment's items on its side already say (a second copy is new, not the
+   other half).
+5. Each group gets its status (`_grouped_alignment`), and
+6. the alignments are put in B's order with new and dropped items (`_alignments`).
 
 Status of an alignment (its sides' keys concatenated in reading order):
 - `same`: equal keys (so whitespace, line breaks, punctuation, T/S script, years and masks such as
   201X -> 202_, masked places **区/XX区 make no difference);
 - `edited`: char similarity >= `edited_min` (default 0.6), or a split / merge / cut found by
   containment; `diff` holds the character diff in the original script (7300人 -> 7500人);
-- `rewritten`: cosine >= `rewritten_min` (default 0.96, measured for multilingual-e5-small,
-  characters in common: the same measure in other words;
+- matched by meaning, then by sentence (`sentence_alignment`): B's sentence windows are paired one
+  to one with A's (key char similarity >= `sentence_char_min` or window cosine >=
+  `sentence_cos_min`); `rewritten` when >= `reworded_min` of B's sentence characters have a
+  partner (the same measures in other words), else `related`: the same subject, new content. A
+  reader sees each sentence of B as kept, reworded (with its diff) or new, and A's that are gone
+  (`sentences`, `sentence_share`);
 - `new` / `dropped`: a B item / an A item without a partner.
+The thresholds are calibrated for multilingual-e5-small on real labelled pairs
+(tests/data/compare_pairs.jsonl, bench/compare_real.py; figures in bench/RESULTS.md).
+
+Embedding. e5 puts every paragraph of a work report in a narrow cone (raw cosine >= 0.93 between
+paragraphs on different subjects, >= 0.96 for most on one theme), so item cosines are measured from
+the two documents' mean item vector (`centred_cosines`): unrelated items fall near 0. An item's
+vector is the normalised mean of its sentence windows' -- the very windows an index embeds
+(chunk.windows_of_items) -- so `index_dir`'s embedding cache answers for them and a comparison of
+indexed documents embeds nothing; what it lacks is embedded once into the user's cache
+(store.cached_embedder_vectors). Every window of both documents is embedded (the mean must not
+depend on which items happen to be identical); identical items are still paired first and never
+scored by cosine (their `semantic_similarity` stays None). Pass `vectors` (item vectors) to reuse
+vectors (the sentence alignment then goes by characters only) or `semantic=False` to skip the
+model (rewritten and related then cannot be detected).
 
 Below the item: every sentence (chunk.sentence_spans) of B with at least `sentence_min` key
 characters is looked up verbatim (after masking) in A; alignments carry theirs as
@@ -42,12 +65,6 @@ characters is looked up verbatim (after masking) in A; alignments carry theirs a
 paragraphs show up even when the paragraphs as a whole were rewritten. The summary's verbatim
 share and longest runs come from `fingerprint.shared_runs` over the two documents' items: the
 share of B's characters (masked, compact) inside a run of >= `run_min` characters found in A.
-
-Items whose keys are identical in A and B are paired before anything else and never embedded
-(their `semantic_similarity` stays None), so a plan copied to the next year costs the model only
-its changed items. Embedding goes through `item_vectors` only (the index's embedding cache when
-`index_dir` has one); pass `vectors` to reuse vectors or `semantic=False` to skip the model
-(rewritten then cannot be detected).
 """
 from __future__ import annotations
 
@@ -62,12 +79,12 @@ from typing import Sequence
 import numpy as np
 from rapidfuzz.distance import Indel, Levenshtein
 
-from .chunk import sentence_spans
+from .chunk import ItemWindows, sentence_spans, windows_of_items
 from .fingerprint import FingerprintText, covered, shared_runs
-from .models import Alignment, DiffOp, Document, Item, SentenceMatch
-from .normalise import compact, mask_variables_with_map, normalise, normalise_with_map
+from .models import Alignment, DiffOp, Document, Item, SentenceMatch, SentencePair
+from .normalise import compact, mask_variables_with_map, normalise_with_map
 
-STATUSES = ("same", "edited", "rewritten", "new", "dropped")
+STATUSES = ("same", "edited", "rewritten", "related", "new", "dropped")
 
 
 @dataclass(frozen=True)
@@ -75,7 +92,11 @@ class Thresholds:
     """The knobs of `compare` (see the module docstring for how each is used)."""
 
     edited_min: float = 0.6  # char similarity of keys for `edited`
-    rewritten_min: float = 0.96  # embedding cosine for `rewritten` (multilingual-e5-small scale)
+    # Calibrated on tests/data/compare_pairs.jsonl (bench/compare_real.py, multilingual-e5-small):
+    related_min: float = 0.32  # centred item cosine for a match by meaning (rewritten or related)
+    reworded_min: float = 0.4  # share of B's sentence characters with a partner in A: rewritten
+    sentence_char_min: float = 0.4  # char similarity of two sentences' keys: partners
+    sentence_cos_min: float = 0.96  # or cosine of their windows' vectors (raw): partners
     contain_min: float = 0.8  # share of the shorter key standing in the longer: split/merge/cut
     candidates: int = 8  # char candidates per B item, by each of Dice and overlap coefficient
     semantic_top_k: int = 5  # cosine candidates per B item
@@ -101,6 +122,7 @@ class CompareSummary:
     same: int = 0
     edited: int = 0
     rewritten: int = 0
+    related: int = 0
     new: int = 0
     dropped: int = 0
     b_chars: int = 0  # fingerprint characters of all B items (fingerprint.FingerprintText)
@@ -148,6 +170,10 @@ class _Key:
         b = self.offsets[end - 1] + 1 if end > 0 else a
         return a, b
 
+    def of_span(self, start: int, end: int) -> str:
+        """The key characters that come from text[start:end]."""
+        return self.key[bisect.bisect_left(self.offsets, start):bisect.bisect_left(self.offsets, end)]
+
 
 @functools.lru_cache(maxsize=4096)
 def _is_kept(ch: str) -> bool:
@@ -190,17 +216,89 @@ def _containment(x: str, y: str, th: "Thresholds") -> tuple[float, float]:
     return x_in_y, y_in_x
 
 
-# --- embedding ------------------------------------------------------------------------------------
+# --- the two sides, embedding ---------------------------------------------------------------------
+
+def _mean_by_item(vectors: np.ndarray, item_rows: Sequence[int], n_items: int) -> np.ndarray:
+    """(n_items, dim): each item's windows' vectors averaged and L2-normalised (zero without any)."""
+    out = np.zeros((n_items, vectors.shape[1]), np.float32)
+    np.add.at(out, np.asarray(item_rows, dtype=np.intp), vectors)
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    return out / np.where(norms > 0, norms, 1.0)
+
 
 def item_vectors(items: Sequence[Item], model: str | None = None,
                  index_dir: str | os.PathLike | None = None, progress=None) -> np.ndarray:
-    """(len(items), dim) L2-normalised vectors of the items' normalised text: read from the
-    index's embedding cache when `index_dir` holds them, else embedded through the user's cache
-    (store.cached_embedder_vectors). The only place compare embeds."""
+    """(len(items), dim) L2-normalised item vectors: the mean of the item's sentence windows'
+    vectors, the very windows an index embeds (chunk.windows_of_items), so an index's embedding
+    cache answers for them; what it lacks goes through the user's cache
+    (store.cached_embedder_vectors). One vector for a whole long paragraph would be diluted and cut
+    at the model's input length, and no index holds it."""
     from .store import cached_embedder_vectors
 
-    texts = [it.norm or normalise(it.text) for it in items]
-    return cached_embedder_vectors(texts, model=model, index_dir=index_dir, progress=progress)
+    wins = windows_of_items(items)
+    v = cached_embedder_vectors(wins.texts, model=model, index_dir=index_dir, progress=progress)
+    return _mean_by_item(v, wins.item_rows, len(items))
+
+
+@dataclass
+class _Side:
+    """One document's items as compare reads them: their keys and (when asked for: normalising
+    every window costs as much as the rest of a char-only compare) their sentence windows."""
+
+    items: list[Item]
+    keys: list[_Key]
+    window_vectors: np.ndarray | None = None  # per row of `windows`, once embedded
+
+    @classmethod
+    def of(cls, items: Sequence[Item]) -> "_Side":
+        return cls(list(items), [item_key(it.text) for it in items])
+
+    @functools.cached_property
+    def windows(self) -> ItemWindows:
+        """chunk.windows_of_items: what an index embeds, and the units of the sentence alignment."""
+        return windows_of_items(self.items)
+
+    @functools.cached_property
+    def rows(self) -> list[list[int]]:
+        """Per item, its rows in `windows`."""
+        rows: list[list[int]] = [[] for _ in self.items]
+        for r, i in enumerate(self.windows.item_rows):
+            rows[i].append(r)
+        return rows
+
+    def window_key(self, row: int) -> str:
+        return self.keys[self.windows.item_rows[row]].of_span(*self.windows.spans[row])
+
+
+def _embed_items(A: _Side, B: _Side, model: str | None, index_dir, progress
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Every item's vector (mean of its windows'), the window vectors kept on each side for the
+    sentence alignment. All windows, identical items' too: the documents' mean vector, which the
+    cosines are measured from, must not depend on which items happen to be identical. One call,
+    so a window in both documents is embedded once."""
+    from .store import cached_embedder_vectors
+
+    n_a = len(A.windows.texts)
+    v = cached_embedder_vectors(A.windows.texts + B.windows.texts, model=model,
+                                index_dir=index_dir, progress=progress)
+    A.window_vectors, B.window_vectors = v[:n_a], v[n_a:]
+    return (_mean_by_item(A.window_vectors, A.windows.item_rows, len(A.items)),
+            _mean_by_item(B.window_vectors, B.windows.item_rows, len(B.items)))
+
+
+def centred_cosines(va: np.ndarray, vb: np.ndarray) -> np.ndarray:
+    """(len(vb), len(va)) cosines of item vectors measured from the two documents' mean item
+    vector. e5 puts every paragraph of a work report in a narrow cone (raw cosine >= 0.93 for two
+    paragraphs on different subjects, >= 0.96 for most on one theme): taken from the documents'
+    own centre, unrelated items fall near 0 and items on one subject well above it."""
+    centre = np.concatenate([va, vb]).mean(axis=0)
+
+    def unit(x):
+        x = x - centre
+        n = np.linalg.norm(x, axis=1, keepdims=True)
+        return x / np.where(n > 0, n, 1.0)
+
+    return unit(vb) @ unit(va).T
 
 
 # --- candidates, scores, assignment ---------------------------------------------------------------
@@ -219,7 +317,7 @@ class _PairScore:
     def weight(self, th: Thresholds) -> float:
         if self.char_level(th):
             return 1.0 + self.char
-        if self.cos is not None and self.cos >= th.rewritten_min:
+        if self.cos is not None and self.cos >= th.related_min:
             return self.cos
         return 0.0
 
@@ -396,112 +494,120 @@ def compare(a: Document, b: Document, *, thresholds: Thresholds = Thresholds(),
             semantic: bool = True, model: str | None = None,
             vectors: tuple[np.ndarray, np.ndarray] | None = None,
             index_dir: str | os.PathLike | None = None, progress=None) -> Comparison:
-    """Align B's items to A's. `vectors` = (A's item vectors, B's) skips embedding; `model` picks
-    the embedder (None: the bundled default); `index_dir` lends the vectors its cache holds;
-    `progress(stage, done, total)` hears how embedding goes."""
+    """Align B's items to A's. `vectors` = (A's item vectors, B's) skips embedding (the sentence
+    alignment then goes by characters only); `model` picks the embedder (None: the bundled
+    default); `index_dir` lends the vectors its cache holds; `progress(stage, done, total)` hears
+    how embedding goes."""
     t0 = time.perf_counter()
     th = thresholds
-    A, B = a.items, b.items
-    ka = [item_key(it.text) for it in A]
-    kb = [item_key(it.text) for it in B]
-
+    A, B = _Side.of(a.items), _Side.of(b.items)
     # Identical keys pair up first (the k-th copy in A with the k-th in B): nothing beats them,
     # and the model need not read them (a plan copied to the next year embeds only its changes).
-    identical = _identical_pairs(ka, kb)
+    identical = _identical_pairs(A.keys, B.keys)
+    pairs = _char_candidates(A.keys, B.keys, th)  # step 1
+    cos = None
+    if semantic and A.items and B.items:
+        cos, near = _semantic_candidates(A, B, identical, th, vectors, model, index_dir, progress)
+        pairs |= near
+    scores = _score_pairs(pairs, A, B, cos, th)  # step 2
+    matching = _match(identical, scores, len(A.items), len(B.items), th)  # step 3
+    _join_splits_and_merges(matching, scores, A, B, th)  # step 4
+    summary = CompareSummary()
+    _longest_runs(a, b, th, summary)
+    verbatim = _verbatim_sentences(B.items, B.keys, A.keys, th, summary)
+    alignments = _alignments(matching, _Context(A, B, cos, scores, th), verbatim)  # steps 5-6
+    for al in alignments:
+        setattr(summary, al.status, getattr(summary, al.status) + 1)
+    return Comparison(a, b, alignments, summary, th, cos is not None, time.perf_counter() - t0)
+
+
+def _semantic_candidates(A: _Side, B: _Side, identical: list[tuple[int, int]], th: Thresholds,
+                         vectors, model, index_dir, progress
+                         ) -> tuple[np.ndarray, set[tuple[int, int]]]:
+    """Centred item cosines, (len(B), len(A)) with NaN where not needed (identical items are
+    paired already), and each open B item's `semantic_top_k` nearest open A items. Nothing is
+    embedded when one side has no open item (a document compared with itself)."""
     fixed_a = {i for i, _ in identical}
     fixed_b = {j for _, j in identical}
-    pairs = _char_candidates(ka, kb, th)
-    cos = None  # (m, n) cosines, NaN where not computed
-    if semantic and A and B:
-        open_a = [i for i in range(len(A)) if i not in fixed_a]
-        open_b = [j for j in range(len(B)) if j not in fixed_b]
-        cos = np.full((len(B), len(A)), np.nan, dtype=np.float32)
-        if open_a and open_b:
-            if vectors is not None:
-                va = np.asarray(vectors[0], dtype=np.float32)[open_a]
-                vb = np.asarray(vectors[1], dtype=np.float32)[open_b]
-            else:  # one call, so a text standing in both documents is embedded once
-                v = item_vectors([A[i] for i in open_a] + [B[j] for j in open_b], model, index_dir, progress)
-                va, vb = v[:len(open_a)], v[len(open_a):]
-            sub = vb @ va.T
-            cos[np.ix_(open_b, open_a)] = sub
-            k = min(th.semantic_top_k, len(open_a))
-            top = np.argpartition(-sub, k - 1, axis=1)[:, :k]
-            pairs |= {(open_a[int(x)], open_b[y]) for y in range(len(open_b)) for x in top[y]}
+    open_a = [i for i in range(len(A.items)) if i not in fixed_a]
+    open_b = [j for j in range(len(B.items)) if j not in fixed_b]
+    cos = np.full((len(B.items), len(A.items)), np.nan, dtype=np.float32)
+    if not open_a or not open_b:
+        return cos, set()
+    if vectors is not None:
+        va, vb = (np.asarray(x, dtype=np.float32) for x in vectors)
+    else:
+        va, vb = _embed_items(A, B, model, index_dir, progress)
+    sub = centred_cosines(va, vb)[np.ix_(open_b, open_a)]
+    cos[np.ix_(open_b, open_a)] = sub
+    k = min(th.semantic_top_k, len(open_a))
+    top = np.argpartition(-sub, k - 1, axis=1)[:, :k]
+    return cos, {(open_a[int(x)], open_b[y]) for y in range(len(open_b)) for x in top[y]}
 
-    scores: dict[tuple[int, int], _PairScore] = {}
+
+def _score_pairs(pairs: set[tuple[int, int]], A: _Side, B: _Side, cos: np.ndarray | None,
+                 th: Thresholds) -> dict[tuple[int, int], _PairScore]:
+    scores = {}
     for i, j in pairs:
-        x, y = ka[i].key, kb[j].key
+        x, y = A.keys[i].key, B.keys[j].key
         a_in_b, b_in_a = _containment(x, y, th)
         contain = b_in_a if len(y) <= len(x) else a_in_b
         c = float(cos[j, i]) if cos is not None else float("nan")
         scores[(i, j)] = _PairScore(Indel.normalized_similarity(x, y), contain, b_in_a, a_in_b,
                                     None if np.isnan(c) else c)
+    return scores
 
+
+@dataclass
+class _Matching:
+    """Which items align: groups keyed by the A item first matched, and each side's partner."""
+
+    groups: dict[int, tuple[set[int], set[int]]]  # (A indices, B indices)
+    a_of_b: dict[int, int]  # B index -> its group's key
+    b_of_a: dict[int, int]  # A index -> a B index of its group
+
+
+def _match(identical: list[tuple[int, int]], scores: dict[tuple[int, int], _PairScore], n: int,
+           m: int, th: Thresholds) -> _Matching:
+    """Identical pairs, then the optimal one-to-one assignment of the rest."""
+    fixed_a = {i for i, _ in identical}
+    fixed_b = {j for _, j in identical}
     open_scores = {ij: sc for ij, sc in scores.items()
                    if ij[0] not in fixed_a and ij[1] not in fixed_b}
-    matched = identical + _assign(open_scores, len(A), len(B), th)
-    a_of_b = {j: i for i, j in matched}
-    b_of_a = {i: j for i, j in matched}
-    groups: dict[int, tuple[set[int], set[int]]] = {i: ({i}, {j}) for i, j in matched}
+    matched = identical + _assign(open_scores, n, m, th)
+    return _Matching({i: ({i}, {j}) for i, j in matched}, {j: i for i, j in matched},
+                     {i: j for i, j in matched})
 
-    # Many-to-one: a leftover that stands inside a matched item joins that item's alignment.
+
+def _join_splits_and_merges(mt: _Matching, scores: dict[tuple[int, int], _PairScore], A: _Side,
+                            B: _Side, th: Thresholds) -> None:
+    """Many-to-one: a leftover that stands inside a matched item joins that item's alignment."""
     by_b: dict[int, list[tuple[int, _PairScore]]] = {}
     by_a: dict[int, list[tuple[int, _PairScore]]] = {}
     for (i, j), s in scores.items():
         by_b.setdefault(j, []).append((i, s))
         by_a.setdefault(i, []).append((j, s))
-    for j in range(len(B)):
-        if j in a_of_b:
+    for j in range(len(B.items)):
+        if j in mt.a_of_b:
             continue
         best = max(((sc.b_in_a, i) for i, sc in by_b.get(j, ())
-                    if i in b_of_a and sc.b_in_a >= th.contain_min
-                    and not _repeats(kb[j].key, [kb[x].key for x in groups[i][1]], th)),
+                    if i in mt.b_of_a and sc.b_in_a >= th.contain_min
+                    and not _repeats(B.keys[j].key, [B.keys[x].key for x in mt.groups[i][1]], th)),
                    default=None)
         if best:
-            groups[best[1]][1].add(j)
-            a_of_b[j] = best[1]
-    for i in range(len(A)):
-        if i in b_of_a:
+            mt.groups[best[1]][1].add(j)
+            mt.a_of_b[j] = best[1]
+    for i in range(len(A.items)):
+        if i in mt.b_of_a:
             continue
         best = max(((sc.a_in_b, j) for j, sc in by_a.get(i, ())
-                    if j in a_of_b and sc.a_in_b >= th.contain_min
-                    and not _repeats(ka[i].key, [ka[x].key for x in groups[a_of_b[j]][0]], th)),
+                    if j in mt.a_of_b and sc.a_in_b >= th.contain_min
+                    and not _repeats(A.keys[i].key,
+                                     [A.keys[x].key for x in mt.groups[mt.a_of_b[j]][0]], th)),
                    default=None)
         if best:
-            host = a_of_b[best[1]]
-            groups[host][0].add(i)
-            b_of_a[i] = best[1]
-
-    summary = CompareSummary()
-    _longest_runs(a, b, th, summary)
-    sentences = _verbatim_sentences(B, kb, ka, th, summary)
-    alignments: list[tuple[tuple, Alignment]] = []
-    for a_set, b_set in groups.values():
-        ai, bj = sorted(a_set), sorted(b_set)
-        al = _grouped_alignment([A[i] for i in ai], [B[j] for j in bj],
-                                [ka[i] for i in ai], [kb[j] for j in bj],
-                                cos, ai, bj, th, scores)
-        al.verbatim_sentences = tuple(s for j in bj for s in sentences.get(j, ()))
-        alignments.append(((bj[0], 0, 0), al))
-    for j in range(len(B)):
-        if j not in a_of_b:
-            al = Alignment("new", (), (B[j],),
-                           verbatim_sentences=tuple(sentences.get(j, ())))
-            alignments.append(((j, 0, 0), al))
-    aligned_a = sorted(i for i in b_of_a)
-    for i in range(len(A)):
-        if i in b_of_a:
-            continue
-        # Place a dropped item after the alignment of the nearest aligned A item before it.
-        k = bisect.bisect_left(aligned_a, i) - 1
-        anchor = _first_b_of(groups, aligned_a[k]) if k >= 0 else -1
-        alignments.append(((anchor, 1, i), Alignment("dropped", (A[i],), ())))
-    alignments.sort(key=lambda t: t[0])
-    result = [al for _, al in alignments]
-    for al in result:
-        setattr(summary, al.status, getattr(summary, al.status) + 1)
-    return Comparison(a, b, result, summary, th, cos is not None, time.perf_counter() - t0)
+            mt.groups[mt.a_of_b[best[1]]][0].add(i)
+            mt.b_of_a[i] = best[1]
 
 
 def _repeats(key: str, group_keys: list[str], th: Thresholds) -> bool:
@@ -510,33 +616,171 @@ def _repeats(key: str, group_keys: list[str], th: Thresholds) -> bool:
     return _containment(key, _SEP.join(group_keys), th)[0] >= th.contain_min
 
 
-def _first_b_of(groups: dict[int, tuple[set[int], set[int]]], i: int) -> int:
-    """The first B index of the alignment holding A item i."""
-    return next(min(b_set) for a_set, b_set in groups.values() if i in a_set)
+@dataclass
+class _Context:
+    """What deciding an alignment's status reads."""
+
+    A: _Side
+    B: _Side
+    cos: np.ndarray | None  # item cosines, (len(B), len(A)), NaN where not computed
+    scores: dict[tuple[int, int], _PairScore]
+    th: Thresholds
 
 
-def _grouped_alignment(a_items, b_items, a_keys, b_keys, cos, ai, bj, th, scores) -> Alignment:
-    x = "".join(k.key for k in a_keys)
-    y = "".join(k.key for k in b_keys)
+def _alignments(mt: _Matching, ctx: _Context,
+                verbatim: dict[int, list[SentenceMatch]]) -> list[Alignment]:
+    """Every group, new B item and dropped A item as an alignment, in B's order, a dropped item
+    right after the alignment of the nearest aligned A item before it."""
+    A, B = ctx.A.items, ctx.B.items
+    keyed: list[tuple[tuple, Alignment]] = []
+    for a_set, b_set in mt.groups.values():
+        ai, bj = sorted(a_set), sorted(b_set)
+        al = _grouped_alignment(ai, bj, ctx)
+        al.verbatim_sentences = tuple(s for j in bj for s in verbatim.get(j, ()))
+        keyed.append(((bj[0], 0, 0), al))
+    for j in range(len(B)):
+        if j not in mt.a_of_b:
+            keyed.append(((j, 0, 0), Alignment("new", (), (B[j],),
+                                               verbatim_sentences=tuple(verbatim.get(j, ())))))
+    aligned_a = sorted(mt.b_of_a)
+    first_b = {i: min(b_set) for a_set, b_set in mt.groups.values() for i in a_set}
+    for i in range(len(A)):
+        if i in mt.b_of_a:
+            continue
+        k = bisect.bisect_left(aligned_a, i) - 1
+        anchor = first_b[aligned_a[k]] if k >= 0 else -1
+        keyed.append(((anchor, 1, i), Alignment("dropped", (A[i],), ())))
+    keyed.sort(key=lambda t: t[0])
+    return [al for _, al in keyed]
+
+
+def _grouped_alignment(ai: list[int], bj: list[int], ctx: _Context) -> Alignment:
+    """The alignment of A items `ai` with B items `bj`, its status decided on their keys joined in
+    reading order: same, edited (characters), or matched by meaning -- then `rewritten` when most
+    of B's sentences have a partner in A, else `related` (same topic, new content)."""
+    th = ctx.th
+    a_items = [ctx.A.items[i] for i in ai]
+    b_items = [ctx.B.items[j] for j in bj]
+    x = "".join(ctx.A.keys[i].key for i in ai)
+    y = "".join(ctx.B.keys[j].key for j in bj)
     char = Indel.normalized_similarity(x, y)
     shorter, longer = (y, x) if len(y) <= len(x) else (x, y)
     contain = _containment(shorter, longer, th)[0]
     sem = None
-    if cos is not None:
-        known = [float(cos[j, i]) for i in ai for j in bj if not np.isnan(cos[j, i])]
+    if ctx.cos is not None:
+        known = [float(ctx.cos[j, i]) for i in ai for j in bj if not np.isnan(ctx.cos[j, i])]
         sem = float(np.mean(known)) if known else None
     if x == y:
         status = "same"
     elif char >= th.edited_min or contain >= th.contain_min or len(ai) + len(bj) > 2:
         status = "edited"
-    elif sem is not None and sem >= th.rewritten_min:
-        status = "rewritten"
+    elif sem is not None and sem >= th.related_min:
+        status = "meaning"
     else:  # qualified in the assignment on its own scores; keep what qualified it
-        status = "edited" if scores[(ai[0], bj[0])].char_level(th) else "rewritten"
-    diff = ()
+        status = "edited" if ctx.scores[(ai[0], bj[0])].char_level(th) else "meaning"
+    diff, sentences, share = (), (), None
     if status != "same":
         diff = char_diff("\n".join(it.text for it in a_items), "\n".join(it.text for it in b_items))
-    return Alignment(status, tuple(a_items), tuple(b_items), char, sem, contain, diff)
+    if status == "meaning":
+        sentences, share = sentence_alignment(ctx.A, ai, ctx.B, bj, th)
+        status = meaning_status(share, th)
+    return Alignment(status, tuple(a_items), tuple(b_items), char, sem, contain, diff,
+                     sentences=sentences, sentence_share=share)
+
+
+def meaning_status(sentence_share: float, th: Thresholds) -> str:
+    """A pair matched by meaning: `rewritten` when at least `reworded_min` of B's sentence
+    characters have a partner in A (the same measures in other words), else `related` (the same
+    topic, new content)."""
+    return "rewritten" if sentence_share >= th.reworded_min else "related"
+
+
+@dataclass
+class PairEvidence:
+    """What compare decides a given (A item, B item) pair on, when characters alone do not pair it."""
+
+    centred_cosine: float  # item cosine from the two documents' mean (centred_cosines)
+    sentence_share: float  # share of B's sentence characters with a partner in A
+    char_similarity: float  # of the two items' keys
+
+    def status(self, th: Thresholds) -> str | None:
+        """`rewritten` / `related`, or None: too far apart in meaning to pair (new + dropped)."""
+        if self.centred_cosine < th.related_min:
+            return None
+        return meaning_status(self.sentence_share, th)
+
+
+def pair_evidence(a: Document, b: Document, pairs: Sequence[tuple[int, int]],
+                  grid: Sequence[Thresholds] = (Thresholds(),), *, model: str | None = None,
+                  index_dir: str | os.PathLike | None = None, progress=None
+                  ) -> list[list[PairEvidence]]:
+    """For each thresholds in `grid` (the sentence ones matter), the evidence on each given pair of
+    item indices (A's, B's): the same embedding, centring and sentence alignment compare uses.
+    What bench/compare_real.py calibrates the thresholds on, with labelled pairs."""
+    A, B = _Side.of(a.items), _Side.of(b.items)
+    va, vb = _embed_items(A, B, model, index_dir, progress)
+    cos = centred_cosines(va, vb)
+    out = []
+    for th in grid:
+        out.append([PairEvidence(float(cos[j, i]), sentence_alignment(A, [i], B, [j], th)[1],
+                                 Indel.normalized_similarity(A.keys[i].key, B.keys[j].key))
+                    for i, j in pairs])
+    return out
+
+
+# --- sentences inside an alignment ----------------------------------------------------------------
+
+def sentence_alignment(A: _Side, ai: list[int], B: _Side, bj: list[int], th: Thresholds
+                       ) -> tuple[tuple[SentencePair, ...], float]:
+    """B's sentence windows (chunk.windows_of_items) paired one to one with A's (same optimal
+    assignment as the items): partners are equal keys, keys of char similarity >=
+    `sentence_char_min`, or windows of cosine >= `sentence_cos_min`. Returns the pairs in B's order
+    (an A sentence without partner after the B sentence whose partner precedes it) and the share
+    of B's sentence characters (keys) that have a partner."""
+    ua = [r for i in ai for r in A.rows[i]]
+    ub = [r for j in bj for r in B.rows[j]]
+    ka = [A.window_key(r) for r in ua]
+    kb = [B.window_key(r) for r in ub]
+    char = np.array([[Indel.normalized_similarity(x, y) if x and y else 0.0 for x in ka] for y in kb])
+    char = char.reshape(len(ub), len(ua))
+    cos = None
+    if A.window_vectors is not None and B.window_vectors is not None:
+        cos = B.window_vectors[ub] @ A.window_vectors[ua].T
+    w = np.where(char >= th.sentence_char_min, 1.0 + char, 0.0)
+    if cos is not None:
+        w = np.where((w == 0) & (cos >= th.sentence_cos_min), cos, w)
+    partner = {}
+    if len(ua) and len(ub):
+        partner = {y: x for y, x in _hungarian_max(w) if w[y, x] > 0}
+    a_done = {x: y for y, x in partner.items()}
+    keyed = []
+
+    def side(s: _Side, r: int) -> tuple[int, int, int]:
+        return (s.items[s.windows.item_rows[r]].ordinal, *s.windows.spans[r])
+
+    for y, r_b in enumerate(ub):
+        b_ord, b_s, b_e = side(B, r_b)
+        x = partner.get(y)
+        if x is None:
+            keyed.append(((y, 0, 0), SentencePair("new", b_ord, b_s, b_e, None, 0, 0)))
+            continue
+        a_ord, a_s, a_e = side(A, ua[x])
+        same = ka[x] == kb[y]
+        diff = () if same else char_diff(A.items[A.windows.item_rows[ua[x]]].text[a_s:a_e],
+                                         B.items[B.windows.item_rows[r_b]].text[b_s:b_e])
+        keyed.append(((y, 0, 0), SentencePair("same" if same else "reworded", b_ord, b_s, b_e,
+                                               a_ord, a_s, a_e, float(char[y, x]),
+                                               None if cos is None else float(cos[y, x]), diff)))
+    for x, r_a in enumerate(ua):
+        if x in a_done:
+            continue
+        before = [y for xx, y in a_done.items() if xx < x]
+        a_ord, a_s, a_e = side(A, r_a)
+        keyed.append(((max(before, default=-1), 1, x), SentencePair("dropped", None, 0, 0, a_ord, a_s, a_e)))
+    keyed.sort(key=lambda t: t[0])
+    total = sum(len(k) for k in kb)
+    matched = sum(len(kb[y]) for y in partner)
+    return tuple(p for _, p in keyed), (matched / total if total else 0.0)
 
 
 def _item_fingerprints(doc: Document) -> tuple[FingerprintText, list[int]]:
@@ -590,9 +834,7 @@ def _verbatim_sentences(B: list[Item], kb: list[_Key], ka: list[_Key], th: Thres
     found: dict[int, list[SentenceMatch]] = {}
     for j, (it, key) in enumerate(zip(B, kb)):
         for s, e in sentence_spans(it.text):
-            lo = bisect.bisect_left(key.offsets, s)
-            hi = bisect.bisect_left(key.offsets, e)
-            skey = key.key[lo:hi]
+            skey = key.of_span(s, e)
             if len(skey) < th.sentence_min:
                 continue
             summary.sentences += 1

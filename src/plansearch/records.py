@@ -185,14 +185,35 @@ def compare_summary_record(cmp) -> dict:
                           "a_item_id": f"{cmp.a.doc_id}:{r.a_ordinal}"} for r in s.longest_runs],
         "semantic": cmp.semantic,
         "seconds": round(cmp.seconds, 3),
-        "thresholds": {"edited_min": cmp.thresholds.edited_min,
-                       "rewritten_min": cmp.thresholds.rewritten_min,
-                       "contain_min": cmp.thresholds.contain_min},
+        "thresholds": {k: getattr(cmp.thresholds, k) for k in (
+            "edited_min", "contain_min", "related_min", "reworded_min", "sentence_char_min",
+            "sentence_cos_min")},
+    }
+
+
+def _sentence_record(p, a_doc_id: str, b_doc_id: str, a_items: dict, b_items: dict) -> dict:
+    """One sentence of a rewritten / related alignment: B's and its partner in A (either may be
+    missing: `new`, `dropped`), as item ids and [start, end) offsets into that item's text."""
+    a, b = a_items.get(p.a_ordinal), b_items.get(p.b_ordinal)
+    sem = p.semantic_similarity
+    return {
+        "status": p.status,
+        "b_item_id": f"{b_doc_id}:{p.b_ordinal}" if b else None,
+        "b_start": p.b_start if b else None, "b_end": p.b_end if b else None,
+        "b_text": b.text[p.b_start:p.b_end] if b else None,
+        "a_item_id": f"{a_doc_id}:{p.a_ordinal}" if a else None,
+        "a_start": p.a_start if a else None, "a_end": p.a_end if a else None,
+        "a_text": a.text[p.a_start:p.a_end] if a else None,
+        "char_similarity": round(p.char_similarity, 4) if a and b else None,
+        "semantic_similarity": round(sem, 4) if sem is not None else None,
     }
 
 
 def alignment_record(al, a_doc_id: str) -> dict:
     sem = al.semantic_similarity
+    b_doc_id = al.b_items[0].doc_id if al.b_items else None
+    a_items = {it.ordinal: it for it in al.a_items}
+    b_items = {it.ordinal: it for it in al.b_items}
     return {
         "type": "alignment",
         "status": al.status,
@@ -206,6 +227,8 @@ def alignment_record(al, a_doc_id: str) -> dict:
                                 "end": m.end, "text": m.text,
                                 "a_item_id": f"{a_doc_id}:{m.a_ordinal}"}
                                for m in al.verbatim_sentences],
+        "sentence_share": round(al.sentence_share, 4) if al.sentence_share is not None else None,
+        "sentences": [_sentence_record(p, a_doc_id, b_doc_id, a_items, b_items) for p in al.sentences],
     }
 
 
@@ -243,6 +266,89 @@ def write_records(records: Iterable[dict], fmt: str, out: IO[str] | None = None)
         writer.writerow({k: _csv_cell(v) for k, v in r.items()})
         n += 1
     return n
+
+
+# --- check ------------------------------------------------------------------------------------------
+
+def _shares(by_level: dict, digits: int = 4) -> dict:
+    return {k: round(v, digits) for k, v in by_level.items()}
+
+
+def check_summary_record(report) -> dict:
+    """The head of a 查重 report: 总文字复制比 (`share`), its split by level, 单篇最大文字复制比."""
+    d, st = report.doc, report.settings
+    top = report.sources[0] if report.sources else None
+    return {
+        "type": "summary",
+        "doc_id": d.doc_id, "title": d.title, "source": d.source, "year_label": year_label(d),
+        "region": d.region,
+        "chars": report.chars, "copied_chars": report.copied_chars,
+        "share": round(report.share, 4),
+        "by_level": _shares(report.by_level),
+        "max_source_share": round(report.max_source_share, 4),
+        "max_source": top.doc.doc_id if top else None,
+        "sources": len(report.sources), "passages": len(report.passages),
+        "index": report.index_location, "compared_documents": report.compared_documents,
+        "excluded": list(report.excluded), "filters": report.filters,
+        "thresholds": {"min_chars": st.min_chars, "max_gap": st.max_gap, "tile_min": st.tile_min,
+                       "min_density": st.min_density,
+                       "paraphrase_min": st.paraphrase_min if st.paraphrase else None},
+        "embedded_windows": report.embedded_windows,
+        "seconds": round(report.seconds, 3),
+        "notices": list(report.notices),
+    }
+
+
+def check_source_record(source, rank: int) -> dict:
+    d = source.doc
+    return {
+        "type": "source", "rank": rank, "doc_id": d.doc_id, "title": d.title, "year": d.year,
+        "year_label": year_label(d), "region": d.region, "issuer": d.issuer, "kind": d.kind,
+        "chars": source.chars, "share": round(source.share, 4), "by_level": _shares(source.by_level),
+        "passages": source.passages,
+    }
+
+
+def check_passage_record(p, checked_doc: Document) -> dict:
+    """One copied passage, both sides in original script with offsets into their item's text, and
+    the diff from the source to the checked text (`ops`; `swapped`: the synonym pairs)."""
+    chk = checked_doc.items[p.checked_item]
+    src = p.source_item
+    return {
+        "type": "passage", "level": p.level, "chars": p.chars, "similarity": p.similarity,
+        "checked_item_id": chk.item_id, "checked_label": chk.label, "checked_path": list(chk.path),
+        "checked_start": p.checked_start, "checked_end": p.checked_end, "checked_text": p.checked_text,
+        "source_doc_id": p.source_doc_id, "source_item_id": src.item_id, "source_label": src.label,
+        "source_path": list(src.path), "source_start": p.source_start, "source_end": p.source_end,
+        "source_text": p.source_text,
+        "ops": [{"op": o.tag, "source": o.source_text, "checked": o.checked_text} for o in p.ops],
+        "swapped": [[o.source_text, o.checked_text] for o in p.ops if o.tag == "synonym"],
+    }
+
+
+def check_item_record(share) -> dict:
+    it = share.item
+    return {
+        "type": "item", "item_id": it.item_id, "label": it.label, "path": list(it.path),
+        "chars": share.chars, "copied_chars": share.copied_chars, "share": round(share.share, 4),
+        "by_level": {k: (round(v / share.chars, 4) if share.chars else 0.0) for k, v in share.by_level.items()},
+    }
+
+
+def check_records(report) -> list[dict]:
+    """The report as JSON lines: the summary, then sources, passages and items, each with `type`."""
+    return ([check_summary_record(report)]
+            + [check_source_record(s, n) for n, s in enumerate(report.sources, 1)]
+            + [check_passage_record(p, report.doc) for p in report.passages]
+            + [check_item_record(i) for i in report.items])
+
+
+def check_report_record(report) -> dict:
+    """The whole report as one object (what the web app and the HTML report read)."""
+    return {"summary": check_summary_record(report),
+            "sources": [check_source_record(s, n) for n, s in enumerate(report.sources, 1)],
+            "passages": [check_passage_record(p, report.doc) for p in report.passages],
+            "items": [check_item_record(i) for i in report.items]}
 
 
 # --- trend -------------------------------------------------------------------------------------------

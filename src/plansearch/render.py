@@ -318,16 +318,21 @@ def print_reuse(report, docs_by_id: dict[str, Document], top: int, width: int = 
 
 # --- compare -------------------------------------------------------------------------------------
 
-_STATUS_STYLE = {"same": "dim", "edited": "yellow", "rewritten": "magenta", "new": "green",
-                 "dropped": "red"}
+_STATUS_STYLE = {"same": "dim", "edited": "yellow", "rewritten": "magenta", "related": "blue",
+                 "new": "green", "dropped": "red"}
+# A sentence inside a rewritten / related alignment: its mark (shown with or without colour, four
+# states are too many for colour alone) and style.
+_SENTENCE_MARK = {"same": ("= ", "dim"), "reworded": ("~ ", ""), "new": ("+ ", "green"),
+                  "dropped": ("- ", "red")}
 
 
-def compare_summary_line(cmp) -> str:
-    """One line a reader (and a report) can quote: counts, verbatim share, sentences, time."""
+def compare_summary_line(cmp, with_counts: bool = True) -> str:
+    """One line a reader (and a report) can quote: counts (unless shown elsewhere), verbatim
+    share, sentences, time."""
     s = cmp.summary
-    counts = " · ".join(f"{k} {v}" for k, v in s.counts.items())
-    sem = "with semantics" if cmp.semantic else "no semantics"
-    return (f"{counts} | {s.verbatim_share:.1%} of B verbatim in A | "
+    counts = " · ".join(f"{k} {v}" for k, v in s.counts.items()) + " | " if with_counts else ""
+    sem = "with semantics" if cmp.semantic else "no semantics (rewritten and related not detected)"
+    return (f"{counts}{s.verbatim_share:.1%} of B verbatim in A | "
             f"{s.sentences_verbatim}/{s.sentences} B sentences verbatim in A | "
             f"{cmp.seconds:.2f} s, {sem}")
 
@@ -371,7 +376,7 @@ def print_comparison(cmp, statuses, width: int = 240) -> None:
     c.print(Text(f"{s.verbatim_share:.1%} of B's characters stand verbatim in A "
                  f"(runs ≥ {cmp.thresholds.run_min}); {s.sentences_verbatim}/{s.sentences} "
                  f"B sentences verbatim in A; {cmp.seconds:.2f} s"
-                 f"{'' if cmp.semantic else ', no semantics (rewritten not detected)'}"))
+                 f"{'' if cmp.semantic else ', no semantics (rewritten and related not detected)'}"))
     if s.longest_runs:
         table = Table(title="longest verbatim runs", show_header=True, box=None)
         table.add_column("chars", justify="right")
@@ -393,17 +398,16 @@ def print_comparison(cmp, statuses, width: int = 240) -> None:
             head.append(f"  chars {al.char_similarity:.2f}", style="dim")
             if al.semantic_similarity is not None:
                 head.append(f"  cos {al.semantic_similarity:.3f}", style="dim")
+            if al.sentence_share is not None:
+                head.append(f"  {al.sentence_share:.0%} of B's sentences kept or reworded", style="dim")
         c.print(head)
         b_text = "\n".join(it.text for it in al.b_items)
         if al.status == "same":
             print_indented(c, Text(trim(b_text, width), style="dim"))
         elif al.status == "edited":
             print_indented(c, diff_text(al.diff, colour))
-        elif al.status == "rewritten":
-            a_text = "\n".join(it.text for it in al.a_items)
-            print_indented(c, Text("A ").append(trim(a_text, width), style="red"))
-            spans = [(m.start, m.end) for m in al.verbatim_sentences if len(al.b_items) == 1]
-            print_indented(c, Text("B ").append_text(_marked_sentences(b_text, spans, width)))
+        elif al.status in ("rewritten", "related"):
+            print_sentences(c, cmp, al, colour)
         elif al.status == "new":
             spans = [(m.start, m.end) for m in al.verbatim_sentences]
             body = _marked_sentences(b_text, spans, width)
@@ -412,6 +416,146 @@ def print_comparison(cmp, statuses, width: int = 240) -> None:
         else:  # dropped
             a_text = trim("\n".join(it.text for it in al.a_items), width)
             print_indented(c, Text(a_text, style="red") if colour else Text("- " + a_text))
+
+
+def print_sentences(c: Console, cmp, al, colour: bool) -> None:
+    """A rewritten / related alignment sentence by sentence: `= ` kept, `~ ` reworded (with the
+    character diff from A's sentence), `+ ` new in B, `- ` A's, gone."""
+    for p in al.sentences:
+        mark, style = _SENTENCE_MARK[p.status]
+        if p.status == "reworded":
+            body = diff_text(p.diff, colour)
+        elif p.status == "dropped":
+            body = Text(cmp.a.items[p.a_ordinal].text[p.a_start:p.a_end], style=style)
+        else:
+            body = Text(cmp.b.items[p.b_ordinal].text[p.b_start:p.b_end], style=style)
+        print_indented(c, Text(mark, style=style).append_text(body))
+
+
+# --- check ---------------------------------------------------------------------------------------
+
+_LEVEL_STYLE = {"verbatim": "bold red", "disguised": "bold magenta", "paraphrased": "yellow"}
+# How a changed piece is marked on each side without colour (a pipe, a file).
+_PLAIN_MARK = {"synonym": ("{~", "~}"), "variable": ("{#", "#}"), "replace": ("[-", "-]"),
+               "insert": ("{+", "+}"), "delete": ("[-", "-]")}
+_OP_STYLE = {"synonym": "bold magenta underline", "variable": "bold cyan", "replace": "bold red",
+             "insert": "bold green", "delete": "red strike"}
+
+
+def passage_side(ops, side: str, colour: bool = True) -> Text:
+    """One side of a passage ("source" or "checked") with what differs from the other side
+    marked: synonyms swapped (magenta), years/numbers/places changed (cyan), other edits (red /
+    green). Without colour: {~swapped~}, {#changed#}, [-edited-] / {+added+}."""
+    out = Text()
+    for op in ops:
+        text = op.source_text if side == "source" else op.checked_text
+        if not text:
+            continue
+        if op.tag == "equal":
+            out.append(text.replace("\n", " "))
+            continue
+        if colour:
+            out.append(text.replace("\n", " "), style=_OP_STYLE[op.tag])
+        else:
+            left, right = _PLAIN_MARK[op.tag]
+            if op.tag in ("replace", "insert", "delete"):
+                left, right = ("[-", "-]") if side == "source" else ("{+", "+}")
+            out.append(f"{left}{text}{right}".replace("\n", " "))
+    return out
+
+
+def _pct(x: float) -> str:
+    return f"{x:.1%}"
+
+
+def check_summary_lines(report) -> list[str]:
+    """The figures a 查重 report leads with, as lines a reader (and the HTML report) can quote."""
+    lv = report.by_level
+    top = report.sources[0] if report.sources else None
+    lines = [f"总文字复制比 (copied share): {_pct(report.share)} of {report.chars:,} characters — "
+             f"verbatim {_pct(lv['verbatim'])} · disguised {_pct(lv['disguised'])} · "
+             f"paraphrased {_pct(lv['paraphrased'])}"]
+    if top is not None:
+        lines.append(f"单篇最大文字复制比 (largest single source): {_pct(top.share)} — {top.doc.doc_id}"
+                     f"{' ' + top.doc.title if top.doc.title else ''}")
+    else:
+        lines.append("单篇最大文字复制比 (largest single source): 0.0% — nothing found in the index")
+    st = report.settings
+    para = f"paraphrased: window cosine ≥ {st.paraphrase_min}" if st.paraphrase else "paraphrase level off"
+    lines.append(f"{len(report.passages)} passages from {len(report.sources)} documents; compared with "
+                 f"{report.compared_documents:,} documents of {report.index_location}"
+                 + (f" ({report.filters})" if report.filters else "")
+                 + (f", excluding {', '.join(report.excluded)}" if report.excluded else ""))
+    lines.append(f"levels: verbatim = a run of ≥ {st.min_chars} identical characters (CNKI's rule); disguised = "
+                 f"identical after synonyms, years/numbers/places masked, gaps ≤ {st.max_gap} bridged; {para}; "
+                 f"{report.seconds:.2f} s")
+    return lines
+
+
+def print_check(report, top: int = 30) -> None:
+    """A 查重 report: a summary panel, the sources, the passages side by side, the items."""
+    from rich.panel import Panel
+
+    c = _make_console()
+    colour = _colour(c)
+    d = report.doc
+    body = Text()
+    for n, line in enumerate(check_summary_lines(report)):
+        body.append(("\n" if n else "") + line, style="bold" if n < 2 else "dim")
+    for note in report.notices:
+        body.append("\nnote: " + note, style="yellow")
+    title = Text(f"查重 {d.doc_id}  {trim(d.title or '', 40)}  [{year_label(d)}]")
+    c.print(Panel(body, title=title, title_align="left", expand=False) if c.is_terminal else body)
+
+    if report.sources:
+        table = Table(title="sources (share of the checked document found in each)")
+        for col, just in (("#", "right"), ("share", "right"), ("verbatim", "right"), ("disguised", "right"),
+                          ("paraphrased", "right"), ("year", "left"), ("region", "left"), ("title", "left"),
+                          ("document", "left")):
+            table.add_column(col, justify=just, overflow="fold", no_wrap=col == "document")
+        for n, s in enumerate(report.sources[:max(top, 10)], 1):
+            table.add_row(Text(str(n)), Text(_pct(s.share), style="bold"), Text(_pct(s.by_level["verbatim"])),
+                          Text(_pct(s.by_level["disguised"])), Text(_pct(s.by_level["paraphrased"])),
+                          Text(year_label(s.doc)), Text(s.doc.region or "?"), Text(trim(s.doc.title or "", 30)),
+                          Text(s.doc.doc_id))
+        c.print(table)
+        if len(report.sources) > max(top, 10):
+            c.print(Text(f"… {len(report.sources) - max(top, 10)} more sources (--format json lists all)", style="dim"))
+
+    shown = report.passages if top <= 0 else report.passages[:top]
+    for n, p in enumerate(shown, 1):
+        chk = d.items[p.checked_item]
+        head = Text()
+        head.append(f"{n:>3}. ", style="bold")
+        head.append(f"{p.level:<11}", style=_LEVEL_STYLE[p.level])
+        head.append(f" {p.chars} chars", style="dim")
+        head.append(f"  {items_label([chk])}", style="cyan")
+        head.append("  ←  ")
+        head.append(p.source_doc_id, style="bold")
+        head.append(f" {items_label([p.source_item])}", style="cyan")
+        if p.level == "paraphrased":
+            head.append(f"  cos {p.similarity:.3f}", style="dim")
+        swapped = [f"{o.source_text}→{o.checked_text}" for o in p.ops if o.tag == "synonym"]
+        if swapped:
+            head.append("  swapped: " + ", ".join(dict.fromkeys(swapped)), style="magenta")
+        c.print(head)
+        print_indented(c, Text("source  ", style="dim").append_text(passage_side(p.ops, "source", colour)), 6)
+        print_indented(c, Text("checked ", style="dim").append_text(passage_side(p.ops, "checked", colour)), 6)
+    if top > 0 and len(report.passages) > top:
+        c.print(Text(f"… {len(report.passages) - top} more passages (--top 0 shows all; --html writes them all)",
+                     style="dim"))
+
+    table = Table(title="items of the checked document (copied share)")
+    for col, just in (("item", "left"), ("chars", "right"), ("copied", "right"), ("verbatim", "right"),
+                      ("disguised", "right"), ("paraphrased", "right")):
+        table.add_column(col, justify=just, overflow="fold")
+    for it in report.items:
+        if not it.chars:
+            continue
+        style = "bold" if it.share >= 0.5 else ("dim" if it.share == 0 else "")
+        table.add_row(Text(trim(items_label([it.item]), 50)), Text(str(it.chars)), Text(_pct(it.share), style=style),
+                      *[Text(str(it.by_level[lv])) for lv in ("verbatim", "disguised", "paraphrased")])
+    c.print(table)
 
 
 # --- trend ---------------------------------------------------------------------------------------

