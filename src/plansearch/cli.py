@@ -110,27 +110,29 @@ def _check_model(model: Optional[str]) -> None:
         resolve_model(model)
 
 
-def _write_html(html: Path, write) -> None:
-    """Write an HTML report, or fail in one line naming the path (after the terminal report)."""
+def _write_html(html: Path, write, option: str = "--html", what: str = "the HTML report") -> None:
+    """Write an HTML report (or another file a command makes: `what`), or fail in one line naming
+    the path (after the terminal report)."""
     if str(html).strip() == "":
-        raise PlansearchError("--html needs a file name")
+        raise PlansearchError(f"{option} needs a file name")
     try:
         out = write(html)
     except IsADirectoryError:
-        raise PlansearchError(f"{html}: is a directory; give a file name for the HTML report") from None
+        raise PlansearchError(f"{html}: is a directory; give a file name for {what}") from None
     except OSError as e:
-        raise PlansearchError(f"{html}: cannot write the HTML report ({e.strerror or e})") from None
+        raise PlansearchError(f"{html}: cannot write {what} ({e.strerror or e})") from None
     typer.echo(f"wrote {out}", err=True)
 
 
-def _check_html_target(html: Optional[Path]) -> None:
-    """Refuse an HTML path that cannot be written before any work is done."""
+def _check_html_target(html: Optional[Path], option: str = "--html", what: str = "the HTML report") -> None:
+    """Refuse an HTML path (or another output file: `what`) that cannot be written before any
+    work is done."""
     if html is None:
         return
     if str(html).strip() == "":
-        raise PlansearchError("--html needs a file name")
+        raise PlansearchError(f"{option} needs a file name")
     if html.is_dir():
-        raise PlansearchError(f"{html}: is a directory; give a file name for the HTML report")
+        raise PlansearchError(f"{html}: is a directory; give a file name for {what}")
     parent = html.parent if str(html.parent) else Path(".")
     if not parent.is_dir():
         raise PlansearchError(f"{html}: folder {parent} does not exist")
@@ -139,7 +141,7 @@ def _check_html_target(html: Optional[Path]) -> None:
         with open(html, "a", encoding="utf-8"):
             pass
     except OSError as e:
-        raise PlansearchError(f"{html}: cannot write the HTML report ({e.strerror or e})") from None
+        raise PlansearchError(f"{html}: cannot write {what} ({e.strerror or e})") from None
     if not existed:
         html.unlink()
 
@@ -308,6 +310,83 @@ def search(
             write_records((hit_record(h, probability=hits.probability) for h in hits), fmt)
     finally:
         searcher.close()
+
+
+
+@app.command("trend", short_help="How much each year's (region's, …) documents say about topics.")
+@friendly
+def trend_cmd(
+    queries: List[str] = typer.Argument(..., help="One or more topics, e.g. 双减 课后服务 留守儿童 (one column "
+                                                  "each). \"Quoted phrases\", +words and -words as in search."),
+    index_dir: Path = typer.Option(Path(DEFAULT_INDEX), "--index", help="Index directory ($PLANSEARCH_INDEX)."),
+    by: str = typer.Option("year", "--by", help="One row per year (gaps shown), region, issuer or kind."),
+    year: Optional[int] = typer.Option(None, "--year", help="Only documents of this year."),
+    years: Optional[str] = typer.Option(None, "--years", help="A range of years, e.g. 2013-2025: one row for "
+                                        "each (gaps included)."),
+    year_of: str = typer.Option("plan", "--year-of", help="Which year a review→plan document (2023→2024) "
+                                "counts under, in the rows and the year filters: plan (default) or review."),
+    region: Optional[str] = typer.Option(None, "--region", help="Only documents whose region contains this."),
+    issuer: Optional[str] = typer.Option(None, "--issuer", help="Only documents whose issuer contains this."),
+    kind: Optional[str] = typer.Option(None, "--kind", help="plan, summary, report or mixed."),
+    doc: Optional[str] = typer.Option(None, "--doc", help="Only this document (or all plans of a file stem)."),
+    model: Optional[str] = typer.Option(None, "--model", help="Must be the model the index was built with."),
+    fmt: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP + " (one record per row and query)"),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+    chart: Optional[Path] = typer.Option(None, "--chart", help="Also write the trend as an SVG bar chart "
+                                         "(opens in a browser)."),
+):
+    """Count, per year (or region, issuer, kind), the items that match each query, their share of the
+    group's items, the documents mentioning it and the best example. A match is a calibrated
+    decision, not a top-k: the item holds the query's words (by weight), or, for a query whose words
+    no item holds, stands far above the corpus in meaning. Years without a document are gaps."""
+    from . import render
+    from .metadata import YEAR_BASES
+    from .records import trend_records, write_records
+    from .search import Filters, Searcher, parse_query, parse_years
+    from .trend import GROUPINGS, chart_svg, trend
+
+    fmt = _format(fmt, as_json)
+    for q in queries:
+        parse_query(q)  # an empty query fails before the index is opened
+    if by not in GROUPINGS:
+        raise PlansearchError(f"--by takes {', '.join(GROUPINGS)}, not {by!r}")
+    if year is not None and years is not None:
+        raise PlansearchError("give --year or --years, not both")
+    if year_of not in YEAR_BASES[1:]:
+        raise PlansearchError(f"--year-of takes plan or review, not {year_of!r}")
+    if kind is not None and kind not in ("plan", "summary", "report", "mixed"):
+        raise PlansearchError(f"--kind takes plan, summary, report or mixed, not {kind!r}")
+    span = (year, year) if year is not None else parse_years(years) if years else None
+    if span is not None and span[1] - span[0] > 200:
+        raise PlansearchError(f"--years {span[0]}-{span[1]} is {span[1] - span[0] + 1} years: too long for a trend")
+    if chart is not None:
+        if chart.suffix.lower() == ".png":
+            raise PlansearchError(f"{chart}: --chart writes SVG only (plansearch ships no plotting library); "
+                                  f"give a .svg name and convert it if you need PNG, e.g. rsvg-convert")
+        if chart.suffix.lower() != ".svg":
+            raise PlansearchError(f"{chart}: --chart takes a file name ending in .svg")
+        _check_html_target(chart, "--chart", "the chart")
+    _check_model(model)
+    filters = Filters(years=span, region=region, issuer=issuer, kind=kind, doc=doc, year_basis=year_of)
+    searcher = Searcher(index_dir, model)
+    try:
+        if doc is not None and not any(filters.accepts(d) for d in searcher.index.documents):
+            from .corpus import find_document
+
+            find_document(searcher.index.documents, doc)  # raises with close ids
+        if filters.active() and not any(filters.accepts(d) for d in searcher.index.documents):
+            raise PlansearchError(f"no document with these filters ({filters.describe()})")
+        table = trend(queries, searcher, by=by, filters=filters, year_basis=year_of)
+    finally:
+        searcher.close()
+    if fmt == "table":
+        render.print_trend(table)
+    else:
+        render.print_notices(table.notices)
+        write_records(trend_records(table), fmt)
+    if chart is not None:
+        svg = chart_svg(table)
+        _write_html(chart, lambda p: (p.write_text(svg, encoding="utf-8"), p)[1], "--chart", "the chart")
 
 
 # --- reuse ---------------------------------------------------------------------------------------

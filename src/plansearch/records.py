@@ -351,3 +351,35 @@ def check_report_record(report) -> dict:
             "sources": [check_source_record(s, n) for n, s in enumerate(report.sources, 1)],
             "passages": [check_passage_record(p, report.doc) for p in report.passages],
             "items": [check_item_record(i) for i in report.items]}
+
+
+# --- trend -------------------------------------------------------------------------------------------
+
+def trend_records(table) -> list[dict]:
+    """One record per group and query of a TrendTable (flat, so CSV has one column per field). A
+    gap (no document in the group) has `gap` true and no counts (null), not zeros. The example is
+    the matching item that says it most plainly, with `example_highlights` (the query's words) and
+    `example_match` (its best sentence) as [start, end) offsets into `example_text`."""
+    out = []
+    for g in table.groups:
+        for i, q in enumerate(table.queries):
+            cell = g.cells[i] if g.cells else None
+            ex = cell.example if cell is not None else None
+            out.append({
+                "by": table.by, "group": g.key, "label": g.label, "gap": g.gap, "masked": g.masked,
+                "documents": g.documents, "items": g.items,
+                "query": q.text, "decided_by": q.basis,
+                "matches": cell.matches if cell else None,
+                "share": round(cell.share, 6) if cell else None,
+                "matching_documents": cell.documents if cell else None,
+                "matching_headings": cell.headings if cell else None,
+                "example_doc_id": ex.item.doc_id if ex else None,
+                "example_item_id": ex.item.item_id if ex else None,
+                "example_title": ex.doc.title if ex and ex.doc else None,
+                "example_path": list(ex.item.path) if ex else None,
+                "example_label": item_label(ex.item) if ex else None,
+                "example_text": ex.item.text if ex else None,
+                "example_match": list(ex.match_span) if ex and ex.match_span else None,
+                "example_highlights": [list(s) for s in ex.highlights] if ex else None,
+            })
+    return out

@@ -565,3 +565,65 @@ def print_check(report, top: int = 30) -> None:
         table.add_row(Text(trim(items_label([it.item]), 50)), Text(str(it.chars)), Text(_pct(it.share), style=style),
                       *[Text(str(it.by_level[lv])) for lv in ("verbatim", "disguised", "paraphrased")])
     c.print(table)
+
+
+# --- trend ---------------------------------------------------------------------------------------
+
+_EIGHTHS = " ▏▎▍▌▋▊▉"
+
+
+def share_bar(share: float, top: float, width: int = 12) -> str:
+    """A horizontal bar of `width` cells for `share`, full at `top`, in eighths of a cell; a share
+    above zero always shows at least a sliver."""
+    if top <= 0 or share <= 0:
+        return ""
+    eighths = max(1, round(min(share / top, 1.0) * width * 8))
+    return "█" * (eighths // 8) + (_EIGHTHS[eighths % 8] if eighths % 8 else "")
+
+
+def print_trend(table) -> None:
+    """One row per group (years in order, gaps shown as gaps), one column per query: matching
+    items, their share of the group's items and a bar on one scale for the whole table; with a
+    single query, also the documents mentioning it and the best example."""
+    c = _make_console()
+    print_notices(table.notices)
+    single = len(table.queries) == 1
+    cells = [cell for g in table.groups for cell in g.cells]
+    top = max((cell.share for cell in cells), default=0.0)
+    what = " · ".join(f"{q.text} (by {q.basis})" for q in table.queries)
+    title = Text(f"{what}: matching items per {table.by}" + (f" · {table.filters}" if table.filters else ""))
+    t = Table(title=title, show_lines=False)
+    t.add_column(table.by, style="green", no_wrap=True)
+    t.add_column("docs", justify="right")
+    t.add_column("items", justify="right")
+    for q in table.queries:
+        t.add_column(Text("matches" if single else q.text), no_wrap=True)
+    if single:
+        t.add_column("docs mentioning", justify="right")
+        t.add_column("example", overflow="fold")
+    for g in table.groups:
+        row = [Text(g.label), Text(str(g.documents)), Text(str(g.items))]
+        if g.gap:
+            row += [Text("no document", style="dim italic")] + [Text("")] * (len(table.queries) - 1)
+            row += [Text(""), Text("")] if single else []
+            t.add_row(*row)
+            continue
+        for cell in g.cells:
+            cell_text = Text(f"{cell.matches:>3} {cell.share:>6.1%} ")
+            cell_text.append(share_bar(cell.share, top), style="cyan")
+            if cell.headings and not single:
+                cell_text.append(f" +{cell.headings}h", style="dim")
+            row.append(cell_text)
+        if single:
+            cell = g.cells[0]
+            mention = str(cell.documents) + (f" (+{cell.headings} heading{'s' if cell.headings != 1 else ''})"
+                                              if cell.headings else "")
+            row.append(Text(mention))
+            ex = cell.example
+            row.append(highlighted(ex.item.text, ex.highlights, ex.match_span, width=60) if ex else Text(""))
+        t.add_row(*row)
+    c.print(t)
+    heads = "" if single or not any(cell.headings for cell in cells) else " +Nh: N headings name it."
+    c.print(Text(f"share = matching items / the {table.by}'s items; a full bar = {top:.1%}.{heads} An item matches "
+                 f"when it holds at least {table.rule.words_min:.0%} of the query's words by weight "
+                 f"(or, for a query no item has the words of, by meaning); see README, trend.", style="dim"))

@@ -340,6 +340,16 @@ class Searcher:
             self._query_vectors[query_norm] = self.embedder.embed_queries([query_norm])[0]
         return self._query_vectors[query_norm]
 
+    def query_vectors(self, query_norms: list[str]) -> np.ndarray:
+        """query_vector of several queries, the ones not yet embedded in one batch (a 10-topic
+        trend: one model call instead of ten)."""
+        todo = list(dict.fromkeys(q for q in query_norms if q not in self._query_vectors))
+        if todo:
+            if len(self._query_vectors) + len(todo) > 256:
+                self._query_vectors.clear()
+            self._query_vectors.update(zip(todo, self.embedder.embed_queries(todo)))
+        return np.stack([self._query_vectors[q] for q in query_norms])
+
     def _dense_bounds(self, query_norm: str, qv: np.ndarray, n: int, d_vals: np.ndarray,
                       unfiltered: bool) -> tuple[float, float]:
         """(n-th best, best) unfiltered dense score of the query; kept per query, since --by runs
