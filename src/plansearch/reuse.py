@@ -45,6 +45,7 @@ from .fingerprint import (
     fingerprint,
     runs_from_seeds,
 )
+from .corpus import find_document
 from .metadata import is_earlier
 from .models import Document, Passage, PlansearchError, ReuseCluster
 
@@ -118,8 +119,6 @@ def find_reuse(docs: list[Document], *, min_chars: int = 30, across: Across = "a
     if max_spread is not None and max_spread < min_docs:
         raise PlansearchError(f"max_spread must be at least min_docs ({min_docs}), got {max_spread}")
     if doc is not None:
-        from .corpus import find_document
-
         find_document(docs, doc)  # unknown id: error with the closest ids
 
     texts = [_fingerprint_text(d) for d in docs]
