@@ -8,7 +8,7 @@ PY=${PYTHON:-python3}
 . .venv/bin/activate
 python -m pip install -q --upgrade pip >/dev/null
 python -m pip install -q "torch==2.13.0" || exit 1
-python -m pip install -q -e ".[test,st,bench]" || exit 1
+python -m pip install -q -e ".[test,st,bench,milvus]" || exit 1
 python -m pytest -q -rs "$@"
 rc=$?
 if [ $rc -eq 5 ]; then

@@ -53,3 +53,33 @@ def searcher(seed_index):
     from plansearch.search import Searcher
 
     return Searcher(seed_index)
+
+
+def kill_build_at(stage: str, corpus: Path, index_dir: Path, marker: Path) -> None:
+    """Start `build_index(corpus, index_dir)` in a child process and kill -9 it once the build
+    reports `stage` (it then sleeps there): a power cut in the middle of that stage."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    child = subprocess.Popen([sys.executable, "-c", f"""
+import time
+from plansearch.store import build_index
+def progress(stage, done, total):
+    if stage == {stage!r}:
+        open({str(marker)!r}, "w").close()
+        time.sleep(60)
+build_index({str(corpus)!r}, {str(index_dir)!r}, progress=progress)
+"""])
+    try:
+        deadline = time.time() + 180
+        while not marker.exists() and time.time() < deadline:
+            time.sleep(0.2)
+        assert marker.exists(), f"the child never reached the {stage} stage"
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait()
+    finally:
+        if child.poll() is None:
+            child.kill()
