@@ -18,6 +18,30 @@ def seed_path(prefix: str) -> Path:
     return p
 
 
+PLAN_A = """区教育局2023年工作要点
+一、加强教师队伍建设
+1.开展新教师岗前培训，全年培训新入职教师300人。
+2.深化师德师风建设，开展“最美教师”评选活动。
+二、关爱特殊群体
+3.建立农村留守儿童关爱档案，落实结对帮扶制度。
+"""
+PLAN_B = """区教育局2024年工作要点
+一、办好人民满意的教育
+1.推进集团化办学，新建义务教育学校两所。
+2.建立农村留守儿童关爱档案，落实结对帮扶制度。
+3.加强校园食品安全管理，落实校长陪餐制度。
+"""
+
+
+@pytest.fixture
+def small_corpus(tmp_path) -> Path:
+    """A corpus of one small plan (2023); tests add the 2024 plan, which copies one measure."""
+    root = tmp_path / "corpus"
+    root.mkdir()
+    (root / "plan2023.txt").write_text(PLAN_A, encoding="utf-8")
+    return root
+
+
 @pytest.fixture(scope="session")
 def gwr_dir() -> Path:
     if not GWR.is_dir():

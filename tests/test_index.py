@@ -14,30 +14,7 @@ from plansearch.models import PlansearchError
 from plansearch.search import Searcher
 from plansearch.store import CACHE_FILE, build_index, live_generation, open_index
 
-from conftest import CORPUS, kill_build_at
-
-PLAN_A = """区教育局2023年工作要点
-一、加强教师队伍建设
-1.开展新教师岗前培训，全年培训新入职教师300人。
-2.深化师德师风建设，开展“最美教师”评选活动。
-二、关爱特殊群体
-3.建立农村留守儿童关爱档案，落实结对帮扶制度。
-"""
-PLAN_B = """区教育局2024年工作要点
-一、办好人民满意的教育
-1.推进集团化办学，新建义务教育学校两所。
-2.建立农村留守儿童关爱档案，落实结对帮扶制度。
-3.加强校园食品安全管理，落实校长陪餐制度。
-"""
-
-
-@pytest.fixture
-def small_corpus(tmp_path) -> Path:
-    root = tmp_path / "corpus"
-    root.mkdir()
-    (root / "plan2023.txt").write_text(PLAN_A, encoding="utf-8")
-    return root
-
+from conftest import CORPUS, PLAN_B, kill_build_at
 
 def test_reindexing_an_unchanged_corpus_embeds_nothing(seed_index):
     report = build_index(CORPUS, seed_index)

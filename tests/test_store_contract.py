@@ -14,21 +14,7 @@ from plansearch.models import PlansearchError
 from plansearch.search import Filters, Searcher
 from plansearch.store import CACHE_FILE, STORE_FILE, build_index, open_index
 
-from conftest import CORPUS, kill_build_at
-
-PLAN_A = """区教育局2023年工作要点
-一、加强教师队伍建设
-1.开展新教师岗前培训，全年培训新入职教师300人。
-2.深化师德师风建设，开展“最美教师”评选活动。
-二、关爱特殊群体
-3.建立农村留守儿童关爱档案，落实结对帮扶制度。
-"""
-PLAN_B = """区教育局2024年工作要点
-一、办好人民满意的教育
-1.推进集团化办学，新建义务教育学校两所。
-2.建立农村留守儿童关爱档案，落实结对帮扶制度。
-3.加强校园食品安全管理，落实校长陪餐制度。
-"""
+from conftest import CORPUS, PLAN_B, kill_build_at
 
 STORES = ["local", "milvus-lite"]
 
@@ -55,14 +41,6 @@ def seed_store(request, seed_index, tmp_path_factory) -> tuple[str, Path]:
     report = build_index(CORPUS, ix, store=store_spec(kind, ix))
     assert report.embedded == 0
     return kind, ix
-
-
-@pytest.fixture
-def small_corpus(tmp_path) -> Path:
-    root = tmp_path / "corpus"
-    root.mkdir()
-    (root / "plan2023.txt").write_text(PLAN_A, encoding="utf-8")
-    return root
 
 
 def ids(hits) -> list[str]:
