@@ -643,6 +643,7 @@ class MilvusIndex:
                                                 f"documents of {len(self.item_doc)} items, the meta says "
                                                 f"{self.meta.documents} and {self.meta.items}")
         self._complete: set[int] = set()
+        self._records: dict[int, str] = {}  # item row -> record, of items read lately
         self._spans: dict[int, tuple[int, int]] = {}  # window -> span, from recent dense searches
         self._windows_of: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}  # item -> windows
 
@@ -665,12 +666,18 @@ class MilvusIndex:
         rows = [int(r) for r in rows]
         if not rows:
             return []
-        got = {}
-        for i in range(0, len(rows), 4_000):
-            chunk = rows[i:i + 4_000]
+        # A search reads its keyword candidates' records, then its hits' (mostly the same items):
+        # records seen lately are kept, so the second read is no round trip.
+        got = {r: self._records[r] for r in rows if r in self._records}
+        todo = [r for r in dict.fromkeys(rows) if r not in got]
+        for i in range(0, len(todo), 4_000):
+            chunk = todo[i:i + 4_000]
             for r in self.client.query(self._items, filter=f"row in [{', '.join(map(str, chunk))}]",
                                        output_fields=["row", "rec"]):
                 got[r["row"]] = r["rec"]
+        if len(self._records) > 20_000:
+            self._records.clear()
+        self._records.update(got)
         out = []
         for r in rows:
             doc_row = int(self.item_doc[r])
