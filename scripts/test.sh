@@ -8,7 +8,7 @@ PY=${PYTHON:-python3}
 . .venv/bin/activate
 python -m pip install -q --upgrade pip >/dev/null
 python -m pip install -q "torch==2.13.0" || exit 1
-python -m pip install -q -e ".[test,st,bench]" || exit 1
+python -m pip install -q -e ".[test,st,bench,milvus]" || exit 1
 # Debian packages the tests need: jq (README's examples pipe into it; the end-to-end tests run them
 # as shown), and Chromium for the web app's browser tests, driven through Playwright from the test
 # extra (a browser download is not possible, so `playwright install` is never run), with a CJK font

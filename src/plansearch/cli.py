@@ -84,13 +84,13 @@ JSON_HELP = "Same as --format json."
 def _open_index_if_any(index_dir: Path | None, explicit: bool):
     """The index at `index_dir` to look documents up in: an explicit --index must exist; the
     default one is used when it is there."""
-    from .store import StoredIndex, live_generation
+    from .store import has_index, open_index
 
     if index_dir is None:
         return None
-    if not explicit and (not index_dir.is_dir() or live_generation(index_dir) is None):
+    if not explicit and not has_index(index_dir):
         return None
-    return StoredIndex(index_dir)
+    return open_index(index_dir)
 
 
 def _finder(index_dir: Optional[Path], corpus: Optional[Path]):
@@ -213,15 +213,21 @@ def index(
                                               "codes propose candidates, re-scored exactly) or hnsw (approximate "
                                               "graph); default: flat below 150,000 sentence windows, pq above."),
     force: bool = typer.Option(False, "--force", help="Rebuild even if nothing changed."),
+    store: Optional[str] = typer.Option(None, "--store", help="Where the index lives: local (default: files in "
+                                        "the index directory), milvus-lite:PATH.db (a Milvus Lite file) or "
+                                        "milvus://HOST:PORT (a Milvus server); $PLANSEARCH_STORE. Recorded in the "
+                                        "index directory, so later commands find it."),
 ):
     """Build or update the search index: embeddings, keyword index and document store. An unchanged
     corpus is answered in a second; a damaged index is rebuilt."""
     from . import render
-    from .store import build_index
+    from .store import build_index, check_store_spec
     from .vectors import check_kind
 
     if vector_kind is not None:
         check_kind(vector_kind)
+    if store is not None:
+        check_store_spec(store)
     _check_model(model)
     errors: list[LoadError] = []
     warnings: list[str] = []
@@ -229,7 +235,7 @@ def index(
         with render.IndexProgress() as bar:
             report = build_index(path or [Path(DEFAULT_CORPUS)], index_dir, model=model, progress=bar.update,
                                  errors=errors, vector_kind=vector_kind, force=force, warnings=warnings,
-                                 on_wait=lambda msg: typer.echo(msg, err=True))
+                                 on_wait=lambda msg: typer.echo(msg, err=True), store=store)
     finally:
         _report_load(errors, warnings)
     render.print_index_report(report)
@@ -429,9 +435,9 @@ def reuse(
     if across not in ("any", "years", "regions"):
         raise PlansearchError(f"--across takes any, years or regions, not {across!r}")
     if index_dir is not None:
-        from .store import StoredIndex
+        from .store import open_index
 
-        ix = StoredIndex(index_dir)
+        ix = open_index(index_dir)
         try:
             documents = ix.all_documents()
         finally:
