@@ -698,6 +698,8 @@ def load_manifest(path: str | Path, warnings: list[str] | None = None) -> list[M
             cells = cells[:len(header) - 1] + [",".join(cells[len(header) - 1:])]
         rec = {h: (cells[i].strip() if i < len(cells) else "") for h, i in columns.items()}
         key_col = "doc" if "doc" in columns else "file"
+        if rec[key_col].startswith("#"):  # a commented-out row, whichever column holds the key
+            continue
         try:
             rows.append(_manifest_row(rec, key_col, lineno, where))
         except PlansearchError as e:

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from .embed import DEFAULT_MODEL, get_embedder
 from .keyword import tokenize
 from .metadata import YEAR_BASES, YearBasis, matches_years, year_of
 from .models import Document, Hit, PlansearchError
@@ -279,8 +280,6 @@ class Searcher:
     @property
     def embedder(self):
         if self._embedder is None:
-            from .embed import get_embedder
-
             emb = get_embedder(self._model_name if self._model_name is not None
                                else _model_arg(self.index.meta.model, self.index.location))
             self._check_model(emb)
@@ -556,8 +555,6 @@ def _model_arg(recorded: str, location: str) -> str | None:
     """The model an index asks for, as get_embedder takes it. A local directory recorded in an
     index is loaded only when the user names it (--model or $PLANSEARCH_MODEL): an index
     directory from elsewhere must not choose which code-bearing model files are loaded."""
-    from .embed import DEFAULT_MODEL
-
     if recorded == DEFAULT_MODEL:
         return None
     if os.path.isabs(recorded) or os.path.exists(recorded):

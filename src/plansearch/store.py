@@ -41,14 +41,20 @@ import sqlite3
 import time
 import zlib
 from dataclasses import dataclass, field, fields
+from importlib.metadata import version
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Protocol, Sequence
 
 import numpy as np
+from filelock import FileLock, Timeout
 
 from .chunk import MAX_WINDOWS_PER_ITEM, WINDOW_MIN_CHARS, ItemWindows, windows_of_items
+from .corpus import load_corpus
+from .embed import get_embedder, resolve_model
+from .keyword import BM25Index, select_top_k, tokenize
 from .models import Document, Heading, Item, LoadError, PlansearchError, Section
 from .normalise import normalise
+from .vectors import FlatIndex, check_kind, choose_kind, exact_search, load_vector_index, make_vector_index
 
 FORMAT_VERSION = 1
 CURRENT = "CURRENT"
@@ -197,8 +203,6 @@ def cached_embedder_vectors(texts: Sequence[str], model: str | None = None,
     """Passage vectors of `texts`: what an index's embedding cache already holds is read from it
     (never written to: it belongs to that index); the rest comes from, and goes into, the user's
     own cache (`user_home()`)."""
-    from .embed import get_embedder
-
     emb = get_embedder(model)
     out = np.zeros((len(texts), emb.dim), np.float32)
     have = np.zeros(len(texts), bool)
@@ -334,8 +338,6 @@ def _fingerprint(docs: list[Document], model: str, scheme: str) -> str:
 
 def _version() -> str:
     try:
-        from importlib.metadata import version
-
         return version("plansearch")
     except Exception:
         return "dev"
@@ -507,13 +509,9 @@ class LocalWriter:
         self._vectors: np.ndarray | None = None
 
     def vector_kind(self, n_windows: int) -> str:
-        from .vectors import choose_kind
-
         return self._kind or choose_kind(n_windows)
 
     def add_documents(self, documents: list[Document]) -> None:
-        from .keyword import BM25Index
-
         # The keyword index now, before the vectors are in memory: a large build's BM25 arrays and
         # vectors must not peak together. The documents go into SQLite at commit.
         if self._progress:
@@ -528,8 +526,6 @@ class LocalWriter:
         self._windows, self._vectors = windows, vectors
 
     def commit(self, meta: IndexMeta) -> str:
-        from .vectors import make_vector_index
-
         gen, wins, vectors, progress = self.tmp, self._windows, self._vectors, self._progress
         if progress:
             progress("write", 0, 3)
@@ -607,7 +603,7 @@ def store_for(index_dir: Path, spec: str | None = None) -> IndexStore:
     spec = check_store_spec(spec if spec is not None else rec["store"] if rec is not None else "local")
     if spec == "local":
         return LocalStore(index_dir)
-    from .milvus_store import MilvusStore
+    from .milvus_store import MilvusStore  # optional (the milvus extra), and it imports this module
 
     return MilvusStore.for_index(index_dir, spec, rec)
 
@@ -648,12 +644,6 @@ def build_index(paths: str | os.PathLike | Iterable[str | os.PathLike] = "corpus
 
     A build is: load → fingerprint check → sentence windows → embedding through the content-hash
     cache → the store's writer (IndexWriter), committed only when all of it is written."""
-    from filelock import FileLock, Timeout
-
-    from .corpus import load_corpus
-    from .embed import get_embedder, resolve_model
-    from .vectors import check_kind
-
     t0 = time.perf_counter()
     if vector_kind is not None:
         check_kind(vector_kind)
@@ -1042,8 +1032,6 @@ class LocalIndex:
         return self._bm25
 
     def _load_vector_index(self):
-        from .vectors import FlatIndex
-
         return FlatIndex.load(Path("."), self.meta.dim, np.asarray(self.vectors))
 
     def _load_bm25(self):
@@ -1078,8 +1066,6 @@ class LocalIndex:
         """The n best windows (within `selection`): the vector index for the whole corpus, an
         exact scan of the allowed windows for a filtered query (a graph or code scan need not
         reach a small subset)."""
-        from .vectors import exact_search
-
         n = min(n, len(self.window_item))
         if selection is None:
             scores, wins = self.vector_index.search(query_vector[None, :], n)
@@ -1108,8 +1094,6 @@ class LocalIndex:
         return best
 
     def keyword_top(self, query_norm: str, n: int, selection: Selection | None = None) -> KeywordHits:
-        from .keyword import select_top_k
-
         scores = self.keyword_scores(query_norm)
         rows, vals = select_top_k(scores, n, None if selection is None else selection.item_mask(self.item_doc))
         return KeywordHits(rows, vals, float(scores.max()) if len(scores) else 0.0)
@@ -1124,8 +1108,6 @@ class LocalIndex:
         return self.keyword_scores(query_norm)[np.asarray(rows, np.int64)]
 
     def items_with_phrase(self, key: str) -> np.ndarray:
-        from .keyword import tokenize
-
         return self.bm25.rows_with_all(tokenize(key))
 
     def preload(self, rows: Sequence[int]) -> None:
@@ -1244,8 +1226,6 @@ class StoredIndex(LocalIndex):
         self._headings: tuple[np.ndarray, list[str]] | None = None
 
     def _load_vector_index(self):
-        from .vectors import load_vector_index
-
         try:
             return load_vector_index(self.meta.vector_kind, self.generation, self.meta.dim,
                                      np.asarray(self.vectors))
@@ -1255,8 +1235,6 @@ class StoredIndex(LocalIndex):
             raise self._damaged(f"the {self.meta.vector_kind} vector index", e) from None
 
     def _load_bm25(self):
-        from .keyword import BM25Index
-
         try:
             return BM25Index.load(self.generation)
         except (OSError, ValueError, KeyError, TypeError, EOFError) as e:
