@@ -12,7 +12,7 @@ What it guards:
 - on the held-out set, exact-term queries do at least as well as BM25 alone (issue #16);
 - the shown score means the same across queries: a phrase no work report holds scores low, one
   they hold scores high (issue #11, item 7).
-The indexes are the ones bench/eval_search.py builds under bench/out/ (built here when missing).
+The indexes are the session's (tests/conftest.py): built once, from the kept embeddings locally.
 """
 from __future__ import annotations
 
@@ -22,11 +22,13 @@ from pathlib import Path
 
 import pytest
 
+from conftest import build_cached, require_shared
+
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from bench.eval_search import OUT, ensure_index, run_queries  # noqa: E402
+from bench.eval_search import run_queries  # noqa: E402
 from bench.judge import CORPORA, QUERY_SETS, judgements, load_documents, load_queries, summarise  # noqa: E402
 
 K = 10
@@ -50,22 +52,22 @@ def default_mode() -> str:
     return inspect.signature(Searcher.search).parameters["mode"].default
 
 
-def _searcher(corpus: str):
-    from plansearch.search import Searcher
-
-    if not CORPORA[corpus].is_dir():
-        pytest.skip(f"corpus {corpus} not found at {CORPORA[corpus]}")
-    index_dir = OUT / f"index-{corpus}"
-    ensure_index(corpus, index_dir, None, quiet=True)
-    return Searcher(index_dir)
+@pytest.fixture(scope="module")
+def indexes(seed_index, gwr_index, tmp_path_factory) -> dict:
+    """The three judged corpora indexed once: the session's seed and gwr indexes, and the unseen
+    pages from the kept embedding cache (conftest.build_cached)."""
+    unseen = build_cached(require_shared(CORPORA["unseen"]), tmp_path_factory.mktemp("unseen-index"), "unseen")
+    return {"seeds": seed_index, "gwr": gwr_index, "unseen": unseen}
 
 
 @pytest.fixture(scope="module")
-def scores():
+def scores(indexes):
     """corpus -> mode -> summary (by kind), for the default and the two single methods."""
+    from plansearch.search import Searcher
+
     out = {}
     for corpus in FLOORS:
-        s = _searcher(corpus)
+        s = Searcher(indexes[corpus])
         queries = load_queries(QUERY_SETS[corpus])
         judged = judgements(queries, load_documents(CORPORA[corpus]))
         out[corpus] = {m: summarise(run_queries(s, queries, judged, m, K))
@@ -100,8 +102,10 @@ def test_exact_terms_on_unseen_pages_do_as_well_as_bm25_alone(scores):
 
 
 @pytest.mark.slow
-def test_a_phrase_no_work_report_holds_scores_low_and_one_they_hold_scores_high():
-    s = _searcher("gwr")
+def test_a_phrase_no_work_report_holds_scores_low_and_one_they_hold_scores_high(indexes):
+    from plansearch.search import Searcher
+
+    s = Searcher(indexes["gwr"])
     missing = s.search("课后服务", k=5)  # after-school care: a county matter, in no national report
     assert not missing.all_words_somewhere
     assert max(h.score for h in missing) < 0.5, [(h.score, h.item.text[:20]) for h in missing]
