@@ -2,11 +2,7 @@
 # Install plansearch in .venv and run the main job on the bundled sample corpus with the default
 # (embedded, offline) model: list the documents, build the index, search it.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-PY=${PYTHON:-python3}
-[ -x .venv/bin/python ] || "$PY" -m venv .venv
-. .venv/bin/activate
-python -m pip install -q --upgrade pip >/dev/null
+. "$(dirname "$0")/venv.sh"
 python -m pip install -q -e .
 plansearch docs corpus/
 plansearch index corpus/

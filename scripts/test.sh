@@ -2,13 +2,9 @@
 # The whole test suite (fast + slow end-to-end), in the project's own venv.
 # torch is pinned to the CPU wheel before sentence-transformers can pull a CUDA build.
 set -uo pipefail
-cd "$(dirname "$0")/.."
-PY=${PYTHON:-python3}
-[ -x .venv/bin/python ] || "$PY" -m venv .venv
-. .venv/bin/activate
-python -m pip install -q --upgrade pip >/dev/null
+. "$(dirname "$0")/venv.sh"
 python -m pip install -q "torch==2.13.0" || exit 1
-python -m pip install -q -e ".[test,st,bench]" || exit 1
+python -m pip install -q -e ".[test,st,bench,milvus]" || exit 1
 # Debian packages the tests need: jq (README's examples pipe into it; the end-to-end tests run them
 # as shown), and Chromium for the web app's browser tests, driven through Playwright from the test
 # extra (a browser download is not possible, so `playwright install` is never run), with a CJK font

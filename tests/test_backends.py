@@ -3,7 +3,7 @@ vector index backend, listed once below, must do the same things. A new backend 
 one line in these lists."""
 from __future__ import annotations
 
-from pathlib import Path
+
 
 import numpy as np
 import pytest

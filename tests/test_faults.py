@@ -141,32 +141,30 @@ def test_a_readers_lock_file_is_not_data(pristine, tmp_path):
     assert _search(ix).exit_code == 0
 
 
-def test_an_unknown_key_in_meta_json_is_read_past(pristine, tmp_path):
-    # A newer plansearch may write more; this one reads what it knows (files.json must agree).
+def _edit_meta(ix: Path, **changes) -> None:
+    """Change meta.json of the live generation and record the files anew: files.json agrees, so
+    only the content is off."""
     import json
 
     from plansearch.store import _record_files
 
-    _corpus, ix = _fresh_copy(pristine, tmp_path)
     gen = live_generation(ix)
     meta = json.loads((gen / "meta.json").read_text())
-    meta["shiny_new_setting"] = 3
+    meta.update(changes)
     (gen / "meta.json").write_text(json.dumps(meta))
     _record_files(gen)
+
+
+def test_an_unknown_key_in_meta_json_is_read_past(pristine, tmp_path):
+    # A newer plansearch may write more; this one reads what it knows.
+    _corpus, ix = _fresh_copy(pristine, tmp_path)
+    _edit_meta(ix, shiny_new_setting=3)
     assert _search(ix).exit_code == 0
 
 
 def test_a_wrong_dimension_in_meta_json_is_damage_and_is_repaired(pristine, tmp_path):
-    import json
-
-    from plansearch.store import _record_files
-
     corpus, ix = _fresh_copy(pristine, tmp_path)
-    gen = live_generation(ix)
-    meta = json.loads((gen / "meta.json").read_text())
-    meta["dim"] = 768
-    (gen / "meta.json").write_text(json.dumps(meta))
-    _record_files(gen)  # consistent files.json: only the content is wrong
+    _edit_meta(ix, dim=768)
     res = _search(ix)
     assert res.exit_code == 1 and "vectors.npy holds" in res.output, res.output
     repaired = _index(corpus, ix)

@@ -3,9 +3,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -17,30 +14,7 @@ from plansearch.models import PlansearchError
 from plansearch.search import Searcher
 from plansearch.store import CACHE_FILE, build_index, live_generation, open_index
 
-from conftest import CORPUS
-
-PLAN_A = """区教育局2023年工作要点
-一、加强教师队伍建设
-1.开展新教师岗前培训，全年培训新入职教师300人。
-2.深化师德师风建设，开展“最美教师”评选活动。
-二、关爱特殊群体
-3.建立农村留守儿童关爱档案，落实结对帮扶制度。
-"""
-PLAN_B = """区教育局2024年工作要点
-一、办好人民满意的教育
-1.推进集团化办学，新建义务教育学校两所。
-2.建立农村留守儿童关爱档案，落实结对帮扶制度。
-3.加强校园食品安全管理，落实校长陪餐制度。
-"""
-
-
-@pytest.fixture
-def small_corpus(tmp_path) -> Path:
-    root = tmp_path / "corpus"
-    root.mkdir()
-    (root / "plan2023.txt").write_text(PLAN_A, encoding="utf-8")
-    return root
-
+from conftest import CORPUS, PLAN_B, kill_build_at
 
 def test_reindexing_an_unchanged_corpus_embeds_nothing(seed_index):
     report = build_index(CORPUS, seed_index)
@@ -103,26 +77,7 @@ def test_kill_9_mid_embedding_leaves_the_previous_index_answering(small_corpus, 
     ix = tmp_path / "ix"
     build_index(small_corpus, ix)
     (small_corpus / "plan2024.txt").write_text(PLAN_B, encoding="utf-8")
-    marker = tmp_path / "embedding-started"
-    child = subprocess.Popen([sys.executable, "-c", f"""
-import time
-from plansearch.store import build_index
-def progress(stage, done, total):
-    if stage == "embed":
-        open({str(marker)!r}, "w").close()
-        time.sleep(60)
-build_index({str(small_corpus)!r}, {str(ix)!r}, progress=progress)
-"""])
-    try:
-        deadline = time.time() + 120
-        while not marker.exists() and time.time() < deadline:
-            time.sleep(0.2)
-        assert marker.exists(), "the child never started embedding"
-        os.kill(child.pid, signal.SIGKILL)
-        child.wait()
-    finally:
-        if child.poll() is None:
-            child.kill()
+    kill_build_at("embed", small_corpus, ix, tmp_path / "embedding-started")
     hits = Searcher(ix).search("留守儿童", k=5, mode="keyword")
     assert [h.item.doc_id for h in hits] == ["plan2023"]
     report = build_index(small_corpus, ix)  # the lock died with the process: no deadlock

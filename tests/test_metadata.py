@@ -417,3 +417,13 @@ def test_load_corpus_reports_bad_manifest_rows_and_applies_the_good_ones(tmp_pat
     assert docs["003_d3b064de2d82a876"].overridden == ()
     with pytest.raises(PlansearchError, match=r"manifest\.csv:2: a quote is opened and never closed$"):
         load_corpus(tmp_path)  # without a warnings list, as before, the first bad row raises
+
+
+def test_a_row_whose_document_cell_starts_with_a_hash_is_a_comment_wherever_that_column_stands(tmp_path):
+    # found by the manifest fuzz: with the doc column last, `,,#x` was read as a row for "#x"
+    m = tmp_path / "manifest.csv"
+    m.write_text("title,kind,doc\n,plan,#003_d3b064de2d82a876.txt\n改过的标题,,002_4f4de1c647e2620a.txt\n",
+                 encoding="utf-8")
+    warnings: list[str] = []
+    rows = load_manifest(m, warnings)
+    assert [r.key for r in rows] == ["002_4f4de1c647e2620a.txt"] and warnings == []

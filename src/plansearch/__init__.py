@@ -8,6 +8,8 @@ The library API (the CLI in `plansearch.cli` is a thin layer over it):
     compare(doc_a, doc_b) -> Comparison           item alignment between two plans
     find_reuse(docs) -> list[ReuseCluster]        verbatim / near-verbatim passages across documents
 """
+import importlib
+
 from .corpus import find_document, load_corpus
 from .models import (
     Alignment,
@@ -40,8 +42,6 @@ def __getattr__(name: str):
         "find_reuse": ("plansearch.reuse", "find_reuse"),
     }
     if name in lazy:
-        import importlib
-
         mod, attr = lazy[name]
         return getattr(importlib.import_module(mod), attr)
     raise AttributeError(name)

@@ -36,6 +36,7 @@ How it runs, against an index and never all pairs:
 from __future__ import annotations
 
 import bisect
+import difflib
 import functools
 import heapq
 import os
@@ -50,9 +51,14 @@ import numpy as np
 from rapidfuzz.distance import Indel
 
 from .chunk import sentence_spans, windows_of_items
+from .corpus import did_you_mean
 from .fingerprint import FingerprintText, fingerprint
+from .keyword import bigrams
 from .models import Document, Item, PlansearchError
 from .normalise import compact, mask_variables, mask_variables_with_map, normalise, normalise_with_map
+from .search import Filters
+from .store import Selection, cached_embedder_vectors, user_home
+from .synonyms import are_synonyms, canonicalise
 
 Level = Literal["verbatim", "disguised", "paraphrased"]
 LEVELS: tuple[Level, ...] = ("verbatim", "disguised", "paraphrased")
@@ -205,8 +211,6 @@ def norm_key(norm: str, canonical: bool = False) -> FingerprintText:
     idx = list(range(len(norm)))
     masked, starts, ends = mask_variables_with_map(norm, idx, [i + 1 for i in idx])
     if canonical:
-        from .synonyms import canonicalise
-
         masked, starts, ends = _mask_numbers(masked, starts, ends)
         canon, spans = canonicalise(masked)
         pairs = [(ch, starts[a], ends[b - 1]) for ch, (a, b) in zip(canon, spans)]
@@ -398,8 +402,6 @@ def diff_ops(source: str, checked: str, ks: FingerprintText | None = None,
     """The diff from a source passage to the checked one, computed on their canonical keys (so a
     synonym swap is one `synonym` step, not a replaced word) and given back as original slices
     covering both texts whole, punctuation included. `ks` / `kc`: the canonical keys when known."""
-    from .synonyms import are_synonyms
-
     if _plain(source) == _plain(checked):
         return (PassageOp("equal", source, checked),)
     ks = ks if ks is not None else canonical_key(source)
@@ -568,8 +570,6 @@ def fingerprint_table(index, min_chars: int, progress: Callable[[str, int, int],
     """The table of this index (by its corpus fingerprint), read from `user_home()/check/` or built
     once (every item's stored normalised text is read: ~1 s per 10^4 items) and kept there. The
     newest few tables are kept, older ones deleted."""
-    from .store import user_home
-
     key = f"{index.meta.fingerprint[:40]}-{min_chars}-v{TABLE_VERSION}"
     folder = user_home() / "check"
     path = folder / f"{key}.npz"
@@ -718,8 +718,6 @@ def _concat(keys: list[FingerprintText]) -> FingerprintText:
 def _realign(stored: str, fresh: str, offsets: list[int]) -> list[int]:
     """Offsets for a stored normalised text that differs from today's normalisation of the same
     text (an index built by an older plansearch): matched character by character."""
-    import difflib
-
     out = [0] * len(stored)
     for tag, a1, a2, b1, b2 in difflib.SequenceMatcher(None, stored, fresh, autojunk=False).get_opcodes():
         for k in range(a1, a2):
@@ -753,8 +751,6 @@ class _Found:
 
 
 def _allowed_documents(index, exclude: Sequence[str], years, region) -> np.ndarray:
-    from .search import Filters
-
     filters = Filters(years=years, region=region)
     docs = index.documents
     excluded = set(exclude)
@@ -774,14 +770,12 @@ def _sentence_norms(side: "_Side") -> list[str]:
 def _keyword_candidates(index, sentences: list[str], allowed_rows_mask, st: CheckSettings) -> dict[int, float]:
     """Items holding a large share of a sentence's rarest bigrams (the index's keyword postings),
     best overlap per item. An index without postings (another store) is asked for BM25 scores."""
-    from .keyword import _bigrams
-
     bm25 = getattr(index, "bm25", None)
     out: dict[int, float] = {}
     n_items = len(index.item_doc)
     max_df = max(50, n_items // 20)  # a bigram in 5% of all items is no evidence of a source
     for norm in sentences:
-        toks = list(dict.fromkeys(_bigrams(norm)))
+        toks = list(dict.fromkeys(bigrams(norm)))
         if len(toks) < 3:
             continue
         if bm25 is None or not hasattr(bm25, "indptr"):
@@ -905,10 +899,8 @@ def check_document(doc: Document, index, *, settings: CheckSettings = CheckSetti
     known = {d.doc_id for d in index.documents}
     for x in exclude:
         if x not in known:
-            from .corpus import _did_you_mean
-
             raise PlansearchError(f"--exclude: unknown document {x!r} in {index.location}"
-                                  f"{_did_you_mean(x, sorted(known))}")
+                                  f"{did_you_mean(x, sorted(known))}")
     allowed_docs = _allowed_documents(index, exclude, years, region)
     item_doc = np.asarray(index.item_doc)
     allowed_rows = allowed_docs[item_doc] if len(item_doc) else np.zeros(0, bool)
@@ -1049,8 +1041,6 @@ def _paraphrases(doc: Document, sides: list[_Side], levels: list[np.ndarray], in
                  model: str | None, st: CheckSettings, progress) -> tuple[list, int]:
     """Checked sentence windows not already explained, matched one to one with the index's window
     vectors at cosine >= paraphrase_min: [(checked item, start, end, window id, cos)], embedded."""
-    from .store import cached_embedder_vectors
-
     wins = windows_of_items(doc.items)
     todo = []
     for n, (k, (a, b)) in enumerate(zip(wins.item_rows, wins.spans)):
@@ -1080,8 +1070,6 @@ def _paraphrases(doc: Document, sides: list[_Side], levels: list[np.ndarray], in
                     if w >= 0 and allowed_rows[window_item[w]]]
             results.append(([sc for sc, _ in keep], [w for _, w in keep]))
     else:
-        from .store import Selection
-
         sel = Selection(doc_rows=np.flatnonzero(_doc_mask_from_rows(index, allowed_rows)))
         for q in range(len(todo)):
             dw = index.dense_windows(vecs[q], k_search, sel)

@@ -13,6 +13,7 @@ from pathlib import Path
 from .html_report import page
 from .metadata import year_label
 from .records import items_label
+from .render import check_summary_lines
 
 _CSS = """
 body { font-family: "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif; margin: 1.5em;
@@ -71,8 +72,6 @@ def _side(ops, side: str) -> str:
 
 
 def check_html(report) -> str:
-    from .render import check_summary_lines
-
     d = report.doc
     lv = report.by_level
     lines = "".join(f"<p>{escape(line)}</p>" for line in check_summary_lines(report)[2:])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .normalise import SENTENCE_CLOSERS, SENTENCE_END
+from .normalise import SENTENCE_CLOSERS, SENTENCE_END, normalise
 
 # A run of end marks and the closers after it; a line break also ends a sentence (scraped pages put
 # one item per line, and an item's own line breaks are layout, not prose, in the rare other case).
@@ -85,8 +85,6 @@ def windows_of_items(items, min_chars: int = WINDOW_MIN_CHARS,
                      max_per_item: int = MAX_WINDOWS_PER_ITEM) -> ItemWindows:
     """Every item's sentence windows and the normalised text each embeds: the one rule the index
     and the benchmark's cache prefill share. An item too short for a window is one window."""
-    from .normalise import normalise
-
     out = ItemWindows()
     for row, it in enumerate(items):
         spans = windows(it.text, min_chars) or [(0, len(it.text))]

@@ -3,6 +3,10 @@
 Every command checks its options before doing any work, and turns a PlansearchError into one
 line on stderr and exit code 1 (never a traceback). Listing commands print a table in a terminal,
 or `--format json` (JSON lines; `--json` is the same) or `--format csv`.
+
+The light stages are imported here; a command imports the heavy ones it runs (search and the
+index: numpy and FAISS; compare, check, trend; the web server) when it runs, so `--help`,
+`docs` and `outline` start without them.
 """
 from __future__ import annotations
 
@@ -14,7 +18,25 @@ from typing import List, Optional
 
 import typer
 
-from .models import LoadError, PlansearchError
+from . import render
+from .corpus import DocumentFinder, find_document, load_corpus
+from .embed import resolve_model
+from .metadata import YEAR_BASES
+from .models import BadParameter, LoadError, PlansearchError
+from .records import (
+    FORMATS,
+    alignment_record,
+    check_passage_record,
+    check_records,
+    compare_summary_record,
+    doc_record,
+    doc_share_record,
+    hit_record,
+    outline_record,
+    reuse_cluster_record,
+    trend_records,
+    write_records,
+)
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="Search, compare and find copy-paste in Chinese government work plans and reports. "
@@ -36,6 +58,8 @@ def friendly(fn):
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
+        except BadParameter as e:  # the library names parameters; users type options
+            _fail(e.named("--" + e.param.replace("_", "-")))
         except PlansearchError as e:
             _fail(str(e))
         except KeyboardInterrupt:
@@ -56,8 +80,6 @@ def _report_load(errors: list[LoadError], warnings: list[str]) -> None:
 
 
 def _load(paths: list[Path]):
-    from .corpus import load_corpus
-
     errors: list[LoadError] = []
     warnings: list[str] = []
     try:
@@ -68,8 +90,6 @@ def _load(paths: list[Path]):
 
 
 def _format(fmt: str, as_json: bool) -> str:
-    from .records import FORMATS
-
     if as_json:
         return "json"
     if fmt not in FORMATS:
@@ -84,20 +104,18 @@ JSON_HELP = "Same as --format json."
 def _open_index_if_any(index_dir: Path | None, explicit: bool):
     """The index at `index_dir` to look documents up in: an explicit --index must exist; the
     default one is used when it is there."""
-    from .store import StoredIndex, live_generation
+    from .store import has_index, open_index
 
     if index_dir is None:
         return None
-    if not explicit and (not index_dir.is_dir() or live_generation(index_dir) is None):
+    if not explicit and not has_index(index_dir):
         return None
-    return StoredIndex(index_dir)
+    return open_index(index_dir)
 
 
 def _finder(index_dir: Optional[Path], corpus: Optional[Path]):
     """Where document ids are looked up: an --index given (or the default index, when it exists
     and no --corpus was given) first, then the corpus (given, or the default one)."""
-    from .corpus import DocumentFinder
-
     index = _open_index_if_any(index_dir if index_dir is not None else (None if corpus else Path(DEFAULT_INDEX)),
                                explicit=index_dir is not None)
     return DocumentFinder(index=index, corpus=corpus if corpus is not None else Path(DEFAULT_CORPUS))
@@ -105,8 +123,6 @@ def _finder(index_dir: Optional[Path], corpus: Optional[Path]):
 
 def _check_model(model: Optional[str]) -> None:
     if model is not None:
-        from .embed import resolve_model
-
         resolve_model(model)
 
 
@@ -157,9 +173,6 @@ def docs(
 ):
     """List documents: id, title, year, region, issuer, kind and item count. Values set in
     manifest.csv are marked with *."""
-    from . import render
-    from .records import doc_record, write_records
-
     fmt = _format(fmt, as_json)
     paths = path or [Path(DEFAULT_CORPUS)]
     documents = _load(paths)
@@ -182,9 +195,6 @@ def outline(
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ):
     """Show a document's outline as a tree of headings and numbered items."""
-    from . import render
-    from .records import outline_record, write_records
-
     fmt = _format(fmt, as_json)
     if fmt == "csv":
         raise PlansearchError("outline prints a tree or json, not csv")
@@ -213,15 +223,20 @@ def index(
                                               "codes propose candidates, re-scored exactly) or hnsw (approximate "
                                               "graph); default: flat below 150,000 sentence windows, pq above."),
     force: bool = typer.Option(False, "--force", help="Rebuild even if nothing changed."),
+    store: Optional[str] = typer.Option(None, "--store", help="Where the index lives: local (default: files in "
+                                        "the index directory), milvus-lite:PATH.db (a Milvus Lite file) or "
+                                        "milvus://HOST:PORT (a Milvus server); $PLANSEARCH_STORE. Recorded in the "
+                                        "index directory, so later commands find it."),
 ):
     """Build or update the search index: embeddings, keyword index and document store. An unchanged
     corpus is answered in a second; a damaged index is rebuilt."""
-    from . import render
-    from .store import build_index
+    from .store import build_index, check_store_spec
     from .vectors import check_kind
 
     if vector_kind is not None:
         check_kind(vector_kind)
+    if store is not None:
+        check_store_spec(store)
     _check_model(model)
     errors: list[LoadError] = []
     warnings: list[str] = []
@@ -229,7 +244,7 @@ def index(
         with render.IndexProgress() as bar:
             report = build_index(path or [Path(DEFAULT_CORPUS)], index_dir, model=model, progress=bar.update,
                                  errors=errors, vector_kind=vector_kind, force=force, warnings=warnings,
-                                 on_wait=lambda msg: typer.echo(msg, err=True))
+                                 on_wait=lambda msg: typer.echo(msg, err=True), store=store)
     finally:
         _report_load(errors, warnings)
     render.print_index_report(report)
@@ -260,9 +275,6 @@ def search(
 ):
     """Search the index: hybrid meaning (embeddings) + words (BM25) by default, with metadata filters.
     Each hit says which of the query's words it holds; when no item holds them all, a note says so."""
-    from . import render
-    from .metadata import YEAR_BASES
-    from .records import hit_record, write_records
     from .search import GROUPINGS, MODES, Filters, Searcher, parse_query, parse_years
 
     fmt = _format(fmt, as_json)
@@ -286,8 +298,6 @@ def search(
     searcher = Searcher(index_dir, model)
     try:
         if doc is not None and not any(filters.accepts(d) for d in searcher.index.documents):
-            from .corpus import find_document
-
             find_document(searcher.index.documents, doc)  # raises with close ids
         if by:
             groups = searcher.search_by(query, by, per_group=k, mode=mode, filters=filters,
@@ -339,9 +349,6 @@ def trend_cmd(
     group's items, the documents mentioning it and the best example. A match is a calibrated
     decision, not a top-k: the item holds the query's words (by weight), or, for a query whose words
     no item holds, stands far above the corpus in meaning. Years without a document are gaps."""
-    from . import render
-    from .metadata import YEAR_BASES
-    from .records import trend_records, write_records
     from .search import Filters, Searcher, parse_query, parse_years
     from .trend import GROUPINGS, chart_svg, trend
 
@@ -371,8 +378,6 @@ def trend_cmd(
     searcher = Searcher(index_dir, model)
     try:
         if doc is not None and not any(filters.accepts(d) for d in searcher.index.documents):
-            from .corpus import find_document
-
             find_document(searcher.index.documents, doc)  # raises with close ids
         if filters.active() and not any(filters.accepts(d) for d in searcher.index.documents):
             raise PlansearchError(f"no document with these filters ({filters.describe()})")
@@ -411,8 +416,7 @@ def reuse(
 ):
     """Find copy-paste: passages that recur (near-)verbatim across documents, and how much of each
     document stands elsewhere."""
-    from . import render
-    from .records import doc_share_record, reuse_cluster_record, write_records
+    from .reuse import check_settings as check_reuse_settings
     from .reuse import find_reuse
 
     fmt = _format(fmt, as_json)
@@ -420,18 +424,11 @@ def reuse(
         raise PlansearchError("give files/directories or --index, not both")
     if top < 1:
         raise PlansearchError(f"--top must be at least 1, not {top}")
-    if min_chars < 1:
-        raise PlansearchError(f"--min-chars must be at least 1, not {min_chars}")
-    if min_docs < 2:
-        raise PlansearchError(f"--min-docs must be at least 2, not {min_docs}")
-    if max_spread is not None and max_spread < min_docs:
-        raise PlansearchError(f"--max-spread must be at least --min-docs ({min_docs}), not {max_spread}")
-    if across not in ("any", "years", "regions"):
-        raise PlansearchError(f"--across takes any, years or regions, not {across!r}")
+    check_reuse_settings(min_chars=min_chars, across=across, min_docs=min_docs, max_spread=max_spread)
     if index_dir is not None:
-        from .store import StoredIndex
+        from .store import open_index
 
-        ix = StoredIndex(index_dir)
+        ix = open_index(index_dir)
         try:
             documents = ix.all_documents()
         finally:
@@ -483,10 +480,7 @@ def compare_cmd(
     """Compare two plans item by item: same, edited (with the character diff), rewritten (most
     sentences reworded one to one), related (same topic, new content; shown sentence by sentence),
     new and dropped items, and how much of B stands verbatim in A."""
-    from . import render
     from .compare import STATUSES, Thresholds, compare
-    from .records import alignment_record, compare_summary_record, write_records
-
     fmt = _format(fmt, as_json)
     statuses = [s.strip() for s in only.split(",") if s.strip()] if only else list(STATUSES)
     unknown = [s for s in statuses if s not in STATUSES]
@@ -557,9 +551,7 @@ def check_cmd(
     passages) split into verbatim (CNKI's 13-character rule), disguised (identical after synonyms and
     masks, small edits bridged) and paraphrased (same meaning by sentence embeddings); each source's
     share (单篇最大文字复制比 the largest); every passage side by side; each item's copied share."""
-    from . import render
     from .check import CheckSettings, check_document
-    from .records import check_passage_record, check_records, write_records
     from .search import parse_years
     from .store import StoredIndex
 
@@ -580,14 +572,10 @@ def check_cmd(
     try:
         excluded = list(exclude)
         if doc is not None:
-            from .corpus import find_document
-
             row = [d.doc_id for d in ix.documents].index(find_document(ix.documents, doc).doc_id)
             checked = ix.document_with_items(row)
             excluded.insert(0, checked.doc_id)
         else:
-            from .corpus import DocumentFinder
-
             finder = DocumentFinder()
             try:
                 checked = finder.find(file)

@@ -83,6 +83,7 @@ from .chunk import ItemWindows, sentence_spans, windows_of_items
 from .fingerprint import FingerprintText, covered, shared_runs
 from .models import Alignment, DiffOp, Document, Item, SentenceMatch, SentencePair
 from .normalise import compact, mask_variables_with_map, normalise_with_map
+from .store import cached_embedder_vectors
 
 STATUSES = ("same", "edited", "rewritten", "related", "new", "dropped")
 
@@ -233,8 +234,6 @@ def item_vectors(items: Sequence[Item], model: str | None = None,
     cache answers for them; what it lacks goes through the user's cache
     (store.cached_embedder_vectors). One vector for a whole long paragraph would be diluted and cut
     at the model's input length, and no index holds it."""
-    from .store import cached_embedder_vectors
-
     wins = windows_of_items(items)
     v = cached_embedder_vectors(wins.texts, model=model, index_dir=index_dir, progress=progress)
     return _mean_by_item(v, wins.item_rows, len(items))
@@ -276,8 +275,6 @@ def _embed_items(A: _Side, B: _Side, model: str | None, index_dir, progress
     sentence alignment. All windows, identical items' too: the documents' mean vector, which the
     cosines are measured from, must not depend on which items happen to be identical. One call,
     so a window in both documents is embedded once."""
-    from .store import cached_embedder_vectors
-
     n_a = len(A.windows.texts)
     v = cached_embedder_vectors(A.windows.texts + B.windows.texts, model=model,
                                 index_dir=index_dir, progress=progress)

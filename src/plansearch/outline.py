@@ -35,7 +35,7 @@ from pathlib import PurePath
 from . import clean
 from .clean import Line, cn_number
 from .models import Document, Heading, Item, SourceText, Span
-from .normalise import SENTENCE_CLOSERS, SENTENCE_END
+from .normalise import SENTENCE_CLOSERS, SENTENCE_END, to_simplified
 
 # ---------------------------------------------------------------- labels
 
@@ -516,8 +516,6 @@ _SUBPOINT_STYLES = (
 def subpoints(text: str) -> tuple[str, ...]:
     """Inline enumerations of an item (一是…二是…三是…), each point's text with its marker.
     The style with the longest run counted from 一 wins; fewer than two points is no enumeration."""
-    from .normalise import to_simplified
-
     simp = to_simplified(text) if len(text) < 200_000 else text
     best: list[int] = []
     for style in _SUBPOINT_STYLES:

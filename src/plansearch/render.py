@@ -13,6 +13,8 @@ import sys
 import unicodedata
 
 from rich.console import Console
+from rich.panel import Panel
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
@@ -133,8 +135,6 @@ class IndexProgress:
                "write": "writing the index", "compare": "embedding items to compare"}
 
     def __init__(self):
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
         self._progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                                   TimeRemainingColumn(), console=_make_console(stderr=True), transient=True)
         self._tasks: dict[str, int] = {}
@@ -503,8 +503,6 @@ def check_summary_lines(report) -> list[str]:
 
 def print_check(report, top: int = 30) -> None:
     """A 查重 report: a summary panel, the sources, the passages side by side, the items."""
-    from rich.panel import Panel
-
     c = _make_console()
     colour = _colour(c)
     d = report.doc

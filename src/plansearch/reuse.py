@@ -45,8 +45,9 @@ from .fingerprint import (
     fingerprint,
     runs_from_seeds,
 )
+from .corpus import find_document
 from .metadata import is_earlier
-from .models import Document, Passage, PlansearchError, ReuseCluster
+from .models import BadParameter, Document, Passage, ReuseCluster
 
 Across = Literal["any", "years", "regions"]
 
@@ -102,6 +103,20 @@ class _PairPassage:
     chain: RunChain
 
 
+def check_settings(*, min_chars: int = 30, across: str = "any", min_docs: int = 2,
+                   max_spread: int | None = None) -> None:
+    """Refuse settings find_reuse cannot use (BadParameter naming the parameter): the one place
+    these rules live, so a front end can check them before it loads anything."""
+    if across not in ("any", "years", "regions"):
+        raise BadParameter("across", f"takes any, years or regions, not {across!r}")
+    if min_chars < 1:
+        raise BadParameter("min_chars", f"must be at least 1, not {min_chars}")
+    if min_docs < 2:
+        raise BadParameter("min_docs", f"must be at least 2, not {min_docs}")
+    if max_spread is not None and max_spread < min_docs:
+        raise BadParameter("max_spread", f"must be at least the minimum documents ({min_docs}), not {max_spread}")
+
+
 def find_reuse(docs: list[Document], *, min_chars: int = 30, across: Across = "any",
                doc: str | None = None, min_docs: int = 2, max_spread: int | None = None) -> ReuseReport:
     """Passages of at least `min_chars` verbatim characters found in `min_docs` or more documents.
@@ -109,17 +124,8 @@ def find_reuse(docs: list[Document], *, min_chars: int = 30, across: Across = "a
     across: "years" keeps only what documents of different years share (an unknown year counts
     as different), "regions" likewise for regions, "any" everything. doc: only clusters touching
     this document id (and only its share). max_spread: drop clusters found in more documents."""
-    if across not in ("any", "years", "regions"):
-        raise PlansearchError(f"across must be one of any, years, regions (got {across!r})")
-    if min_chars < 1:
-        raise PlansearchError(f"min_chars must be at least 1 (got {min_chars})")
-    if min_docs < 2:
-        raise PlansearchError(f"min_docs must be at least 2 (got {min_docs})")
-    if max_spread is not None and max_spread < min_docs:
-        raise PlansearchError(f"max_spread must be at least min_docs ({min_docs}), got {max_spread}")
+    check_settings(min_chars=min_chars, across=across, min_docs=min_docs, max_spread=max_spread)
     if doc is not None:
-        from .corpus import find_document
-
         find_document(docs, doc)  # unknown id: error with the closest ids
 
     texts = [_fingerprint_text(d) for d in docs]

@@ -31,11 +31,12 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .keyword import select_top_k, tokenize
+from .embed import DEFAULT_MODEL, get_embedder
+from .keyword import tokenize
 from .metadata import YEAR_BASES, YearBasis, matches_years, year_of
 from .models import Document, Hit, PlansearchError
 from .normalise import compact, normalise, normalise_with_map
-from .store import IndexReader, Selection, StoredIndex
+from .store import IndexReader, Selection, open_index
 
 MODES = ("hybrid", "dense", "keyword", "rrf", "weighted", "adaptive", "tiebreak")
 DEFAULT_FUSION = "adaptive"  # what "hybrid" means; chosen by measurement (bench/eval_search.py)
@@ -268,7 +269,7 @@ class Searcher:
     modes = MODES
 
     def __init__(self, index: str | os.PathLike | IndexReader = "index", model: str | None = None):
-        self.index: IndexReader = index if hasattr(index, "dense_windows") else StoredIndex(index)
+        self.index: IndexReader = index if hasattr(index, "dense_windows") else open_index(index)
         self._model_name = model
         self._embedder = None
         self._query_vectors: dict[str, np.ndarray] = {}
@@ -279,8 +280,6 @@ class Searcher:
     @property
     def embedder(self):
         if self._embedder is None:
-            from .embed import get_embedder
-
             emb = get_embedder(self._model_name if self._model_name is not None
                                else _model_arg(self.index.meta.model, self.index.location))
             self._check_model(emb)
@@ -312,14 +311,14 @@ class Searcher:
             items = self._rows_satisfying(q, docs)
         if docs is None and items is None:
             return None
-        return Selection(doc_rows=docs, item_rows=items)
+        return Selection(doc_rows=docs, item_rows=items, filters=filters if docs is not None else None)
 
     def _rows_satisfying(self, q: Query, doc_rows: np.ndarray | None) -> np.ndarray:
         """Item rows holding every required phrase and no excluded word (within `doc_rows`):
         candidates from the keyword index's postings, confirmed on the items' text."""
         cand = np.arange(len(self.index.item_doc))
         for phrase in q.must:
-            cand = np.intersect1d(cand, self.index.items_with_tokens(tokenize(phrase)), assume_unique=True)
+            cand = np.intersect1d(cand, self.index.items_with_phrase(phrase), assume_unique=True)
         if doc_rows is not None:
             cand = cand[np.isin(self.index.item_doc[cand], doc_rows)]
         keep = []
@@ -405,10 +404,9 @@ class Searcher:
         # Keyword first, dense second: right after a query is embedded the model's worker thread
         # still holds the second core for a moment, which the single-threaded keyword side does
         # not need and the two-shard vector scan does.
-        all_kw = self.index.keyword_scores(q.norm)
-        kw_rows, kw_vals = select_top_k(all_kw, max(n, CANDIDATES),
-                                        None if selection is None else selection.item_mask(self.index.item_doc))
-        scale.keyword_max = float(all_kw.max()) if len(all_kw) else 0.0
+        kw = self.index.keyword_top(q.norm, max(n, CANDIDATES), selection)
+        kw_rows, kw_vals = kw.rows, kw.scores
+        scale.keyword_max = kw.best
         if fusion != "keyword":
             d_rows, d_vals, best_window = self.dense_scores(qv, selection, n)
             # Scale by the unfiltered candidates, so a filtered (or per-year) search scores on the
@@ -426,8 +424,11 @@ class Searcher:
         rows, fused = rows[:k], fused[:k]
         dense_of = dict(zip(d_rows.tolist(), d_vals.tolist())) if d_rows is not None else {}
         items = self.index.items(rows)
+        bm25_of = self.index.keyword_scores_of(q.norm, rows) if len(rows) else np.zeros(0, np.float32)
+        self.index.preload([r for r in rows.tolist() if r not in best_window])  # their best windows, next
         hits = []
-        for rank, (row, score, item) in enumerate(zip(rows.tolist(), fused.tolist(), items), 1):
+        for rank, (row, score, item, bm25) in enumerate(zip(rows.tolist(), fused.tolist(), items,
+                                                            bm25_of.tolist()), 1):
             span = self._match_span(row, best_window.get(row), q.norm, qv)
             pieces = found_pieces(key, compact(item.norm or normalise(item.text)))
             coverage = sum(map(len, pieces)) / len(key) if key else 0.0
@@ -436,7 +437,6 @@ class Searcher:
             cosine = dense_of.get(row)
             if cosine is None and qv is not None:
                 cosine = self._item_cosine(row, qv)
-            bm25 = float(all_kw[row])
             if fusion == "adaptive":  # the default: the shown score is the estimated P(relevant)
                 score = RELEVANCE.probability(
                     fused=score, cosine=cosine, coverage=coverage, keyword=scale.keyword_share(bm25),
@@ -555,8 +555,6 @@ def _model_arg(recorded: str, location: str) -> str | None:
     """The model an index asks for, as get_embedder takes it. A local directory recorded in an
     index is loaded only when the user names it (--model or $PLANSEARCH_MODEL): an index
     directory from elsewhere must not choose which code-bearing model files are loaded."""
-    from .embed import DEFAULT_MODEL
-
     if recorded == DEFAULT_MODEL:
         return None
     if os.path.isabs(recorded) or os.path.exists(recorded):

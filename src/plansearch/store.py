@@ -41,14 +41,20 @@ import sqlite3
 import time
 import zlib
 from dataclasses import dataclass, field, fields
+from importlib.metadata import version
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Protocol, Sequence
 
 import numpy as np
+from filelock import FileLock, Timeout
 
-from .chunk import MAX_WINDOWS_PER_ITEM, WINDOW_MIN_CHARS, windows_of_items
+from .chunk import MAX_WINDOWS_PER_ITEM, WINDOW_MIN_CHARS, ItemWindows, windows_of_items
+from .corpus import load_corpus
+from .embed import get_embedder, resolve_model
+from .keyword import BM25Index, select_top_k, tokenize
 from .models import Document, Heading, Item, LoadError, PlansearchError, Section
 from .normalise import normalise
+from .vectors import FlatIndex, check_kind, choose_kind, exact_search, load_vector_index, make_vector_index
 
 FORMAT_VERSION = 1
 CURRENT = "CURRENT"
@@ -197,8 +203,6 @@ def cached_embedder_vectors(texts: Sequence[str], model: str | None = None,
     """Passage vectors of `texts`: what an index's embedding cache already holds is read from it
     (never written to: it belongs to that index); the rest comes from, and goes into, the user's
     own cache (`user_home()`)."""
-    from .embed import get_embedder
-
     emb = get_embedder(model)
     out = np.zeros((len(texts), emb.dim), np.float32)
     have = np.zeros(len(texts), bool)
@@ -334,8 +338,6 @@ def _fingerprint(docs: list[Document], model: str, scheme: str) -> str:
 
 def _version() -> str:
     try:
-        from importlib.metadata import version
-
         return version("plansearch")
     except Exception:
         return "dev"
@@ -408,6 +410,218 @@ def verify_generation(gen: Path, full: bool = False) -> None:
                                           f"(its checksum differs)")
 
 
+# --- where an index's versions live, and how one is written -----------------------------------
+
+@dataclass
+class Version:
+    """The live version of an index in its store: a generation directory's name or a Milvus
+    collection generation, and its meta."""
+
+    name: str
+    meta: IndexMeta
+
+
+class IndexWriter(Protocol):
+    """One new version of an index being written. Nothing it writes answers a search before
+    `commit`; `abort` (or a crash, or kill -9) leaves the live version as it was, and the store's
+    next writer sweeps what was left. Rows: documents and items in the order given, 0..n-1."""
+
+    def vector_kind(self, n_windows: int) -> str:
+        """The vector index this version gets (recorded in its meta)."""
+
+    def add_documents(self, documents: list[Document]) -> None:
+        """Every document with its items (and the keyword index over the items)."""
+
+    def add_windows(self, windows: ItemWindows, vectors: np.ndarray) -> None:
+        """The sentence windows of the items added, in item order, with one vector each."""
+
+    def commit(self, meta: IndexMeta) -> str:
+        """Make this version the live one (atomically) and return its name."""
+
+    def abort(self) -> None: ...
+
+
+class IndexStore(Protocol):
+    """Where an index directory's versions are kept: the local generations (LocalStore) or
+    Milvus collections (milvus_store.MilvusStore). The index directory itself always holds the
+    build lock, the embedding cache, the sources stamp and which store it uses (store.json)."""
+
+    spec: str  # "local", "milvus-lite:PATH.db", "milvus://HOST:PORT"
+
+    def live(self, full: bool = False) -> Version | None:
+        """The live version, checked (every byte with `full`); IndexDamaged when it is damaged."""
+
+    def writer(self, vector_kind: str | None, keyword_scheme: str, progress: Progress | None,
+               warnings: list[str]) -> IndexWriter: ...
+
+    def reader(self) -> "IndexReader": ...
+
+    def record(self) -> dict:
+        """What store.json keeps to find this store again (a store other than local)."""
+
+
+class LocalStore:
+    """Generation directories beside CURRENT in the index directory (the module docstring)."""
+
+    spec = "local"
+
+    def __init__(self, index_dir: Path):
+        self.index_dir = Path(index_dir)
+
+    def live(self, full: bool = False) -> Version | None:
+        gen = live_generation(self.index_dir)
+        if gen is None:
+            return None
+        verify_generation(gen, full=full)
+        StoredIndex(self.index_dir, verify=False).close()  # shapes and counts agree with meta.json
+        return Version(gen.name, IndexMeta.read(gen))
+
+    def writer(self, vector_kind: str | None, keyword_scheme: str, progress: Progress | None,
+               warnings: list[str]) -> "LocalWriter":
+        return LocalWriter(self.index_dir, vector_kind, keyword_scheme, progress, warnings)
+
+    def record(self) -> dict:
+        return {"store": "local"}
+
+    def reader(self) -> "StoredIndex":
+        return StoredIndex(self.index_dir)
+
+
+class LocalWriter:
+    """A generation written into .tmp-gen-…, renamed and pointed to by CURRENT at commit."""
+
+    def __init__(self, index_dir: Path, vector_kind: str | None, keyword_scheme: str,
+                 progress: Progress | None, warnings: list[str]):
+        self.index_dir, self._kind, self._progress = index_dir, vector_kind, progress
+        self._scheme = keyword_scheme
+        try:
+            keep = live_generation(index_dir)
+        except IndexDamaged:
+            keep = None
+        _remove_stale(index_dir, keep=keep)
+        # Unique even for two builds in one second of one process (the time alone once collided).
+        self.name = f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{os.urandom(3).hex()}"
+        self.tmp = index_dir / f".tmp-{self.name}"
+        self.tmp.mkdir()
+        (self.tmp / GEN_MARKER).write_text("written by plansearch; deleted by it when superseded\n")
+        self._documents: list[Document] = []
+        self._windows: ItemWindows | None = None
+        self._vectors: np.ndarray | None = None
+
+    def vector_kind(self, n_windows: int) -> str:
+        return self._kind or choose_kind(n_windows)
+
+    def add_documents(self, documents: list[Document]) -> None:
+        # The keyword index now, before the vectors are in memory: a large build's BM25 arrays and
+        # vectors must not peak together. The documents go into SQLite at commit.
+        if self._progress:
+            self._progress("keyword", 0, 1)
+        norms = [it.norm or normalise(it.text) for d in documents for it in d.items]
+        BM25Index.build(norms, self._scheme).save(self.tmp)
+        if self._progress:
+            self._progress("keyword", 1, 1)
+        self._documents = documents
+
+    def add_windows(self, windows: ItemWindows, vectors: np.ndarray) -> None:
+        self._windows, self._vectors = windows, vectors
+
+    def commit(self, meta: IndexMeta) -> str:
+        gen, wins, vectors, progress = self.tmp, self._windows, self._vectors, self._progress
+        if progress:
+            progress("write", 0, 3)
+        _write_sqlite(gen / "store.sqlite", self._documents)
+        np.save(gen / "vectors.npy", vectors)
+        np.save(gen / "window_item.npy", np.asarray(wins.item_rows, np.int32))
+        np.save(gen / "window_span.npy", np.asarray(wins.spans, np.int32).reshape(-1, 2))
+        np.save(gen / "item_doc.npy", np.repeat(np.arange(len(self._documents), dtype=np.int32),
+                                                [len(d.items) for d in self._documents]))
+        if progress:
+            progress("write", 1, 3)
+        if meta.vector_kind != "flat":  # the flat index is rebuilt from vectors.npy on load
+            vindex = make_vector_index(meta.vector_kind, meta.dim)
+            vindex.add(vectors)
+            vindex.save(gen)
+        if progress:
+            progress("write", 2, 3)
+        meta.write(gen)
+        (gen / READERS_LOCK).touch()
+        _record_files(gen)
+        _fsync_tree(gen)
+        final = self.index_dir / self.name
+        gen.rename(final)
+        _point_current(self.index_dir, self.name)
+        _remove_stale(self.index_dir, keep=final)
+        if progress:
+            progress("write", 3, 3)
+        return self.name
+
+    def abort(self) -> None:
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+STORE_FILE = "store.json"  # which store an index directory's versions live in (absent: local)
+STORE_ENV = "PLANSEARCH_STORE"
+
+
+def recorded_store(index_dir: Path) -> dict | None:
+    """What store.json says, or None (an index built before stores existed, or a local one)."""
+    path = Path(index_dir) / STORE_FILE
+    if not path.is_file():
+        return None
+    try:
+        rec = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(rec, dict) or not isinstance(rec.get("store"), str):
+            raise ValueError("no \"store\" in it")
+        return rec
+    except (OSError, ValueError) as e:
+        raise IndexDamaged(Path(index_dir), f"{STORE_FILE} is unreadable ({e})") from None
+
+
+def _record_store(index_dir: Path, rec: dict) -> None:
+    if recorded_store(index_dir) == rec:
+        return
+    tmp = index_dir / f".{STORE_FILE}.tmp"
+    tmp.write_text(json.dumps(rec, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, index_dir / STORE_FILE)
+
+
+def check_store_spec(spec: str) -> str:
+    """A --store value as given: local, milvus-lite:PATH.db or milvus://HOST:PORT; else one line."""
+    spec = spec.strip()
+    if spec == "local" or spec.startswith("milvus://") or spec.startswith("milvus-lite:"):
+        if spec.startswith("milvus-lite:") and not spec[len("milvus-lite:"):].strip():
+            raise PlansearchError("--store milvus-lite: needs a path, e.g. milvus-lite:index/plans.db")
+        return spec
+    raise PlansearchError(f"--store takes local, milvus-lite:PATH.db or milvus://HOST:PORT, not {spec!r}")
+
+
+def store_for(index_dir: Path, spec: str | None = None) -> IndexStore:
+    """The store of an index directory: `spec` when given (a build choosing or switching
+    stores), else the one store.json records, else local."""
+    index_dir = Path(index_dir)
+    rec = recorded_store(index_dir)
+    spec = check_store_spec(spec if spec is not None else rec["store"] if rec is not None else "local")
+    if spec == "local":
+        return LocalStore(index_dir)
+    from .milvus_store import MilvusStore  # optional (the milvus extra), and it imports this module
+
+    return MilvusStore.for_index(index_dir, spec, rec)
+
+
+def open_index(index_dir: str | os.PathLike = "index") -> "IndexReader":
+    """The index of a directory opened for reading, through whichever store it was built in."""
+    index_dir = Path(index_dir)
+    if recorded_store(index_dir) is None:
+        return StoredIndex(index_dir)
+    return store_for(index_dir).reader()
+
+
+def has_index(index_dir: str | os.PathLike) -> bool:
+    """Whether the directory holds a built index of any store (without opening it)."""
+    index_dir = Path(index_dir)
+    return index_dir.is_dir() and (recorded_store(index_dir) is not None or (index_dir / CURRENT).is_file())
+
+
 # --- building ----------------------------------------------------------------------------------
 
 def build_index(paths: str | os.PathLike | Iterable[str | os.PathLike] = "corpus",
@@ -416,7 +630,7 @@ def build_index(paths: str | os.PathLike | Iterable[str | os.PathLike] = "corpus
                 vector_kind: str | None = None, keyword_scheme: str = "bigram",
                 on_wait: Callable[[str], None] | None = None,
                 documents: list[Document] | None = None, force: bool = False,
-                warnings: list[str] | None = None) -> IndexReport:
+                warnings: list[str] | None = None, store: str | None = None) -> IndexReport:
     """Build or update the index of the documents under `paths` (or of `documents` given directly).
 
     Unchanged corpus and model: nothing is rebuilt (after every byte of the live generation has
@@ -424,16 +638,18 @@ def build_index(paths: str | os.PathLike | Iterable[str | os.PathLike] = "corpus
     reusing every cached vector. `vector_kind` forces "flat", "pq" or "hnsw" (default: by size,
     vectors.choose_kind). A second build of the same index waits for the first (`on_wait` is told
     once). Load errors go into `errors` as files are read (so a caller sees them even if the build
-    then fails); `warnings` gets what the build had to leave out."""
-    from filelock import FileLock, Timeout
+    then fails); `warnings` gets what the build had to leave out. `store` ("local",
+    "milvus-lite:PATH.db", "milvus://HOST:PORT") says where the versions live; default
+    $PLANSEARCH_STORE, else where this index's live version is, else local.
 
-    from .corpus import load_corpus
-    from .embed import get_embedder, resolve_model
-    from .vectors import check_kind
-
+    A build is: load → fingerprint check → sentence windows → embedding through the content-hash
+    cache → the store's writer (IndexWriter), committed only when all of it is written."""
     t0 = time.perf_counter()
     if vector_kind is not None:
         check_kind(vector_kind)
+    store = store if store is not None else os.environ.get(STORE_ENV) or None  # the default of --store
+    if store is not None:
+        check_store_spec(store)
     resolve_model(model)  # a wrong name fails now, not after parsing the corpus
     if keyword_scheme not in ("bigram", "bigram+jieba", "jieba"):
         raise PlansearchError(f"unknown keyword scheme {keyword_scheme!r} (bigram, bigram+jieba or jieba)")
@@ -449,17 +665,18 @@ def build_index(paths: str | os.PathLike | Iterable[str | os.PathLike] = "corpus
             on_wait(f"another plansearch index run holds {index_dir / LOCK_FILE}; waiting for it to finish")
         lock.acquire()
     try:
+        where = store_for(index_dir, store)
         load_errors: list[LoadError] = errors if errors is not None else []
         build_warnings: list[str] = warnings if warnings is not None else []
-        live, damage = _live_or_damage(index_dir, full=False)
+        live, damage = _live_or_damage(where, full=False)
         # Fast path: the same files (path, size, mtime) as the live generation was built or checked
         # from need no parsing at all (parsing 10^5 items takes ~30 s; this takes milliseconds).
         stamp = _sources_stamp(paths, model, keyword_scheme) if documents is None else None
         if (not force and live is not None and stamp is not None
-                and _read_stamp(index_dir) == [live.name, stamp]):
-            meta = IndexMeta.read(live)
-            if vector_kind is None or vector_kind == meta.vector_kind:
-                return IndexReport.of(index_dir, meta, None, time.perf_counter() - t0, load_errors)
+                and _read_stamp(index_dir) == [live.name, stamp]
+                and (vector_kind is None or vector_kind == live.meta.vector_kind)):
+            _record_in(index_dir, where)
+            return IndexReport.of(index_dir, live.meta, None, time.perf_counter() - t0, load_errors)
         if documents is None:
             documents = load_corpus(paths, errors=load_errors, warnings=build_warnings)
         if not documents:
@@ -468,45 +685,70 @@ def build_index(paths: str | os.PathLike | Iterable[str | os.PathLike] = "corpus
         embedder = get_embedder(model)
         fp = _fingerprint(documents, embedder.name, keyword_scheme)
         if live is not None:  # about to call it up to date: every byte, not a sample (parsing cost more)
-            live, damage = _live_or_damage(index_dir, full=True)
-        if not force and live is not None:
-            meta = IndexMeta.read(live)
-            if meta.fingerprint == fp and (vector_kind is None or vector_kind == meta.vector_kind):
-                _write_stamp(index_dir, live.name, stamp)
-                return IndexReport.of(index_dir, meta, None, time.perf_counter() - t0, load_errors)
-        _remove_stale(index_dir, keep=live)
-        # Unique even for two builds in one second of one process (the time alone once collided).
-        gen_name = f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{os.urandom(3).hex()}"
-        tmp = index_dir / f".tmp-{gen_name}"
-        tmp.mkdir()
-        (tmp / GEN_MARKER).write_text("written by plansearch; deleted by it when superseded\n")
+            live, damage = _live_or_damage(where, full=True)
+        if (not force and live is not None and live.meta.fingerprint == fp
+                and (vector_kind is None or vector_kind == live.meta.vector_kind)):
+            _write_stamp(index_dir, live.name, stamp)
+            _record_in(index_dir, where)
+            return IndexReport.of(index_dir, live.meta, None, time.perf_counter() - t0, load_errors)
         count = EmbedCount()
-        meta = _write_generation(tmp, documents, embedder, index_dir, fp, keyword_scheme, vector_kind,
-                                 progress, count, build_warnings)
-        final = index_dir / gen_name
-        tmp.rename(final)
-        _point_current(index_dir, gen_name)
-        _write_stamp(index_dir, gen_name, stamp)
-        _remove_stale(index_dir, keep=final)
+        writer = where.writer(vector_kind, keyword_scheme, progress, build_warnings)
+        try:
+            meta = _write_version(writer, documents, embedder, index_dir, fp, keyword_scheme,
+                                  progress, count, build_warnings)
+            name = writer.commit(meta)
+        except BaseException:
+            writer.abort()
+            raise
+        _write_stamp(index_dir, name, stamp)
+        _record_in(index_dir, where)
         return IndexReport.of(index_dir, meta, count, time.perf_counter() - t0, load_errors,
                               build_warnings, repaired=damage)
     finally:
         lock.release()
 
 
-def _live_or_damage(index_dir: Path, full: bool) -> tuple[Path | None, str | None]:
-    """(live generation, None) when it is whole; (None, what is wrong) when it is damaged, so the
+def _record_in(index_dir: Path, where: IndexStore) -> None:
+    """store.json names the store the live version is in (a local index needs none: absent means
+    local, so an index directory from before stores existed reads the same)."""
+    if where.spec == "local":
+        (index_dir / STORE_FILE).unlink(missing_ok=True)
+    else:
+        _record_store(index_dir, where.record())
+
+
+def _live_or_damage(where: IndexStore, full: bool) -> tuple[Version | None, str | None]:
+    """(live version, None) when it is whole; (None, what is wrong) when it is damaged, so the
     build writes a new one instead of calling it up to date."""
     try:
-        live = live_generation(index_dir)
-        if live is not None:
-            verify_generation(live, full=full)
-            StoredIndex(index_dir, verify=False).close()  # shapes and counts agree with meta.json
-        return live, None
+        return where.live(full=full), None
     except IndexDamaged as e:
         return None, e.what
     except PlansearchError as e:  # e.g. an older format: rebuilt like a damaged one
         return None, str(e)
+
+
+def _write_version(writer: IndexWriter, documents: list[Document], embedder, index_dir: Path, fp: str,
+                   keyword_scheme: str, progress: Progress | None, count: EmbedCount,
+                   warnings: list[str]) -> IndexMeta:
+    """Documents, windows and their vectors into `writer`; the meta it is to commit."""
+    items = [it for d in documents for it in d.items]
+    wins = windows_of_items(items)
+    for row, n in wins.capped:
+        it = items[row]
+        warnings.append(f"{it.item_id}: {n:,} sentence windows ({len(it.text):,} characters without "
+                        f"sentence breaks?); the first {MAX_WINDOWS_PER_ITEM} are embedded, "
+                        f"the keyword search covers all of it")
+    writer.add_documents(documents)
+    cache = EmbeddingCache(index_dir / CACHE_FILE, on_warning=warnings.append)
+    try:
+        vectors = embed_cached(embedder, wins.texts, cache, progress, count)
+    finally:
+        cache.close()
+    writer.add_windows(wins, vectors)
+    return IndexMeta(FORMAT_VERSION, embedder.name, embedder.dim, writer.vector_kind(len(vectors)),
+                     keyword_scheme, len(documents), len(items), len(wins.texts), fp,
+                     time.strftime("%Y-%m-%dT%H:%M:%S"))
 
 
 def _sources_stamp(paths, model: str | None, keyword_scheme: str) -> str | None:
@@ -554,59 +796,6 @@ def _describe(paths) -> str:
     if isinstance(paths, (str, os.PathLike)):
         return str(paths)
     return ", ".join(str(p) for p in paths)
-
-
-def _write_generation(gen: Path, documents: list[Document], embedder, index_dir: Path, fp: str,
-                      keyword_scheme: str, vector_kind: str | None, progress: Progress | None,
-                      count: EmbedCount, warnings: list[str]) -> IndexMeta:
-    from .keyword import BM25Index
-    from .vectors import choose_kind, make_vector_index
-
-    items = [it for d in documents for it in d.items]
-    wins = windows_of_items(items)
-    for row, n in wins.capped:
-        it = items[row]
-        warnings.append(f"{it.item_id}: {n:,} sentence windows ({len(it.text):,} characters without "
-                        f"sentence breaks?); the first {MAX_WINDOWS_PER_ITEM} are embedded, "
-                        f"the keyword search covers all of it")
-    # The keyword index first, while the vectors are not yet in memory: a large build's BM25
-    # arrays and vectors must not peak together.
-    if progress:
-        progress("keyword", 0, 1)
-    BM25Index.build([it.norm or normalise(it.text) for it in items], keyword_scheme).save(gen)
-    if progress:
-        progress("keyword", 1, 1)
-    cache = EmbeddingCache(index_dir / CACHE_FILE, on_warning=warnings.append)
-    try:
-        vectors = embed_cached(embedder, wins.texts, cache, progress, count)
-    finally:
-        cache.close()
-    if progress:
-        progress("write", 0, 3)
-    _write_sqlite(gen / "store.sqlite", documents)
-    np.save(gen / "vectors.npy", vectors)
-    np.save(gen / "window_item.npy", np.asarray(wins.item_rows, np.int32))
-    np.save(gen / "window_span.npy", np.asarray(wins.spans, np.int32).reshape(-1, 2))
-    np.save(gen / "item_doc.npy", np.repeat(np.arange(len(documents), dtype=np.int32),
-                                            [len(d.items) for d in documents]))
-    if progress:
-        progress("write", 1, 3)
-    kind = vector_kind or choose_kind(len(vectors))
-    vindex = make_vector_index(kind, embedder.dim)
-    if kind != "flat":  # the flat index is rebuilt from vectors.npy on load: nothing to write
-        vindex.add(vectors)
-        vindex.save(gen)
-    if progress:
-        progress("write", 2, 3)
-    meta = IndexMeta(FORMAT_VERSION, embedder.name, embedder.dim, kind, keyword_scheme, len(documents),
-                     len(items), len(wins.texts), fp, time.strftime("%Y-%m-%dT%H:%M:%S"))
-    meta.write(gen)
-    (gen / READERS_LOCK).touch()
-    _record_files(gen)
-    _fsync_tree(gen)
-    if progress:
-        progress("write", 3, 3)
-    return meta
 
 
 _DOC_COLS = ("doc_id", "source", "title", "text", "source_start", "year", "year_mask", "plan_year",
@@ -716,6 +905,9 @@ class Selection:
 
     doc_rows: np.ndarray | None = None
     item_rows: np.ndarray | None = None
+    # The search.Filters the doc rows came from: a store that evaluates filters itself (Milvus)
+    # sends this instead of the rows, whose number grows with the corpus.
+    filters: object | None = None
 
     def empty(self) -> bool:
         return any(r is not None and not len(r) for r in (self.doc_rows, self.item_rows))
@@ -743,6 +935,16 @@ class DenseWindows:
     items: np.ndarray  # item row of each window
 
 
+@dataclass
+class KeywordHits:
+    """The best keyword (BM25) items of one query: rows and scores, best first, and the best score
+    over the whole corpus (what the fusion scales by, so a filtered search scores as a whole one)."""
+
+    rows: np.ndarray
+    scores: np.ndarray
+    best: float
+
+
 class IndexReader(Protocol):
     """What search, trend, check, compare and reuse read from an index, whatever stores it (the
     local generation below, or a Milvus collection). Rows: items and documents are numbered 0..n-1
@@ -768,11 +970,23 @@ class IndexReader(Protocol):
     def dense_all(self, query_vector: np.ndarray) -> np.ndarray:
         """The best window cosine of every item."""
 
-    def keyword_scores(self, query_norm: str) -> np.ndarray:
-        """BM25 score of every item for the query (0 where it shares no term)."""
+    def keyword_top(self, query_norm: str, n: int, selection: Selection | None = None) -> KeywordHits:
+        """The n best items by BM25 with a positive score (within `selection`)."""
 
-    def items_with_tokens(self, tokens: Sequence[str]) -> np.ndarray:
-        """Sorted rows of the items holding every keyword token (bigram) given."""
+    def keyword_scores(self, query_norm: str) -> np.ndarray:
+        """BM25 score of every item for the query (0 where it shares no term); a store that
+        cannot score every item (Milvus) gives its best thousands and 0 for the rest."""
+
+    def keyword_scores_of(self, query_norm: str, rows: Sequence[int]) -> np.ndarray:
+        """BM25 scores of these items for the query (the hits' keyword evidence)."""
+
+    def items_with_phrase(self, key: str) -> np.ndarray:
+        """Sorted rows of the items that may hold the compact normalised phrase `key` (every
+        one that does; the caller confirms on the text)."""
+
+    def preload(self, rows: Sequence[int]) -> None:
+        """A hint that the windows of these items are read next (a remote store fetches them in
+        one round trip instead of one per item)."""
 
     def item_windows(self, row: int) -> tuple[np.ndarray, np.ndarray]:
         """(window ids, [start, end) spans in the item's text) of one item, in text order."""
@@ -802,6 +1016,7 @@ class LocalIndex:
         self._bm25 = bm25
         self._item_source = item_source
         self._masks: dict[bytes, np.ndarray] = {}
+        self._last_keyword: tuple[str | None, np.ndarray] = (None, np.zeros(0, np.float32))
 
     # lazily: keyword-only searches never touch the vector index, and vice versa
     @property
@@ -817,8 +1032,6 @@ class LocalIndex:
         return self._bm25
 
     def _load_vector_index(self):
-        from .vectors import FlatIndex
-
         return FlatIndex.load(Path("."), self.meta.dim, np.asarray(self.vectors))
 
     def _load_bm25(self):
@@ -853,8 +1066,6 @@ class LocalIndex:
         """The n best windows (within `selection`): the vector index for the whole corpus, an
         exact scan of the allowed windows for a filtered query (a graph or code scan need not
         reach a small subset)."""
-        from .vectors import exact_search
-
         n = min(n, len(self.window_item))
         if selection is None:
             scores, wins = self.vector_index.search(query_vector[None, :], n)
@@ -882,11 +1093,25 @@ class LocalIndex:
             best[:, owners[starts]] = np.maximum.reduceat(sims, starts, axis=1)
         return best
 
-    def keyword_scores(self, query_norm: str) -> np.ndarray:
-        return self.bm25.scores(query_norm)
+    def keyword_top(self, query_norm: str, n: int, selection: Selection | None = None) -> KeywordHits:
+        scores = self.keyword_scores(query_norm)
+        rows, vals = select_top_k(scores, n, None if selection is None else selection.item_mask(self.item_doc))
+        return KeywordHits(rows, vals, float(scores.max()) if len(scores) else 0.0)
 
-    def items_with_tokens(self, tokens: Sequence[str]) -> np.ndarray:
-        return self.bm25.rows_with_all(tokens)
+    def keyword_scores(self, query_norm: str) -> np.ndarray:
+        # the last query's scores are kept: a search reads its hits' scores after its top n
+        if self._last_keyword[0] != query_norm:
+            self._last_keyword = (query_norm, self.bm25.scores(query_norm))
+        return self._last_keyword[1]
+
+    def keyword_scores_of(self, query_norm: str, rows: Sequence[int]) -> np.ndarray:
+        return self.keyword_scores(query_norm)[np.asarray(rows, np.int64)]
+
+    def items_with_phrase(self, key: str) -> np.ndarray:
+        return self.bm25.rows_with_all(tokenize(key))
+
+    def preload(self, rows: Sequence[int]) -> None:
+        pass  # arrays in memory: nothing to fetch
 
     def item_windows(self, row: int) -> tuple[np.ndarray, np.ndarray]:
         # windows are stored in item order: an item's windows are one run, found by binary search
@@ -1001,8 +1226,6 @@ class StoredIndex(LocalIndex):
         self._headings: tuple[np.ndarray, list[str]] | None = None
 
     def _load_vector_index(self):
-        from .vectors import load_vector_index
-
         try:
             return load_vector_index(self.meta.vector_kind, self.generation, self.meta.dim,
                                      np.asarray(self.vectors))
@@ -1012,8 +1235,6 @@ class StoredIndex(LocalIndex):
             raise self._damaged(f"the {self.meta.vector_kind} vector index", e) from None
 
     def _load_bm25(self):
-        from .keyword import BM25Index
-
         try:
             return BM25Index.load(self.generation)
         except (OSError, ValueError, KeyError, TypeError, EOFError) as e:
@@ -1088,6 +1309,3 @@ class StoredIndex(LocalIndex):
         except Exception:
             pass
 
-
-def open_index(index_dir: str | os.PathLike = "index") -> StoredIndex:
-    return StoredIndex(index_dir)

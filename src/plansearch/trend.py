@@ -96,7 +96,7 @@ def word_evidence(index, query_norm: str) -> tuple[dict[str, float], np.ndarray]
     cov = np.zeros(n, np.float64)
     weights: dict[str, float] = {}
     for tok in dict.fromkeys(tokenize(query_norm)):
-        rows = index.items_with_tokens([tok])
+        rows = index.items_with_phrase(tok)  # a single pair: its postings
         weights[tok] = w = math.log1p((n - len(rows) + 0.5) / (len(rows) + 0.5))
         cov[rows] += w
     total = sum(weights.values())

@@ -15,6 +15,7 @@ To add a backend, write a class with the `VectorIndex` methods and register it i
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
@@ -185,8 +186,6 @@ class PQRerankIndex:
             if len(self._shards) == 1:
                 return one(self._shards[0])
             if self._pool is None:
-                from concurrent.futures import ThreadPoolExecutor
-
                 self._pool = ThreadPoolExecutor(len(self._shards))  # FAISS releases the GIL
             return np.concatenate(list(self._pool.map(one, self._shards)))
 
