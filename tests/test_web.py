@@ -740,10 +740,12 @@ def test_check_downloads_the_report_as_the_cli_prints_it(client, web_index):
     html = get(client, "/check", doc=PLAN_202_, format="html")
     assert html.headers["content-disposition"].startswith("attachment")
     assert "查重报告" in html.text and PLAN_201X in html.text
-    # an upload's report downloads too
-    up = upload(client, "x.txt", seed_path("002").read_bytes())
-    token = parse_qs(up.url.query.decode())["upload"][0]
-    assert jsonl(get(client, "/check", upload=token, format="json"))[0]["source"] == "x.txt"
+    # an upload's report downloads too, with the options it was uploaded with
+    up = upload(client, "x.txt", seed_path("002").read_bytes(), paraphrase="0")
+    q = parse_qs(up.url.query.decode())
+    assert q["paraphrase"] == ["0"] and "这次没有查（不用模型）" in up.text
+    summary = jsonl(get(client, "/check", upload=q["upload"][0], paraphrase="0", format="json"))[0]
+    assert summary["source"] == "x.txt" and summary["thresholds"]["paraphrase_min"] is None
 
 
 def test_uploaded_text_holding_markup_is_shown_as_text_in_the_report(client):

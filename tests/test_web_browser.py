@@ -218,6 +218,15 @@ def test_the_trend_page_charts_several_topics_and_the_grouping_changes_the_url(t
     by_region = trend(["减税降费", "双减"], web_engine.searcher, by="region")
     assert page.locator("figure.trend-chart svg rect.bar").count() == 2 * len(by_region.groups)
     assert page.locator("table.trend-table tbody th[scope=row]").last.inner_text() == "地区不明"
+    # the keyboard: j goes to the first count with an example, Enter opens that item
+    page.locator("h1").click()
+    page.keyboard.press("j")
+    first = page.locator(".trend-table td.matches a").first
+    assert page.evaluate("document.activeElement.getAttribute('href')") == first.get_attribute("href")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/document?**")
+    page.go_back()
+    page.wait_for_url("**by=region**")
     # the example of a count opens its item
     page.locator("table.trend-table tr[data-group='全国'] td.matches a").first.click()
     page.wait_for_url("**/document?**")
