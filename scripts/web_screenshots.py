@@ -1,5 +1,6 @@
 """Screenshots of the web app's pages with headless Chromium (Debian's /usr/bin/chromium, driven by
-Playwright; no browser download): the README's docs/web-search.png and docs/web-compare.png.
+Playwright; no browser download): the README's docs/web-search.png, docs/web-compare.png,
+docs/web-trend.png and docs/web-check.png.
 With `pngquant` on the PATH (apt-get install pngquant) the PNGs are quantised to a third of the size.
 
     .venv/bin/python scripts/web_screenshots.py --index gwr-index --out docs/
@@ -25,6 +26,8 @@ def main() -> None:
     ap.add_argument("--query", default="减税降费")
     ap.add_argument("--a", default="national_gwr_2024")
     ap.add_argument("--b", default="national_gwr_2025")
+    ap.add_argument("--topics", default="碳达峰 乡村振兴 新质生产力", help="the trend page's topics")
+    ap.add_argument("--check", default=None, help="the document the check page checks (default: --b)")
     ap.add_argument("--width", type=int, default=1200)
     ap.add_argument("--height", type=int, default=860)
     ap.add_argument("--all", action="store_true", help="every page, not only search and compare")
@@ -38,11 +41,13 @@ def main() -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     pages = {"web-search": "/search?" + urlencode({"q": args.query}),
-             "web-compare": "/compare?" + urlencode({"a": args.a, "b": args.b, "only": "edited"})}
+             "web-compare": "/compare?" + urlencode({"a": args.a, "b": args.b, "only": "edited"}),
+             "web-trend": "/trend?" + urlencode({"q": args.topics}),
+             "web-check": "/check?" + urlencode({"doc": args.check or args.b})}
     if args.all:
         pages.update({"web-search-year": "/search?" + urlencode({"q": args.query, "view": "year"}),
                       "web-document": "/document?" + urlencode({"id": args.b}),
-                      "web-reuse": "/reuse", "web-docs": "/docs", "web-check": "/check"})
+                      "web-reuse": "/reuse", "web-docs": "/docs", "web-check-form": "/check"})
     app = create_app(args.index, warm=True)
     with BackgroundServer(app) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

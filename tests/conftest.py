@@ -145,6 +145,16 @@ HOSTILE_PLAN = (  # document text a page must show as text, never run or interpr
     "2. 加强校园安全管理，开展<b>防溺水</b>专项教育，做到安全教育全覆盖。\n"
 )
 HOSTILE_TITLE = "某区<script>alert('t')</script>工作要点[/bold]"  # set in the manifest
+SWAPS_003 = (("教化", "教育"), ("老师", "教师"), ("平安", "安全"), ("探讨", "研究"))  # 003's 降重, undone
+
+
+def restored_003_text() -> str:
+    """The seed 003 is a 降重 rewrite (a synonym machine swapped 教育→教化, 教师→老师, …): this is its
+    wording before the rewrite, a draft that check must find copied from 003 (disguised)."""
+    text = seed_path("003").read_text(encoding="utf-8")
+    for swapped, original in SWAPS_003:
+        text = text.replace(swapped, original)
+    return text
 
 
 @pytest.fixture(scope="session")

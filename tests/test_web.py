@@ -8,6 +8,7 @@ import io
 import json
 import re
 import urllib.request
+import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
 from html import unescape
 from urllib.parse import parse_qs, quote, urlencode, urlparse
@@ -15,15 +16,18 @@ from urllib.parse import parse_qs, quote, urlencode, urlparse
 import pytest
 from starlette.testclient import TestClient
 
-from conftest import HOSTILE_TITLE, seed_path
+from conftest import HOSTILE_PLAN, HOSTILE_TITLE, restored_003_text, seed_path
 from plansearch import compare as compare_mod
+from plansearch.check import check_document
+from plansearch.corpus import load_corpus
 from plansearch.models import PlansearchError
-from plansearch.records import (alignment_record, excerpt_bounds, compare_summary_record, doc_record, doc_share_record,
-                                hit_record, outline_record, reuse_cluster_record)
+from plansearch.records import (alignment_record, excerpt_bounds, compare_summary_record, doc_record,
+                                doc_share_record, hit_record, outline_record, reuse_cluster_record, trend_records)
 from plansearch.reuse import find_reuse
-from plansearch.search import MODES, Filters, group_key, group_label, literal_query, parse_query
+from plansearch.search import MODES, Filters, literal_query, parse_query
+from plansearch.trend import trend
 from plansearch.web import app as web_app
-from plansearch.web.app import CHART_TOP, MAX_UPLOAD_BYTES, create_app
+from plansearch.web.app import MAX_TOPICS, MAX_UPLOAD_BYTES, create_app, split_topics
 from plansearch.web.views import EXCERPT_CHARS
 
 PLAN_201X = "000_5ae896fcb747d54c#1"  # the same plan as 202_ below, years masked
@@ -196,23 +200,194 @@ def test_the_per_year_view_shows_each_years_best_hits_with_the_gaps(client, web_
         [(g.key, h.item.item_id) for g in groups for h in g.hits]
 
 
-def test_the_chart_has_one_bar_per_year_with_documents_counting_that_years_top_hits(client, web_engine):
-    groups = web_engine.search_by_year("减税降费", 3, "hybrid", Filters(), "plan")
-    top = web_engine.search("减税降费", CHART_TOP, "hybrid", Filters())
+def chart_of(html: str, figure: str = "trend-chart") -> ET.Element:
+    """The inline SVG chart of a page, parsed (it must be well-formed XML)."""
+    svg = re.search(rf'<figure class="{figure}">\s*(<svg .*?</svg>)', html, re.S).group(1)
+    return ET.fromstring(svg)
+
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def rects(svg: ET.Element, cls: str) -> list[ET.Element]:
+    return [r for r in svg.iter(f"{SVG}rect") if r.get("class") == cls]
+
+
+def test_the_per_year_charts_bars_are_the_calibrated_trend_of_the_query(client, web_engine):
+    table = trend(["减税降费"], web_engine.searcher, by="year")
     r = get(client, "/search", q="减税降费", view="year")
-    svg = re.search(r"<svg class=\"chart\".*?</svg>", r.text, re.S).group(0)
-    bars = re.findall(r'<rect class="bar" data-count="(\d+)" data-label="([^"]*)"', svg)
-    with_docs = [g for g in groups if not g.note.startswith("no document")]
-    assert len(bars) == len(with_docs)
-    assert len(re.findall(r'<rect class="gap"', svg)) == len(groups) - len(with_docs)
-    counts = {}
-    for h in top:
-        key = group_label(group_key(h.doc, "year", "plan"), "year")
-        counts[key] = counts.get(key, 0) + 1
-    assert [int(n) for n, _ in bars] == [counts.get(g.key, 0) for g in with_docs]
-    assert sum(int(n) for n, _ in bars) == len(top)
-    assert dict((label, int(n)) for n, label in bars)["2022"] > 0
-    assert "未校准" in r.text and "#15" in r.text
+    svg = chart_of(r.text)
+    bars, gaps = rects(svg, "bar"), rects(svg, "gap")
+    assert len(bars) == sum(not g.gap for g in table.groups) and len(gaps) == sum(g.gap for g in table.groups)
+    assert [b.find(f"{SVG}title").text for b in gaps][:1] == ["2012：无文件"]  # 2011 (东营's plan year), then 2012–2018 and 2020
+    tips = [b.find(f"{SVG}title").text for b in bars]
+    # the reports of 2019, 2021 and 2022 hold 减税降费 in 2, 1 and 2 of their items; no other year does
+    assert "2019 · 减税降费：92 条中 2 条匹配（2.2%），1 份文件中 1 份提及" in tips
+    assert any(t.startswith("2021 · 减税降费：") and "中 1 条匹配" in t for t in tips)
+    assert any(t.startswith("2022 · 减税降费：") and "中 2 条匹配" in t for t in tips)
+    assert sum(" 0 条匹配" not in t for t in tips) == 3
+    assert any(t.startswith("201X（年份不明） · ") for t in tips)  # a masked year is its own bar
+    assert "未校准" not in r.text and "not calibrated" not in r.text
+    assert "“匹配”不是取前几条结果" in r.text  # how a match is decided, said on the page
+    link = unescape(re.search(r'<a href="(/trend\?[^"]+)">在趋势页', r.text).group(1))
+    assert parse_qs(urlparse(link).query) == {"q": ["减税降费"], "year_of": ["plan"]}
+
+
+def test_the_per_year_chart_follows_the_search_filters_and_keeps_a_query_with_spaces_one_topic(client):
+    r = get(client, "/search", q="减税 降费", view="year", year_from="2019", year_to="2022")
+    svg = chart_of(r.text)
+    labels = [t.text for t in svg.iter(f"{SVG}text") if t.text and t.text.isdigit() and len(t.text) == 4]
+    assert labels == ["2019", "2020", "2021", "2022"]
+    assert len(rects(svg, "bar")) == 3 and len(rects(svg, "gap")) == 1
+    link = unescape(re.search(r'<a href="(/trend\?[^"]+)">在趋势页', r.text).group(1))
+    q = parse_qs(urlparse(link).query)
+    assert q["q"] == ["减税 降费，"] and split_topics(q["q"][0]) == ["减税 降费"]
+    assert q["year_from"] == ["2019"] and q["year_to"] == ["2022"]
+
+
+# --- trend -------------------------------------------------------------------------------------------
+
+def trend_rows(html: str) -> dict[str, str]:
+    """group key -> the row's HTML, in order."""
+    body = html.split('<table class="grid trend-table">', 1)[1].split("</table>", 1)[0]
+    return {unescape(m.group(1)): m.group(0) for m in re.finditer(r'<tr[^>]*data-group="([^"]*)".*?</tr>', body, re.S)}
+
+
+def cell_numbers(row: str) -> list[str]:
+    return [unescape(re.sub(r"<[^>]+>", "", x)).strip() for x in re.findall(r'<td class="num[^"]*">(.*?)</td>', row, re.S)]
+
+
+def test_the_trend_page_counts_each_years_matching_items_with_gaps_and_masked_years(client, web_engine):
+    r = get(client, "/trend", q="减税降费")
+    assert r.status_code == 200
+    rows = trend_rows(r.text)
+    table = trend(["减税降费"], web_engine.searcher)
+    assert list(rows) == [g.key for g in table.groups]
+    keys = list(rows)
+    # every year from the first to the last, gaps included, then masked and unknown years
+    assert keys[:13] == [str(y) for y in range(2011, 2024)] and keys[13:] == ["201X", "202_", "?"]
+    for year in ("2012", "2018", "2020"):
+        assert 'class="gap"' in rows[year] and "无文件" in rows[year]
+    # documents, items, then matches, share, documents mentioning it
+    assert cell_numbers(rows["2019"])[2:] == ["2", "2.2%", "1"]
+    assert cell_numbers(rows["2021"])[2] == "1" and cell_numbers(rows["2022"])[2] == "2"
+    assert cell_numbers(rows["2023"])[2:] == ["0", "0.0%", "0"]
+    assert 'class="masked"' in rows["201X"] and "201X（年份不明）" in rows["201X"] and "年份不明" in rows["?"]
+    # the best example links to its item, the query's words marked
+    example = re.search(r'<td class="example"><a href="([^"]+)">', rows["2019"]).group(1)
+    q = parse_qs(urlparse(unescape(example)).query)
+    assert q["id"] == ["national_gwr_2019"]
+    assert "减税降费" in marks(rows["2019"])
+    assert "共 5 条匹配，按词判定；最早见于 2019" in r.text
+    assert "“匹配”不是取前几条结果" in r.text and "至少 50%" in r.text
+
+
+def test_several_topics_give_one_column_each_and_the_chart_a_bar_per_topic_and_year_with_documents(client, web_engine):
+    topics = ["减税降费", "双减", "课后服务"]
+    r = get(client, "/trend", q="减税降费 双减 课后服务")
+    assert [unescape(x) for x in re.findall(r'<th scope="colgroup" colspan="3" class="topic">(.*?)</th>', r.text)] == topics
+    table = trend(topics, web_engine.searcher)
+    with_docs = [g for g in table.groups if not g.gap]
+    svg = chart_of(r.text)
+    bars = rects(svg, "bar")
+    assert len(bars) == len(with_docs) * 3 and len(rects(svg, "gap")) == len(table.groups) - len(with_docs)
+    # bars are in row order, one per topic; each is as tall as its share (a zero a hairline)
+    heights = [float(b.get("height")) for b in bars]
+    shares = [c.share for g in with_docs for c in g.cells]
+    tallest = max(range(len(shares)), key=shares.__getitem__)
+    assert heights[tallest] == max(heights) and all((h > 1) == (s > 0) for h, s in zip(heights, shares))
+    assert "2023 · 双减：3 条中 1 条匹配（33.3%），1 份文件中 1 份提及" in [b.find(f"{SVG}title").text for b in bars]
+    row = trend_rows(r.text)["2023"]  # the hostile plan: 课后服务 and 双减 in one item
+    assert cell_numbers(row)[2:] == ["0", "0.0%", "0", "1", "33.3%", "1", "1", "33.3%", "1"]
+    # with several topics, each count links to its best example
+    assert len(re.findall(r'<td class="num matches"><a href="/document\?id=hostile_plan', row)) == 2
+
+
+def test_a_topic_the_reports_only_paraphrase_is_matched_by_meaning_and_the_page_says_so(client):
+    r = get(client, "/trend", q="房住不炒")
+    assert "按语义判定" in r.text
+    rows = trend_rows(r.text)
+    matched = [k for k, row in rows.items() if 'class="gap"' not in row and cell_numbers(row)[2] != "0"]
+    assert matched == ["2021", "2022"]  # 房子是用来住的、不是用来炒的
+    assert "（按语义）" in r.text  # in the chart's legend
+
+
+@pytest.mark.parametrize("text, topics", [
+    ("双减 课后服务 留守儿童", ["双减", "课后服务", "留守儿童"]),
+    ("双减  课后服务\u3000留守儿童 ", ["双减", "课后服务", "留守儿童"]),
+    ('"留守儿童" 心理健康 -城市', ['"留守儿童"', "心理健康 -城市"]),
+    ("留守儿童 关爱，课后服务", ["留守儿童 关爱", "课后服务"]),
+    ("双减、课后服务；留守儿童\n控辍保学", ["双减", "课后服务", "留守儿童", "控辍保学"]),
+    ("“课后 服务” 双减", ["“课后 服务”", "双减"]),
+])
+def test_the_topic_box_splits_topics_as_the_page_says(text, topics):
+    assert split_topics(text) == topics
+
+
+def test_trend_groups_by_region_issuer_and_kind(client, web_engine):
+    rows = trend_rows(get(client, "/trend", q="减税降费", by="region").text)
+    assert list(rows) == [g.key for g in trend(["减税降费"], web_engine.searcher, by="region").groups]
+    assert list(rows)[-1] == "?" and "地区不明" in rows["?"]
+    assert cell_numbers(rows["全国"]) == ["3", "271", "5", "1.8%", "3"]
+    kinds = trend_rows(get(client, "/trend", q="减税降费", by="kind").text)
+    assert "报告" in kinds["report"] and "计划" in kinds["plan"]
+
+
+def test_the_trend_filters_decide_the_rows_and_stay_in_the_url(client):
+    r = get(client, "/trend", q="减税降费", year_from="2019", year_to="2022", kind="report")
+    assert list(trend_rows(r.text)) == ["2019", "2020", "2021", "2022"]
+    assert '<option value="report" selected>' in r.text and 'value="2019"' in r.text
+    assert "没有符合这些筛选条件的文件" in get(client, "/trend", q="减税降费", region="火星").text
+
+
+def test_trend_downloads_one_record_per_group_and_topic(client, web_engine):
+    topics = ["减税降费", "双减"]
+    records = jsonl(get(client, "/trend", q="减税降费 双减", format="json"))
+    assert records == trend_records(trend(topics, web_engine.searcher))
+    rows = csv_rows(get(client, "/trend", q="减税降费 双减", format="csv"))
+    assert [(x["group"], x["query"]) for x in rows] == [(x["group"], x["query"]) for x in records]
+    gap = next(x for x in rows if x["group"] == "2020")
+    assert gap["gap"] == "True" and gap["matches"] == ""  # a gap, not a zero
+
+
+@pytest.mark.parametrize("params, words", [
+    ({"q": "  "}, ["话题为空"]),
+    ({"q": " ".join(f"话题{n}" for n in range(MAX_TOPICS + 1))}, ["最多", str(MAX_TOPICS)]),
+    ({"q": "双减", "by": "doc"}, ["by"]),
+    ({"q": "双减", "year_of": "any"}, ["year_of"]),
+    ({"q": "双减", "year_from": "1000", "year_to": "3000"}, ["年份范围太长"]),
+    ({"q": "双减", "doc": "national_gwr_2033"}, ["national_gwr_2033"]),
+    ({"format": "csv"}, ["话题"]),
+])
+def test_a_bad_trend_request_is_a_400_page(client, params, words):
+    assert_error(get(client, "/trend", **params), 400, *words)
+
+
+# --- scores ------------------------------------------------------------------------------------------
+
+def scores(html: str) -> list[tuple[str, str]]:
+    return [(unescape(t), v) for t, v in re.findall(r'<span class="score" title="([^"]*)">([^<]*)</span>', html)]
+
+
+def test_every_score_shown_in_the_default_mode_is_a_probability_with_a_tooltip_saying_so(client, web_engine):
+    hits = web_engine.search("留守儿童", 10, "hybrid", Filters())
+    assert hits.probability
+    shown = scores(get(client, "/search", q="留守儿童").text)
+    assert [v for _, v in shown] == [f"{h.score * 100:.0f}%" for h in hits]
+    assert all("估计这一条相关的概率" in t for t, _ in shown)
+    page = get(client, "/search", q="留守儿童", view="year").text
+    groups = web_engine.search_by_year("留守儿童", 3, "hybrid", Filters(), "plan")
+    per_year = scores(page)
+    assert [v for _, v in per_year] == [f"{h.score * 100:.0f}%" for g in groups for h in g.hits]
+    assert per_year and all("估计这一条相关的概率" in t for t, _ in per_year)
+    assert "右边的百分比：估计这一条相关的概率" in page
+
+
+def test_a_raw_score_is_shown_as_a_number_and_said_not_to_be_a_probability(client, web_engine):
+    hits = web_engine.search("留守儿童", 10, "dense", Filters())
+    shown = scores(get(client, "/search", q="留守儿童", mode="dense").text)
+    assert [v for _, v in shown] == [f"{h.score:.3f}" for h in hits]
+    assert all("不是概率" in t for t, _ in shown)
 
 
 # --- documents ---------------------------------------------------------------------------------------
@@ -415,24 +590,196 @@ def test_a_bad_reuse_option_is_a_400_page(client, params):
     assert_error(get(client, "/reuse", **params), 400, next(iter(params)))
 
 
-# --- check (the page is ready; the report arrives with #13) -----------------------------------------
+# --- check ------------------------------------------------------------------------------------------
 
-def test_the_check_page_offers_an_upload_with_its_size_limit(client):
+SEED_003 = "003_d3b064de2d82a876"
+
+
+@pytest.fixture(scope="module")
+def restored_003(tmp_path_factory):
+    path = tmp_path_factory.mktemp("restored") / "草稿_003.txt"
+    path.write_text(restored_003_text(), encoding="utf-8")
+    return path
+
+
+def upload(client, name: str, data: bytes, **form):
+    return client.post("/check", files={"file": (name, data, "text/plain")}, data=form)
+
+
+def source_rows(html: str) -> list[tuple[str, str]]:
+    """(doc id, share shown) of each row of the sources table."""
+    body = html.split('<table class="grid check-sources">', 1)[1].split("</table>", 1)[0]
+    return [(unescape(d), sh) for d, sh in
+            re.findall(r'<tr data-doc="([^"]+)">\s*<td class="num">\d+</td>\s*<td class="num"><b>([^<]+)</b>', body)]
+
+
+def passage_rows(html: str) -> list[tuple[str, str, str]]:
+    """(level, source doc id, inner HTML) of each passage row."""
+    return [(m.group(1), unescape(m.group(2)), m.group(3)) for m in
+            re.finditer(r'<tr class="passage lv-row-\w+" id="passage-\d+" data-level="(\w+)" data-source="([^"]+)">(.*?)</tr>',
+                        html, re.S)]
+
+
+def pct(x: float) -> str:
+    return f"{x * 100:.1f}%"
+
+
+def test_the_check_page_offers_an_upload_with_its_size_limit_and_a_document_of_the_index(client):
     r = client.get("/check")
     assert r.status_code == 200
     assert 'enctype="multipart/form-data"' in r.text and 'type="file" name="file"' in r.text
     assert f"不超过 {MAX_UPLOAD_BYTES // (1024 * 1024)} MB" in r.text
+    assert '<input name="doc" list="doc-list"' in r.text
+    assert "TODO" not in r.text and "#13" not in r.text
 
 
-def test_an_uploaded_plan_is_read_and_the_report_hook_is_called(client, monkeypatch):
-    seen = []
-    monkeypatch.setattr(web_app, "check_report", lambda engine, docs: seen.append(docs) or None)
-    data = seed_path("003").read_bytes()
-    r = client.post("/check", files={"file": ("草稿.txt", data, "text/plain")})
+def test_003_with_its_swaps_undone_is_found_copied_from_003_with_the_swapped_words_marked(client, web_engine,
+                                                                                        restored_003):
+    r = upload(client, restored_003.name, restored_003.read_bytes())
+    assert r.status_code == 200 and r.url.path == "/check" and parse_qs(r.url.query.decode())["upload"]
+    assert restored_003.name in r.text
+    (doc,) = load_corpus(restored_003)
+    expected = check_document(doc, web_engine.searcher.index)
+    # the figures of the report: 总文字复制比, by level, 单篇最大文字复制比, the sources in order
+    assert expected.share >= 0.95 and expected.by_level["disguised"] > 0.05
+    assert f'总文字复制比 <span class="big">{pct(expected.share)}</span>' in r.text
+    for level, zh in web_app.LEVEL_ZH.items():
+        assert f"{zh} <b>{pct(expected.by_level[level])}</b>" in r.text
+    assert f"单篇最大文字复制比 <b>{pct(expected.max_source_share)}</b>" in r.text
+    sources = source_rows(r.text)
+    assert sources == [(s.doc.doc_id, pct(s.share)) for s in expected.sources]
+    assert sources[0][0] == SEED_003
+    link = re.search(rf'<tr data-doc="{SEED_003}">.*?<a href="([^"]+)">', r.text, re.S).group(1)
+    assert unescape(link) == f"/document?{urlencode({'id': SEED_003})}"
+    # the passages, side by side: 教育 here, 教化 in the source, marked as a swap on both sides
+    rows = passage_rows(r.text)
+    assert [(lv, src) for lv, src, _ in rows] == [(p.level, p.source_doc_id) for p in expected.passages]
+    disguised = [inner for lv, src, inner in rows if lv == "disguised" and src == SEED_003]
+    assert disguised
+    first = disguised[0]
+    checked_side, source_side = re.findall(r'<td class="side">(.*?)</td>', first, re.S)
+    assert re.search(r'<mark class="synonym" title="同义词替换：教化 → 教育">教育</mark>', checked_side)
+    assert re.search(r'<mark class="synonym" title="同义词替换：教化 → 教育">教化</mark>', source_side)
+    assert "替换：教化→教育" in first
+    # the source side links to the passage marked in 003
+    href = unescape(re.search(r'<a class="where" href="([^"]+)"', source_side).group(1))
+    q = parse_qs(urlparse(href).query)
+    assert q["id"] == [SEED_003] and re.fullmatch(r"\d+-\d+", q["mark"][0])
+    marked = client.get(href)
+    assert re.findall(r'<li class="item marked" id="item-(\d+)"', marked.text) == [urlparse(href).fragment.split("-")[1]]
+    # per item: its copied share, the copied text marked by level
+    for share in expected.items:
+        if share.chars:
+            row = re.search(rf'<tr id="c-item-{share.item.ordinal}" data-item="[^"]+"[^>]*>(.*?)</tr>', r.text, re.S).group(1)
+            assert pct(share.share) in row
+    assert '<span class="lv-disguised" title="伪装复制">' in r.text
+
+
+def test_an_indexed_document_is_checked_from_its_page_against_all_the_others(client):
+    page = get(client, "/document", id=PLAN_202_)
+    href = unescape(re.search(r'<p class="check-link"><a href="([^"]+)">', page.text).group(1))
+    assert parse_qs(urlparse(href).query) == {"doc": [PLAN_202_]}
+    r = client.get(href)
     assert r.status_code == 200
-    assert "草稿.txt" in r.text and "教育局委员会关于2021年工作总结及来年工作思路报告" in r.text
-    assert "TODO" not in r.text and "#13" in r.text  # says the report is not wired in yet
-    assert len(seen) == 1 and seen[0][0].source == "草稿.txt" and seen[0][0].items
+    sources = source_rows(r.text)
+    # 202_ is the 201X plan with its years changed: all verbatim from it, itself left out
+    assert sources[0] == (PLAN_201X, sources[0][1]) and float(sources[0][1][:-1]) >= 99
+    assert PLAN_202_ not in [d for d, _ in sources]
+    assert {lv for lv, _, _ in passage_rows(r.text)} == {"verbatim"}
+    assert "不与它自己比" in r.text
+    compare = unescape(re.search(rf'<tr data-doc="{re.escape(PLAN_201X)}">.*?<a href="(/compare[^"]+)"', r.text, re.S).group(1))
+    assert parse_qs(urlparse(compare).query) == {"a": [PLAN_201X], "b": [PLAN_202_]}
+    # each item of the checked document links to it in its document
+    assert f'<a href="/document?{urlencode({"id": PLAN_202_})}#item-0">' in r.text.replace("&amp;", "&")
+
+
+def test_a_compiled_upload_lets_the_user_pick_which_plan_to_check(client):
+    r = upload(client, "汇编.txt", seed_path("000").read_bytes())
+    plans = re.search(r'<nav class="plans".*?</nav>', r.text, re.S).group(0)
+    assert len(re.findall(r"<li>", plans)) == 5 and '<b aria-current="true">区教育局201X年工作要点</b>' in plans
+    pick = [unescape(x) for x in re.findall(r'<a href="([^"]+)">', plans)]
+    assert [parse_qs(urlparse(x).query)["plan"] for x in pick] == [["2"], ["3"], ["4"], ["5"]]
+    fourth = client.get(pick[2])
+    assert '<b aria-current="true">区教育局202_年工作要点</b>' in fourth.text
+    assert source_rows(fourth.text)[0][0] == PLAN_202_  # it is in the index as it stands
+    # leaving the indexed copy out, as one leaves out the same plan's earlier draft
+    without = get(client, "/check", **{**parse_qs(urlparse(pick[2]).query), "exclude": PLAN_202_})
+    assert source_rows(without.text)[0][0] == PLAN_201X and PLAN_202_ not in dict(source_rows(without.text))
+    assert f'<input type="checkbox" name="exclude" value="{PLAN_202_}" checked>' in without.text
+
+
+def test_the_options_decide_which_documents_count_as_sources(client):
+    r = get(client, "/check", doc=PLAN_202_, year_from="2019", year_to="2022", paraphrase="0")
+    assert PLAN_201X not in dict(source_rows(r.text))  # of a masked year: not in 2019-2022
+    assert "这次没有查（不用模型）" in r.text
+    by_region = get(client, "/check", doc=PLAN_202_, region="全国")
+    assert {d for d, _ in source_rows(by_region.text)} <= {"national_gwr_2019", "national_gwr_2021", "national_gwr_2022"}
+
+
+def test_check_downloads_the_report_as_the_cli_prints_it(client, web_index):
+    from typer.testing import CliRunner
+
+    from plansearch.cli import app as cli_app
+
+    def without_time(records):
+        return [{k: v for k, v in rec.items() if k != "seconds"} for rec in records]
+
+    records = jsonl(get(client, "/check", doc=PLAN_202_, format="json"))
+    cli = CliRunner().invoke(cli_app, ["check", "--doc", PLAN_202_, "--index", str(web_index), "--json"])
+    assert cli.exit_code == 0, cli.output
+    assert without_time(records) == without_time([json.loads(x) for x in cli.stdout.splitlines() if x.strip()])
+    assert [x["type"] for x in records[:2]] == ["summary", "source"]
+    by_type = {t: [x for x in records if x["type"] == t] for t in ("source", "passage", "item")}
+    assert [x["doc_id"] for x in csv_rows(get(client, "/check", doc=PLAN_202_, format="csv", list="sources"))] == \
+        [x["doc_id"] for x in by_type["source"]]
+    passages = csv_rows(get(client, "/check", doc=PLAN_202_, format="csv"))  # the passages, as the CLI's csv
+    assert [(x["checked_item_id"], x["source_doc_id"]) for x in passages] == \
+        [(x["checked_item_id"], x["source_doc_id"]) for x in by_type["passage"]]
+    items = csv_rows(get(client, "/check", doc=PLAN_202_, format="csv", list="items"))
+    assert [x["item_id"] for x in items] == [x["item_id"] for x in by_type["item"]]
+    html = get(client, "/check", doc=PLAN_202_, format="html")
+    assert html.headers["content-disposition"].startswith("attachment")
+    assert "查重报告" in html.text and PLAN_201X in html.text
+    # an upload's report downloads too, with the options it was uploaded with
+    up = upload(client, "x.txt", seed_path("002").read_bytes(), paraphrase="0")
+    q = parse_qs(up.url.query.decode())
+    assert q["paraphrase"] == ["0"] and "这次没有查（不用模型）" in up.text
+    summary = jsonl(get(client, "/check", upload=q["upload"][0], paraphrase="0", format="json"))[0]
+    assert summary["source"] == "x.txt" and summary["thresholds"]["paraphrase_min"] is None
+
+
+def test_uploaded_text_holding_markup_is_shown_as_text_in_the_report(client):
+    r = upload(client, "<img src=x onerror=alert(1)>[bold]草稿.txt", HOSTILE_PLAN.encode("utf-8"))
+    assert r.status_code == 200
+    assert source_rows(r.text)[0] == ("hostile_plan", "100.0%")  # the index holds the same plan
+    body = r.text
+    assert "<script>alert" not in body and "<b>防溺水" not in body and "<img" not in body
+    assert "&lt;img src=x onerror=alert(1)&gt;[bold]草稿.txt" in body  # the file's name
+    assert "&lt;script&gt;alert(" in body.split('<table class="cmp check-passages">', 1)[1]  # the passages
+    assert "[/bold]双减[red]要求[/red]" in unescape(re.sub(r"<[^>]+>", "", body))
+
+
+@pytest.mark.parametrize("params, status, words", [
+    ({"doc": "national_gwr_2033"}, 404, ["national_gwr_2033", "did you mean"]),
+    ({"doc": PLAN_201X, "upload": "abcdefghij"}, 400, ["doc", "upload"]),
+    ({"upload": "abcdefghijkl"}, 404, ["重新上传"]),
+    ({"upload": "../../etc/passwd"}, 400, ["upload"]),
+    ({"doc": PLAN_201X, "exclude": "nope"}, 404, ["nope"]),
+    ({"doc": PLAN_201X, "min_chars": "1"}, 400, ["min_chars"]),
+    ({"doc": PLAN_201X, "paraphrase": "maybe"}, 400, ["paraphrase"]),
+    ({"doc": PLAN_201X, "year_from": "20x1"}, 400, ["20x1"]),
+    ({"doc": PLAN_201X, "format": "pdf"}, 400, ["format"]),
+    ({"doc": PLAN_201X, "format": "csv", "list": "everything"}, 400, ["list"]),
+    ({"format": "json"}, 400, ["上传"]),
+])
+def test_a_bad_check_request_is_a_4xx_page(client, params, status, words):
+    assert_error(get(client, "/check", **params), status, *words)
+
+
+def test_a_plan_the_upload_does_not_have_is_a_400(client):
+    r = upload(client, "一份.txt", seed_path("002").read_bytes())
+    token = parse_qs(r.url.query.decode())["upload"][0]
+    assert_error(get(client, "/check", upload=token, plan="2"), 400, "plan", "1")
 
 
 @pytest.mark.parametrize("name, data, status, words", [

@@ -27,7 +27,7 @@ import math
 import os
 import weakref
 from dataclasses import dataclass, field, replace
-from typing import Sequence
+from typing import Callable, Mapping, Sequence
 from xml.sax.saxutils import escape
 
 import numpy as np
@@ -386,18 +386,36 @@ def _nice_top(value: float) -> float:
     return 10 ** (k + 1)
 
 
-def chart_svg(table: TrendTable, height: int = 320) -> str:
+@dataclass(frozen=True)
+class ChartWords:
+    """The chart's words, so that a front end can draw it in its reader's language (the defaults
+    are the CLI's English). Format fields: `title` {by} (the grouping's name, from `groupings`) and
+    {filters} (" · " and the filters, or nothing); `gap` {group}; `bar` {group}, {query},
+    {matches}, {items}, {share} (a fraction), {documents}, {group_documents}."""
+
+    title: str = "Share of items matching, per {by}{filters}"
+    by_meaning: str = " (by meaning)"  # after a query matched by meaning, in the legend
+    gap: str = "{group}: no document"
+    bar: str = "{group} · {query}: {matches} of {items} items ({share:.1%}), {documents} of {group_documents} documents"
+    groupings: Mapping[str, str] = field(default_factory=dict)  # "year" -> its name in the title
+    group: Callable[["TrendGroup"], str] | None = None  # a group as labelled (default: its label)
+
+
+def chart_svg(table: TrendTable, height: int = 320, words: ChartWords | None = None) -> str:
     """The trend as a self-contained SVG bar chart (no script, no external file, no network): per
     group one bar per query, its height the share of the group's items that match; a gap (no
     document) is a hatched column, not a zero; a zero is a hairline on the axis. Each bar carries a
     <title> (the count, share and documents), shown on hover in a browser. For the CLI's --chart,
-    the HTML report and the web app."""
+    the HTML report and the web app (which passes its own `words`)."""
+    words = words or ChartWords()
+    label_of = words.group or (lambda g: g.label)
     m = max(1, len(table.queries))
     groups = table.groups
     bar_w = 14 if m > 1 else 22
     slot = m * bar_w + 10
     left, right, top_pad = 56, 16, 34 + 18 * ((m + 3) // 4)
-    long_labels = any(len(g.label) > 6 for g in groups) or len(groups) * slot < 40 * len(groups)
+    labels = [label_of(g) for g in groups]
+    long_labels = any(len(x) > 6 for x in labels) or len(groups) * slot < 40 * len(groups)
     bottom = 110 if long_labels else 44
     plot_h = height
     width = left + max(1, len(groups)) * slot + right
@@ -417,14 +435,14 @@ def chart_svg(table: TrendTable, height: int = 320) -> str:
            'patternTransform="rotate(45)"><rect width="6" height="6" fill="#f4f4f4"/>'
            '<line x1="0" y1="0" x2="0" y2="6" stroke="#cccccc" stroke-width="2"/></pattern></defs>',
            '<rect width="100%" height="100%" fill="#ffffff"/>']
-    what = "per " + table.by + (f" · {table.filters}" if table.filters else "")
-    out.append(f'<text x="{left}" y="18" font-size="14" font-weight="bold">'
-               f'{t("Share of items matching, " + what)}</text>')
+    title = words.title.format(by=words.groupings.get(table.by, table.by),
+                               filters=f" · {table.filters}" if table.filters else "")
+    out.append(f'<text x="{left}" y="18" font-size="14" font-weight="bold">{t(title)}</text>')
     for i, q in enumerate(table.queries):  # legend, four to a line
         lx, ly = left + (i % 4) * 180, 34 + 18 * (i // 4)
         out.append(f'<rect class="legend" x="{lx}" y="{ly - 10}" width="12" height="12" '
                    f'fill="{_PALETTE[i % len(_PALETTE)]}"/>')
-        out.append(f'<text x="{lx + 16}" y="{ly}">{t(q.text)}{" (by meaning)" if q.basis == "meaning" else ""}'
+        out.append(f'<text x="{lx + 16}" y="{ly}">{t(q.text + (words.by_meaning if q.basis == "meaning" else ""))}'
                    f'</text>')
     for k in range(6):  # y axis: gridlines and % labels at fifths of a 1/2/5 x 10^k top
         share = y_top * k / 5
@@ -432,25 +450,25 @@ def chart_svg(table: TrendTable, height: int = 320) -> str:
         out.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="#e5e5e5"/>')
         label = f"{round(share * 100, 6):g}%"
         out.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#555555">{label}</text>')
-    for gi, g in enumerate(groups):
+    for gi, (g, label) in enumerate(zip(groups, labels)):
         x0 = left + gi * slot + 5
         if g.gap:
             out.append(f'<rect class="gap" x="{x0}" y="{top_pad}" width="{slot - 10}" height="{plot_h}" '
-                       f'fill="url(#gap)"><title>{t(g.label)}: no document</title></rect>')
+                       f'fill="url(#gap)"><title>{t(words.gap.format(group=label))}</title></rect>')
         else:
             for qi, (q, cell) in enumerate(zip(table.queries, g.cells)):
                 y = y_of(cell.share)
                 h = max(base_y - y, 1.0)  # a zero is a hairline: counted, nothing found
-                tip = (f"{g.label} · {q.text}: {cell.matches} of {g.items} items ({cell.share:.1%}), "
-                       f"{cell.documents} of {g.documents} documents")
+                tip = words.bar.format(group=label, query=q.text, matches=cell.matches, items=g.items,
+                                       share=cell.share, documents=cell.documents, group_documents=g.documents)
                 out.append(f'<rect class="bar" x="{x0 + qi * bar_w}" y="{base_y - h:.1f}" width="{bar_w - 2}" '
                            f'height="{h:.1f}" fill="{_PALETTE[qi % len(_PALETTE)]}"><title>{t(tip)}</title></rect>')
         cx = x0 + (slot - 10) / 2
         if long_labels:
             out.append(f'<text x="{cx:.1f}" y="{base_y + 14}" text-anchor="end" '
-                       f'transform="rotate(-45 {cx:.1f} {base_y + 14})">{t(g.label)}</text>')
+                       f'transform="rotate(-45 {cx:.1f} {base_y + 14})">{t(label)}</text>')
         else:
-            out.append(f'<text x="{cx:.1f}" y="{base_y + 16}" text-anchor="middle">{t(g.label)}</text>')
+            out.append(f'<text x="{cx:.1f}" y="{base_y + 16}" text-anchor="middle">{t(label)}</text>')
     out.append(f'<line x1="{left}" y1="{base_y}" x2="{width - right}" y2="{base_y}" stroke="#333333"/>')
     out.append("</svg>")
     return "\n".join(out) + "\n"

@@ -1,4 +1,4 @@
-"""`plansearch serve`: a local web app over one index (search, documents, compare, reuse, check).
+"""`plansearch serve`: a local web app over one index (search, trend, documents, compare, reuse, check).
 
     from plansearch.web import create_app
     app = create_app("index/")        # a Starlette app; `uvicorn.run(app)` serves it

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import tempfile
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from urllib.parse import urlencode
 
 import jinja2
+from markupsafe import Markup
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -28,11 +30,14 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from .. import compare as compare_mod
+from ..check import LEVELS
 from ..metadata import year_label
 from ..models import LoadError, PlansearchError
 from ..normalise import compact, normalise
 from ..records import (
     alignment_record,
+    check_records,
+    check_report_record,
     compare_summary_record,
     doc_record,
     doc_share_record,
@@ -42,15 +47,19 @@ from ..records import (
     items_label,
     outline_record,
     reuse_cluster_record,
+    trend_records,
     write_records,
 )
-from ..search import MAX_QUERY_CHARS, MODES, Filters, group_key, group_label, literal_query, parse_query
+from ..search import MAX_QUERY_CHARS, MODES, Filters, literal_query, parse_query
+from ..trend import GROUPINGS, ChartWords, chart_svg
 from . import views
-from .engine import Engine, WebError
+from .engine import CheckOptions, Engine, WebError
 
 WEB_DIR = Path(__file__).resolve().parent
 MAX_K = 100  # hits a page may ask for
-CHART_TOP = 100  # the interim per-year chart counts the year of each of this many best hits
+MAX_TOPICS = 10  # topics one trend compares (the chart has ten distinct colours)
+MAX_TREND_YEARS = 200  # rows of a trend by year (as the CLI allows)
+SEARCH_CHART_HEIGHT = 200  # the search page's trend chart: the hits below it are what the page is for
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # a plan is tens of KB as text, a few MB as a scanned-free PDF
 UPLOAD_SUFFIXES = (".txt", ".docx", ".pdf", ".html", ".htm")
 RELATIONS_SHOWN = 4  # copied from / to links under an item; the rest fold away (boilerplate is everywhere)
@@ -63,6 +72,14 @@ MODE_ZH = {"hybrid": "混合（默认）", "dense": "语义", "keyword": "关键
 ACROSS_ZH = {"any": "全部", "years": "跨年份", "regions": "跨地区"}
 NOTE_ZH = {"no document for this year": "该年无文件", "no document for these years": "这些年无文件",
            "no matching item": "无匹配条目"}
+GROUPING_ZH = {"year": "年份", "region": "地区", "issuer": "发文单位", "kind": "类型"}
+LEVEL_ZH = {"verbatim": "逐字复制", "disguised": "伪装复制", "paraphrased": "语义改写"}
+CHECK_LISTS = {"passages": "段落", "sources": "来源文件", "items": "各条目"}  # what a check's CSV lists
+# The trend chart in the page's language (trend.chart_svg's own words are the CLI's English).
+CHART_WORDS_ZH = dict(
+    title="各{by}中匹配条目的占比", by_meaning="（按语义）", gap="{group}：无文件",
+    bar="{group} · {query}：{items} 条中 {matches} 条匹配（{share:.1%}），{group_documents} 份文件中 {documents} 份提及",
+    groupings={"year": "年", "region": "地区", "issuer": "发文单位", "kind": "类型"})
 SHARE_COLUMNS = {"doc_id": "文件", "year": "年份", "chars": "字数", "share_any": "见于任何其他文件",
                  "share_earlier": "见于更早的文件"}
 
@@ -85,6 +102,19 @@ def group_zh(label: str) -> str:
     if label == "year unknown":
         return "年份不明"
     return label.replace(" (year unknown)", "（年份不明）")
+
+
+def trend_group_zh(by: str, key: str) -> str:
+    """A trend row's group as the page names it: 2021, 201X（年份不明）, 地区不明, 计划."""
+    if key == "?":
+        return GROUPING_ZH[by] + "不明"
+    if by == "year":
+        return key if key.isdigit() else f"{key}（年份不明）"
+    return KIND_ZH.get(key, key) if by == "kind" else key
+
+
+def chart_words(by: str) -> ChartWords:
+    return ChartWords(**CHART_WORDS_ZH, group=lambda g: trend_group_zh(by, g.key))
 
 
 def doc_url(doc_id: str, ordinal: int | None = None, mark: tuple[int, int] | None = None) -> str:
@@ -134,10 +164,10 @@ def _choice(params, name: str, choices, default: str) -> str:
     return value
 
 
-def download_format(params) -> str | None:
+def download_format(params, formats: tuple[str, ...] = ("csv", "json")) -> str | None:
     fmt = _text(params, "format")
-    if fmt and fmt not in ("csv", "json"):
-        raise WebError(400, f"format 只能是 csv 或 json，而不是 {fmt!r}")
+    if fmt and fmt not in formats:
+        raise WebError(400, f"format 只能是 {' 或 '.join(formats)}，而不是 {fmt!r}")
     return fmt or None
 
 
@@ -155,23 +185,61 @@ def records_response(records, fmt: str, name: str) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="plansearch-{name}.{ext}"'})
 
 
-@dataclass
-class SearchForm:
-    """The search page's state, read from its URL and checked."""
+def _year_range(params, engine: Engine) -> tuple[str, str, tuple[int, int] | None]:
+    """(year_from, year_to as typed, the range): an open end runs to the index's last (or from
+    its first) year."""
+    y_from, y_to = _text(params, "year_from"), _text(params, "year_to")
+    for raw in (y_from, y_to):
+        if raw and not (raw.isdigit() and len(raw) == 4):
+            raise WebError(400, f"年份应为四位数字，如 2019，而不是 {raw!r}")
+    if not (y_from or y_to):
+        return y_from, y_to, None
+    known = engine.known_years() or [int(y_from or y_to)]
+    lo = int(y_from) if y_from else min(known[0], int(y_to))
+    hi = int(y_to) if y_to else max(known[-1], int(y_from))
+    if lo > hi:
+        raise WebError(400, f"年份范围为空：从 {lo} 到 {hi}")
+    return y_from, y_to, (lo, hi)
 
-    q: str | None
+
+@dataclass
+class FilterForm:
+    """The filters that search and trend share (year range, which year of a review→plan document,
+    region, issuer, kind, document), as typed and as Filters."""
+
     year_from: str
     year_to: str
     region: str
     issuer: str
     kind: str
     doc: str
-    exclude: str
-    mode: str
     year_of: str
-    view: str
-    k: int
     filters: Filters
+
+
+def _read_filters(params, engine: Engine, year_of_choices=("", "plan", "review"), year_of_default="") -> dict:
+    """FilterForm's fields from the URL, checked."""
+    year_of = _choice(params, "year_of", year_of_choices, year_of_default)
+    y_from, y_to, span = _year_range(params, engine)
+    region, issuer, kind, doc = (_text(params, n) for n in ("region", "issuer", "kind", "doc"))
+    try:
+        filters = Filters.from_strings(f"{span[0]}-{span[1]}" if span else "", region, issuer, kind, doc, year_of)
+    except PlansearchError as e:
+        raise WebError(400, str(e)) from None
+    engine.check_doc_filter(doc)
+    return dict(year_from=y_from, year_to=y_to, region=region, issuer=issuer, kind=kind, doc=doc,
+                year_of=year_of, filters=filters)
+
+
+@dataclass
+class SearchForm(FilterForm):
+    """The search page's state, read from its URL and checked."""
+
+    q: str | None = None
+    exclude: str = ""
+    mode: str = "hybrid"
+    view: str = "list"
+    k: int = 10
 
     @classmethod
     def read(cls, params, engine: Engine) -> "SearchForm":
@@ -184,30 +252,103 @@ class SearchForm:
         view = _choice(params, "view", ("list", "year"), "list")
         mode = _choice(params, "mode", MODES, "hybrid")
         k = _int(params, "k", 3 if view == "year" else 10, 1, MAX_K)
-        year_of = _choice(params, "year_of", ("", "plan", "review"), "")
-        y_from, y_to = _text(params, "year_from"), _text(params, "year_to")
-        for raw in (y_from, y_to):
-            if raw and not (raw.isdigit() and len(raw) == 4):
-                raise WebError(400, f"年份应为四位数字，如 2019，而不是 {raw!r}")
-        years = ""
-        if y_from or y_to:
-            known = engine.known_years() or [int(y_from or y_to)]
-            lo = y_from or str(min(known[0], int(y_to)))
-            hi = y_to or str(max(known[-1], int(y_from)))
-            if int(lo) > int(hi):
-                raise WebError(400, f"年份范围为空：从 {lo} 到 {hi}")
-            years = f"{lo}-{hi}"
-        region, issuer, kind, doc = (_text(params, n) for n in ("region", "issuer", "kind", "doc"))
-        try:
-            filters = Filters.from_strings(years, region, issuer, kind, doc, year_of)
-        except PlansearchError as e:
-            raise WebError(400, str(e)) from None
-        engine.check_doc_filter(doc)
+        fields = _read_filters(params, engine)
         exclude = _text(params, "exclude")
         if exclude:
             engine.document(exclude)  # 404 for an unknown id
-            filters = replace(filters, doc_ids=tuple(d.doc_id for d in engine.documents if d.doc_id != exclude))
-        return cls(q, y_from, y_to, region, issuer, kind, doc, exclude, mode, year_of, view, k, filters)
+            fields["filters"] = replace(fields["filters"], doc_ids=tuple(d.doc_id for d in engine.documents
+                                                                          if d.doc_id != exclude))
+        return cls(**fields, q=q, exclude=exclude, mode=mode, view=view, k=k)
+
+
+def split_topics(text: str) -> list[str]:
+    """The topics typed into the trend page's box. Topics are separated by spaces (双减 课后服务
+    留守儿童), or, when the text holds a list separator (，,、；; or a line break), by those only,
+    so that a topic may hold spaces; a "quoted phrase" stays whole, and a +word or -word belongs to
+    the topic before it (as in search)."""
+    if _LIST_SEPARATOR.search(text):
+        return [t.strip() for t in _LIST_SEPARATOR.split(text) if t.strip()]
+    topics: list[str] = []
+    for token in _TOPIC_TOKEN.findall(text):
+        if token[0] in "+-＋－" and len(token) > 1 and topics:
+            topics[-1] += " " + token
+        else:
+            topics.append(token)
+    return topics
+
+
+_LIST_SEPARATOR = re.compile(r"[,，、;；\n]+")
+_TOPIC_TOKEN = re.compile(r'"[^"]*"?|“[^”]*”?|「[^」]*」?|\S+')
+
+
+@dataclass
+class TrendForm(FilterForm):
+    """The trend page's state: the topics, the grouping and the filters."""
+
+    q: str | None = None
+    topics: list[str] = field(default_factory=list)
+    by: str = "year"
+
+    @classmethod
+    def read(cls, params, engine: Engine) -> "TrendForm":
+        q = params.get("q")
+        topics: list[str] = []
+        if q is not None:
+            topics = split_topics(q)
+            for t in topics:
+                try:
+                    parse_query(t)
+                except PlansearchError:
+                    topics = []
+                    break
+            if not topics:
+                raise WebError(400, "话题为空：请输入一个或几个话题，例如 双减 课后服务 留守儿童")
+            if len(topics) > MAX_TOPICS:
+                raise WebError(400, f"话题太多：一次最多比较 {MAX_TOPICS} 个，这里有 {len(topics)} 个")
+        by = _choice(params, "by", GROUPINGS, "year")
+        fields = _read_filters(params, engine, ("plan", "review"), "plan")
+        span = fields["filters"].years
+        if span is not None and span[1] - span[0] > MAX_TREND_YEARS:
+            raise WebError(400, f"年份范围太长：{span[0]} 到 {span[1]} 共 {span[1] - span[0] + 1} 年")
+        return cls(**fields, q=q, topics=topics, by=by)
+
+
+@dataclass
+class CheckForm:
+    """The check page's state: what is checked (a document of the index, or an upload and which of
+    its plans) and against which sources."""
+
+    doc: str  # an id of the index ("" when an upload is checked)
+    upload: str  # an upload's token
+    plan: int  # which plan of the upload, from 1
+    exclude: list[str]
+    year_from: str
+    year_to: str
+    region: str
+    min_chars: int
+    paraphrase: bool
+    options: CheckOptions
+
+    @classmethod
+    def read(cls, params, engine: Engine) -> "CheckForm":
+        doc, upload = _text(params, "doc"), _text(params, "upload")
+        if doc and upload:
+            raise WebError(400, "doc 与 upload 只能给一个：查重索引中的文件，或上传的文件")
+        if doc:
+            doc = engine.doc_meta(doc).doc_id  # 404 for an unknown id
+        if upload and not _TOKEN.fullmatch(upload):
+            raise WebError(400, f"upload 应为上传后得到的编号，而不是 {upload[:40]!r}")
+        plan = _int(params, "plan", 1, 1, 10_000)
+        exclude = list(dict.fromkeys(engine.doc_meta(x).doc_id for x in params.getlist("exclude") if x.strip()))
+        y_from, y_to, span = _year_range(params, engine)
+        region = _text(params, "region")
+        min_chars = _int(params, "min_chars", CheckOptions.min_chars, 2, 200)
+        paraphrase = _choice(params, "paraphrase", ("1", "0"), "1") == "1"
+        options = CheckOptions(tuple(exclude), span, region or None, min_chars, paraphrase)
+        return cls(doc, upload, plan, exclude, y_from, y_to, region, min_chars, paraphrase, options)
+
+
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
 
 # --- the app ------------------------------------------------------------------------------------------
@@ -222,10 +363,12 @@ def create_app(index_dir: str | os.PathLike = "index", *, model: str | None = No
         engine.warm_reuse_in_background()
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(WEB_DIR / "templates"), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.globals.update(status_zh=status_zh, kind_zh=lambda k: KIND_ZH.get(k or "unknown", k),
-                       group_zh=group_zh, doc_url=doc_url, item_label=item_label, year_label=year_label,
-                       items_label=items_label, item_ordinal=item_ordinal, MODE_ZH=MODE_ZH, ACROSS_ZH=ACROSS_ZH, NOTE_ZH=NOTE_ZH,
-                       MAX_UPLOAD_MB=MAX_UPLOAD_BYTES // (1024 * 1024), UPLOAD_SUFFIXES=UPLOAD_SUFFIXES)
+    env.globals.update(status_zh=status_zh, kind_zh=lambda k: KIND_ZH.get(k or "unknown", k), group_zh=group_zh,
+                       trend_group_zh=trend_group_zh, doc_url=doc_url, item_label=item_label, year_label=year_label,
+                       items_label=items_label, item_ordinal=item_ordinal, MODE_ZH=MODE_ZH, ACROSS_ZH=ACROSS_ZH,
+                       NOTE_ZH=NOTE_ZH, LEVEL_ZH=LEVEL_ZH, MAX_UPLOAD_MB=MAX_UPLOAD_BYTES // (1024 * 1024),
+                       UPLOAD_SUFFIXES=UPLOAD_SUFFIXES)
+    env.filters["pct"] = lambda share: f"{share * 100:.1f}%"
     templates = Jinja2Templates(env=env)
 
     def page(request: Request, name: str, status: int = 200, **ctx) -> Response:
@@ -234,16 +377,20 @@ def create_app(index_dir: str | os.PathLike = "index", *, model: str | None = No
                    datalist_docs=engine.documents[:DATALIST_DOCS])
         return templates.TemplateResponse(request, name, ctx, status_code=status)
 
+    def filter_choices() -> dict:
+        """What the filter fields offer (search and trend)."""
+        return dict(kinds=("plan", "summary", "report", "mixed"),
+                    regions=sorted({d.region for d in engine.documents if d.region}),
+                    issuers=sorted({d.issuer for d in engine.documents if d.issuer}))
+
     # --- search -------------------------------------------------------------------------------
     def search(request: Request) -> Response:
         params = request.query_params
         form = SearchForm.read(params, engine)
         fmt = download_format(params)
-        ctx = dict(form=form, modes=MODES, kinds=("plan", "summary", "report", "mixed"),
-                   regions=sorted({d.region for d in engine.documents if d.region}),
-                   issuers=sorted({d.issuer for d in engine.documents if d.issuer}),
+        ctx = dict(form=form, modes=MODES, **filter_choices(),
                    excluded=engine.document(form.exclude) if form.exclude else None,
-                   hits=None, groups=None, chart=None, notices=[], max_query=MAX_QUERY_CHARS)
+                   hits=None, groups=None, chart=None, notices=[], probability=False, max_query=MAX_QUERY_CHARS)
         if form.q is None:
             if fmt:
                 raise WebError(400, "没有可下载的结果：先输入查询")
@@ -254,20 +401,46 @@ def create_app(index_dir: str | os.PathLike = "index", *, model: str | None = No
             if fmt:
                 return records_response((hit_record(h, group=g.key, probability=getattr(g.hits, "probability", False))
                                          for g in groups for h in g.hits), fmt, "search-by-year")
-            overall = engine.search(form.q, CHART_TOP, form.mode, form.filters)
             ctx["groups"] = [(g, [_hit_view(h, getattr(g.hits, "probability", False)) for h in g.hits])
                              for g in groups]
-            ctx["chart"] = _year_chart(groups, overall, basis)
-            ctx["notices"] = overall.notices
-            ctx["chart_top"] = CHART_TOP
+            ctx["probability"] = any(getattr(g.hits, "probability", False) for g in groups)
+            ctx["notices"] = engine.search(form.q, 1, form.mode, form.filters).notices  # about the whole index
+            # the chart: the calibrated trend of this query, by year, under the same filters
+            table = engine.trend([form.q], "year", form.filters, basis)
+            ctx["chart"] = dict(svg=Markup(chart_svg(table, SEARCH_CHART_HEIGHT, chart_words("year"))),
+                                query=table.queries[0], rule=table.rule, url=_trend_url(form, basis))
         else:
             hits = engine.search(form.q, form.k, form.mode, form.filters)
             if fmt:
                 return records_response((hit_record(h, probability=hits.probability) for h in hits), fmt,
                                         "search")
             ctx["hits"] = [_hit_view(h, hits.probability) for h in hits]
+            ctx["probability"] = hits.probability
             ctx["notices"] = hits.notices
         return page(request, "search.html", **ctx)
+
+    # --- trend --------------------------------------------------------------------------------
+    def trend_page(request: Request) -> Response:
+        params = request.query_params
+        form = TrendForm.read(params, engine)
+        fmt = download_format(params)
+        ctx = dict(form=form, groupings=GROUPING_ZH, **filter_choices(), table=None, no_documents=False, max_topics=MAX_TOPICS)
+        if form.q is None:
+            if fmt:
+                raise WebError(400, "没有可下载的结果：先输入话题")
+            return page(request, "trend.html", **ctx)
+        if not any(form.filters.accepts(d) for d in engine.documents):
+            if fmt:
+                raise WebError(400, "没有符合这些筛选条件的文件，没有可下载的结果")
+            return page(request, "trend.html", **dict(ctx, no_documents=True))
+        table = engine.trend(form.topics, form.by, form.filters, form.year_of)
+        records = trend_records(table)
+        if fmt:
+            return records_response(records, fmt, "trend")
+        return page(request, "trend.html", **dict(
+            ctx, table=table, rows=_trend_rows(table, records), rule=table.rule,
+            chart=Markup(chart_svg(table, words=chart_words(form.by))),
+            truncated=[t for t in form.topics if parse_query(t).truncated]))
 
     # --- documents ----------------------------------------------------------------------------
     def documents(request: Request) -> Response:
@@ -373,8 +546,39 @@ def create_app(index_dir: str | os.PathLike = "index", *, model: str | None = No
                              for key, label in SHARE_COLUMNS.items()])
 
     # --- check --------------------------------------------------------------------------------
-    def check_form(request: Request) -> Response:
-        return page(request, "check.html", result=None)
+    def check_page(request: Request) -> Response:
+        params = request.query_params
+        form = CheckForm.read(params, engine)
+        fmt = download_format(params, ("csv", "json", "html"))
+        which = _choice(params, "list", tuple(CHECK_LISTS), "passages")
+        ctx = dict(form=form, levels=LEVELS, level_zh=LEVEL_ZH, check_lists=CHECK_LISTS, result=None)
+        if not (form.doc or form.upload):
+            if fmt:
+                raise WebError(400, "没有可下载的结果：先上传文件或选一份索引中的文件")
+            return page(request, "check.html", **ctx)
+        if form.doc:
+            subject = dict(kind="doc", doc=engine.doc_meta(form.doc), upload=None)
+            report = engine.check_indexed(form.doc, form.options)
+        else:
+            up = engine.upload(form.upload)
+            if form.plan > len(up.docs):
+                raise WebError(400, f"plan 应在 1 到 {len(up.docs)} 之间：{up.name} 只有 {len(up.docs)} 份计划")
+            subject = dict(kind="upload", doc=up.docs[form.plan - 1], upload=up)
+            try:
+                report = engine.check_upload(up, form.plan - 1, form.options)
+            except PlansearchError as e:  # e.g. a plan whose items hold no characters
+                raise WebError(422, f"{up.name}：无法查重（{e}）") from None
+        if fmt == "html":
+            from ..check_html import check_html
+
+            return Response(check_html(report), media_type="text/html; charset=utf-8",
+                            headers={"Content-Disposition": 'attachment; filename="plansearch-check.html"'})
+        rec = check_report_record(report)
+        if fmt == "json":
+            return records_response(check_records(report), fmt, "check")
+        if fmt == "csv":
+            return records_response(rec[which], fmt, f"check-{which}")
+        return page(request, "check.html", **dict(ctx, result=_check_view(report, rec, subject, engine)))
 
     async def check_upload(request: Request) -> Response:
         declared = request.headers.get("content-length")
@@ -393,6 +597,7 @@ def create_app(index_dir: str | os.PathLike = "index", *, model: str | None = No
             if suffix not in UPLOAD_SUFFIXES:
                 raise WebError(415, f"{name}：不支持的文件类型（可上传 {'、'.join(UPLOAD_SUFFIXES)}）")
             data = await upload.read(MAX_UPLOAD_BYTES + 1)
+            options = {k: form[k] for k in ("paraphrase",) if isinstance(form.get(k), str) and form[k].strip()}
         finally:
             await form.close()
         if len(data) > MAX_UPLOAD_BYTES:
@@ -400,8 +605,9 @@ def create_app(index_dir: str | os.PathLike = "index", *, model: str | None = No
         if not data:
             raise WebError(422, f"{name}：文件是空的")
         docs = await run_in_threadpool(_load_upload, name, suffix, data)
-        report = check_report(engine, docs)
-        return page(request, "check.html", result=dict(name=name, size=len(data), docs=docs, report=report))
+        up = engine.keep_upload(name, len(data), docs)
+        # Post/Redirect/Get: the report has a URL (reload, back, downloads), the upload is not re-sent
+        return RedirectResponse("/check?" + urlencode({"upload": up.token, **options}), status_code=303)
 
     def api_docs(request: Request) -> Response:
         """Autocomplete: documents whose id or title holds the typed text (script-insensitive)."""
@@ -438,7 +644,8 @@ def create_app(index_dir: str | os.PathLike = "index", *, model: str | None = No
         Route("/document", document),
         Route("/compare", compare),
         Route("/reuse", reuse),
-        Route("/check", check_form, methods=["GET"]),
+        Route("/trend", trend_page),
+        Route("/check", check_page, methods=["GET"]),
         Route("/check", check_upload, methods=["POST"]),
         Route("/api/docs", api_docs),
         Mount("/static", app=StaticFiles(directory=WEB_DIR / "static"), name="static"),
@@ -492,24 +699,83 @@ def _hit_view(hit, probability: bool = False) -> dict:
                 url=doc_url(rec["doc_id"], item_ordinal(rec["item_id"])))
 
 
-def _year_chart(groups, overall, basis: str):
-    """The interim chart: per year, how many of the whole index's CHART_TOP best hits stand in
-    that year's documents (years from search_by, gaps shown). Not calibrated: the trend API (#15)
-    will say how many items match per year."""
-    counts: dict[str, int] = {}
-    for h in overall:
-        label = group_label(group_key(h.doc, "year", basis), "year")
-        counts[label] = counts.get(label, 0) + 1
-    bars = [views.Bar(_short_year(g.key), None if g.note.startswith("no document") else counts.get(g.key, 0),
-                      group_zh(g.key)) for g in groups]
-    caption = f"每年命中条数：全库前 {len(overall)} 条结果中各年的条数（未校准）"
-    return dict(svg=views.year_chart_svg(bars, caption), bars=bars, caption=caption,
-                n_bars=sum(b.count is not None for b in bars))
+def _trend_url(form: SearchForm, basis: str) -> str | None:
+    """The trend page for a search's query, as one topic and with the search's filters (none for
+    a similar-measures search: the trend page leaves no document out)."""
+    if form.exclude:
+        return None
+    topic = form.q.strip()
+    if split_topics(topic) != [topic]:
+        topic += "，"  # a list separator: the spaces stay inside the one topic
+        if split_topics(topic) != [topic[:-1]]:
+            return None  # the query holds a separator itself
+    params = dict(q=topic, year_from=form.year_from, year_to=form.year_to, year_of=basis, region=form.region,
+                  issuer=form.issuer, kind=form.kind, doc=form.doc)
+    return "/trend?" + urlencode({k: v for k, v in params.items() if v})
 
 
-def _short_year(label: str) -> str:
-    """A year group's label short enough for under a bar: "201X (year unknown)" -> "201X"."""
-    return "?" if label == "year unknown" else label.replace(" (year unknown)", "")
+TREND_EXCERPT_CHARS = 90  # of a trend row's best example
+
+
+def _trend_rows(table, records: list[dict]) -> list[dict]:
+    """The table's rows for the page: per group its cells (the trend records, one per query, in
+    order) and each cell's best example as a marked excerpt linking to the item."""
+    n = len(table.queries)
+    rows = []
+    for gi, g in enumerate(table.groups):
+        cells = []
+        for r in records[gi * n:(gi + 1) * n]:
+            example = None
+            if r["example_text"] is not None:
+                shown = dict(text=r["example_text"], highlights=r["example_highlights"] or [], match=r["example_match"])
+                example = dict(excerpt=views.hit_excerpt(shown, TREND_EXCERPT_CHARS), title=r["example_title"],
+                               url=doc_url(r["example_doc_id"], item_ordinal(r["example_item_id"])),
+                               where=" › ".join((r["example_path"] or []) + [r["example_label"]]))
+            cells.append(dict(rec=r, example=example))
+        rows.append(dict(group=g, label=trend_group_zh(table.by, g.key), cells=cells))
+    return rows
+
+
+def _levels_label(by_level: dict) -> str:
+    return " · ".join(f"{LEVEL_ZH[lv]} {by_level.get(lv, 0) * 100:.1f}%" for lv in LEVELS)
+
+
+def _check_view(report, rec: dict, subject: dict, engine: Engine) -> dict:
+    """A 查重 report for the page, from its records (records.check_report_record): the sources with
+    their level bars and links, each passage's two sides with what was swapped, linking to the
+    source item with the passage marked, and each item's text with its copied passages marked."""
+    doc = report.doc
+    indexed = subject["kind"] == "doc"
+    sources = [dict(rec=s, url=doc_url(s["doc_id"]), bar=views.level_bar(s["by_level"], _levels_label(s["by_level"])),
+                    compare="/compare?" + urlencode({"a": s["doc_id"], "b": doc.doc_id}) if indexed else None)
+               for s in rec["sources"]]
+    source_docs: dict = {}  # the sources' texts, to mark each passage where it stands in its document
+    passages = []
+    spans: dict[str, list] = {}
+    for n, p in enumerate(rec["passages"], 1):
+        checked, source = views.passage_sides(p)
+        if p["source_doc_id"] not in source_docs:
+            source_docs[p["source_doc_id"]] = engine.document(p["source_doc_id"])
+        src_doc = source_docs[p["source_doc_id"]]
+        ordinal = item_ordinal(p["source_item_id"])
+        mark = views.passage_span_in_doc(src_doc, src_doc.items[ordinal], p["source_start"], p["source_end"])
+        passages.append(dict(n=n, rec=p, checked=checked, source=source, checked_ordinal=item_ordinal(p["checked_item_id"]),
+                             source_url=doc_url(p["source_doc_id"], ordinal, mark),
+                             source_title=src_doc.title or src_doc.doc_id, source_year=year_label(src_doc),
+                             swapped=list(dict.fromkeys(f"{a}→{b}" for a, b in p["swapped"]))))
+        spans.setdefault(p["checked_item_id"], []).append((p["checked_start"], p["checked_end"], p["level"]))
+    by_id = {it.item_id: it for it in doc.items}
+    items = []
+    for r in rec["items"]:
+        it = by_id[r["item_id"]]
+        items.append(dict(rec=r, ordinal=it.ordinal, label=item_label(it), segments=views.level_segments(it.text, spans.get(it.item_id, [])),
+                          bar=views.level_bar(r["by_level"], _levels_label(r["by_level"]), 80, 8),
+                          url=doc_url(doc.doc_id, it.ordinal) if indexed else None))
+    summary = rec["summary"]
+    top = next(iter(sources), None)
+    return dict(subject=subject, doc=doc, summary=summary, sources=sources, passages=passages, item_shares=items,
+                bar=views.level_bar(summary["by_level"], _levels_label(summary["by_level"]), 240, 14),
+                top=top, excluded=[engine.doc_meta(x) for x in summary["excluded"] if not (indexed and x == doc.doc_id)])
 
 
 def _add_relations(items: dict, doc, reuse, engine: Engine) -> None:
@@ -563,11 +829,3 @@ def _load_upload(name: str, suffix: str, data: bytes):
         for d in docs:
             d.source = name  # not the temporary path
         return docs
-
-
-def check_report(engine: Engine, docs):
-    """TODO(#13): the 查重 report. When `plansearch check` lands, run it here on the uploaded
-    document(s) against the index (e.g. `check.check(docs[0], index=engine.searcher.index)`, under
-    `engine.lock` if it uses the model) and return its records; `check.html` renders them where it
-    says TODO(#13). Until then the page shows what was read from the upload."""
-    return None

@@ -9,28 +9,37 @@ re-entrant. So one lock serialises every use of the index and the model. A warm 
 ~10 ms and the model already keeps both cores busy, so running queries one after another costs
 little. Work that needs neither (reuse over documents already read, rendering) runs outside it.
 A first comparison of two long documents embeds their items and holds the lock meanwhile (seconds;
-searches wait); repeating it, or filtering its statuses, is answered from memory.
+searches wait); repeating it, or filtering its statuses, is answered from memory. A check (查重)
+and a trend hold it too: both read the index's keyword postings and vectors and may use the model.
 
-Nothing here writes into the index: it is opened read-only (StoredIndex), compare reads the
-index's embedding cache without writing it (store.cached_embedder_vectors), and reuse and compare
-results live in memory.
+Nothing here writes into the index: it is opened read-only (StoredIndex), compare and check read
+the index's embedding cache without writing it (store.cached_embedder_vectors), check's
+fingerprint table lives in the user's own directory (store.user_home), and reuse, compare and
+check results and uploaded documents live in memory.
 """
 from __future__ import annotations
 
+import secrets
 import sys
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Callable
 
+from ..check import CheckReport, CheckSettings, check_document
 from ..compare import Comparison, compare
 from ..corpus import find_document
+from ..metadata import YearBasis
 from ..models import Document, PlansearchError, ReuseCluster
 from ..reuse import ReuseReport, find_reuse
 from ..search import Filters, Hits, HitGroup, Searcher
+from ..trend import TrendTable, trend
 
 COMPARISONS_KEPT = 8  # recent comparisons, so switching status filters does not recompute
 REUSE_REPORTS_KEPT = 4  # (min_chars, across) settings
+CHECK_REPORTS_KEPT = 8  # recent 查重 reports, so a download or another page of it does not recompute
+UPLOADS_KEPT = 8  # uploaded files (their documents, in memory only): a few users' recent uploads
 
 
 class WebError(Exception):
@@ -56,6 +65,37 @@ class ReuseView:
                 self.by_doc.setdefault(doc_id, []).append((rank, c))
 
 
+@dataclass(frozen=True)
+class CheckOptions:
+    """What a 查重 is asked (the CLI's --exclude, --years, --region, --min-chars, --no-paraphrase)."""
+
+    exclude: tuple[str, ...] = ()  # documents that do not count as sources (ids of the index)
+    years: tuple[int, int] | None = None  # only sources of these years
+    region: str | None = None  # only sources whose region holds this
+    min_chars: int = CheckSettings.min_chars
+    paraphrase: bool = True
+
+    @property
+    def settings(self) -> CheckSettings:
+        return CheckSettings(min_chars=self.min_chars, paraphrase=self.paraphrase)
+
+    def leaving_out(self, doc_id: str) -> "CheckOptions":
+        """These options with `doc_id` left out of the sources too (first, as the CLI's --doc does)."""
+        return replace(self, exclude=(doc_id,) + tuple(x for x in self.exclude if x != doc_id))
+
+
+@dataclass
+class Upload:
+    """A file uploaded for 查重, as read (one document per plan of a compiled page). Kept in
+    memory under a random token, so that its report has a URL (a plan picked, options changed,
+    downloads); never written to disk."""
+
+    token: str
+    name: str  # the file's name as uploaded
+    size: int  # bytes
+    docs: list[Document]
+
+
 class Engine:
     def __init__(self, index_dir: str | Path, model: str | None = None):
         self.index_dir = Path(index_dir)
@@ -68,6 +108,9 @@ class Engine:
         self._reuse: dict[tuple, ReuseView] = {}
         self._reuse_locks: dict[tuple, threading.Lock] = {}
         self._reuse_guard = threading.Lock()
+        self._reports: OrderedDict[tuple, CheckReport] = OrderedDict()
+        self._uploads: OrderedDict[str, Upload] = OrderedDict()
+        self._uploads_guard = threading.Lock()
 
     @property
     def location(self) -> str:
@@ -87,17 +130,27 @@ class Engine:
     def known_years(self) -> list[int]:
         return sorted({y for d in self.documents for y in (d.year, d.review_year, d.plan_year) if y})
 
-    def document(self, doc_id: str) -> Document:
-        """The document with its items and headings. Only ids the index holds are looked up:
-        unlike the CLI's DocumentFinder, a URL must not make the server read a file by path."""
+    def _row(self, doc_id: str) -> int:
+        """The index's row of a document id; 404 (with the closest ids) for one it does not hold.
+        Only ids are looked up: unlike the CLI's DocumentFinder, a URL must not make the server
+        read a file by path."""
         row = self._rows.get(doc_id.strip())
         if row is None:
             try:
                 find_document(self.documents, doc_id)
             except PlansearchError as e:
                 raise WebError(404, str(e)) from None
+        return row
+
+    def document(self, doc_id: str) -> Document:
+        """The document with its items and headings."""
+        row = self._row(doc_id)
         with self.lock:
             return self.searcher.index.document_with_items(row)
+
+    def doc_meta(self, doc_id: str) -> Document:
+        """The document's metadata (no items)."""
+        return self.documents[self._row(doc_id)]
 
     def check_doc_filter(self, doc: str | None) -> None:
         """A `doc` filter must name a document (or a compiled file's stem) of the index."""
@@ -118,6 +171,11 @@ class Engine:
             return self.searcher.search_by(query, "year", per_group=per_group, mode=mode, filters=filters,
                                            year_basis=year_basis)
 
+    # --- trend --------------------------------------------------------------------------------
+    def trend(self, queries: list[str], by: str, filters: Filters, year_basis: YearBasis) -> TrendTable:
+        with self.lock:  # the keyword postings, the vectors and (for a paraphrase) the model
+            return trend(queries, self.searcher, by=by, filters=filters, year_basis=year_basis)
+
     # --- compare ------------------------------------------------------------------------------
     def comparison(self, a_id: str, b_id: str, semantic: bool) -> Comparison:
         key = (a_id, b_id, semantic)
@@ -132,6 +190,53 @@ class Engine:
             while len(self._comparisons) > COMPARISONS_KEPT:
                 self._comparisons.popitem(last=False)
             return cmp
+
+    # --- check --------------------------------------------------------------------------------
+    def keep_upload(self, name: str, size: int, docs: list[Document]) -> Upload:
+        up = Upload(secrets.token_urlsafe(12), name, size, docs)
+        with self._uploads_guard:
+            self._uploads[up.token] = up
+            while len(self._uploads) > UPLOADS_KEPT:
+                self._uploads.popitem(last=False)
+        return up
+
+    def upload(self, token: str) -> Upload:
+        with self._uploads_guard:
+            up = self._uploads.get(token)
+            if up is None:
+                raise WebError(404, "这次上传已不在服务器上（服务器重启过，或之后又有多次上传）：请重新上传文件")
+            self._uploads.move_to_end(token)
+            return up
+
+    def check_indexed(self, doc_id: str, options: CheckOptions) -> CheckReport:
+        """`check --doc ID`: a document of the index against all the others (itself left out)."""
+        def run() -> CheckReport:
+            doc = self.document(doc_id)
+            return self._check(doc, options.leaving_out(doc.doc_id))
+
+        return self._report(("doc", doc_id, options), run)
+
+    def check_upload(self, up: Upload, plan: int, options: CheckOptions) -> CheckReport:
+        """An uploaded document (the `plan`-th of the file, from 0) against the index."""
+        return self._report(("upload", up.token, plan, options), lambda: self._check(up.docs[plan], options))
+
+    def _report(self, key: tuple, run: Callable[[], CheckReport]) -> CheckReport:
+        with self.lock:
+            if key in self._reports:
+                self._reports.move_to_end(key)
+                return self._reports[key]
+            report = run()
+            self._reports[key] = report
+            while len(self._reports) > CHECK_REPORTS_KEPT:
+                self._reports.popitem(last=False)
+            return report
+
+    def _check(self, doc: Document, options: CheckOptions) -> CheckReport:
+        with self.lock:  # the index's items, postings and vectors, and the model for paraphrases
+            # the model the searcher loads (a local model directory only when the user named it)
+            model = self.searcher.embedder.name if options.paraphrase else None
+            return check_document(doc, self.searcher.index, settings=options.settings, exclude=options.exclude,
+                                  years=options.years, region=options.region, model=model)
 
     # --- reuse --------------------------------------------------------------------------------
     def reuse(self, min_chars: int = 30, across: str = "any") -> ReuseView:

@@ -1,9 +1,10 @@
 """What templates show, made from records (plansearch.records): marked text as segments, the outline
-as a tree, a comparison's sides with their diff, the per-year chart as SVG.
+as a tree, a comparison's sides with their diff, a 查重 passage's sides with what was swapped, the
+copied share of a text by level.
 
 Templates only print what these give them (autoescaped); offsets come from the records (a hit's
-`match` and `highlights`, an alignment's `diff` and `verbatim_sentences`, a reuse location's span)
-and are never re-derived from the text.
+`match` and `highlights`, an alignment's `diff` and `verbatim_sentences`, a reuse location's span,
+a check passage's `ops` and `checked_start` / `checked_end`) and are never re-derived from the text.
 """
 from __future__ import annotations
 
@@ -22,12 +23,15 @@ EXCERPT_CHARS = 220  # characters of a long item shown in a hit; the document pa
 @dataclass
 class Segment:
     """A run of text with how it is marked: `best` inside the hit's best sentence, `mark` a query
-    word (or a passage being pointed at), `kind` del / ins / u in a comparison."""
+    word (or a passage being pointed at), `kind` del / ins / u in a comparison, synonym / variable
+    in a 查重 passage, or a check level (verbatim / disguised / paraphrased) in an item; `title`
+    what a tooltip says about it."""
 
     text: str
     best: bool = False
     mark: bool = False
     kind: str = ""
+    title: str = ""
 
 
 def marked(text: str, match: Sequence[int] | None = None, highlights: Sequence[Sequence[int]] = (),
@@ -94,6 +98,16 @@ def passage_in_item(doc: Document, item: Item, start: int, end: int) -> tuple[in
     return (inside[0], inside[-1] + 1) if inside else None
 
 
+def passage_span_in_doc(doc: Document, item: Item, start: int, end: int) -> tuple[int, int]:
+    """A passage [start, end) of `item.text` as offsets into `doc.text` (what a document page's
+    `mark` takes; passage_in_item is the way back); the whole item's span when its characters
+    cannot be lined up with the document."""
+    offsets = item_offsets(doc, item)
+    if offsets is None or not 0 <= start < end <= len(offsets):
+        return item.start, item.end
+    return offsets[start], offsets[end - 1] + 1
+
+
 @dataclass
 class Branch:
     """A heading of the outline and what stands under it, in reading order."""
@@ -151,49 +165,60 @@ def diff_sides(rec: dict) -> tuple[list[Segment], list[Segment]]:
     return a, [s for s in b if s.text]
 
 
-# --- the per-year chart -------------------------------------------------------------------------
+# --- check --------------------------------------------------------------------------------------
 
-@dataclass
-class Bar:
-    label: str  # under the bar: 2019, 2012–2018, 201X, ?
-    count: int | None  # None: a gap (no document for these years)
-    title: str = ""  # the tooltip, when it says more than the label
+def passage_sides(rec: dict) -> tuple[list[Segment], list[Segment]]:
+    """The checked and the source side of a check passage record, from its `ops`: a swapped synonym
+    and a changed year / number / place marked on both sides (the tooltip names the pair), text
+    only the source has as deleted, text only the checked document has as inserted."""
+    checked, source = [], []
+    for op in rec["ops"]:
+        tag, src, chk = op["op"], op["source"], op["checked"]
+        if tag == "equal":
+            checked.append(Segment(chk))
+            source.append(Segment(src))
+        elif tag in ("synonym", "variable"):
+            title = f"{src} → {chk}"
+            checked.append(Segment(chk, kind=tag, title=title))
+            source.append(Segment(src, kind=tag, title=title))
+        else:  # replace / insert / delete
+            if src:
+                source.append(Segment(src, kind="del"))
+            if chk:
+                checked.append(Segment(chk, kind="ins"))
+    return [x for x in checked if x.text], [x for x in source if x.text]
 
 
-def year_chart_svg(bars: Sequence[Bar], caption: str) -> Markup:
-    """A bar chart as inline SVG (no script, no library): one bar per year with documents, a
-    hatched slot for each gap, the count above each bar. Labels are escaped here."""
-    if not bars:
-        return Markup("")
-    left, top, plot_h = 34, 22, 150
-    slots = [64 if len(b.label) > 5 else 44 for b in bars]
-    width = left + sum(slots) + 10
-    height = top + plot_h + 30
-    peak = max([b.count for b in bars if b.count] or [1])
-    parts = [f'<svg class="chart" role="img" xmlns="http://www.w3.org/2000/svg" width="{width}" '
-             f'height="{height}" viewBox="0 0 {width} {height}" aria-label="{escape(caption)}">',
-             f'<title>{escape(caption)}</title>',
-             '<defs><pattern id="gap-hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
-             'patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="6" class="hatch"/></pattern></defs>',
-             f'<line class="axis" x1="{left}" y1="{top + plot_h}" x2="{width - 6}" y2="{top + plot_h}"/>',
-             f'<text class="tick" x="{left - 4}" y="{top + 4}" text-anchor="end">{peak}</text>',
-             f'<text class="tick" x="{left - 4}" y="{top + plot_h}" text-anchor="end">0</text>']
-    x0 = left
-    for bar, slot in zip(bars, slots):
-        x, w = x0 + 5, slot - 10
-        x0 += slot
-        label, title = escape(bar.label), escape(bar.title or bar.label)
-        if bar.count is None:
-            parts.append(f'<rect class="gap" x="{x}" y="{top}" width="{w}" height="{plot_h}" '
-                         f'fill="url(#gap-hatch)"><title>{title}：无文件</title></rect>')
+_LEVEL_RANK = {"paraphrased": 1, "disguised": 2, "verbatim": 3}
+
+
+def level_segments(text: str, spans: Sequence[tuple[int, int, str]]) -> list[Segment]:
+    """`text` cut at the passages found in it ([start, end) offsets into `text` and a level), each
+    character marked with the highest level of the passages holding it (as check counts it)."""
+    cuts = {0, len(text)} | {x for a, b, _ in spans for x in (a, b) if 0 < x < len(text)}
+    edges = sorted(cuts)
+    out: list[Segment] = []
+    for a, b in zip(edges, edges[1:]):
+        levels = [lv for s, e, lv in spans if s <= a < e]
+        kind = max(levels, key=_LEVEL_RANK.__getitem__) if levels else ""
+        if out and out[-1].kind == kind:
+            out[-1].text += text[a:b]
         else:
-            h = round(plot_h * bar.count / peak, 1)
-            parts.append(f'<rect class="bar" data-count="{bar.count}" data-label="{label}" x="{x}" '
-                         f'y="{top + plot_h - h}" width="{w}" height="{h}"><title>{title}：{bar.count} 条'
-                         f'</title></rect>')
-            parts.append(f'<text class="count" x="{x + w / 2}" y="{top + plot_h - h - 4}" '
-                         f'text-anchor="middle">{bar.count}</text>')
-        parts.append(f'<text class="year{" gap-label" if bar.count is None else ""}" x="{x + w / 2}" '
-                     f'y="{top + plot_h + 16}" text-anchor="middle">{label}</text>')
+            out.append(Segment(text[a:b], kind=kind))
+    return out
+
+
+def level_bar(by_level: dict, label: str, width: int = 120, height: int = 10) -> Markup:
+    """A share split by level as a small stacked bar (inline SVG: sizes are attributes, so the
+    page's Content-Security-Policy, which allows no inline style, lets it through)."""
+    parts = [f'<svg class="levels" role="img" xmlns="http://www.w3.org/2000/svg" width="{width}" '
+             f'height="{height}" viewBox="0 0 {width} {height}" aria-label="{escape(label)}">',
+             f'<title>{escape(label)}</title><rect class="lv-none" width="{width}" height="{height}"/>']
+    x = 0.0
+    for level in ("verbatim", "disguised", "paraphrased"):
+        w = round(width * max(0.0, min(1.0, by_level.get(level, 0.0))), 2)
+        if w > 0:
+            parts.append(f'<rect class="lv-{level}" x="{x:.2f}" width="{w}" height="{height}"/>')
+            x += w
     parts.append("</svg>")
     return Markup("".join(parts))

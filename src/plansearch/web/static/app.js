@@ -7,8 +7,10 @@
     return el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
   }
 
-  // j / k move between results (hits, clusters, compare rows, outline items), / focuses the query.
-  var ENTRIES = ".hit-link, .cluster > details > summary, tr[data-status] a.where, li.item .similar";
+  // j / k move between results (hits, clusters, compare rows, outline items, trend examples, check
+  // passages' sources), / focuses the query.
+  var ENTRIES = ".hit-link, .cluster > details > summary, tr[data-status] a.where, li.item .similar, " +
+                ".trend-table td.example > a, .trend-table td.matches a, tr.passage td.side:last-child a.where";
   document.addEventListener("keydown", function (ev) {
     if (ev.ctrlKey || ev.metaKey || ev.altKey || typing(document.activeElement)) return;
     if (ev.key === "/") {
