@@ -3,11 +3,14 @@ way by compare/reuse (mask_variables), by metadata (find_years, masked places) a
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from plansearch.chunk import sentence_spans
 from plansearch.metadata import _masked_places, find_years
 from plansearch.models import SourceText
-from plansearch.normalise import SENTENCE_END, mask_variables, normalise
+from plansearch.normalise import (SENTENCE_END, compact, compact_with_map, mask_variables, normalise,
+                                  normalise_with_map)
 from plansearch.outline import parse_source
 
 from conftest import seed_path
@@ -64,3 +67,51 @@ def test_a_line_without_a_sentence_end_runs_on():
     (doc,) = parse_source(SourceText("t.txt", "一、工作措施\n加强教师队伍建设，实施中小学教师全员培训工程，\n"
                                                "完善考核制度和评价办法。\n", "txt"), strict=True)
     assert [it.text for it in doc.items] == ["加强教师队伍建设，实施中小学教师全员培训工程，完善考核制度和评价办法。"]
+
+
+# --- the character map behind highlights ---------------------------------------------------------
+
+def _reference_normalise_with_map(text: str) -> tuple[str, list[int]]:
+    """The definition, one NFKC call per character (what the memoised table must reproduce)."""
+    import unicodedata
+
+    from plansearch.normalise import _PUNCT_MAP, to_simplified
+
+    out, offsets, prev_space = [], [], True
+    for i, ch in enumerate(to_simplified(text)):
+        if ch.isspace():
+            if not prev_space:
+                out.append(" ")
+                offsets.append(i)
+            prev_space = True
+            continue
+        prev_space = False
+        for c in unicodedata.normalize("NFKC", ch).translate(_PUNCT_MAP).lower():
+            if not c.isspace():
+                out.append(c)
+                offsets.append(i)
+    if out and out[-1] == " ":
+        out.pop()
+        offsets.pop()
+    return "".join(out), offsets
+
+
+SEED_LINE = "（二）關愛留守兒童，⑴ 落實２０２１年“雙減”　政策；ＸＸ区 Ⅻ ﬁ ㈠"
+
+
+@given(st.text(alphabet=st.sampled_from(SEED_LINE + " \t\n\u3000_§abcÅİ①⒈"), max_size=60) | st.text(max_size=40))
+def test_the_character_map_is_the_per_character_definition(text):
+    assert normalise_with_map(text) == _reference_normalise_with_map(text)
+    norm, offsets = normalise_with_map(text)
+    flat, flat_offsets = compact_with_map(norm, offsets)
+    assert flat == compact(norm)
+    assert len(flat_offsets) == len(flat) and all(0 <= o < len(text) for o in flat_offsets)
+
+
+def test_a_traditional_seed_line_maps_each_character_to_its_source():
+    norm, offsets = normalise_with_map(SEED_LINE)
+    flat, flat_offsets = compact_with_map(norm, offsets)
+    at = flat.index("留守儿童")
+    assert SEED_LINE[flat_offsets[at]:flat_offsets[at + 3] + 1] == "留守兒童"
+    at = flat.index("2021")
+    assert SEED_LINE[flat_offsets[at]:flat_offsets[at + 3] + 1] == "２０２１"

@@ -55,6 +55,24 @@ _PUNCT_MAP = str.maketrans({"。": ".", "、": ",", "“": '"', "”": '"', "‘
                             "–": "-", "〔": "(", "〕": ")", "．": "."})
 
 
+# What one (non-space) character normalises to, memoised: search highlights every hit through
+# normalise_with_map, and the per-character NFKC call was most of a warm query's Python time.
+# Bounded, so text of every code point cannot grow it without end.
+_CHAR_FORMS: dict[str, str] = {}
+_CHAR_FORMS_MAX = 200_000
+
+
+def _char_form(ch: str) -> str:
+    form = _CHAR_FORMS.get(ch)
+    if form is None:
+        # NFKC can yield spaces (⑴ does not, U+3000 is a space already): dropped
+        form = "".join(c for c in unicodedata.normalize("NFKC", ch).translate(_PUNCT_MAP).lower()
+                       if not c.isspace())
+        if len(_CHAR_FORMS) < _CHAR_FORMS_MAX:
+            _CHAR_FORMS[ch] = form
+    return form
+
+
 def normalise_with_map(text: str) -> tuple[str, list[int]]:
     """Normalised text plus, for each of its characters, the index of the source character."""
     simp = to_simplified(text)
@@ -69,12 +87,14 @@ def normalise_with_map(text: str) -> tuple[str, list[int]]:
             prev_space = True
             continue
         prev_space = False
-        n = unicodedata.normalize("NFKC", ch).translate(_PUNCT_MAP).lower()
-        for c in n:
-            if c.isspace():  # NFKC can yield spaces (e.g. U+3000 handled above, ⑴ does not)
-                continue
-            out.append(c)
+        form = _CHAR_FORMS.get(ch) or _char_form(ch)
+        if len(form) == 1:
+            out.append(form)
             offsets.append(i)
+        else:
+            for c in form:
+                out.append(c)
+                offsets.append(i)
     if out and out[-1] == " ":
         out.pop()
         offsets.pop()
@@ -150,9 +170,22 @@ def mask_variables_with_map(norm: str, starts: list[int], ends: list[int]) -> tu
 _PUNCT_OR_SPACE = re.compile(r"[^\w§]+|_+")
 
 
+_KEPT_RUN = re.compile(r"(?:[^\W_]|§)+")  # what compact keeps, as runs
+
+
 def compact(text: str) -> str:
     """Letters, digits and CJK only (placeholders' § kept): for wording-level equality."""
     return _PUNCT_OR_SPACE.sub("", text)
+
+
+def compact_with_map(text: str, offsets: list[int]) -> tuple[str, list[int]]:
+    """`compact` that carries each kept character's entry of `offsets` along."""
+    kept: list[str] = []
+    kept_offsets: list[int] = []
+    for m in _KEPT_RUN.finditer(text):
+        kept.append(m.group())
+        kept_offsets.extend(offsets[m.start():m.end()])
+    return "".join(kept), kept_offsets
 
 
 def fold_ws(text: str) -> str:

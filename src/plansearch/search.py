@@ -35,7 +35,7 @@ from .embed import DEFAULT_MODEL, get_embedder
 from .keyword import tokenize
 from .metadata import YEAR_BASES, YearBasis, matches_years, year_of
 from .models import Document, Hit, PlansearchError
-from .normalise import compact, normalise, normalise_with_map
+from .normalise import compact, compact_with_map, normalise, normalise_with_map
 from .store import IndexReader, Selection, open_index
 
 MODES = ("hybrid", "dense", "keyword", "rrf", "weighted", "adaptive", "tiebreak")
@@ -219,15 +219,13 @@ def highlight_spans(text: str, words: list[str]) -> tuple[tuple[int, int], ...]:
     compact `words`, found through the normalised text (so 留守儿童 lights up 留守兒童), merged."""
     if not words:
         return ()
-    norm, offsets = normalise_with_map(text)
-    # compact(norm) drops spaces and punctuation: keep each kept character's offset in `text`
-    keep = [(ch, off) for ch, off in zip(norm, offsets) if compact(ch)]
-    flat = "".join(ch for ch, _ in keep)
+    # compact drops spaces and punctuation: each kept character keeps its offset in `text`
+    flat, offsets = compact_with_map(*normalise_with_map(text))
     spans = []
     for w in set(words):
         start = flat.find(w)
         while start >= 0:
-            spans.append((keep[start][1], keep[start + len(w) - 1][1] + 1))
+            spans.append((offsets[start], offsets[start + len(w) - 1] + 1))
             start = flat.find(w, start + 1)
     merged: list[tuple[int, int]] = []
     for a, b in sorted(spans):
@@ -457,10 +455,15 @@ class Searcher:
         best = 0.0
         if not key or not len(rows):
             return best
-        for it in self.index.items(rows):
-            best = max(best, sum(map(len, found_pieces(key, compact(it.norm or normalise(it.text))))) / len(key))
-            if best >= 1.0:  # usually the keyword side's first item: the rest need not be read
-                break
+        # read in growing batches: an item holding every word is usually the keyword side's
+        # first, and then the rest need not be read at all
+        start, size = 0, 4
+        while start < len(rows):
+            for it in self.index.items(rows[start:start + size]):
+                best = max(best, sum(map(len, found_pieces(key, compact(it.norm or normalise(it.text))))) / len(key))
+                if best >= 1.0:
+                    return best
+            start, size = start + size, size * 4
         return best
 
     def _item_cosine(self, row: int, qv: np.ndarray) -> float:
