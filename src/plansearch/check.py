@@ -979,7 +979,8 @@ def check_document(doc: Document, index, *, settings: CheckSettings = CheckSetti
     para: list[tuple[int, int, int, int, float]] = []  # (checked item, start, end (text), window, cos)
     embedded = 0
     if st.paraphrase:
-        para, embedded = _paraphrases(doc, sides, levels, index, allowed_rows, model, st, progress)
+        reference_rows = _allowed_documents(index, exclude, None, None)[item_doc] if len(item_doc) else allowed_rows
+        para, embedded = _paraphrases(doc, sides, levels, index, allowed_rows, reference_rows, model, st, progress)
     para_src: list[tuple[int, int, int]] = []  # (source row, window start, end in its text)
     if para:
         wins = np.array([w for *_x, w, _c in para], np.int64)
@@ -1038,7 +1039,7 @@ def _passage(level: Level, chk: _Side, cs: int, ce: int, src: _Side, ss: int, se
 
 
 def _paraphrases(doc: Document, sides: list[_Side], levels: list[np.ndarray], index, allowed_rows: np.ndarray,
-                 model: str | None, st: CheckSettings, progress) -> tuple[list, int]:
+                 reference_rows: np.ndarray, model: str | None, st: CheckSettings, progress) -> tuple[list, int]:
     """Checked sentence windows not already explained, matched one to one with the index's window
     vectors at cosine >= paraphrase_min: [(checked item, start, end, window id, cos)], embedded."""
     wins = windows_of_items(doc.items)
@@ -1062,31 +1063,39 @@ def _paraphrases(doc: Document, sides: list[_Side], levels: list[np.ndarray], in
     window_item = np.asarray(index.window_item) if hasattr(index, "window_item") else None
     cands: list[tuple[float, int, int]] = []  # (cos, todo position, window id)
     vindex = getattr(index, "vector_index", None)
-    results: list[tuple[list[float], list[int]]] = []  # per query: allowed windows, best first
+    # per query, best first: the windows that may be sources, and those the margin is measured
+    # against. The latter are every document but the excluded ones (the checked one itself): a
+    # --years / --region filter says which documents count as sources, not what content is
+    # generic, so narrowing the sources never lets more paraphrases through.
+    results: list[tuple[list[tuple[float, int]], list[tuple[float, int]]]] = []
     if vindex is not None and window_item is not None:
         scores, ids = vindex.search(vecs.astype(np.float32), min(k_search, len(window_item)))
         for q in range(len(todo)):
-            keep = [(sc, w) for sc, w in zip(scores[q].tolist(), ids[q].tolist())
-                    if w >= 0 and allowed_rows[window_item[w]]]
-            results.append(([sc for sc, _ in keep], [w for _, w in keep]))
+            pairs = [(sc, w) for sc, w in zip(scores[q].tolist(), ids[q].tolist())
+                     if w >= 0 and reference_rows[window_item[w]]]
+            results.append(([p for p in pairs if allowed_rows[window_item[p[1]]]], pairs))
     else:
-        sel = Selection(doc_rows=np.flatnonzero(_doc_mask_from_rows(index, allowed_rows)))
+        sources = Selection(doc_rows=np.flatnonzero(_doc_mask_from_rows(index, allowed_rows)))
+        reference = Selection(doc_rows=np.flatnonzero(_doc_mask_from_rows(index, reference_rows)))
         for q in range(len(todo)):
-            dw = index.dense_windows(vecs[q], k_search, sel)
-            results.append((dw.scores.tolist(), [int(w) for w in dw.windows.tolist()]))
-    for q, (scs, ws) in enumerate(results):
-        if not ws or scs[0] < st.paraphrase_min:
+            dw = index.dense_windows(vecs[q], k_search, sources)
+            rw = dw if reference_rows.sum() == allowed_rows.sum() else index.dense_windows(vecs[q], k_search, reference)
+            results.append((list(zip(dw.scores.tolist(), map(int, dw.windows.tolist()))),
+                            list(zip(rw.scores.tolist(), map(int, rw.windows.tolist())))))
+    for q, (found, pool) in enumerate(results):
+        if not found or found[0][0] < st.paraphrase_min:
             continue
         # The best window must stand out from the best *other* content: in plans every measure has
         # many same-topic neighbours at cosine ~0.95; near-copies of the best window (another
         # year's version of it) are not "other" and are skipped, and may match too.
-        vv = index.window_vectors(np.array(ws, np.int64))
-        same = vv @ vv[0] >= st.paraphrase_same
-        ref = next((sc for sc, sm in zip(scs, same.tolist()) if not sm), None)
-        if ref is not None and scs[0] - ref < st.paraphrase_margin:
+        best = index.window_vectors(np.array([found[0][1]], np.int64))[0]
+        pool_vv = index.window_vectors(np.array([w for _, w in pool], np.int64))
+        ref = next((sc for (sc, _w), v in zip(pool, pool_vv) if float(v @ best) < st.paraphrase_same), None)
+        if ref is not None and found[0][0] - ref < st.paraphrase_margin:
             continue
-        for sc, w, sm in zip(scs, ws, same.tolist()):
-            if sm and sc >= st.paraphrase_min:
+        found_vv = index.window_vectors(np.array([w for _, w in found], np.int64))
+        for (sc, w), v in zip(found, found_vv):
+            if float(v @ best) >= st.paraphrase_same and sc >= st.paraphrase_min:
                 cands.append((sc, q, w))
     cands.sort(key=lambda c: (-c[0], c[1], c[2]))
     used_q, used_w, out = set(), set(), []
