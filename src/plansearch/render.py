@@ -300,7 +300,7 @@ def print_reuse(report, docs_by_id: dict[str, Document], top: int, width: int = 
         c.print(Text(f"no passage of {report.min_chars}+ characters recurs across the "
                      f"{_n(report.n_docs, 'document')}{across}"))
     else:
-        c.print(Text(f"{_n(len(report.clusters), 'reused passage')} across {_n(report.n_docs, 'document')}"
+        c.print(Text(f"{_n(len(report.clusters), 'reused passage')} found among {_n(report.n_docs, 'document')}"
                      f"{across}; top {len(clusters)} by length × documents × rarity", style="bold"))
     for rank, cl in enumerate(clusters, 1):
         head = Text()
