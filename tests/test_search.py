@@ -144,6 +144,46 @@ def test_terminal_output_shows_title_path_and_the_original_text(seed_index):
     assert "\n    三、明年工作安排 › (三)\n" in result.stdout
 
 
+@pytest.mark.parametrize("width", [110, 80, 61])
+def test_in_a_terminal_every_line_fits_and_continues_under_its_indent(searcher, monkeypatch, width):
+    # At 110 columns 004#2's item 32 once ended a full line on "措施" and hung the "," after it past
+    # the margin: the terminal put the "," alone at column 0. A header too long for the line
+    # (东营's, with its id and "words: 留守儿童 · cos 0.89") wrapped to column 0 as well.
+    import io
+    import re
+    import unicodedata
+
+    from rich.console import Console
+
+    from plansearch import render
+
+    out = io.StringIO()
+    monkeypatch.setattr(render, "_make_console",
+                        lambda stderr=False: Console(file=out, width=width, force_terminal=True, color_system=None,
+                                                     highlight=False, emoji=False))
+    render.print_hits("留守儿童关爱", searcher.search("留守儿童关爱", k=5))
+    lines = out.getvalue().splitlines()
+    assert any("留守儿童" in ln or "留守兒童" in ln for ln in lines)
+
+    def cells(line):
+        return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
+
+    for line in lines:
+        assert cells(line) <= width, line
+        assert line[:1] == " " or re.match(r"score: ", line), line  # only the notice line starts at column 0
+        # (an excerpt's own leading "…" and a header's "· cos 0.90" aside)
+        assert line.strip()[:1] not in render._NO_LINE_START - {"…", "·"} or re.match(r"\s*\d+\. ", line), line
+
+
+def test_cjk_wrapping_brings_the_character_before_a_closing_mark_down_with_it():
+    from plansearch.render import wrap_offsets
+
+    text = "切实解决好进城农民工同住子女入学问题，做到应入全入。"
+    breaks = wrap_offsets(text, 2 * text.index("，"))  # the line is full just before the comma
+    assert breaks and text[breaks[0]] not in "，。" and text[breaks[0]:breaks[0] + 2] == "题，"
+    assert wrap_offsets("。。。。。。", 4) == [2, 4]  # nothing but marks: broken where full
+
+
 @pytest.mark.parametrize("args, message", [
     (["search", "", "--index", "{ix}"], "empty query"),
     (["search", "留守儿童", "--index", "{missing}"], "no index in"),

@@ -63,11 +63,13 @@ def wrap_offsets(text: str, width: int) -> list[int]:
     for i, ch in enumerate(text):
         w = _cells(ch)
         if used + w > width and i > line_start:
-            if ch in _NO_LINE_START:  # hang it past the margin, break after it
-                breaks.append(i + 1)
-                line_start, used = i + 1, 0
-                continue
             cut = i
+            # a closing mark may not begin the line: the character before it comes down with it
+            # (hanging it past the margin would make the terminal wrap it to column 0)
+            while cut > line_start + 1 and text[cut] in _NO_LINE_START:
+                cut -= 1
+            if text[cut] in _NO_LINE_START:
+                cut = i  # a line of nothing but closing marks: break where it is full
             if text[cut - 1] in _NO_LINE_END and cut - 1 > line_start:
                 cut -= 1
             breaks.append(cut)
@@ -75,6 +77,17 @@ def wrap_offsets(text: str, width: int) -> list[int]:
             used = sum(_cells(c) for c in text[cut:i])
         used += w
     return [b for b in breaks if b < len(text)]
+
+
+def print_hanging(c: Console, text: Text, indent: int = 4) -> None:
+    """A header line; in a terminal, what does not fit continues under an indent (rich's own
+    wrapping would restart at column 0), whole when piped."""
+    if not c.is_terminal:
+        c.print(text, soft_wrap=True)
+        return
+    lines = text.wrap(c, max(20, c.width - indent))
+    for n, line in enumerate(lines):
+        c.print(Text(" " * indent if n else "").append_text(line), soft_wrap=True, crop=False)
 
 
 def print_indented(c: Console, text: Text, indent: int = 4) -> None:
@@ -242,9 +255,9 @@ def print_hits(query: str, hits) -> None:
     if probability and hits:
         c.print(Text("score: estimated chance that the item is relevant", style="dim"))
     for hit in hits:
-        c.print(_hit_header(hit, probability))
+        print_hanging(c, _hit_header(hit, probability))
         path = hit.item.path_str
-        c.print(Text(f"    {path + ' › ' if path else ''}{item_label(hit.item)}", style="cyan"))
+        print_hanging(c, Text(f"    {path + ' › ' if path else ''}{item_label(hit.item)}", style="cyan"), 6)
         print_indented(c, highlighted(hit.item.text, hit.highlights, hit.match_span))
 
 
@@ -409,7 +422,7 @@ def print_comparison(cmp, statuses, width: int = 240) -> None:
                 head.append(f"  cos {al.semantic_similarity:.3f}", style="dim")
             if al.sentence_share is not None:
                 head.append(f"  {al.sentence_share:.0%} of B's sentences kept or reworded", style="dim")
-        c.print(head)
+        print_hanging(c, head, 10)
         b_text = "\n".join(it.text for it in al.b_items)
         if al.status == "same":
             print_indented(c, Text(trim(b_text, width), style="dim"))
@@ -545,7 +558,7 @@ def print_check(report, top: int = 30) -> None:
         swapped = [f"{o.source_text}→{o.checked_text}" for o in p.ops if o.tag == "synonym"]
         if swapped:
             head.append("  swapped: " + ", ".join(dict.fromkeys(swapped)), style="magenta")
-        c.print(head)
+        print_hanging(c, head, 16)
         print_indented(c, Text("source  ", style="dim").append_text(passage_side(p.ops, "source", colour)), 6)
         print_indented(c, Text("checked ", style="dim").append_text(passage_side(p.ops, "checked", colour)), 6)
     if top > 0 and len(report.passages) > top:
