@@ -318,6 +318,22 @@ def test_check_doc_compares_an_indexed_document_with_all_others(seed_index):
     assert summary["excluded"] == ["000_5ae896fcb747d54c#4"]
 
 
+def test_a_file_the_index_holds_is_not_its_own_source(seed_index, tmp_path):
+    # `plansearch check corpus/000_….txt#4` against the index of corpus/: before, 100 % "copied" from
+    # itself; now it is left out, said so, and its real source (000#1) is found.
+    res = runner.invoke(app, ["check", str(seed_path("000")) + "#4", "--index", str(seed_index),
+                              "--no-paraphrase", "--json"])
+    assert res.exit_code == 0, res.output
+    summary = json.loads(res.stdout.splitlines()[0])
+    assert summary["excluded"] == ["000_5ae896fcb747d54c#4"] and summary["max_source"] == "000_5ae896fcb747d54c#1"
+    assert any("is in the index as 000_5ae896fcb747d54c#4" in n for n in summary["notices"])
+    # the same text under another name is a copy like any other: 100 % from the indexed one
+    copy = _write(tmp_path, "another_district.txt", seed_path("003").read_text(encoding="utf-8"))
+    res = runner.invoke(app, ["check", str(copy), "--index", str(seed_index), "--no-paraphrase", "--json"])
+    summary = json.loads(res.stdout.splitlines()[0])
+    assert summary["max_source"] == "003_d3b064de2d82a876" and summary["share"] >= 0.99 and not summary["excluded"]
+
+
 def test_html_report_escapes_what_the_document_says(seed_index, tmp_path):
     p = _write(tmp_path, "evil.txt", "<script>alert(1)</script>工作要点\n一、以科学发展观为指导,以建设教育强区为总目标,"
                                      "围绕“两个新城”建设<b>加粗</b>\n")
@@ -333,7 +349,7 @@ def test_html_report_escapes_what_the_document_says(seed_index, tmp_path):
     (["check", "--doc", "no_such_doc"], "unknown document id 'no_such_doc'"),
     (["check", "missing.txt"], "missing.txt: no such file"),
     (["check"], "give a FILE to check or --doc ID"),
-    (["check", "--doc", "000_5ae896fcb747d54c#4", "--exclude", "nope"], "--exclude: unknown document 'nope'"),
+    (["check", "--doc", "000_5ae896fcb747d54c#4", "--exclude", "nope"], "--exclude names an unknown document 'nope'"),
     (["check", "--doc", "000_5ae896fcb747d54c#4", "--min-chars", "1"], "--min-chars must be at least 2"),
     (["check", "--doc", "000_5ae896fcb747d54c#4", "--years", "2020-2010"], "empty year range"),
 ])

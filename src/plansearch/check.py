@@ -54,7 +54,7 @@ from .chunk import sentence_spans, windows_of_items
 from .corpus import did_you_mean
 from .fingerprint import FingerprintText, fingerprint
 from .keyword import bigrams
-from .models import Document, Item, PlansearchError
+from .models import BadParameter, Document, Item, PlansearchError
 from .normalise import compact, mask_variables, mask_variables_with_map, normalise, normalise_with_map
 from .search import Filters
 from .store import Selection, cached_embedder_vectors, user_home
@@ -880,17 +880,35 @@ def _longest_false(mask: np.ndarray) -> int:
     return best
 
 
+def check_settings(settings: CheckSettings) -> None:
+    """Refuse settings check_document cannot use (BadParameter naming the parameter): the one place
+    these rules live, so a front end can check them before it loads anything."""
+    if settings.min_chars < 2:
+        raise BadParameter("min_chars", f"must be at least 2, not {settings.min_chars}")
+
+
+def indexed_as(doc: Document, index) -> str | None:
+    """The id under which `index` holds this very document (its id and its text), if it does."""
+    for row, d in enumerate(index.documents):
+        if d.doc_id == doc.doc_id:
+            held = index.document_with_items(row)
+            return d.doc_id if compact(normalise(held.text)) == compact(normalise(doc.text)) else None
+    return None
+
+
 def check_document(doc: Document, index, *, settings: CheckSettings = CheckSettings(),
                    exclude: Iterable[str] = (), years: tuple[int, int] | None = None,
                    region: str | None = None, model: str | None = None,
                    progress: Callable[[str, int, int], None] | None = None) -> CheckReport:
     """Check `doc` against the documents of `index` (an IndexReader), leaving out the ids in
     `exclude` (give the document's own id when it is indexed) and, with `years` / `region`, the
-    documents those filters do not take. `model`: the embedder (default: the index's)."""
+    documents those filters do not take. `model`: the embedder (default: the index's). A document
+    the index holds itself (a file checked against the index of its own folder) is left out too,
+    with a notice: a document is not its own source."""
     t0 = time.perf_counter()
     st = settings
-    if st.min_chars < 2:
-        raise PlansearchError(f"--min-chars must be at least 2, not {st.min_chars}")
+    check_settings(st)
+    notices: list[str] = []
     sides = [_Side.of_text(it) for it in doc.items]
     total = sum(len(s.vkey) for s in sides)
     if total == 0:
@@ -899,8 +917,12 @@ def check_document(doc: Document, index, *, settings: CheckSettings = CheckSetti
     known = {d.doc_id for d in index.documents}
     for x in exclude:
         if x not in known:
-            raise PlansearchError(f"--exclude: unknown document {x!r} in {index.location}"
-                                  f"{did_you_mean(x, sorted(known))}")
+            raise BadParameter("exclude", f"names an unknown document {x!r} of {index.location}"
+                                          f"{did_you_mean(x, sorted(known))}")
+    if doc.doc_id not in exclude and (itself := indexed_as(doc, index)) is not None:
+        exclude = (itself, *exclude)
+        notices.append(f"{doc.source or doc.doc_id} is in the index as {itself}: left out of the sources "
+                       f"(a document is not its own source)")
     allowed_docs = _allowed_documents(index, exclude, years, region)
     item_doc = np.asarray(index.item_doc)
     allowed_rows = allowed_docs[item_doc] if len(item_doc) else np.zeros(0, bool)
@@ -1027,7 +1049,7 @@ def check_document(doc: Document, index, *, settings: CheckSettings = CheckSetti
                        {lv: int((L == _RANK[lv]).sum()) for lv in LEVELS})
              for s, L in zip(sides, levels)]
     return CheckReport(doc, total, copied, level_chars, sources, passages, items, st, index.location,
-                       int(allowed_docs.sum()), exclude, filters, embedded, time.perf_counter() - t0)
+                       int(allowed_docs.sum()), exclude, filters, embedded, time.perf_counter() - t0, notices)
 
 
 def _passage(level: Level, chk: _Side, cs: int, ce: int, src: _Side, ss: int, se: int, source_doc_id: str,

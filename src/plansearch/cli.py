@@ -551,15 +551,15 @@ def check_cmd(
     passages) split into verbatim (CNKI's 13-character rule), disguised (identical after synonyms and
     masks, small edits bridged) and paraphrased (same meaning by sentence embeddings); each source's
     share (单篇最大文字复制比 the largest); every passage side by side; each item's copied share."""
-    from .check import CheckSettings, check_document
+    from .check import CheckSettings, check_document, check_settings
     from .search import parse_years
     from .store import StoredIndex
 
     fmt = _format(fmt, as_json)
     if (file is None) == (doc is None):
         raise PlansearchError("give a FILE to check or --doc ID (a document of the index), one of them")
-    if min_chars < 2:
-        raise PlansearchError(f"--min-chars must be at least 2, not {min_chars}")
+    settings = CheckSettings(min_chars=min_chars, paraphrase=not no_paraphrase)
+    check_settings(settings)
     if top < 0:
         raise PlansearchError(f"--top must be 0 (all) or more, not {top}")
     span = parse_years(years) if years else None
@@ -581,7 +581,6 @@ def check_cmd(
                 checked = finder.find(file)
             finally:
                 _report_load(finder.errors, [])
-        settings = CheckSettings(min_chars=min_chars, paraphrase=not no_paraphrase)
         with render.IndexProgress() as bar:
             report = check_document(checked, ix, settings=settings, exclude=excluded, years=span, region=region,
                                     progress=bar.update)

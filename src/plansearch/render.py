@@ -148,18 +148,25 @@ class IndexProgress:
                "write": "writing the index", "compare": "embedding items to compare"}
 
     def __init__(self):
+        console = _make_console(stderr=True)
+        # only on a terminal: into a pipe or a log, rich would leave the bar's last frame (or, with
+        # nothing to show, an empty line) behind
+        self._on = console.is_terminal
         self._progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                  TimeRemainingColumn(), console=_make_console(stderr=True), transient=True)
+                                  TimeRemainingColumn(), console=console, transient=True)
         self._tasks: dict[str, int] = {}
 
     def __enter__(self):
-        self._progress.__enter__()
+        if self._on:
+            self._progress.__enter__()
         return self
 
     def __exit__(self, *exc):
-        return self._progress.__exit__(*exc)
+        return self._progress.__exit__(*exc) if self._on else None
 
     def update(self, stage: str, done: int, total: int) -> None:
+        if not self._on:
+            return
         if stage not in self._tasks:
             self._tasks[stage] = self._progress.add_task(self._LABELS.get(stage, stage), total=total)
         self._progress.update(self._tasks[stage], completed=done, total=total)
