@@ -187,7 +187,12 @@ def test_cjk_wrapping_brings_the_character_before_a_closing_mark_down_with_it():
 @pytest.mark.parametrize("args, message", [
     (["search", "", "--index", "{ix}"], "empty query"),
     (["search", "留守儿童", "--index", "{missing}"], "no index in"),
-    (["search", "留守儿童", "--index", "{ix}", "--year", "1999"], "no matches with these filters (year 1999)"),
+    (["search", "留守儿童", "--index", "{ix}", "--year", "1999"],
+     "no matches with these filters (year 1999): no document has year 1999; years here: 2010-2022"),
+    (["search", "留守儿童", "--index", "{ix}", "--kind", "report", "--region", "东营"],
+     "no document has kind report; kinds here: mixed, plan"),
+    (["trend", "留守儿童", "--index", "{ix}", "--region", "火星"],
+     "no document has region 火星; regions here: 东营市, 华州区, 夷陵区, 新都区, 泰州市"),
     (["search", "留守儿童", "--index", "{ix}", "--doc", "000_5ae896fcb747d54c#9"], "did you mean"),
     (["search", "留守儿童", "--index", "{ix}", "--years", "2022-2019"], "empty year range"),
 ])

@@ -311,8 +311,9 @@ def search(
         hits = searcher.search(query, k, mode, filters)
         if not hits:
             render.print_notices(hits.notices)
+            why = filters.why_nothing(searcher.index.documents) if filters.active() else ""
             raise PlansearchError("no matches" + (" with these filters (" + filters.describe() + ")"
-                                                  if filters.active() else ""))
+                                                  if filters.active() else "") + (f": {why}" if why else ""))
         if fmt == "table":
             render.print_hits(query, hits)
         else:
@@ -380,7 +381,8 @@ def trend_cmd(
         if doc is not None and not any(filters.accepts(d) for d in searcher.index.documents):
             find_document(searcher.index.documents, doc)  # raises with close ids
         if filters.active() and not any(filters.accepts(d) for d in searcher.index.documents):
-            raise PlansearchError(f"no document with these filters ({filters.describe()})")
+            why = filters.why_nothing(searcher.index.documents)
+            raise PlansearchError(f"no document with these filters ({filters.describe()})" + (f": {why}" if why else ""))
         table = trend(queries, searcher, by=by, filters=filters, year_basis=year_of)
     finally:
         searcher.close()

@@ -28,6 +28,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field, replace
+from typing import Sequence
 
 import numpy as np
 
@@ -100,6 +101,24 @@ class Filters:
                                                 ("kind", self.kind), ("doc", self.doc)) if v is not None]
         return ", ".join(parts)
 
+    def why_nothing(self, documents: Sequence[Document]) -> str:
+        """For each filter that takes no document on its own, what the documents hold instead
+        ("no document of kind summary; kinds here: report"): empty when each takes some."""
+        def listed(values) -> str:
+            values = sorted({v for v in values if v})
+            return ", ".join(values[:8]) + (f" and {len(values) - 8} more" if len(values) > 8 else "") or "none"
+
+        hints = []
+        for name, label, values in (
+                ("years", "years", lambda: [_years_held(documents)]),
+                ("region", "regions", lambda: [d.region for d in documents]),
+                ("issuer", "issuers", lambda: [d.issuer for d in documents]),
+                ("kind", "kinds", lambda: [d.kind for d in documents])):
+            alone = Filters(**{name: getattr(self, name)}, year_basis=self.year_basis)
+            if getattr(self, name) is not None and not any(alone.accepts(d) for d in documents):
+                hints.append(f"no document has {alone.describe()}; {label} here: {listed(values())}")
+        return "; ".join(hints)
+
     def accepts(self, d: Document) -> bool:
         if self.years is not None and not matches_years(d, *self.years, basis=self.year_basis):
             return False
@@ -115,6 +134,12 @@ class Filters:
         if self.doc_ids is not None and d.doc_id not in self.doc_ids:
             return False
         return True
+
+
+def _years_held(documents: Sequence[Document]) -> str:
+    """The range of the documents' known years (review and plan years both), e.g. 2013-2025."""
+    years = [y for d in documents for y in (d.review_year, d.plan_year, d.year) if y]
+    return f"{min(years)}-{max(years)}" if years else ""
 
 
 def parse_years(text: str) -> tuple[int, int]:
