@@ -167,7 +167,7 @@ def _check_html_target(html: Optional[Path], option: str = "--html", what: str =
 @app.command(short_help="List the documents of a corpus: id, title, year, region, issuer, kind.")
 @friendly
 def docs(
-    path: List[Path] = typer.Argument(None, help="Files or directories (default: the corpus, $PLANSEARCH_CORPUS)."),
+    path: List[Path] = typer.Argument(None, metavar="PATH", help="Files or directories (default: the corpus, $PLANSEARCH_CORPUS)."),
     fmt: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ):
@@ -187,7 +187,7 @@ def docs(
 @app.command(short_help="Show one document's outline: headings and numbered items.")
 @friendly
 def outline(
-    doc: str = typer.Argument(..., help="Document id (see `plansearch docs`), a file, or file#N."),
+    doc: str = typer.Argument(..., metavar="DOC", help="Document id (see `plansearch docs`), a file, or file#N."),
     corpus: Optional[Path] = typer.Option(None, "--corpus", help="Corpus directory to look the id up in "
                                           "(default: the index if it knows the id, else corpus/)."),
     index_dir: Optional[Path] = typer.Option(None, "--index", help="Index to look the id up in (default: index/)."),
@@ -214,7 +214,7 @@ def outline(
 @app.command(short_help="Build or update the search index (embeds new text only).")
 @friendly
 def index(
-    path: List[Path] = typer.Argument(None, help="Files or directories (default: the corpus, $PLANSEARCH_CORPUS)."),
+    path: List[Path] = typer.Argument(None, metavar="PATH", help="Files or directories (default: the corpus, $PLANSEARCH_CORPUS)."),
     index_dir: Path = typer.Option(Path(DEFAULT_INDEX), "--index", help="Index directory ($PLANSEARCH_INDEX)."),
     model: Optional[str] = typer.Option(None, "--model", help="A sentence-transformers name already on this "
                                         "machine, st:NAME, or a local model directory (default: the bundled "
@@ -253,7 +253,7 @@ def index(
 @app.command(short_help="Search the index by topic: hybrid meaning + words, with filters.")
 @friendly
 def search(
-    query: str = typer.Argument(..., help='What to look for, e.g. 留守儿童关爱. "Quoted phrases" and +words must '
+    query: str = typer.Argument(..., metavar="QUERY", help='What to look for, e.g. 留守儿童关爱. "Quoted phrases" and +words must '
                                           'stand in every hit, -words in none.'),
     index_dir: Path = typer.Option(Path(DEFAULT_INDEX), "--index", help="Index directory ($PLANSEARCH_INDEX)."),
     k: Optional[int] = typer.Option(None, "-k", "--top", help="How many hits (default 10; per group with --by: 3)."),
@@ -327,7 +327,7 @@ def search(
 @app.command("trend", short_help="How much each year's (region's, …) documents say about topics.")
 @friendly
 def trend_cmd(
-    queries: List[str] = typer.Argument(..., help="One or more topics, e.g. 双减 课后服务 留守儿童 (one column "
+    queries: List[str] = typer.Argument(..., metavar="QUERY", help="One or more topics, e.g. 双减 课后服务 留守儿童 (one column "
                                                   "each). \"Quoted phrases\", +words and -words as in search."),
     index_dir: Path = typer.Option(Path(DEFAULT_INDEX), "--index", help="Index directory ($PLANSEARCH_INDEX)."),
     by: str = typer.Option("year", "--by", help="One row per year (gaps shown), region, issuer or kind."),
@@ -401,7 +401,7 @@ def trend_cmd(
 @app.command(short_help="Find copy-paste: passages that recur verbatim across documents.")
 @friendly
 def reuse(
-    path: List[Path] = typer.Argument(None, help="Files or directories (default: the corpus)."),
+    path: List[Path] = typer.Argument(None, metavar="PATH", help="Files or directories (default: the corpus)."),
     index_dir: Optional[Path] = typer.Option(None, "--index", help="Read the documents stored in this index "
                                              "instead of parsing files."),
     min_chars: int = typer.Option(30, "--min-chars", help="Verbatim characters a passage needs "
@@ -457,8 +457,8 @@ def reuse(
 @app.command("compare", short_help="Compare two plans item by item: same, edited, rewritten, related, new, dropped.")
 @friendly
 def compare_cmd(
-    a: str = typer.Argument(..., help="The earlier plan: document id, file, or file#N."),
-    b: str = typer.Argument(..., help="The later plan: document id, file, or file#N."),
+    a: str = typer.Argument(..., metavar="A", help="The earlier plan: document id, file, or file#N."),
+    b: str = typer.Argument(..., metavar="B", help="The later plan: document id, file, or file#N."),
     corpus: Optional[Path] = typer.Option(None, "--corpus", help="Corpus directory to look ids up in "
                                           "(default: the index if it knows them, else corpus/)."),
     index_dir: Optional[Path] = typer.Option(None, "--index", help="Index to look ids up in and whose "
@@ -529,7 +529,7 @@ def compare_cmd(
 @app.command("check", short_help="查重: how much of one document is copied, from which documents, which passages.")
 @friendly
 def check_cmd(
-    file: Optional[str] = typer.Argument(None, help="The document to check: a .txt/.docx/.pdf/.html file (or "
+    file: Optional[str] = typer.Argument(None, metavar="FILE", help="The document to check: a .txt/.docx/.pdf/.html file (or "
                                          "file#N for one plan of a compiled page), not necessarily indexed."),
     doc: Optional[str] = typer.Option(None, "--doc", help="Check a document of the index (its id) against all "
                                       "the others instead of a file."),
