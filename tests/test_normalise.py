@@ -71,38 +71,35 @@ def test_a_line_without_a_sentence_end_runs_on():
 
 # --- the character map behind highlights ---------------------------------------------------------
 
-def _reference_normalise_with_map(text: str) -> tuple[str, list[int]]:
-    """The definition, one NFKC call per character (what the memoised table must reproduce)."""
-    import unicodedata
-
-    from plansearch.normalise import _PUNCT_MAP, to_simplified
-
-    out, offsets, prev_space = [], [], True
-    for i, ch in enumerate(to_simplified(text)):
-        if ch.isspace():
-            if not prev_space:
-                out.append(" ")
-                offsets.append(i)
-            prev_space = True
-            continue
-        prev_space = False
-        for c in unicodedata.normalize("NFKC", ch).translate(_PUNCT_MAP).lower():
-            if not c.isspace():
-                out.append(c)
-                offsets.append(i)
-    if out and out[-1] == " ":
-        out.pop()
-        offsets.pop()
-    return "".join(out), offsets
-
-
 SEED_LINE = "（二）關愛留守兒童，⑴ 落實２０２１年“雙減”　政策；ＸＸ区 Ⅻ ﬁ ㈠"
 
 
+@pytest.mark.parametrize("text, norm, offsets", [
+    ("⑴落实", "(1)落实", [0, 0, 0, 1, 2]),          # one character, three normalised ones
+    ("㈠加强", "(一)加强", [0, 0, 0, 1, 2]),
+    ("Ⅻ ﬁ", "xii fi", [0, 0, 0, 1, 2, 2]),          # NFKC, lower case, the ligature split
+    ("關愛\u3000留守", "关爱 留守", [0, 1, 2, 3, 4]),  # Traditional to Simplified, the ideographic space
+    ("  两端  ", "两端", [2, 3]),                     # outer spaces dropped
+])
+def test_each_normalised_character_maps_to_its_source(text, norm, offsets):
+    assert normalise_with_map(text) == (norm, offsets)
+
+
 @given(st.text(alphabet=st.sampled_from(SEED_LINE + " \t\n\u3000_§abcÅİ①⒈"), max_size=60) | st.text(max_size=40))
-def test_the_character_map_is_the_per_character_definition(text):
-    assert normalise_with_map(text) == _reference_normalise_with_map(text)
-    norm, offsets = normalise_with_map(text)
+def test_the_memoised_character_forms_change_nothing(text):
+    from plansearch import normalise as nm
+
+    remembered = nm.normalise_with_map(text)
+    saved, limit = dict(nm._CHAR_FORMS), nm._CHAR_FORMS_MAX
+    nm._CHAR_FORMS.clear()
+    nm._CHAR_FORMS_MAX = 0  # nothing remembered: every character normalised afresh
+    try:
+        assert nm.normalise_with_map(text) == remembered
+    finally:
+        nm._CHAR_FORMS.update(saved)
+        nm._CHAR_FORMS_MAX = limit
+    norm, offsets = remembered
+    assert len(offsets) == len(norm) and offsets == sorted(offsets)
     flat, flat_offsets = compact_with_map(norm, offsets)
     assert flat == compact(norm)
     assert len(flat_offsets) == len(flat) and all(0 <= o < len(text) for o in flat_offsets)
