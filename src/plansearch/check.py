@@ -54,7 +54,7 @@ from .chunk import sentence_spans, windows_of_items
 from .corpus import did_you_mean
 from .fingerprint import FingerprintText, fingerprint
 from .keyword import bigrams
-from .models import BadParameter, Document, Item, PlansearchError
+from .models import BadParameter, Document, Item, Notice, PlansearchError
 from .normalise import compact, mask_variables, mask_variables_with_map, normalise, normalise_with_map
 from .search import Filters
 from .store import Selection, cached_embedder_vectors, user_home
@@ -921,8 +921,10 @@ def check_document(doc: Document, index, *, settings: CheckSettings = CheckSetti
                                           f"{did_you_mean(x, sorted(known))}")
     if doc.doc_id not in exclude and (itself := indexed_as(doc, index)) is not None:
         exclude = (itself, *exclude)
-        notices.append(f"{doc.source or doc.doc_id} is in the index as {itself}: left out of the sources "
-                       f"(a document is not its own source)")
+        name = doc.source or doc.doc_id
+        notices.append(Notice(f"{name} is in the index as {itself}: left out of the sources "
+                              f"(a document is not its own source)",
+                              f"{Path(name).name} 就是索引中的 {itself}：不算作它自己的来源"))
     allowed_docs = _allowed_documents(index, exclude, years, region)
     item_doc = np.asarray(index.item_doc)
     allowed_rows = allowed_docs[item_doc] if len(item_doc) else np.zeros(0, bool)

@@ -30,6 +30,18 @@ class BadParameter(PlansearchError):
         return f"{name} {self.problem}"
 
 
+class Notice(str):
+    """A note for the user beside a result: the English text, which is what the CLI and the records
+    print (it is a str), with the same note in Chinese as `zh`, for the web app's pages."""
+
+    zh: str
+
+    def __new__(cls, en: str, zh: str):
+        note = super().__new__(cls, en)
+        note.zh = zh
+        return note
+
+
 class LoadError(PlansearchError):
     """A file that cannot be read as a document. `path` names it, the message says why."""
 

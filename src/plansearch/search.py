@@ -35,7 +35,7 @@ import numpy as np
 from .embed import DEFAULT_MODEL, get_embedder
 from .keyword import tokenize
 from .metadata import YEAR_BASES, YearBasis, matches_years, year_of
-from .models import Document, Hit, PlansearchError
+from .models import Document, Hit, Notice, PlansearchError
 from .normalise import compact, compact_with_map, normalise, normalise_with_map
 from .store import IndexReader, Selection, open_index
 
@@ -408,14 +408,17 @@ class Searcher:
             raise PlansearchError(f"unknown mode {mode!r}: one of {', '.join(MODES)}")
         if k < 1:
             raise PlansearchError(f"k (how many hits) must be at least 1, not {k}")
-        notices = [f"the query was cut to its first {MAX_QUERY_CHARS} characters (to find where a whole "
-                   f"passage or document came from, use plansearch check)"] if q.truncated else []
+        notices = [Notice(f"the query was cut to its first {MAX_QUERY_CHARS} characters (to find where a whole "
+                          f"passage or document came from, use plansearch check)",
+                          f"查询太长，只用了前 {MAX_QUERY_CHARS} 个字（要找整段或整份文件的出处，请用查重）")
+                   ] if q.truncated else []
         fusion = DEFAULT_FUSION if mode == "hybrid" else mode
         selection = self._selection(q, filters)
         if selection is not None and selection.empty():
             if q.must or q.must_not:
-                notices.append("no item " + _constraint_phrase(q) + (" in these documents" if
-                                                                     filters and filters.active() else ""))
+                scoped = filters is not None and filters.active()
+                notices.append(Notice("no item " + _constraint_phrase(q) + (" in these documents" if scoped else ""),
+                                      ("这些文件中" if scoped else "") + "没有条目" + _constraint_phrase_zh(q)))
             return Hits([], q, False, notices)
         n = max(k, CANDIDATES) if fusion not in ("dense", "keyword") else k
         d_rows = d_vals = kw_rows = kw_vals = None
@@ -469,8 +472,11 @@ class Searcher:
                             match_span=span, highlights=highlight_spans(item.text, pieces),
                             found=tuple(pieces), coverage=coverage))
         if key and not all_words:
-            notices.append(f"no item{' in these documents' if filters and filters.active() else ''} holds "
-                           f"all of “{q.text}”: the hits are the nearest in meaning and wording")
+            scoped = filters is not None and filters.active()
+            notices.append(Notice(f"no item{' in these documents' if scoped else ''} holds all of “{q.text}”: "
+                                  f"the hits are the nearest in meaning and wording",
+                                  f"{'这些文件中' if scoped else ''}没有条目含有“{q.text}”的全部词语："
+                                  f"以下是意思和用词最接近的结果"))
         return Hits(hits, q, all_words, notices, probability=fusion == "adaptive")
 
     def _best_coverage(self, key: str, rows: np.ndarray) -> float:
@@ -554,6 +560,10 @@ class Searcher:
 def _constraint_phrase(q: Query) -> str:
     parts = [f"holds “{p}”" for p in q.must] + [f"is without “{p}”" for p in q.must_not]
     return " and ".join(parts)
+
+
+def _constraint_phrase_zh(q: Query) -> str:
+    return "且".join([f"含“{p}”" for p in q.must] + [f"不含“{p}”" for p in q.must_not])
 
 
 
