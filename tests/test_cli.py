@@ -196,6 +196,21 @@ def test_counts_are_written_as_people_write_them(tmp_path):
     assert "indexed 1 document, 1 item, 1 sentence window" in res.stdout
 
 
+def test_usage_errors_name_the_arguments_as_readme_writes_them():
+    res = run("compare", "000_5ae896fcb747d54c#1")
+    assert res.exit_code == 2 and "Missing argument 'B'" in res.output, res.output
+    assert "compare [OPTIONS] {A} {B}" in run("compare", "--help").output
+
+
+def test_reuse_counts_passages_among_the_documents_and_a_pipe_gets_no_progress_residue(seed_index):
+    res = run("reuse", CORPUS, "--doc", "000_5ae896fcb747d54c#4")
+    assert res.exit_code == 0, res.output
+    assert res.stdout.startswith("1 reused passage found among 10 documents")
+    # stderr is a pipe here: the progress bar draws nothing there, not even an empty line
+    checked = run("check", "--doc", "000_5ae896fcb747d54c#4", "--index", seed_index, "--no-paraphrase")
+    assert checked.exit_code == 0 and checked.stderr == "", repr(checked.stderr)
+
+
 # --- user data is never markup ----------------------------------------------------------------------
 
 MARKUP_PLAN = "[/bold]区教育局[red]2023年工作要点\n一、重点工作\n1.建立[/x]农村留守儿童关爱档案，落实结对帮扶。\n2.开展[link=http://x]教师培训[/link]。\n"
