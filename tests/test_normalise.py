@@ -112,3 +112,11 @@ def test_a_traditional_seed_line_maps_each_character_to_its_source():
     assert SEED_LINE[flat_offsets[at]:flat_offsets[at + 3] + 1] == "留守兒童"
     at = flat.index("2021")
     assert SEED_LINE[flat_offsets[at]:flat_offsets[at + 3] + 1] == "２０２１"
+
+
+def test_spans_merge_where_they_overlap_and_touching_ones_as_asked():
+    from plansearch.normalise import union_spans
+
+    assert union_spans([(5, 9), (0, 3), (2, 4), (9, 12)]) == [(0, 4), (5, 12)]
+    assert union_spans([(5, 9), (0, 3), (2, 4), (9, 12)], join_touching=False) == [(0, 4), (5, 9), (9, 12)]
+    assert union_spans([]) == []

@@ -178,6 +178,19 @@ def compact(text: str) -> str:
     return _PUNCT_OR_SPACE.sub("", text)
 
 
+def union_spans(spans, join_touching: bool = True) -> list[tuple[int, int]]:
+    """[start, end) spans merged where they overlap (and, with `join_touching`, where one ends
+    where the next begins), in order: the one merge highlights, reuse's coverage and the
+    fingerprinted text of a document use."""
+    out: list[tuple[int, int]] = []
+    for a, b in sorted(spans):
+        if out and (a <= out[-1][1] if join_touching else a < out[-1][1]):
+            out[-1] = (out[-1][0], max(b, out[-1][1]))
+        else:
+            out.append((a, b))
+    return out
+
+
 def compact_with_map(text: str, offsets: list[int]) -> tuple[str, list[int]]:
     """`compact` that carries each kept character's entry of `offsets` along."""
     kept: list[str] = []

@@ -48,6 +48,7 @@ from .fingerprint import (
 from .corpus import find_document
 from .metadata import is_earlier
 from .models import BadParameter, Document, Passage, ReuseCluster
+from .normalise import union_spans
 
 Across = Literal["any", "years", "regions"]
 
@@ -141,13 +142,8 @@ def find_reuse(docs: list[Document], *, min_chars: int = 30, across: Across = "a
 
 def _fingerprint_text(doc: Document) -> FingerprintText:
     """The document's headings and items, in text order (junk such as nav menus left out)."""
-    spans = sorted([(h.start, h.end) for h in doc.headings] + [(it.start, it.end) for it in doc.items])
-    merged: list[tuple[int, int]] = []
-    for a, b in spans:
-        if merged and a < merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
-        else:
-            merged.append((a, b))
+    spans = [(h.start, h.end) for h in doc.headings] + [(it.start, it.end) for it in doc.items]
+    merged = union_spans(spans, join_touching=False)  # touching pieces are normalised and masked apart
     return FingerprintText.from_spans(doc.text, merged or [(0, len(doc.text))])
 
 
@@ -265,7 +261,7 @@ def _clusters(docs: list[Document], texts: list[FingerprintText],
             spans_by_doc[d].append((s, e))
         locations: list[tuple[int, int, int]] = []  # (doc, start, stop) in fingerprint positions
         for d in sorted(spans_by_doc):
-            for s, e in _union(spans_by_doc[d]):
+            for s, e in union_spans(spans_by_doc[d]):
                 locations.append((d, s, e))
         n_docs = len(spans_by_doc)
         chars = int(statistics.median(e - s for _, s, e in locations))
@@ -277,16 +273,6 @@ def _clusters(docs: list[Document], texts: list[FingerprintText],
     order = {d.doc_id: n for n, d in enumerate(docs)}
     clusters.sort(key=lambda c: (-c.score, -c.chars, order[c.locations[0].doc_id], c.locations[0].start))
     return clusters
-
-
-def _union(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    out: list[tuple[int, int]] = []
-    for s, e in sorted(spans):
-        if out and s <= out[-1][1]:
-            out[-1] = (out[-1][0], max(e, out[-1][1]))
-        else:
-            out.append((s, e))
-    return out
 
 
 def _passage(doc: Document, text: FingerprintText, pos: int, stop: int) -> Passage:
@@ -308,7 +294,7 @@ def _doc_shares(docs: list[Document], texts: list[FingerprintText],
             spans[(p.j, p.i)].append((r.b_pos, r.b_stop))
     per_doc: dict[int, dict[int, list[tuple[int, int]]]] = defaultdict(dict)
     for (d, src), s in spans.items():
-        per_doc[d][src] = _union(s)
+        per_doc[d][src] = union_spans(s)
 
     out = []
     for d, doc in enumerate(docs):
@@ -316,7 +302,7 @@ def _doc_shares(docs: list[Document], texts: list[FingerprintText],
         sources = per_doc.get(d, {})
 
         def share(source_ids) -> float:
-            covered = _union([span for src in source_ids for span in sources[src]])
+            covered = union_spans([span for src in source_ids for span in sources[src]])
             return sum(e - s for s, e in covered) / n_chars if n_chars else 0.0
 
         earlier = [src for src in sources if is_earlier(docs[src], doc)]

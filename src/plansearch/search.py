@@ -36,7 +36,7 @@ from .embed import DEFAULT_MODEL, get_embedder
 from .keyword import tokenize
 from .metadata import YEAR_BASES, YearBasis, matches_years, year_of
 from .models import Document, Hit, Notice, PlansearchError
-from .normalise import compact, compact_with_map, normalise, normalise_with_map
+from .normalise import compact, compact_with_map, normalise, normalise_with_map, union_spans
 from .store import IndexReader, Selection, open_index
 
 MODES = ("hybrid", "dense", "keyword", "rrf", "weighted", "adaptive", "tiebreak")
@@ -252,13 +252,7 @@ def highlight_spans(text: str, words: list[str]) -> tuple[tuple[int, int], ...]:
         while start >= 0:
             spans.append((offsets[start], offsets[start + len(w) - 1] + 1))
             start = flat.find(w, start + 1)
-    merged: list[tuple[int, int]] = []
-    for a, b in sorted(spans):
-        if merged and a <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
-        else:
-            merged.append((a, b))
-    return tuple(merged)
+    return tuple(union_spans(spans))
 
 
 class Hits(list):
