@@ -600,7 +600,7 @@ def check_cmd(
         _write_html(html, lambda p: write_check_html(report, p))
 # --- serve ---------------------------------------------------------------------------------------
 
-@app.command(short_help="Start the local web app: search, documents, compare, reuse, check.")
+@app.command(short_help="Start the local web app: search, trends, documents, compare, reuse, check.")
 @friendly
 def serve(
     index_dir: Path = typer.Option(Path(DEFAULT_INDEX), "--index", help="Index directory ($PLANSEARCH_INDEX)."),
@@ -608,8 +608,8 @@ def serve(
     port: int = typer.Option(8765, "--port", help="Port to listen on."),
 ):
     """Start a local web app over one index (Chinese UI): search with filters and a per-year view,
-    documents and their outline, two plans side by side, copy-paste across the corpus, and an
-    upload page for 查重. The index, model and keyword index are loaded once and stay warm."""
+    trends of topics per year or region, documents and their outline, two plans side by side,
+    copy-paste across the corpus, and 查重 of an upload or an indexed document. The index, model and keyword index are loaded once and stay warm."""
     from .web.app import create_app
     from .web.server import check_port, is_loopback, serve as run_server
 
