@@ -61,6 +61,10 @@ KEYWORD_ALL_LIMIT = QUERY_LIMIT  # keyword_scores gives the best this many items
 
 
 def _pymilvus():
+    # gRPC's C core logs to stderr on its own ("Received a GOAWAY … too_many_pings" when a long
+    # build outlasts Milvus Lite's keepalive policy; the client reconnects): a user reads those as
+    # errors of ours. Real failures still reach us as exceptions. A user's own setting wins.
+    os.environ.setdefault("GRPC_VERBOSITY", "NONE")
     try:
         import pymilvus
     except ImportError:
