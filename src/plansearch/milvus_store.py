@@ -72,6 +72,16 @@ def _pymilvus():
     return pymilvus
 
 
+def _milvus_lite():
+    """The milvus_lite package (the embedded engine behind --store milvus-lite), or one line saying
+    how to install it."""
+    try:
+        import milvus_lite.server_manager  # binds milvus_lite, its server manager loaded
+    except ImportError:
+        raise PlansearchError(f"--store milvus-lite needs the milvus-lite package: {INSTALL_HINT}") from None
+    return milvus_lite
+
+
 # --- where: a Milvus Lite file or a server ------------------------------------------------------
 
 _LITE_USERS: dict[str, int] = {}  # Milvus Lite path -> clients open in this process
@@ -81,10 +91,7 @@ def _connect(uri: str):
     """A MilvusClient for a Lite path or a server address, or one line saying why not."""
     pm = _pymilvus()
     if not uri.startswith("http"):
-        try:
-            import milvus_lite  # noqa: F401
-        except ImportError:
-            raise PlansearchError(f"--store milvus-lite needs the milvus-lite package: {INSTALL_HINT}") from None
+        _milvus_lite()
         Path(uri).parent.mkdir(parents=True, exist_ok=True)
         lock = Path(uri) / "LOCK"
         if lock.is_file() and _locked_elsewhere(lock) and uri not in _LITE_USERS:
@@ -129,10 +136,8 @@ def _disconnect(client, uri: str) -> None:
     _LITE_USERS[uri] -= 1
     if _LITE_USERS[uri] <= 0:
         del _LITE_USERS[uri]
-        try:
-            from milvus_lite.server_manager import server_manager_instance
-
-            server_manager_instance.release_server(uri)
+        try:  # only a Lite client was counted, so the package is there
+            _milvus_lite().server_manager.server_manager_instance.release_server(uri)
         except Exception:
             pass
 
