@@ -1101,9 +1101,10 @@ def _paraphrases(doc: Document, sides: list[_Side], levels: list[np.ndarray], in
     else:
         sources = Selection(doc_rows=np.flatnonzero(_doc_mask_from_rows(index, allowed_rows)))
         reference = Selection(doc_rows=np.flatnonzero(_doc_mask_from_rows(index, reference_rows)))
+        one_pool = not (reference_rows & ~allowed_rows).any()  # no filter: one search serves both
         for q in range(len(todo)):
             dw = index.dense_windows(vecs[q], k_search, sources)
-            rw = dw if reference_rows.sum() == allowed_rows.sum() else index.dense_windows(vecs[q], k_search, reference)
+            rw = dw if one_pool else index.dense_windows(vecs[q], k_search, reference)
             results.append((list(zip(dw.scores.tolist(), map(int, dw.windows.tolist()))),
                             list(zip(rw.scores.tolist(), map(int, rw.windows.tolist())))))
     for q, (found, pool) in enumerate(results):

@@ -609,7 +609,8 @@ def serve(
 ):
     """Start a local web app over one index (Chinese UI): search with filters and a per-year view,
     trends of topics per year or region, documents and their outline, two plans side by side,
-    copy-paste across the corpus, and 查重 of an upload or an indexed document. The index, model and keyword index are loaded once and stay warm."""
+    copy-paste across the corpus, and 查重 of an upload or an indexed document. The index, model
+    and keyword index are loaded once and stay warm."""
     from .web.app import create_app
     from .web.server import check_port, is_loopback, serve as run_server
 

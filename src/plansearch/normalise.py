@@ -63,13 +63,12 @@ _CHAR_FORMS_MAX = 200_000
 
 
 def _char_form(ch: str) -> str:
-    form = _CHAR_FORMS.get(ch)
-    if form is None:
-        # NFKC can yield spaces (⑴ does not, U+3000 is a space already): dropped
-        form = "".join(c for c in unicodedata.normalize("NFKC", ch).translate(_PUNCT_MAP).lower()
-                       if not c.isspace())
-        if len(_CHAR_FORMS) < _CHAR_FORMS_MAX:
-            _CHAR_FORMS[ch] = form
+    """What `ch` normalises to, computed and remembered (the caller looks in _CHAR_FORMS first)."""
+    # NFKC can yield spaces (⑴ does not, U+3000 is a space already): dropped
+    form = "".join(c for c in unicodedata.normalize("NFKC", ch).translate(_PUNCT_MAP).lower()
+                   if not c.isspace())
+    if len(_CHAR_FORMS) < _CHAR_FORMS_MAX:
+        _CHAR_FORMS[ch] = form
     return form
 
 
@@ -87,14 +86,15 @@ def normalise_with_map(text: str) -> tuple[str, list[int]]:
             prev_space = True
             continue
         prev_space = False
-        form = _CHAR_FORMS.get(ch) or _char_form(ch)
-        if len(form) == 1:
+        form = _CHAR_FORMS.get(ch)
+        if form is None:
+            form = _char_form(ch)
+        if len(form) == 1:  # nearly every character: the cheap path (extend costs a list each)
             out.append(form)
             offsets.append(i)
         else:
-            for c in form:
-                out.append(c)
-                offsets.append(i)
+            out.extend(form)
+            offsets.extend([i] * len(form))
     if out and out[-1] == " ":
         out.pop()
         offsets.pop()
