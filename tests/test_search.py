@@ -175,6 +175,29 @@ def test_in_a_terminal_every_line_fits_and_continues_under_its_indent(searcher, 
         assert line.strip()[:1] not in render._NO_LINE_START - {"…", "·"} or re.match(r"\s*\d+\. ", line), line
 
 
+@pytest.mark.parametrize("width", [100, 120])
+def test_table_cells_wrap_cjk_text_without_a_closing_mark_at_a_line_start(searcher, monkeypatch, width):
+    # The per-year table (and trend's example column) is folded by rich at the exact cell width: at 100
+    # columns 东营's and 新都's cells had lines beginning with "。" and "、".
+    import io
+
+    from rich.console import Console
+
+    from plansearch import render
+    from plansearch.trend import trend
+
+    out = io.StringIO()
+    monkeypatch.setattr(render, "_make_console",
+                        lambda stderr=False: Console(file=out, width=width, force_terminal=True, color_system=None,
+                                                     highlight=False, emoji=False))
+    render.print_hit_groups("留守儿童", "year", searcher.search_by("留守儿童", by="year", per_group=2))
+    render.print_trend(trend("留守儿童", searcher))
+    cells = [part.strip() for line in out.getvalue().splitlines() for part in line.split("│")[1:-1]]
+    assert any("留守兒童" in c for c in cells) and any("留守儿童" in c for c in cells)
+    starts = [c for c in cells if c[:1] in render._NO_LINE_START - {"…", "·"}]
+    assert not starts, starts
+
+
 def test_cjk_wrapping_brings_the_character_before_a_closing_mark_down_with_it():
     from plansearch.render import wrap_offsets
 

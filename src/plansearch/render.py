@@ -13,6 +13,7 @@ import sys
 import unicodedata
 
 from rich.console import Console
+from rich.measure import Measurement
 from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
@@ -77,6 +78,28 @@ def wrap_offsets(text: str, width: int) -> list[int]:
             used = sum(_cells(c) for c in text[cut:i])
         used += w
     return [b for b in breaks if b < len(text)]
+
+
+class CJKCell:
+    """A table cell whose text lines wrap by `wrap_offsets` at the width the table gives the cell,
+    so no line in it starts with a closing mark (rich folds a cell at the exact width). Lines
+    given as `headers` keep rich's own wrapping, at spaces."""
+
+    def __init__(self, lines: list[Text], headers: frozenset[int] = frozenset()):
+        self.lines = lines
+        self.headers = headers
+
+    def __rich_measure__(self, console: Console, options) -> Measurement:
+        widest = max((line.cell_len for line in self.lines), default=0)
+        return Measurement(min(widest, 8), widest)
+
+    def __rich_console__(self, console: Console, options):
+        width = max(2, options.max_width)
+        for n, line in enumerate(self.lines):
+            if n in self.headers:
+                yield line
+            else:
+                yield from line.divide(wrap_offsets(line.plain, width))
 
 
 def print_hanging(c: Console, text: Text, indent: int = 4) -> None:
@@ -277,18 +300,16 @@ def print_hit_groups(query: str, by: str, groups: list) -> None:
         if not g.hits:
             table.add_row(Text(g.key), Text(g.note or "no matches", style="dim italic"))
             continue
-        cell = Text()
-        for i, hit in enumerate(g.hits):
-            if i:
-                cell.append("\n")
-            cell.append(f"{score_text(hit, getattr(g.hits, 'probability', False))} ", style="dim")
-            cell.append(f"{trim((hit.doc.title if hit.doc else '') or hit.item.doc_id, 30)} ", style="bold")
-            cell.append(item_label(hit.item), style="magenta")
-            cell.append("  ")
-            cell.append_text(_evidence(hit))
-            cell.append("\n")
-            cell.append_text(highlighted(hit.item.text, hit.highlights, hit.match_span, width=120))
-        table.add_row(Text(g.key), cell)
+        lines: list[Text] = []
+        for hit in g.hits:
+            head = Text()
+            head.append(f"{score_text(hit, getattr(g.hits, 'probability', False))} ", style="dim")
+            head.append(f"{trim((hit.doc.title if hit.doc else '') or hit.item.doc_id, 30)} ", style="bold")
+            head.append(item_label(hit.item), style="magenta")
+            head.append("  ")
+            head.append_text(_evidence(hit))
+            lines += [head, highlighted(hit.item.text, hit.highlights, hit.match_span, width=120)]
+        table.add_row(Text(g.key), CJKCell(lines, headers=frozenset(range(0, len(lines), 2))))
     c.print(table)
 
 
@@ -638,7 +659,7 @@ def print_trend(table) -> None:
                                               if cell.headings else "")
             row.append(Text(mention))
             ex = cell.example
-            row.append(highlighted(ex.item.text, ex.highlights, ex.match_span, width=60) if ex else Text(""))
+            row.append(CJKCell([highlighted(ex.item.text, ex.highlights, ex.match_span, width=60)]) if ex else Text(""))
         t.add_row(*row)
     c.print(t)
     heads = "" if single or not any(cell.headings for cell in cells) else " +Nh: N headings name it."
