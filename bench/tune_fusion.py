@@ -197,6 +197,9 @@ def signal_variants(data) -> dict:
                     second[wi[order[a]]] = f.win[order[a + 1]]
             f.best_multi = f.best + 0.2 * second
     v = {
+        # the thesaurus rewrite of missing nouns (Searcher.rewrite) is part of the default: without it
+        "dense, query as typed": lambda f: f.best_plain,
+        "default, query as typed": lambda f: _default_with(f, dense=f.best_plain, keyword=f.bm25_plain),
         "keyword + 0.35 synonyms": lambda f: np.where(f.bm25 + .35 * f.bm25_syn > 0, f.bm25 + .35 * f.bm25_syn, -1),
         "default, keyword + 0.2 synonyms": lambda f: _default_with(f, keyword=f.bm25 + .2 * f.bm25_syn),
         "dense PRF (3 windows, 0.3)": lambda f: f.best_prf,

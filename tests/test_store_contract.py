@@ -135,6 +135,21 @@ def test_required_and_excluded_words_hold_in_every_store(seed_store):
         s.close()
 
 
+def test_every_store_bounds_a_phrase_count_and_reads_a_missing_word_as_the_documents_word(seed_store):
+    # phrase_frequency is what the thesaurus rewrite asks: 0 only for a phrase no item holds, and
+    # never below the true count (corpus/000 builds 卫生厕所 and 厕所改造).
+    kind, ix = seed_store
+    s = Searcher(ix)
+    try:
+        norms = [it.norm for it in s.index.items(range(len(s.index.item_doc)))]
+        assert s.index.phrase_frequency("厕所") >= sum("厕所" in n for n in norms) >= 2
+        assert s.index.phrase_frequency("茅房") == 0
+        hits = s.search("学校茅房改造", 5)
+        assert any("“茅房” as “厕所”" in n for n in hits.notices) and "厕所" in hits[0].item.norm
+    finally:
+        s.close()
+
+
 def test_documents_read_back_from_every_store_are_the_documents_loaded(seed_store, corpus_docs):
     kind, ix = seed_store
     index = open_index(ix)

@@ -790,6 +790,9 @@ class MilvusIndex:
         rows = self._query_all(self._items, f'key like "%{key}%"', ["row"])
         return np.array(sorted(r["row"] for r in rows), np.int64)
 
+    def phrase_frequency(self, key: str) -> int:
+        return len(self.items_with_phrase(key))
+
     # --- windows ------------------------------------------------------------------------------------
     def preload(self, rows: Sequence[int]) -> None:
         """The windows of these items (search is about to find each hit's best window): one query."""

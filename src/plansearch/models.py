@@ -162,7 +162,9 @@ class Hit:
     keyword_score: float | None = None
     match_span: tuple[int, int] | None = None  # best-matching sentence, offsets into item.text
     highlights: tuple[tuple[int, int], ...] = ()  # the query's words in item.text, [start, end) each
-    found: tuple[str, ...] = ()  # the query's words (normalised) that the item's text holds
+    # the query's words (normalised) that the item's text holds, and the synonyms search read the
+    # query's missing words as (Searcher.rewrite: 托儿所 -> 幼儿园)
+    found: tuple[str, ...] = ()
     coverage: float = 0.0  # share of the query's characters inside `found` (1.0: all of it)
 
 

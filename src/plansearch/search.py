@@ -16,6 +16,11 @@ on the judged query sets, see README):
               whole leans on the keyword side, a paraphrase whose words no item holds on the dense one
 - tiebreak:   dense, with keyword only breaking near-ties (adds TIEBREAK x scaled keyword)
 
+Every mode but keyword first bridges the reader's words to the documents': a noun of the query
+that no document holds is replaced by its thesaurus synonym the documents use (茅房 -> 厕所,
+托儿所 -> 幼儿园; `synonyms.rewrite_absent_words`). The dense side embeds the rewritten query, the
+keyword side reads the synonyms beside the original words, and a notice says what was read as what.
+
 A query may hold "quoted phrases" (also “…” and 「…」) and +words that every hit must contain, and
 -words no hit may contain; the rest is ranked. Every hit says which of the query's words its text
 holds (`Hit.found`, `Hit.coverage`), and the result list says when no item holds them all, so a
@@ -33,11 +38,12 @@ from typing import Sequence
 import numpy as np
 
 from .embed import DEFAULT_MODEL, get_embedder
-from .keyword import tokenize
+from .keyword import bigrams, tokenize
 from .metadata import YEAR_BASES, YearBasis, matches_years, year_of
 from .models import Document, Hit, Notice, PlansearchError
 from .normalise import compact, compact_with_map, normalise, normalise_with_map, union_spans
 from .store import IndexReader, Selection, open_index
+from .synonyms import QueryRewrite, rewrite_absent_words
 
 MODES = ("hybrid", "dense", "keyword", "rrf", "weighted", "adaptive", "tiebreak")
 DEFAULT_FUSION = "adaptive"  # what "hybrid" means; chosen by measurement (bench/eval_search.py)
@@ -290,6 +296,7 @@ class Searcher:
         self._model_name = model
         self._embedder = None
         self._query_vectors: dict[str, np.ndarray] = {}
+        self._rewrites: dict[str, QueryRewrite] = {}
         self._bounds: dict[tuple[str, int], tuple[float, float]] = {}
         if model is not None:
             self._check_model(self.embedder)
@@ -348,6 +355,21 @@ class Searcher:
         return np.array(keep, np.int64)
 
     # --- the two rankings --------------------------------------------------------------------
+    def rewrite(self, query_norm: str) -> QueryRewrite:
+        """The query with the nouns no document uses swapped for the thesaurus synonym they do
+        use (synonyms.rewrite_absent_words); kept per query, as query vectors are."""
+        if query_norm not in self._rewrites:
+            if len(self._rewrites) > 256:
+                self._rewrites.clear()
+            if all(self.index.phrase_frequency(b) for b in bigrams(query_norm)):
+                # every character pair of the query occurs: none of its words is missing from the
+                # documents (how phrase_frequency bounds a word), so nothing to rewrite, and the
+                # thesaurus and jieba's tagger need not load (~1 s of a cold search)
+                self._rewrites[query_norm] = QueryRewrite(query_norm)
+            else:
+                self._rewrites[query_norm] = rewrite_absent_words(query_norm, self.index.phrase_frequency)
+        return self._rewrites[query_norm]
+
     def query_vector(self, query_norm: str) -> np.ndarray:
         # --by runs one filtered search per group: embed the query once, not once per group.
         if query_norm not in self._query_vectors:
@@ -419,12 +441,16 @@ class Searcher:
         best_window: dict[int, int] = {}
         qv = None
         scale = Scale()
+        # Keyword mode reads the query's own words only; every other ranks by the rewritten query
+        # (embedded) and by its words and their synonyms (BM25), so 茅房 also finds 厕所.
+        rewrite = self.rewrite(q.norm) if fusion != "keyword" else QueryRewrite(q.norm)
+        kw_query = f"{q.norm} {rewrite.added}" if rewrite.swaps else q.norm
         if fusion != "keyword":
-            qv = self.query_vector(q.norm)
+            qv = self.query_vector(rewrite.text)
         # Keyword first, dense second: right after a query is embedded the model's worker thread
         # still holds the second core for a moment, which the single-threaded keyword side does
         # not need and the two-shard vector scan does.
-        kw = self.index.keyword_top(q.norm, max(n, CANDIDATES), selection)
+        kw = self.index.keyword_top(kw_query, max(n, CANDIDATES), selection)
         kw_rows, kw_vals = kw.rows, kw.scores
         scale.keyword_max = kw.best
         if fusion != "keyword":
@@ -444,13 +470,15 @@ class Searcher:
         rows, fused = rows[:k], fused[:k]
         dense_of = dict(zip(d_rows.tolist(), d_vals.tolist())) if d_rows is not None else {}
         items = self.index.items(rows)
-        bm25_of = self.index.keyword_scores_of(q.norm, rows) if len(rows) else np.zeros(0, np.float32)
+        bm25_of = self.index.keyword_scores_of(kw_query, rows) if len(rows) else np.zeros(0, np.float32)
         self.index.preload([r for r in rows.tolist() if r not in best_window])  # their best windows, next
         hits = []
         for rank, (row, score, item, bm25) in enumerate(zip(rows.tolist(), fused.tolist(), items,
                                                             bm25_of.tolist()), 1):
             span = self._match_span(row, best_window.get(row), q.norm, qv)
-            pieces = found_pieces(key, compact(item.norm or normalise(item.text)))
+            item_key = compact(item.norm or normalise(item.text))
+            pieces = found_pieces(key, item_key)
+            synonyms_held = [new for _old, new in rewrite.swaps if new in item_key]
             coverage = sum(map(len, pieces)) / len(key) if key else 0.0
             # The raw evidence of every hit, whichever side found it: its best window's cosine and
             # its BM25 score (0.0: it shares no bigram with the query).
@@ -463,8 +491,13 @@ class Searcher:
                     best_cosine=scale.dense_hi, query_coverage=query_coverage)
             hits.append(Hit(rank=rank, score=float(score), item=item, doc=self.index.document_of_item(row),
                             dense_score=cosine, keyword_score=bm25 if fusion != "dense" else None,
-                            match_span=span, highlights=highlight_spans(item.text, pieces),
-                            found=tuple(pieces), coverage=coverage))
+                            match_span=span, highlights=highlight_spans(item.text, pieces + synonyms_held),
+                            found=tuple(pieces + synonyms_held), coverage=coverage))
+        if rewrite.swaps:
+            notices.append(Notice("read " + ", ".join(f"“{old}” as “{new}”" for old, new in rewrite.swaps)
+                                  + " (no document uses " + ", ".join(f"“{old}”" for old, _ in rewrite.swaps) + ")",
+                                  "，".join(f"“{old}”按“{new}”查" for old, new in rewrite.swaps)
+                                  + "（文件中没有" + "、".join(f"“{old}”" for old, _ in rewrite.swaps) + "）"))
         if key and not all_words:
             scoped = filters is not None and filters.active()
             notices.append(Notice(f"no item{' in these documents' if scoped else ''} holds all of “{q.text}”: "
@@ -647,8 +680,8 @@ class RelevanceModel:
 
 
 # Fitted by bench/tune_fusion.py (paste its "RELEVANCE = ..." line here when the fusion changes).
-RELEVANCE = RelevanceModel(intercept=-11.339, fused=4.148, cosine=3.213, coverage=0.811, holds_all=2.537,
-                           keyword=0.362, best_cosine=3.478, query_coverage=1.495)
+RELEVANCE = RelevanceModel(intercept=-11.535, fused=4.119, cosine=3.250, coverage=0.536, holds_all=2.568,
+                           keyword=0.587, best_cosine=3.610, query_coverage=1.618)
 
 
 def adaptive_dense_weight(query_coverage: float) -> float:

@@ -984,6 +984,10 @@ class IndexReader(Protocol):
         """Sorted rows of the items that may hold the compact normalised phrase `key` (every
         one that does; the caller confirms on the text)."""
 
+    def phrase_frequency(self, key: str) -> int:
+        """How many items may hold the compact normalised phrase `key`: 0 only if none does, and
+        at least the true count (an upper bound, cheap enough to ask of many words)."""
+
     def preload(self, rows: Sequence[int]) -> None:
         """A hint that the windows of these items are read next (a remote store fetches them in
         one round trip instead of one per item)."""
@@ -1108,7 +1112,18 @@ class LocalIndex:
         return self.keyword_scores(query_norm)[np.asarray(rows, np.int64)]
 
     def items_with_phrase(self, key: str) -> np.ndarray:
+        if not self._bigram_postings:  # a "jieba" index: its words cannot rule an item out
+            return np.arange(len(self.item_doc))
         return self.bm25.rows_with_all(tokenize(key))
+
+    def phrase_frequency(self, key: str) -> int:
+        if not self._bigram_postings:
+            return len(self.item_doc)
+        return self.bm25.rows_bound(tokenize(key))
+
+    @property
+    def _bigram_postings(self) -> bool:
+        return self.bm25.scheme != "jieba"
 
     def preload(self, rows: Sequence[int]) -> None:
         pass  # arrays in memory: nothing to fetch

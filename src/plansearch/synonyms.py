@@ -28,6 +28,7 @@ from __future__ import annotations
 import functools
 import json
 from dataclasses import dataclass
+from typing import Callable
 
 from .models import PlansearchError
 
@@ -108,6 +109,57 @@ def are_synonyms(a: str, b: str) -> bool:
         return False
     codes = thesaurus().codes
     return bool(set(codes.get(a, ())) & set(codes.get(b, ())))
+
+
+@dataclass(frozen=True)
+class QueryRewrite:
+    """A query with the words the documents never use swapped for the synonym they do use."""
+
+    text: str  # the rewritten query (normalised, as given)
+    swaps: tuple[tuple[str, str], ...] = ()  # (the query's word, the synonym put in its place)
+
+    @property
+    def added(self) -> str:
+        """The synonyms put in, space-separated (what the keyword side adds to the query)."""
+        return " ".join(new for _old, new in self.swaps)
+
+
+# Nouns (n, nr, ns, nz, vn …) and place words (s: 乡下, 村里): the words a topic is named by.
+# Verbs and adjectives are left alone: their senses scatter (干净 is both 清洁 and 彻底).
+_REWRITTEN_POS = ("n", "s")
+
+
+def rewrite_absent_words(norm: str, frequency: Callable[[str], int]) -> QueryRewrite:
+    """Bridge the reader's words to the documents' (茅房 -> 厕所, 学堂 -> 学校, 托儿所 -> 幼儿园,
+    外地 -> 异地): each noun of the normalised query that no document holds (`frequency(word)`
+    is 0; `frequency` counts the items that may hold a compact phrase) and that the thesaurus
+    puts in exactly one synonym line is replaced by that line's word the most items hold. A word
+    in several lines is left as it is (its sense is unknown), as is every word the documents
+    use: a query in the documents' own words is never rewritten. Search embeds the rewritten
+    query, and the keyword side reads the synonyms beside the original words."""
+    th = thesaurus()
+    freq = _jieba().FREQ
+    out: list[str] = []
+    swaps: list[tuple[str, str]] = []
+    for word, flag in _tagged(norm):
+        codes = th.codes.get(word, ()) if len(word) >= 2 and flag.startswith(_REWRITTEN_POS) else ()
+        if len(codes) == 1 and frequency(word) == 0:
+            held = [(n, freq.get(w, 0), w) for w in th.lines[codes[0]] if w != word and (n := frequency(w)) > 0]
+            if held:
+                best = max(held)[2]
+                out.append(best)
+                swaps.append((word, best))
+                continue
+        out.append(word)
+    return QueryRewrite("".join(out), tuple(swaps)) if swaps else QueryRewrite(norm)
+
+
+def _tagged(text: str) -> list[tuple[str, str]]:
+    """jieba words of `text` with their part-of-speech tags."""
+    _jieba()
+    import jieba.posseg
+
+    return [(p.word, p.flag) for p in jieba.posseg.dt.cut(text)]
 
 
 def _jieba():
