@@ -680,8 +680,8 @@ class RelevanceModel:
 
 
 # Fitted by bench/tune_fusion.py (paste its "RELEVANCE = ..." line here when the fusion changes).
-RELEVANCE = RelevanceModel(intercept=-11.535, fused=4.119, cosine=3.250, coverage=0.536, holds_all=2.568,
-                           keyword=0.587, best_cosine=3.610, query_coverage=1.618)
+RELEVANCE = RelevanceModel(intercept=-11.506, fused=4.119, cosine=3.236, coverage=0.543, holds_all=2.566,
+                           keyword=0.583, best_cosine=3.587, query_coverage=1.620)
 
 
 def adaptive_dense_weight(query_coverage: float) -> float:
