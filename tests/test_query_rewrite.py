@@ -113,3 +113,29 @@ def test_a_jieba_tokenised_index_still_finds_required_phrases(tmp_path):
 @pytest.fixture(scope="module")
 def searcher(seed_index):
     return Searcher(seed_index)
+
+
+# --- on any input ----------------------------------------------------------------------------------
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_TEXT = st.text(alphabet=st.sampled_from(list("茅房厕所学堂校托儿所幼园的了不娃上村里 ,。0aX\u3000")), max_size=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TEXT)
+def test_a_rewrite_only_swaps_words_and_keeps_everything_else(q):
+    r = rewrite_absent_words(q, holding(PAGES))
+    # the swaps made in the typed query, left to right, give the rewritten query
+    done, rest = "", q
+    for old, new in r.swaps:
+        at = rest.index(old)
+        done, rest = done + rest[:at] + new, rest[at + len(old):]
+    assert done + rest == r.text
+    assert all(o != n for o, n in r.swaps)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_TEXT)
+def test_documents_that_hold_every_phrase_get_the_query_as_typed(q):
+    assert rewrite_absent_words(q, lambda w: 1) == QueryRewrite(q)
