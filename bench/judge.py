@@ -28,11 +28,15 @@ QUERY_SETS = {
     # Held out: real bureau pages no tuning has seen (tests/data/unseen/SOURCES.md). Tune fusion on
     # seeds and gwr, report on this one.
     "unseen": DATA / "queries_unseen.jsonl",
+    # Held out too: a second reporting set (tests/data/fresh/SOURCES.md), built the same way after
+    # the unseen set had been looked at while developing. Report on it; never tune on it.
+    "fresh": DATA / "queries_fresh.jsonl",
 }
 CORPORA = {
     "seeds": REPO / "corpus",
     "gwr": REPO.parent / "shared" / "corpora" / "gwr",
     "unseen": DATA / "unseen" / "corpus",
+    "fresh": DATA / "fresh" / "corpus",
 }
 KINDS = ("exact", "paraphrase", "traditional", "compound")
 
