@@ -1,5 +1,5 @@
 """Choose how dense and keyword scores combine, and fit what the shown score means, on the tuning
-sets only (seeds + gwr; the held-out "unseen" set is never read here).
+sets only (seeds + gwr; the held-out sets "unseen" and "fresh" are never read here).
 
     .venv/bin/python bench/tune_fusion.py            # needs bench/out/index-{seeds,gwr} (eval_search.py builds them)
     .venv/bin/python bench/tune_fusion.py --signals  # + the other signals tried (synonyms, sparse, PRF, windows)
@@ -33,7 +33,7 @@ from bench.judge import score_query  # noqa: E402
 from bench.signals import QueryFeatures, load_features, scaled_dense, scaled_keyword, top  # noqa: E402
 
 K = 10
-TUNING_SETS = ("seeds", "gwr")  # as bench/eval_search.py; "unseen" is held out
+TUNING_SETS = ("seeds", "gwr")  # as bench/eval_search.py; "unseen" and "fresh" are held out
 CAL_DEPTH = 20  # hits per query the relevance model is fitted on (search -k up to 20 is common)
 
 
@@ -200,7 +200,8 @@ def signal_variants(data) -> dict:
         # the thesaurus rewrite of missing nouns (Searcher.rewrite) is part of the default: without it
         "dense, query as typed": lambda f: f.best_plain,
         "default, query as typed": lambda f: _default_with(f, dense=f.best_plain, keyword=f.bm25_plain),
-        "keyword + 0.35 synonyms": lambda f: np.where(f.bm25 + .35 * f.bm25_syn > 0, f.bm25 + .35 * f.bm25_syn, -1),
+        "keyword + 0.35 synonyms": lambda f: np.where(f.bm25_plain + .35 * f.bm25_syn > 0,
+                                                      f.bm25_plain + .35 * f.bm25_syn, -1),
         "default, keyword + 0.2 synonyms": lambda f: _default_with(f, keyword=f.bm25 + .2 * f.bm25_syn),
         "dense PRF (3 windows, 0.3)": lambda f: f.best_prf,
         "default, dense PRF": lambda f: _default_with(f, dense=f.best_prf),
@@ -229,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     from plansearch.search import ADAPTIVE_POWER, ADAPTIVE_WEIGHTS
 
     data = {c: load_features(c, with_sparse=args.sparse) for c in TUNING_SETS}
-    print(f"tuning sets: {', '.join(TUNING_SETS)} (the held-out set 'unseen' is not read)\n")
+    print(f"tuning sets: {', '.join(TUNING_SETS)} (the held-out sets 'unseen' and 'fresh' are not read)\n")
     rows = grid(data)
     lines = [f"R@10/MRR@10 on the tuning sets ({', '.join(TUNING_SETS)}), best first by mean R@10 + MRR@10",
              _header(data)]
@@ -237,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
     for obj, name, res in rows[:20] + [r for r in rows[20:] if r[1].startswith("weighted") or r[1] == chosen]:
         lines.append(_row(name, res) + f"  {obj:.3f}" + ("  <- search.py" if name == chosen else ""))
     singles = {c: {"dense": evaluate(feats, lambda f: f.best, sig.item_ids),
-                   "keyword": evaluate(feats, lambda f: np.where(f.bm25 > 0, f.bm25, -1), sig.item_ids)}
+                   "keyword": evaluate(feats, lambda f: np.where(f.bm25_plain > 0, f.bm25_plain, -1), sig.item_ids)}
                for c, (sig, feats) in data.items()}
     for name in ("dense", "keyword"):
         lines.append(_row(name, {c: singles[c][name] for c in data}))

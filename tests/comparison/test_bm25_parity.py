@@ -19,7 +19,7 @@ bm25s = pytest.importorskip("bm25s")
 K1 = 1.2
 
 
-@pytest.mark.parametrize("name", ["seeds", "gwr", "unseen"])
+@pytest.mark.parametrize("name", ["seeds", "gwr", "unseen", "fresh"])
 def test_our_bm25_scores_equal_bm25s_on_every_item_for_every_judged_query(name):
     require_shared(CORPORA[name])
     norms = [it.norm or normalise(it.text) for d in load_documents(CORPORA[name]) for it in d.items]
