@@ -5,8 +5,12 @@ Specified on real text: the sample corpus's plans (corpus/000 builds 卫生厕�
 passages of the held-out bureau pages (tests/data/unseen) where a parent's word is not the plan's."""
 from __future__ import annotations
 
-import pytest
+import json
 
+import pytest
+from typer.testing import CliRunner
+
+from plansearch.cli import app
 from plansearch.keyword import BM25Index
 from plansearch.normalise import compact, normalise
 from plansearch.search import Searcher
@@ -81,14 +85,31 @@ def test_search_reads_the_missing_word_as_the_documents_word_and_says_so(searche
     assert any(n.zh.startswith("“茅房”按“厕所”查") for n in hits.notices)
     top = hits[0]
     assert "厕所" in normalise(top.item.text)
-    assert "厕所" in top.found
+    # the item holds the synonym, not the word typed: said apart from the query's own words
+    assert top.read_as == (("茅房", "厕所"),) and "厕所" not in top.found
     assert any(top.item.text[a:b] == "厕所" for a, b in top.highlights)
+
+
+def test_the_terminal_json_and_web_page_say_which_word_stood_for_which(seed_index, searcher):
+    from starlette.testclient import TestClient
+
+    from plansearch.web.app import create_app
+
+    result = CliRunner().invoke(app, ["search", "学校茅房改造", "--index", str(seed_index), "-k", "2"])
+    assert result.exit_code == 0
+    assert "厕所 for 茅房" in result.output
+    assert "read “茅房” as “厕所” (no document uses “茅房”)" in result.output
+    result = CliRunner().invoke(app, ["search", "学校茅房改造", "--index", str(seed_index), "-k", "1", "--json"])
+    assert json.loads(result.stdout.splitlines()[0])["read_as"] == [["茅房", "厕所"]]
+    page = TestClient(create_app(seed_index)).get("/search", params={"q": "学校茅房改造"}).text
+    assert "“茅房”按“厕所”查（文件中没有“茅房”）" in page
+    assert "含同义词：<span class=\"word\">厕所</span>（查“茅房”）" in page
 
 
 def test_keyword_mode_reads_only_the_words_typed(searcher):
     hits = searcher.search("学校茅房改造", k=5, mode="keyword")
     assert not any("“茅房” as" in n for n in hits.notices)
-    assert all("厕所" not in h.found for h in hits)
+    assert all(not h.read_as for h in hits)
 
 
 def test_a_query_whose_words_all_occur_is_searched_as_typed(searcher):

@@ -161,11 +161,13 @@ class Hit:
     dense_score: float | None = None
     keyword_score: float | None = None
     match_span: tuple[int, int] | None = None  # best-matching sentence, offsets into item.text
-    highlights: tuple[tuple[int, int], ...] = ()  # the query's words in item.text, [start, end) each
-    # the query's words (normalised) that the item's text holds, and the synonyms search read the
-    # query's missing words as (Searcher.rewrite: 托儿所 -> 幼儿园)
-    found: tuple[str, ...] = ()
+    # the query's words, and the synonyms in `read_as`, in item.text: [start, end) each
+    highlights: tuple[tuple[int, int], ...] = ()
+    found: tuple[str, ...] = ()  # the query's words (normalised) that the item's text holds
     coverage: float = 0.0  # share of the query's characters inside `found` (1.0: all of it)
+    # (the query's word, its synonym the item holds) for the words no document uses, which search
+    # read as a synonym (Searcher.rewrite: 托儿所 -> 幼儿园)
+    read_as: tuple[tuple[str, str], ...] = ()
 
 
 AlignStatus = Literal["same", "edited", "rewritten", "related", "new", "dropped"]

@@ -243,8 +243,10 @@ def _evidence(hit) -> Text:
         t.append("all query words")
     elif hit.found:
         t.append("words: " + " · ".join(hit.found))
-    else:
+    elif not hit.read_as:
         t.append("no query word")
+    if hit.read_as:
+        t.append((" · " if hit.found else "") + " · ".join(f"{new} for {old}" for old, new in hit.read_as))
     if hit.dense_score is not None:
         t.append(f" · cos {hit.dense_score:.2f}")
     return t

@@ -478,7 +478,7 @@ class Searcher:
             span = self._match_span(row, best_window.get(row), q.norm, qv)
             item_key = compact(item.norm or normalise(item.text))
             pieces = found_pieces(key, item_key)
-            synonyms_held = [new for _old, new in rewrite.swaps if new in item_key]
+            read_as = tuple((old, new) for old, new in rewrite.swaps if new in item_key)
             coverage = sum(map(len, pieces)) / len(key) if key else 0.0
             # The raw evidence of every hit, whichever side found it: its best window's cosine and
             # its BM25 score (0.0: it shares no bigram with the query).
@@ -491,8 +491,8 @@ class Searcher:
                     best_cosine=scale.dense_hi, query_coverage=query_coverage)
             hits.append(Hit(rank=rank, score=float(score), item=item, doc=self.index.document_of_item(row),
                             dense_score=cosine, keyword_score=bm25 if fusion != "dense" else None,
-                            match_span=span, highlights=highlight_spans(item.text, pieces + synonyms_held),
-                            found=tuple(pieces + synonyms_held), coverage=coverage))
+                            match_span=span, highlights=highlight_spans(item.text, pieces + [new for _old, new in read_as]),
+                            found=tuple(pieces), coverage=coverage, read_as=read_as))
         if rewrite.swaps:
             notices.append(Notice("read " + ", ".join(f"“{old}” as “{new}”" for old, new in rewrite.swaps)
                                   + " (no document uses " + ", ".join(f"“{old}”" for old, _ in rewrite.swaps) + ")",
