@@ -302,6 +302,9 @@ def search(
         if by:
             groups = searcher.search_by(query, by, per_group=k, mode=mode, filters=filters,
                                         year_basis=year_of or "plan")
+            # what the groups share (a word read as its synonym, no item holding every word), said
+            # once for the whole selection, as the web page's per-year view does
+            render.print_notices(searcher.search(query, 1, mode, filters).notices)
             if fmt == "table":
                 render.print_hit_groups(query, by, groups)
             else:
