@@ -364,7 +364,7 @@ class Searcher:
             if all(self.index.phrase_frequency(b) for b in bigrams(query_norm)):
                 # every character pair of the query occurs: none of its words is missing from the
                 # documents (how phrase_frequency bounds a word), so nothing to rewrite, and the
-                # thesaurus and jieba's tagger need not load (~1 s of a cold search)
+                # thesaurus need not load (0.16 s of a cold search)
                 self._rewrites[query_norm] = QueryRewrite(query_norm)
             else:
                 self._rewrites[query_norm] = rewrite_absent_words(query_norm, self.index.phrase_frequency)
@@ -491,7 +491,8 @@ class Searcher:
                     best_cosine=scale.dense_hi, query_coverage=query_coverage)
             hits.append(Hit(rank=rank, score=float(score), item=item, doc=self.index.document_of_item(row),
                             dense_score=cosine, keyword_score=bm25 if fusion != "dense" else None,
-                            match_span=span, highlights=highlight_spans(item.text, pieces + [new for _old, new in read_as]),
+                            match_span=span,
+                            highlights=highlight_spans(item.text, pieces + [new for _old, new in read_as]),
                             found=tuple(pieces), coverage=coverage, read_as=read_as))
         if rewrite.swaps:
             notices.append(Notice("read " + ", ".join(f"“{old}” as “{new}”" for old, new in rewrite.swaps)

@@ -190,7 +190,8 @@ def _dictionary_entry(word: str) -> tuple[int, str]:
     at = text.find("\n" + word + " ")
     if at < 0:
         return 0, ""
-    fields = text[at + 1:text.find("\n", at + 1)].split()
+    end = text.find("\n", at + 1)
+    fields = text[at + 1:end if end >= 0 else len(text)].split()
     return (int(fields[1]), fields[2]) if len(fields) >= 3 and fields[1].isdigit() else (0, "")
 
 
