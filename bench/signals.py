@@ -111,6 +111,31 @@ class CorpusSignals:
             self.cache.dirty = True
         return self.cache.dense[k]
 
+    @cached_property
+    def terms(self) -> tuple[list[str], np.ndarray]:
+        """The corpus's words (jieba, two or more Chinese characters, in at least two items) and
+        their embeddings as queries: the "term bridge" signal, a query's nearest words read by the
+        keyword side (tune_fusion.signal_variants). Embedded once, cached."""
+        import re
+        from collections import Counter
+
+        from plansearch.synonyms import _jieba
+
+        seg = _jieba()
+        df: Counter = Counter()
+        for k in self.item_keys:
+            df.update({w for w in seg.cut(k) if len(w) >= 2 and re.fullmatch(r"[\u4e00-\u9fff]+", w)})
+        words = sorted(w for w, c in df.items() if c >= 2)
+        missing = [w for w in words if _key("t:" + w) not in self.cache.dense]
+        for i in range(0, len(missing), 256):
+            part = missing[i:i + 256]
+            for w, v in zip(part, self.searcher.embedder.embed_queries(part)):
+                self.cache.dense[_key("t:" + w)] = v
+            self.cache.dirty = True
+        if missing:
+            self.cache.save()
+        return words, np.stack([self.cache.dense[_key("t:" + w)] for w in words])
+
     def _sparse(self, texts: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
         missing = [t for t in dict.fromkeys(texts) if _key("s:" + t) not in self.cache.sparse]
         if missing:

@@ -196,6 +196,10 @@ def signal_variants(data) -> dict:
                 if b - a > 1:
                     second[wi[order[a]]] = f.win[order[a + 1]]
             f.best_multi = f.best + 0.2 * second
+            # term bridge: the corpus words nearest the query's vector, read by the keyword side
+            words, W = sig.terms
+            near = [words[i] for i in top(W @ f.qv, 8)]
+            f.bm25_bridge = np.asarray(sig.index.keyword_scores(" ".join(near)), np.float32)
     v = {
         # the thesaurus rewrite of missing nouns (Searcher.rewrite) is part of the default: without it
         "dense, query as typed": lambda f: f.best_plain,
@@ -206,6 +210,7 @@ def signal_variants(data) -> dict:
         "dense PRF (3 windows, 0.3)": lambda f: f.best_prf,
         "default, dense PRF": lambda f: _default_with(f, dense=f.best_prf),
         "default, best + 0.2 second window": lambda f: _default_with(f, dense=f.best_multi),
+        "default + 0.2 term bridge (8 nearest words)": lambda f: default_scores(f) + 0.2 * scaled_keyword(f.bm25_bridge),
     }
     if all(f.sparse is not None for _, feats in data.values() for f in feats):
         v["sparse (latent terms)"] = lambda f: f.sparse
