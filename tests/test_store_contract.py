@@ -150,6 +150,23 @@ def test_every_store_bounds_a_phrase_count_and_reads_a_missing_word_as_the_docum
         s.close()
 
 
+def test_milvus_bounds_phrases_and_rewrites_queries_as_the_local_store_does(seed_index, seed_store):
+    # Milvus keeps the local store's character-pair counts in its docs collection: the same bound,
+    # without a scan per phrase, so a query is rewritten alike in both.
+    kind, ix = seed_store
+    if kind == "local":
+        pytest.skip("the reference itself")
+    local, milvus = Searcher(seed_index), Searcher(ix)
+    try:
+        for key in ("厕所", "留守儿童", "茅房", "学校厕所改造", "教"):
+            assert milvus.index.phrase_frequency(key) == local.index.phrase_frequency(key), key
+        for q in ("村里连个像样的托儿所都没有", "学校茅房改造", "留守儿童关爱"):
+            assert milvus.rewrite(q) == local.rewrite(q), q
+    finally:
+        local.close()
+        milvus.close()
+
+
 def test_documents_read_back_from_every_store_are_the_documents_loaded(seed_store, corpus_docs):
     kind, ix = seed_store
     index = open_index(ix)

@@ -39,12 +39,14 @@ import json
 import os
 import re
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Iterable, Sequence
 
 import numpy as np
 
 from .chunk import ItemWindows
+from .keyword import bigrams, tokenize
 from .models import Document, Heading, Item, PlansearchError, Section
 from .normalise import compact, normalise
 from .store import (FORMAT_VERSION, DenseWindows, IndexDamaged, IndexMeta, KeywordHits, Progress, Selection,
@@ -56,6 +58,11 @@ BODY_PART_CHARS = 16_000  # a document's JSON is cut into parts of this many cha
 BATCH = 2_000  # rows a single insert carries
 QUERY_LIMIT = 16_384  # Milvus's most rows a single search or query returns
 META_ID = -1
+# The docs collection also keeps how many items hold each character pair (doc_row BIGRAM_ROW, ids
+# from BIGRAM_ID on, JSON in parts): what the local store reads off its BM25 postings, so that
+# phrase_frequency, and with it search's query rewrite, costs no scan and answers as there.
+BIGRAM_ROW = -2
+BIGRAM_ID = -1_000_000_000
 _B36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 KEYWORD_ALL_LIMIT = QUERY_LIMIT  # keyword_scores gives the best this many items, zero for the rest
 
@@ -269,16 +276,12 @@ def spell_bigrams(tokens: Iterable[str]) -> str:
 
 def keyword_text(norm: str, scheme: str) -> str:
     """What Milvus's BM25 function reads for an item (or a query) under a keyword scheme."""
-    from .keyword import tokenize
-
     if scheme == "jieba":
         return norm
     return spell_bigrams(tokenize(norm, "bigram"))
 
 
 def _query_keyword_text(norm: str, scheme: str) -> str:
-    from .keyword import tokenize
-
     if scheme == "jieba":
         return norm
     return spell_bigrams(dict.fromkeys(tokenize(norm, "bigram")))  # a query token counts once, as locally
@@ -531,6 +534,7 @@ class MilvusWriter:
         row = 0
         doc_rows: list[dict] = []
         item_rows: list[dict] = []
+        pairs: Counter = Counter()  # character pair -> items holding it
         for d_row, d in enumerate(documents):
             fields = doc_fields(d, d_row)
             self._doc_fields.append(fields)
@@ -542,6 +546,7 @@ class MilvusWriter:
                     spilled[str(row)] = rec  # too long for a field: kept with the document's text
                     rec = ""
                 norm = it.norm or normalise(it.text)
+                pairs.update(set(bigrams(norm)))
                 kw = keyword_text(norm, self.scheme)
                 if len(kw.encode("utf-8")) > MAX_VARCHAR:
                     self._warnings.append(f"{it.item_id}: {len(it.text):,} characters; the Milvus store's keyword "
@@ -564,6 +569,9 @@ class MilvusWriter:
                 self._insert(self._docs, doc_rows)
                 doc_rows = []
         self._insert(self._items, item_rows)
+        table = json.dumps(pairs, ensure_ascii=False, separators=(",", ":"))
+        doc_rows += [{"id": BIGRAM_ID + p, "doc_row": BIGRAM_ROW, "part": p, "body": table[i:i + BODY_PART_CHARS],
+                      "nothing": [1.0, 0.0]} for p, i in enumerate(range(0, len(table), BODY_PART_CHARS))]
         self._insert(self._docs, doc_rows)
         if progress:
             progress("keyword", total, total)
@@ -655,6 +663,7 @@ class MilvusIndex:
         self._records: dict[int, str] = {}  # item row -> record, of items read lately
         self._spans: dict[int, tuple[int, int]] = {}  # window -> span, from recent dense searches
         self._windows_of: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}  # item -> windows
+        self._pairs: dict[str, int] | None | bool = False  # False: not read yet
 
     def _query_all(self, collection: str, expr: str, fields: list[str]) -> list[dict]:
         """Every row matching `expr` (Milvus returns at most 16,384 a query: pages by primary key)."""
@@ -791,7 +800,18 @@ class MilvusIndex:
         return np.array(sorted(r["row"] for r in rows), np.int64)
 
     def phrase_frequency(self, key: str) -> int:
-        return len(self.items_with_phrase(key))
+        pairs = self._pair_counts()
+        if pairs is None:  # built before the table was kept: count by scanning
+            return len(self.items_with_phrase(key))
+        return min((pairs.get(p, 0) for p in dict.fromkeys(tokenize(key))), default=len(self.item_doc))
+
+    def _pair_counts(self) -> dict[str, int] | None:
+        """The items holding each character pair, read from the docs collection once."""
+        if self._pairs is False:
+            parts = self._query_all(self._docs, f"doc_row == {BIGRAM_ROW}", ["part", "body"])
+            self._pairs = (json.loads("".join(p["body"] for p in sorted(parts, key=lambda p: p["part"])))
+                           if parts else None)
+        return self._pairs
 
     # --- windows ------------------------------------------------------------------------------------
     def preload(self, rows: Sequence[int]) -> None:
