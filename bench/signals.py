@@ -219,7 +219,7 @@ def features(sig: CorpusSignals, q: Query, with_sparse: bool = False) -> QueryFe
     qv = sig.query_vector(rewrite.text)
     win = np.asarray(ix.vectors) @ qv
     best = item_best(win, np.asarray(ix.window_item), len(sig.item_ids))
-    bm = np.asarray(ix.keyword_scores(f"{norm} {rewrite.added}" if rewrite.swaps else norm), np.float32)
+    bm = np.asarray(ix.keyword_scores(rewrite.keyword_query(norm)), np.float32)
     key = compact(norm)
     cov = np.zeros(len(sig.item_ids), np.float32)
     # coverage is of the query as typed (search.Searcher: the synonyms read in do not count)

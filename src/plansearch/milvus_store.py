@@ -35,6 +35,7 @@ another process, it fails with a message saying so. A Milvus server has no such 
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -345,6 +346,16 @@ def _doc_from_head(head: str) -> tuple[Document, int, int]:
 
 # --- filters as Milvus expressions -------------------------------------------------------------------
 
+def _cut(text: str) -> list[str]:
+    """A long JSON text in parts that each fit a docs row's body field."""
+    return [text[i:i + BODY_PART_CHARS] for i in range(0, len(text), BODY_PART_CHARS)]
+
+
+def _uncut(rows: list[dict]) -> object:
+    """The JSON value whose parts these docs rows hold (any order)."""
+    return json.loads("".join(r["body"] for r in sorted(rows, key=lambda r: r["part"])))
+
+
 def _quote(s: str) -> str:
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
@@ -562,7 +573,7 @@ class MilvusWriter:
             body = json.dumps({"text": d.text, "headings": [[h.label, h.number, h.level, h.title, h.start, h.end]
                                                            for h in d.headings], "big_items": spilled},
                               ensure_ascii=False)
-            parts = [_doc_head(d, first)] + [body[i:i + BODY_PART_CHARS] for i in range(0, len(body), BODY_PART_CHARS)]
+            parts = [_doc_head(d, first)] + _cut(body)
             doc_rows += [{"id": d_row * 65_536 + p, "doc_row": d_row, "part": p, "body": part,
                           "nothing": [1.0, 0.0]} for p, part in enumerate(parts)]
             if len(doc_rows) >= BATCH:
@@ -570,8 +581,8 @@ class MilvusWriter:
                 doc_rows = []
         self._insert(self._items, item_rows)
         table = json.dumps(pairs, ensure_ascii=False, separators=(",", ":"))
-        doc_rows += [{"id": BIGRAM_ID + p, "doc_row": BIGRAM_ROW, "part": p, "body": table[i:i + BODY_PART_CHARS],
-                      "nothing": [1.0, 0.0]} for p, i in enumerate(range(0, len(table), BODY_PART_CHARS))]
+        doc_rows += [{"id": BIGRAM_ID + p, "doc_row": BIGRAM_ROW, "part": p, "body": part, "nothing": [1.0, 0.0]}
+                     for p, part in enumerate(_cut(table))]
         self._insert(self._docs, doc_rows)
         if progress:
             progress("keyword", total, total)
@@ -663,7 +674,6 @@ class MilvusIndex:
         self._records: dict[int, str] = {}  # item row -> record, of items read lately
         self._spans: dict[int, tuple[int, int]] = {}  # window -> span, from recent dense searches
         self._windows_of: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}  # item -> windows
-        self._pairs: dict[str, int] | None | bool = False  # False: not read yet
 
     def _query_all(self, collection: str, expr: str, fields: list[str]) -> list[dict]:
         """Every row matching `expr` (Milvus returns at most 16,384 a query: pages by primary key)."""
@@ -710,7 +720,7 @@ class MilvusIndex:
     def _body(self, doc_row: int) -> dict:
         parts = self.client.query(self._docs, filter=f"doc_row == {doc_row} and part > 0",
                                   output_fields=["part", "body"])
-        return json.loads("".join(p["body"] for p in sorted(parts, key=lambda p: p["part"])))
+        return _uncut(parts)
 
     def document_of_item(self, row: int) -> Document:
         return self.documents[int(self.item_doc[row])]
@@ -800,18 +810,17 @@ class MilvusIndex:
         return np.array(sorted(r["row"] for r in rows), np.int64)
 
     def phrase_frequency(self, key: str) -> int:
-        pairs = self._pair_counts()
+        pairs = self._pair_counts
         if pairs is None:  # built before the table was kept: count by scanning
             return len(self.items_with_phrase(key))
         return min((pairs.get(p, 0) for p in dict.fromkeys(tokenize(key))), default=len(self.item_doc))
 
+    @functools.cached_property
     def _pair_counts(self) -> dict[str, int] | None:
-        """The items holding each character pair, read from the docs collection once."""
-        if self._pairs is False:
-            parts = self._query_all(self._docs, f"doc_row == {BIGRAM_ROW}", ["part", "body"])
-            self._pairs = (json.loads("".join(p["body"] for p in sorted(parts, key=lambda p: p["part"])))
-                           if parts else None)
-        return self._pairs
+        """The items holding each character pair, read from the docs collection once (None: an
+        index built before the table was kept)."""
+        parts = self._query_all(self._docs, f"doc_row == {BIGRAM_ROW}", ["part", "body"])
+        return _uncut(parts) if parts else None
 
     # --- windows ------------------------------------------------------------------------------------
     def preload(self, rows: Sequence[int]) -> None:

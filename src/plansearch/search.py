@@ -444,7 +444,7 @@ class Searcher:
         # Keyword mode reads the query's own words only; every other ranks by the rewritten query
         # (embedded) and by its words and their synonyms (BM25), so 茅房 also finds 厕所.
         rewrite = self.rewrite(q.norm) if fusion != "keyword" else QueryRewrite(q.norm)
-        kw_query = f"{q.norm} {rewrite.added}" if rewrite.swaps else q.norm
+        kw_query = rewrite.keyword_query(q.norm)
         if fusion != "keyword":
             qv = self.query_vector(rewrite.text)
         # Keyword first, dense second: right after a query is embedded the model's worker thread

@@ -128,6 +128,10 @@ class QueryRewrite:
         """The synonyms put in, space-separated (what the keyword side adds to the query)."""
         return " ".join(new for _old, new in self.swaps)
 
+    def keyword_query(self, typed: str) -> str:
+        """What the keyword side reads: the typed (normalised) query and the synonyms put in."""
+        return f"{typed} {self.added}" if self.swaps else typed
+
 
 # Nouns (n, nr, ns, nz, vn …) and place words (s: 乡下, 村里): the words a topic is named by.
 # Verbs and adjectives are left alone: their senses scatter (干净 is both 清洁 and 彻底).
