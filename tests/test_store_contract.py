@@ -79,24 +79,29 @@ def test_every_store_finds_the_items_that_hold_the_topic(seed_store, query, mode
         assert h.match_span is None or 0 <= h.match_span[0] < h.match_span[1] <= len(h.item.text)
 
 
-def test_milvus_answers_as_the_local_store_does(seed_index, seed_store):
+@pytest.fixture
+def against_local(seed_index, seed_store):
+    """(the local store's searcher, this store's), for a store other than the local reference."""
     kind, ix = seed_store
     if kind == "local":
         pytest.skip("the reference itself")
     local, other = Searcher(seed_index), Searcher(ix)
-    try:
-        for query in ("留守儿童关爱", "学前教育普及", "校园安全", "老百姓看病贵", "教师队伍建设"):
-            for mode in ("hybrid", "keyword", "dense"):
-                a, b = local.search(query, 10, mode), other.search(query, 10, mode)
-                assert len(set(ids(a)) & set(ids(b))) >= len(a) - 1 and len(a) == len(b), (query, mode, ids(a), ids(b))
-            a, b = local.search(query, 10), other.search(query, 10)
-            # the same scores (the sample corpus has identical items, tied, whose order may differ)
-            assert np.allclose([h.score for h in a[:3]], [h.score for h in b[:3]], atol=1e-3)
-            spans = {h.item.item_id: h.match_span for h in a}
-            assert all(spans[h.item.item_id] == h.match_span for h in b if h.item.item_id in spans)
-    finally:
-        local.close()
-        other.close()
+    yield local, other
+    local.close()
+    other.close()
+
+
+def test_milvus_answers_as_the_local_store_does(against_local):
+    local, other = against_local
+    for query in ("留守儿童关爱", "学前教育普及", "校园安全", "老百姓看病贵", "教师队伍建设"):
+        for mode in ("hybrid", "keyword", "dense"):
+            a, b = local.search(query, 10, mode), other.search(query, 10, mode)
+            assert len(set(ids(a)) & set(ids(b))) >= len(a) - 1 and len(a) == len(b), (query, mode, ids(a), ids(b))
+        a, b = local.search(query, 10), other.search(query, 10)
+        # the same scores (the sample corpus has identical items, tied, whose order may differ)
+        assert np.allclose([h.score for h in a[:3]], [h.score for h in b[:3]], atol=1e-3)
+        spans = {h.item.item_id: h.match_span for h in a}
+        assert all(spans[h.item.item_id] == h.match_span for h in b if h.item.item_id in spans)
 
 
 FILTERS = [Filters(years=(2019, 2022)), Filters(years=(2010, 2019)), Filters(years=(2021, 2021), year_basis="plan"),
@@ -150,21 +155,14 @@ def test_every_store_bounds_a_phrase_count_and_reads_a_missing_word_as_the_docum
         s.close()
 
 
-def test_milvus_bounds_phrases_and_rewrites_queries_as_the_local_store_does(seed_index, seed_store):
+def test_milvus_bounds_phrases_and_rewrites_queries_as_the_local_store_does(against_local):
     # Milvus keeps the local store's character-pair counts in its docs collection: the same bound,
     # without a scan per phrase, so a query is rewritten alike in both.
-    kind, ix = seed_store
-    if kind == "local":
-        pytest.skip("the reference itself")
-    local, milvus = Searcher(seed_index), Searcher(ix)
-    try:
-        for key in ("厕所", "留守儿童", "茅房", "学校厕所改造", "教"):
-            assert milvus.index.phrase_frequency(key) == local.index.phrase_frequency(key), key
-        for q in ("村里连个像样的托儿所都没有", "学校茅房改造", "留守儿童关爱"):
-            assert milvus.rewrite(q) == local.rewrite(q), q
-    finally:
-        local.close()
-        milvus.close()
+    local, milvus = against_local
+    for key in ("厕所", "留守儿童", "茅房", "学校厕所改造", "教"):
+        assert milvus.index.phrase_frequency(key) == local.index.phrase_frequency(key), key
+    for q in ("村里连个像样的托儿所都没有", "学校茅房改造", "留守儿童关爱"):
+        assert milvus.rewrite(q) == local.rewrite(q), q
 
 
 def test_documents_read_back_from_every_store_are_the_documents_loaded(seed_store, corpus_docs):
