@@ -21,6 +21,7 @@ import typer
 from . import render
 from .corpus import DocumentFinder, find_document, load_corpus
 from .embed import resolve_model
+from .i18n import LANGS, _, set_lang
 from .metadata import YEAR_BASES
 from .models import BadParameter, LoadError, PlansearchError
 from .records import (
@@ -46,8 +47,20 @@ DEFAULT_CORPUS = os.environ.get("PLANSEARCH_CORPUS", "corpus")
 DEFAULT_INDEX = os.environ.get("PLANSEARCH_INDEX", "index")
 
 
+@app.callback()
+def main(
+    lang: Optional[str] = typer.Option(None, "--lang", metavar="zh|en",
+                                       help="Language of messages, tables and reports: zh or en "
+                                            "(default: $PLANSEARCH_LANG, then the locale, e.g. LANG=zh_CN.UTF-8)."),
+):
+    """Search, compare and find copy-paste in Chinese government work plans and reports."""
+    if lang is not None and lang not in LANGS:
+        _fail(_("--lang must be one of {choices}, not {value!r}").format(choices=", ".join(LANGS), value=lang))
+    set_lang(lang)
+
+
 def _fail(msg: str) -> None:
-    typer.echo(f"error: {msg}", err=True)
+    typer.echo(_("error: {message}").format(message=msg), err=True)
     raise typer.Exit(1)
 
 
@@ -63,7 +76,7 @@ def friendly(fn):
         except PlansearchError as e:
             _fail(str(e))
         except KeyboardInterrupt:
-            typer.echo("interrupted", err=True)
+            typer.echo(_("interrupted"), err=True)
             raise typer.Exit(130)
         except BrokenPipeError:  # `plansearch search … | head`: the reader has what it wanted
             sys.stderr.close()
@@ -74,9 +87,9 @@ def friendly(fn):
 
 def _report_load(errors: list[LoadError], warnings: list[str]) -> None:
     for e in errors:
-        typer.echo(f"skipped {e}", err=True)
+        typer.echo(_("skipped {problem}").format(problem=e), err=True)
     for w in warnings:
-        typer.echo(f"warning: {w}", err=True)
+        typer.echo(_("warning: {message}").format(message=w), err=True)
 
 
 def _load(paths: list[Path]):

@@ -1,0 +1,93 @@
+"""The language a user reads: one gettext catalogue for every string plansearch shows a person.
+
+Messages are written in English in the code (`_("no matches")`) and translated through the
+catalogues under `plansearch/locale/` (zh_CN and en; `.po` sources managed with Babel, compiled
+`.mo` shipped in the wheel). Machine fields — JSON keys, CSV headers, status codes such as
+`verbatim` — are not messages and stay as they are.
+
+The language is chosen per context (a contextvar), so the web app can answer each request in its
+own language while the CLI sets one for the whole run:
+    --lang zh|en  >  PLANSEARCH_LANG  >  the locale (LC_ALL, LC_MESSAGES, LANG: zh_CN.UTF-8 -> zh)  >  en
+"""
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import gettext as _gettext
+import os
+from functools import lru_cache
+from pathlib import Path
+
+LANGS = ("zh", "en")
+LOCALE_DIR = Path(__file__).with_name("locale")
+DOMAIN = "plansearch"
+# The catalogue's locale name for each language plansearch speaks.
+CATALOGUE = {"zh": "zh_CN", "en": "en"}
+
+_current: contextvars.ContextVar[str | None] = contextvars.ContextVar("plansearch_lang", default=None)
+
+
+def normalise_lang(value: str | None) -> str | None:
+    """'zh', 'zh_CN.UTF-8', 'zh-Hant', 'ZH' -> 'zh'; 'en_US' -> 'en'; anything else -> None."""
+    if not value:
+        return None
+    head = value.strip().lower().replace("-", "_").split(".")[0].split("_")[0]
+    return head if head in LANGS else None
+
+
+def lang_from_environment(environ=None) -> str:
+    """PLANSEARCH_LANG, then the POSIX locale variables in their order of precedence, then English."""
+    environ = os.environ if environ is None else environ
+    chosen = normalise_lang(environ.get("PLANSEARCH_LANG"))
+    if chosen:
+        return chosen
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(var)
+        if value:  # the first one set decides, as for any POSIX program (C / POSIX -> English)
+            return normalise_lang(value) or "en"
+    return "en"
+
+
+def get_lang() -> str:
+    return _current.get() or lang_from_environment()
+
+
+def set_lang(lang: str | None) -> None:
+    """Set the language for this context (the CLI: the whole run). None: from the environment."""
+    _current.set(normalise_lang(lang) if lang else None)
+
+
+@contextlib.contextmanager
+def use_lang(lang: str | None):
+    """Speak `lang` inside the block (a web request, a report written in the page's language)."""
+    token = _current.set(normalise_lang(lang) or get_lang())
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+@lru_cache(maxsize=None)
+def translations(lang: str) -> _gettext.NullTranslations:
+    """The compiled catalogue for `lang` (NullTranslations, i.e. the English msgids, if absent)."""
+    return _gettext.translation(DOMAIN, localedir=str(LOCALE_DIR), languages=[CATALOGUE[lang]], fallback=True)
+
+
+def _(message: str) -> str:
+    """`message` in the current language."""
+    return translations(get_lang()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return translations(get_lang()).ngettext(singular, plural, n)
+
+
+def pgettext(context: str, message: str) -> str:
+    """For a msgid that needs two readings (a word as a column header and as a status, say)."""
+    return translations(get_lang()).pgettext(context, message)
+
+
+def N_(message: str) -> str:
+    """Marks a message for the catalogue where it is defined (a module-level table); it is
+    translated with `_()` where it is shown, in the language of that moment."""
+    return message
