@@ -46,6 +46,15 @@ def plansearch_home(tmp_path_factory) -> Path:
         yield home
 
 
+@pytest.fixture(scope="session", autouse=True)
+def english_by_default():
+    """Tests read English unless they ask for another language (use_lang / --lang / the web's
+    Chinese default): the developer's own LANG=zh_CN.UTF-8 must not change what they see."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PLANSEARCH_LANG", "en")
+        yield
+
+
 @pytest.fixture
 def fresh_home(tmp_path, monkeypatch) -> Path:
     """An empty plansearch home for this test alone (to see what it embeds into the user's cache)."""

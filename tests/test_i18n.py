@@ -60,7 +60,7 @@ def test_use_lang_speaks_inside_the_block_only():
 def test_cli_error_in_the_readers_language(tmp_path):
     run = lambda *args, **env: subprocess.run(  # noqa: E731
         [sys.executable, "-c", "from plansearch.cli import app; app()", *args], capture_output=True, text=True,
-        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), **env})
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), **env})  # no PLANSEARCH_LANG: the locale decides
     zh = run("outline", "nope", "--corpus", str(tmp_path), LANG="zh_CN.UTF-8")
     assert zh.returncode == 1 and zh.stderr.startswith("错误：")
     en = run("--lang", "en", "outline", "nope", "--corpus", str(tmp_path), LANG="zh_CN.UTF-8")

@@ -54,6 +54,7 @@ from .chunk import sentence_spans, windows_of_items
 from .corpus import did_you_mean
 from .fingerprint import FingerprintText, fingerprint
 from .keyword import bigrams
+from .i18n import N_
 from .models import BadParameter, Document, Item, Notice, PlansearchError
 from .normalise import compact, mask_variables, mask_variables_with_map, normalise, normalise_with_map
 from .search import Filters
@@ -922,9 +923,8 @@ def check_document(doc: Document, index, *, settings: CheckSettings = CheckSetti
     if doc.doc_id not in exclude and (itself := indexed_as(doc, index)) is not None:
         exclude = (itself, *exclude)
         name = doc.source or doc.doc_id
-        notices.append(Notice(f"{name} is in the index as {itself}: left out of the sources "
-                              f"(a document is not its own source)",
-                              f"{Path(name).name} 就是索引中的 {itself}：不算作它自己的来源"))
+        notices.append(Notice(N_("{name} is in the index as {doc}: left out of the sources (a document is not "
+                                 "its own source)"), name=name, doc=itself))
     allowed_docs = _allowed_documents(index, exclude, years, region)
     item_doc = np.asarray(index.item_doc)
     allowed_rows = allowed_docs[item_doc] if len(item_doc) else np.zeros(0, bool)

@@ -91,3 +91,31 @@ def N_(message: str) -> str:
     """Marks a message for the catalogue where it is defined (a module-level table); it is
     translated with `_()` where it is shown, in the language of that moment."""
     return message
+
+
+def list_sep() -> str:
+    """How a list of phrases is joined in a sentence: ", " in English, "，" in Chinese."""
+    return _("LIST_SEPARATOR")  # the English catalogue maps this key to ", "
+
+
+# The values a user reads as words though they are machine fields in the records: a compare
+# status, a check level, a document kind. JSON/CSV keep the value; tables, reports and pages say
+# `term(value)`. One table for the CLI, the reports and the web app.
+TERMS = {
+    # compare statuses
+    "same": N_("same"), "edited": N_("edited"), "rewritten": N_("rewritten"), "related": N_("related"),
+    "new": N_("new"), "dropped": N_("dropped"),
+    # check levels
+    "verbatim": N_("verbatim"), "disguised": N_("disguised"), "paraphrased": N_("paraphrased"),
+    # document kinds
+    "plan": N_("plan"), "summary": N_("summary"), "report": N_("report"), "mixed": N_("mixed"),
+    "unknown": N_("unknown"),
+}
+
+
+def term(value: str | None) -> str:
+    """A machine value (a status, a level, a kind) as the reader's word; an unknown one as itself."""
+    if value is None:
+        return ""
+    msgid = TERMS.get(value)
+    return _(msgid) if msgid else value

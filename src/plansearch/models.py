@@ -31,15 +31,46 @@ class BadParameter(PlansearchError):
 
 
 class Notice(str):
-    """A note for the user beside a result: the English text, which is what the CLI and the records
-    print (it is a str), with the same note in Chinese as `zh`, for the web app's pages."""
+    """A note for the user beside a result, as a catalogue message: `Notice(msgid, **params)`.
 
-    zh: str
+    It is a str — the message in the language current when it was made, which is what the CLI
+    and the records print — and keeps its msgid and params, so a front end that serves several
+    languages (the web app answers each request in its own, from results it may have cached)
+    says it again in the language of the moment with `say()`. A param that is itself a Notice
+    (or a list of them, joined by `list_sep`) is said in that language too."""
 
-    def __new__(cls, en: str, zh: str):
-        note = super().__new__(cls, en)
-        note.zh = zh
+    msgid: str
+    params: dict
+
+    def __new__(cls, msgid: str, **params):
+        note = super().__new__(cls, _render(msgid, params))
+        note.msgid = msgid
+        note.params = params
         return note
+
+    def say(self) -> str:
+        """The note in the current language."""
+        return _render(self.msgid, self.params)
+
+    def __reduce__(self):  # pickles (the web app's caches) keep msgid and params
+        return (_notice, (self.msgid, self.params))
+
+
+def _notice(msgid: str, params: dict) -> "Notice":
+    return Notice(msgid, **params)
+
+
+def _render(msgid: str, params: dict) -> str:
+    from .i18n import _, list_sep
+
+    def said(value):
+        if isinstance(value, Notice):
+            return value.say()
+        if isinstance(value, (list, tuple)) and value and all(isinstance(v, Notice) for v in value):
+            return list_sep().join(v.say() for v in value)
+        return value
+
+    return _(msgid).format(**{k: said(v) for k, v in params.items()})
 
 
 class LoadError(PlansearchError):

@@ -38,6 +38,7 @@ from typing import Sequence
 import numpy as np
 
 from .embed import DEFAULT_MODEL, get_embedder
+from .i18n import N_
 from .keyword import bigrams, tokenize
 from .metadata import YEAR_BASES, YearBasis, matches_years, year_of
 from .models import Document, Hit, Notice, PlansearchError
@@ -424,17 +425,16 @@ class Searcher:
             raise PlansearchError(f"unknown mode {mode!r}: one of {', '.join(MODES)}")
         if k < 1:
             raise PlansearchError(f"k (how many hits) must be at least 1, not {k}")
-        notices = [Notice(f"the query was cut to its first {MAX_QUERY_CHARS} characters (to find where a whole "
-                          f"passage or document came from, use plansearch check)",
-                          f"查询太长，只用了前 {MAX_QUERY_CHARS} 个字（要找整段或整份文件的出处，请用查重）")
+        notices = [Notice(N_("the query was cut to its first {n} characters (to find where a whole passage or "
+                             "document came from, use plansearch check)"), n=MAX_QUERY_CHARS)
                    ] if q.truncated else []
         fusion = DEFAULT_FUSION if mode == "hybrid" else mode
         selection = self._selection(q, filters)
         if selection is not None and selection.empty():
             if q.must or q.must_not:
                 scoped = filters is not None and filters.active()
-                notices.append(Notice("no item " + _constraint_phrase(q) + (" in these documents" if scoped else ""),
-                                      ("这些文件中" if scoped else "") + "没有条目" + _constraint_phrase_zh(q)))
+                notices.append(Notice(N_("no item in these documents {constraints}") if scoped
+                                      else N_("no item {constraints}"), constraints=_constraint_phrase(q)))
             return Hits([], q, False, notices)
         n = max(k, CANDIDATES) if fusion not in ("dense", "keyword") else k
         d_rows = d_vals = kw_rows = kw_vals = None
@@ -495,16 +495,15 @@ class Searcher:
                             highlights=highlight_spans(item.text, pieces + [new for _old, new in read_as]),
                             found=tuple(pieces), coverage=coverage, read_as=read_as))
         if rewrite.swaps:
-            notices.append(Notice("read " + ", ".join(f"“{old}” as “{new}”" for old, new in rewrite.swaps)
-                                  + " (no document uses " + ", ".join(f"“{old}”" for old, _ in rewrite.swaps) + ")",
-                                  "，".join(f"“{old}”按“{new}”查" for old, new in rewrite.swaps)
-                                  + "（文件中没有" + "、".join(f"“{old}”" for old, _ in rewrite.swaps) + "）"))
+            notices.append(Notice(N_("read {swaps} (no document uses {words})"),
+                                  swaps=[Notice(N_("“{old}” as “{new}”"), old=old, new=new) for old, new in rewrite.swaps],
+                                  words=[Notice(N_("“{word}”"), word=old) for old, _new in rewrite.swaps]))
         if key and not all_words:
             scoped = filters is not None and filters.active()
-            notices.append(Notice(f"no item{' in these documents' if scoped else ''} holds all of “{q.text}”: "
-                                  f"the hits are the nearest in meaning and wording",
-                                  f"{'这些文件中' if scoped else ''}没有条目含有“{q.text}”的全部词语："
-                                  f"以下是意思和用词最接近的结果"))
+            notices.append(Notice(N_("no item in these documents holds all of “{query}”: the hits are the nearest "
+                                     "in meaning and wording") if scoped
+                                  else N_("no item holds all of “{query}”: the hits are the nearest in meaning and wording"),
+                                  query=q.text))
         return Hits(hits, q, all_words, notices, probability=fusion == "adaptive")
 
     def _best_coverage(self, key: str, rows: np.ndarray) -> float:
@@ -585,13 +584,10 @@ class Searcher:
         return groups
 
 
-def _constraint_phrase(q: Query) -> str:
-    parts = [f"holds “{p}”" for p in q.must] + [f"is without “{p}”" for p in q.must_not]
-    return " and ".join(parts)
-
-
-def _constraint_phrase_zh(q: Query) -> str:
-    return "且".join([f"含“{p}”" for p in q.must] + [f"不含“{p}”" for p in q.must_not])
+def _constraint_phrase(q: Query) -> list[Notice]:
+    """The query's quoted and -word constraints (holds “A”, is without “B”), as a Notice param."""
+    return [Notice(N_("holds “{phrase}”"), phrase=p) for p in q.must] + \
+           [Notice(N_("is without “{phrase}”"), phrase=p) for p in q.must_not]
 
 
 

@@ -34,6 +34,7 @@ import numpy as np
 
 from .keyword import tokenize
 from .metadata import YEAR_BASES, YearBasis
+from .i18n import N_
 from .models import Hit, Notice, PlansearchError
 from .normalise import compact, normalise
 from .search import Filters, Query, Searcher, found_pieces, group_key, group_label, highlight_spans, parse_query
@@ -289,7 +290,7 @@ def _trend(searcher: Searcher, raw: list[str], parsed: list[Query], by: str, fil
     docs_per = np.bincount(doc_group[doc_group >= 0], minlength=n_groups)
     groups = [TrendGroup(k, group_label(k, by), int(docs_per[i]), int(items_per[i]),
                          masked=by == "year" and not k.isdigit()) for i, k in enumerate(order)]
-    notices = [Notice(f"“{q.raw[:20]}…” was cut to its first 500 characters", f"“{q.raw[:20]}…”太长，只用了前 500 个字")
+    notices = [Notice(N_("“{start}…” was cut to its first {n} characters"), start=q.raw[:20], n=500)
                for q in parsed if q.truncated]
     headings = _heading_tokens(ix)
     heading_group = doc_group[headings.doc_rows] if len(headings.doc_rows) else np.zeros(0, np.int64)
@@ -312,10 +313,8 @@ def _trend(searcher: Searcher, raw: list[str], parsed: list[Query], by: str, fil
         first = next((g.key for i, g in enumerate(groups) if not g.gap and docs_hit[i]), None)
         tq.append(TrendQuery(text, basis, int(len(rows)), first))
         if basis == "meaning":
-            notices.append(Notice(f"no item holds the words of “{q.text}”: matched by meaning (an item's best "
-                                  f"sentence at least {rule.meaning_min_z:g} robust SD above the corpus)",
-                                  f"没有条目含有“{q.text}”的词语：按语义判定（条目最相近的一句比全库"
-                                  f"高出至少 {rule.meaning_min_z:g} 个稳健标准差）"))
+            notices.append(Notice(N_("no item holds the words of “{query}”: matched by meaning (an item's best "
+                                     "sentence at least {z:g} robust SD above the corpus)"), query=q.text, z=rule.meaning_min_z))
     return TrendTable(by, year_basis, tq, groups, rule, base.describe() if base.active() else "", notices)
 
 

@@ -31,6 +31,7 @@ from starlette.templating import Jinja2Templates
 
 from .. import compare as compare_mod
 from ..check import LEVELS
+from ..i18n import normalise_lang, use_lang
 from ..metadata import year_label
 from ..models import LoadError, PlansearchError
 from ..normalise import compact, normalise
@@ -650,11 +651,30 @@ def create_app(index_dir: str | os.PathLike = "index", *, model: str | None = No
         Route("/api/docs", api_docs),
         Mount("/static", app=StaticFiles(directory=WEB_DIR / "static"), name="static"),
     ]
-    app = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)],
+    app = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders), Middleware(PageLanguage)],
                     exception_handlers={WebError: on_web_error, PlansearchError: on_plansearch_error,
                                         HTTPException: on_http_error, Exception: on_server_error})
     app.state.engine = engine
     return app
+
+
+class PageLanguage:
+    """Answers each request in its page's language: `?lang=en` or `?lang=zh`, Chinese by default
+    (the app's readers read Chinese). A plain ASGI middleware, so the language (a contextvar) is
+    set in the task that runs the endpoint and the threads it hands work to."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        lang = "zh"
+        for key, _eq, value in (part.partition("=") for part in scope.get("query_string", b"").decode("latin-1").split("&")):
+            if key == "lang" and normalise_lang(value):
+                lang = normalise_lang(value)
+        with use_lang(lang):
+            await self.app(scope, receive, send)
 
 
 class SecurityHeaders:
