@@ -10,6 +10,7 @@ index: numpy and FAISS; compare, check, trend; the web server) when it runs, so 
 """
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import sys
@@ -70,7 +71,9 @@ def friendly(fn):
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
-            return fn(*args, **kwargs)
+            result = fn(*args, **kwargs)
+            sys.stdout.flush()  # a full disk under `> out.json` shows here, not as a traceback at exit
+            return result
         except BadParameter as e:  # the library names parameters; users type options
             _fail(e.named("--" + e.param.replace("_", "-")))
         except PlansearchError as e:
@@ -81,8 +84,21 @@ def friendly(fn):
         except BrokenPipeError:  # `plansearch search … | head`: the reader has what it wanted
             sys.stderr.close()
             raise typer.Exit(0)
+        except OSError as e:
+            if e.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG):
+                raise
+            _drop_stdout()  # what could not be written must not be retried (and fail again) at exit
+            _fail(_("cannot write the output: {error}").format(error=e.strerror or e))
 
     return wrapper
+
+
+def _drop_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def _report_load(errors: list[LoadError], warnings: list[str]) -> None:

@@ -56,6 +56,8 @@ def load_corpus(
                     raise src
                 errors.append(src)
                 continue
+            if warnings is not None:
+                warnings.extend(src.warnings)
             for doc in outline.parse_source(src):
                 for it in doc.items:
                     if not it.norm:

@@ -16,6 +16,7 @@ Formats:
 """
 from __future__ import annotations
 
+import codecs
 import contextlib
 import errno
 import functools
@@ -26,12 +27,14 @@ import logging
 import os
 import re
 import stat
+import threading
 import unicodedata
 import warnings
 import zipfile
 from pathlib import Path
 from typing import Iterator
 
+from .i18n import _, ngettext
 from .models import LoadError, PlansearchError, SourceText
 
 FORMATS = {".txt": "txt", ".text": "txt", ".docx": "docx", ".pdf": "pdf", ".html": "html", ".htm": "html"}
@@ -134,6 +137,15 @@ def _try_read(path: Path) -> SourceText | LoadError:
         return e
 
 
+def shown_path(path: str | os.PathLike) -> str:
+    """A path as it can be printed and stored: a file name that is not valid UTF-8 (bytes the
+    file system keeps as surrogates, `bad-\\xff.txt`) gets its stray bytes escaped as \\xff."""
+    text = os.fspath(path)
+    if not any("\udc80" <= ch <= "\udcff" for ch in text):
+        return text
+    return os.fsencode(text).decode("utf-8", "backslashreplace")
+
+
 def read_source(path: str | os.PathLike) -> SourceText:
     """One file decoded to text. Raises LoadError(path, problem) when it cannot be."""
     path = Path(path)
@@ -149,6 +161,12 @@ def read_source(path: str | os.PathLike) -> SourceText:
             raise LoadError(path, "is a directory")
         if not stat.S_ISREG(mode):  # reading a pipe would wait for a writer forever
             raise LoadError(path, "not a regular file (a pipe, socket or device)")
+        size = path.stat().st_size
+        if size > max_file_bytes():
+            # A plan is rarely over 1 MB; reading a 3 GB file (a sparse or runaway one) would hang.
+            raise LoadError(path, _("too large to be a plan ({size:,} MB; plansearch reads files up to {limit:,} MB, "
+                                    "set PLANSEARCH_MAX_FILE_MB to raise it)").format(
+                size=round(size / 2**20), limit=max_file_bytes() // 2**20))
         data = path.read_bytes()
         if not data:
             raise LoadError(path, "empty file")
@@ -156,10 +174,11 @@ def read_source(path: str | os.PathLike) -> SourceText:
         if path.is_symlink() and not path.exists():
             raise LoadError(path, _dead_link(path)) from None
         raise LoadError(path, f"cannot read ({e.strerror or e})") from None
+    repaired: list[str] = []
     if fmt == "txt":
-        text, encoding = decode_text(data, path)
+        text, encoding = decode_text(data, path, repaired=repaired)
     elif fmt == "html":
-        raw, encoding = decode_text(data, path, declared=_declared_html_charset(data))
+        raw, encoding = decode_text(data, path, declared=_declared_html_charset(data), repaired=repaired)
         text = html_to_text(raw)
     elif fmt == "docx":
         text, encoding = docx_to_text(data, path), None
@@ -167,7 +186,7 @@ def read_source(path: str | os.PathLike) -> SourceText:
         text, encoding = pdf_to_text(data, path), None
     if not text.strip():
         raise LoadError(path, "empty file" if fmt in ("txt", "html") else "no text in the file")
-    return SourceText(path=str(path), text=text, fmt=fmt, encoding=encoding)
+    return SourceText(path=shown_path(path), text=text, fmt=fmt, encoding=encoding, warnings=repaired)
 
 
 # ---------------------------------------------------------------- text encodings
@@ -270,10 +289,20 @@ def _known_binary(data: bytes) -> str | None:
     return None
 
 
-def decode_text(data: bytes, path: str | os.PathLike = "<bytes>", declared: str | None = None) -> tuple[str, str]:
+def max_file_bytes() -> int:
+    """The largest file plansearch reads: 64 MB, or $PLANSEARCH_MAX_FILE_MB."""
+    try:
+        return max(1, int(os.environ.get("PLANSEARCH_MAX_FILE_MB", "64"))) * 2**20
+    except ValueError:
+        return 64 * 2**20
+
+
+def decode_text(data: bytes, path: str | os.PathLike = "<bytes>", declared: str | None = None,
+                repaired: list[str] | None = None) -> tuple[str, str]:
     """(text, encoding name) for the bytes of a text file. Raises LoadError for an empty or
     binary file. `declared` is an encoding the file names itself (HTML meta charset): used when
-    it decodes the sample cleanly."""
+    it decodes the sample cleanly. A few undecodable bytes in an otherwise good file are read as
+    U+FFFD, and `repaired` is told where (file and byte offsets)."""
     if not data.strip(b" \t\r\n\x00"):
         raise LoadError(path, "empty file")
     what = _known_binary(data)
@@ -282,26 +311,28 @@ def decode_text(data: bytes, path: str | os.PathLike = "<bytes>", declared: str 
     for bom, enc in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe\x00\x00", "utf-32"),
                      (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
         if data.startswith(bom):
-            return _decode_whole(data, enc, path), enc
+            return _decode_whole(data, enc, path, repaired), enc
 
     sample = _cut_sample(data)
     if b"\x00" in sample:
         enc = _utf16_shape(sample[: len(sample) // 2 * 2])
         if enc is None:
             raise _not_text(path, "binary data: NUL bytes")
-        return _decode_whole(data, enc, path), enc
+        return _decode_whole(data, enc, path, repaired), enc
 
     if declared:
         try:
             sample.decode(declared)
-            return _decode_whole(data, declared, path), declared
+            return _decode_whole(data, declared, path, repaired), declared
         except (UnicodeDecodeError, LookupError):
             pass  # a wrong declaration is common on scraped pages: detect instead
 
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        pass
+        text = _mostly_utf8(data, sample, path, repaired)
+        if text is not None:
+            return text, "utf-8"
     else:
         if _control_ratio(text[:SAMPLE_BYTES]) > 0.01:
             raise _not_text(path, "control characters")
@@ -316,11 +347,11 @@ def decode_text(data: bytes, path: str | os.PathLike = "<bytes>", declared: str 
         legacy = sample.decode(enc, errors="replace")
         cjk = sum(1 for ch in legacy if "\u3400" <= ch <= "\u9fff")
         if cjk and _common_score(legacy) >= 0.6 * cjk:
-            return _decode_whole(data, enc, path), enc
+            return _decode_whole(data, enc, path, repaired), enc
         return text, "utf-8"
 
     enc = _guess_legacy(sample, path)
-    return _decode_whole(data, enc, path), enc
+    return _decode_whole(data, enc, path, repaired), enc
 
 
 def _foreign_letters_only(text: str) -> bool:
@@ -365,7 +396,54 @@ def _guess_legacy(sample: bytes, path) -> str:
     return enc
 
 
-def _decode_whole(data: bytes, enc: str, path) -> str:
+_noted = threading.local()
+
+
+def _note_bad_byte(e: UnicodeDecodeError):
+    _noted.offsets.append(e.start)
+    return "\ufffd", e.end
+
+
+codecs.register_error("plansearch.note", _note_bad_byte)
+
+
+def _bad_offsets(data: bytes, enc: str, limit: int = 4) -> tuple[list[int], int]:
+    """The byte offsets of the first `limit` undecodable bytes, and how many there are in all."""
+    _noted.offsets = []
+    data.decode(enc, errors="plansearch.note")
+    offsets = _noted.offsets
+    return offsets[:limit], len(offsets)
+
+
+def _repaired(path, enc: str, data: bytes, repaired: list[str] | None) -> None:
+    if repaired is None:
+        return
+    offsets, n = _bad_offsets(data, enc)
+    repaired.append(ngettext("{path}: {n} byte not valid {enc} at offset {offsets} read as \ufffd",
+                             "{path}: {n} bytes not valid {enc} (at offsets {offsets}) read as \ufffd", n).format(
+        path=shown_path(path), n=n, enc=enc, offsets=", ".join(f"{o:,}" for o in offsets) + (", …" if n > len(offsets) else "")))
+
+
+def _mostly_utf8(data: bytes, sample: bytes, path, repaired: list[str] | None) -> str | None:
+    """A UTF-8 file with a few stray bytes (a bad copy, a truncated scrape), read with U+FFFD for
+    them; None when the bytes read better as a legacy Chinese encoding."""
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    if bad > max(10, len(text) // 1000) or _control_ratio(text[:SAMPLE_BYTES]) > 0.01:
+        return None
+    head = sample.decode("utf-8", errors="replace")
+    try:
+        enc = _guess_legacy(sample, path)
+        legacy = sample.decode(enc, errors="replace")
+        if _common_score(legacy) - 20 * legacy.count("\ufffd") > _common_score(head) - 20 * head.count("\ufffd"):
+            return None
+    except LoadError:
+        pass
+    _repaired(path, "utf-8", data, repaired)
+    return text
+
+
+def _decode_whole(data: bytes, enc: str, path, repaired: list[str] | None = None) -> str:
     try:
         text = data.decode(enc)
     except UnicodeDecodeError:
@@ -373,6 +451,7 @@ def _decode_whole(data: bytes, enc: str, path) -> str:
         text = data.decode(enc, errors="replace")
         if text.count("\ufffd") > max(10, len(text) // 1000):
             raise _not_text(path, f"undecodable as {enc}") from None
+        _repaired(path, enc, data, repaired)
     if _control_ratio(text[:SAMPLE_BYTES]) > 0.01:
         raise _not_text(path, "control characters")
     return text.lstrip("\ufeff")

@@ -77,7 +77,9 @@ class LoadError(PlansearchError):
     """A file that cannot be read as a document. `path` names it, the message says why."""
 
     def __init__(self, path: str, problem: str):
-        self.path = str(path)
+        from .load import shown_path  # a name that is not UTF-8 is shown escaped, never raises on print
+
+        self.path = shown_path(path)
         self.problem = problem
         super().__init__(f"{self.path}: {problem}")
 
@@ -90,6 +92,7 @@ class SourceText:
     text: str
     fmt: str  # "txt" | "docx" | "pdf" | "html"
     encoding: str | None = None  # detected encoding for .txt/.html
+    warnings: list[str] = field(default_factory=list)  # what reading it had to repair (a stray byte)
 
 
 @dataclass

@@ -31,6 +31,8 @@ byte and rebuilds a damaged generation. It does not defend against a file crafte
 """
 from __future__ import annotations
 
+import contextlib
+import errno
 import fcntl
 import hashlib
 import json
@@ -52,6 +54,7 @@ from .chunk import MAX_WINDOWS_PER_ITEM, WINDOW_MIN_CHARS, ItemWindows, windows_
 from .corpus import load_corpus
 from .embed import get_embedder, resolve_model
 from .keyword import BM25Index, select_top_k, tokenize
+from .i18n import _
 from .models import Document, Heading, Item, LoadError, PlansearchError, Section
 from .normalise import normalise
 from .vectors import FlatIndex, check_kind, choose_kind, exact_search, load_vector_index, make_vector_index
@@ -102,32 +105,62 @@ def user_home() -> Path:
 class EmbeddingCache:
     """Vectors by (model, sha256 of the exact text embedded). Plans repeat themselves year after
     year, so most of a new year's items are already here. A damaged cache file is set aside
-    (renamed *.damaged-<time>) and started anew: it only ever costs re-embedding."""
+    (renamed *.damaged-<time>) and started anew, whether the damage shows when it is opened or
+    halfway through a build: it only ever costs re-embedding. A cache that cannot be written (a
+    read-only share) is opened read-only (`read_only`, or found so) and never set aside: being
+    unable to open a file is not damage."""
 
-    def __init__(self, path: Path, on_warning: Callable[[str], None] | None = None):
-        path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, path: Path, on_warning: Callable[[str], None] | None = None, read_only: bool = False):
         self.path = path
+        self.on_warning = on_warning
+        self.read_only = read_only or not _writable_dir(path.parent)
         try:
-            self._db = self._open(path)
+            self._db = self._open(path, self.read_only)
+        except sqlite3.OperationalError:
+            raise  # cannot open (permissions, no such folder): the caller decides, nothing is set aside
         except sqlite3.DatabaseError as e:
-            aside = path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%dT%H%M%S')}")
-            for suffix in ("", "-wal", "-shm"):
-                p = Path(str(path) + suffix)
-                if p.exists():
-                    os.replace(p, Path(str(aside) + suffix))
-            if on_warning:
-                on_warning(f"embedding cache {path} was unreadable ({e}); set aside as {aside.name}, "
-                           f"starting a new one")
-            self._db = self._open(path)
+            if self.read_only:
+                raise
+            self._set_aside(e)
+            self._db = self._open(path, False)
+
+    def _set_aside(self, error: Exception) -> None:
+        aside = self.path.with_name(f"{self.path.name}.damaged-{time.strftime('%Y%m%dT%H%M%S')}")
+        for suffix in ("", "-wal", "-shm"):
+            p = Path(str(self.path) + suffix)
+            if p.exists():
+                os.replace(p, Path(str(aside) + suffix))
+        if self.on_warning:
+            self.on_warning(_("embedding cache {path} was unreadable ({error}); set aside as {aside}, "
+                              "starting a new one").format(path=self.path, error=error, aside=aside.name))
+
+    def _renew(self, error: Exception) -> bool:
+        """Damage found while in use: set the file aside and go on with a new, empty cache.
+        False where that is not possible (read-only): the caller goes on without the cache."""
+        try:
+            self._db.close()
+        except sqlite3.Error:
+            pass
+        if self.read_only:
+            return False
+        self._set_aside(error)
+        self._db = self._open(self.path, False)
+        return True
 
     @staticmethod
-    def _open(path: Path) -> sqlite3.Connection:
-        db = sqlite3.connect(str(path), timeout=60)
+    def _open(path: Path, read_only: bool) -> sqlite3.Connection:
+        if read_only:
+            # immutable: no -wal/-shm files are made or read, which a read-only folder cannot hold
+            db = sqlite3.connect(f"{path.resolve().as_uri()}?immutable=1", uri=True, timeout=60)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(str(path), timeout=60)
         try:
-            db.execute("PRAGMA journal_mode=WAL")
-            # A rowid table: WITHOUT ROWID stores 1.5 KB vectors in overflow pages at twice the size.
-            db.execute("CREATE TABLE IF NOT EXISTS embedding (model TEXT, key BLOB, dim INTEGER, "
-                       "vec BLOB, PRIMARY KEY (model, key))")
+            if not read_only:
+                db.execute("PRAGMA journal_mode=WAL")
+                # A rowid table: WITHOUT ROWID stores 1.5 KB vectors in overflow pages at twice the size.
+                db.execute("CREATE TABLE IF NOT EXISTS embedding (model TEXT, key BLOB, dim INTEGER, "
+                           "vec BLOB, PRIMARY KEY (model, key))")
             db.execute("SELECT model, key, dim, vec FROM embedding LIMIT 1").fetchall()
         except sqlite3.DatabaseError:
             db.close()
@@ -139,19 +172,51 @@ class EmbeddingCache:
         for i in range(0, len(keys), 500):  # SQLite caps the number of bound parameters
             chunk = list(keys[i:i + 500])
             q = f"SELECT key, vec, dim FROM embedding WHERE model=? AND key IN ({','.join('?' * len(chunk))})"
-            for key, blob, dim in self._db.execute(q, [model, *chunk]):
+            try:
+                rows = self._db.execute(q, [model, *chunk]).fetchall()
+            except sqlite3.OperationalError:
+                raise
+            except sqlite3.DatabaseError as e:  # damage past the first page: what is left is embedded
+                self._renew(e)
+                return
+            for key, blob, dim in rows:
                 v = np.frombuffer(blob, dtype=np.float32)
                 if len(v) == dim:  # a short blob is a damaged row: embed that text again
                     yield bytes(key), v
 
     def put_many(self, model: str, keys: Sequence[bytes], vectors: np.ndarray) -> None:
-        with self._db:
-            self._db.executemany("INSERT OR REPLACE INTO embedding VALUES (?,?,?,?)",
-                                 [(model, k, int(v.shape[0]), np.asarray(v, np.float32).tobytes())
-                                  for k, v in zip(keys, vectors)])
+        if self.read_only:
+            return
+        rows = [(model, k, int(v.shape[0]), np.asarray(v, np.float32).tobytes()) for k, v in zip(keys, vectors)]
+        try:
+            with self._db:
+                self._db.executemany("INSERT OR REPLACE INTO embedding VALUES (?,?,?,?)", rows)
+        except sqlite3.OperationalError:
+            raise
+        except sqlite3.DatabaseError as e:
+            if self._renew(e):
+                with self._db:
+                    self._db.executemany("INSERT OR REPLACE INTO embedding VALUES (?,?,?,?)", rows)
 
     def close(self) -> None:
+        if not self.read_only:
+            # Everything into the main file: a reader on a read-only copy opens it immutable, and
+            # an immutable reader does not see what is still in the -wal file.
+            with contextlib.suppress(sqlite3.Error):
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         self._db.close()
+
+
+def _writable_dir(directory: Path) -> bool:
+    """Whether files can be made in `directory` (or in the nearest folder that exists above it).
+    Root passes every permission check, so a read-only mount is asked of the file system."""
+    d = directory
+    while not d.exists() and d != d.parent:
+        d = d.parent
+    try:
+        return os.access(d, os.W_OK) and not (os.statvfs(d).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
 
 
 @dataclass
@@ -207,8 +272,8 @@ def cached_embedder_vectors(texts: Sequence[str], model: str | None = None,
     out = np.zeros((len(texts), emb.dim), np.float32)
     have = np.zeros(len(texts), bool)
     index_cache = Path(index_dir) / CACHE_FILE if index_dir else None
-    if index_cache is not None and index_cache.is_file():
-        cache = EmbeddingCache(index_cache)
+    cache = _open_cache(index_cache, read_only=True) if index_cache is not None and index_cache.is_file() else None
+    if cache is not None:
         try:
             where: dict[bytes, list[int]] = {}
             for i, t in enumerate(texts):
@@ -221,12 +286,22 @@ def cached_embedder_vectors(texts: Sequence[str], model: str | None = None,
             cache.close()
     rest = np.flatnonzero(~have)
     if len(rest):
-        cache = EmbeddingCache(user_home() / CACHE_FILE)
+        cache = _open_cache(user_home() / CACHE_FILE)  # None: a home that cannot be written; kept in memory
         try:
             out[rest] = embed_cached(emb, [texts[i] for i in rest], cache, progress)
         finally:
-            cache.close()
+            if cache is not None:
+                cache.close()
     return out
+
+
+def _open_cache(path: Path, read_only: bool = False) -> EmbeddingCache | None:
+    """The cache at `path`, or None where it cannot be opened (a read-only or missing folder, a
+    damaged file that cannot be set aside): reading commands then embed without it."""
+    try:
+        return EmbeddingCache(path, read_only=read_only)
+    except (sqlite3.DatabaseError, OSError):
+        return None
 
 
 # --- the records of one build ------------------------------------------------------------------
@@ -656,18 +731,11 @@ def build_index(paths: str | os.PathLike | Iterable[str | os.PathLike] = "corpus
     index_dir = Path(index_dir)
     if index_dir.exists() and not index_dir.is_dir():
         raise PlansearchError(f"{index_dir}: exists and is not a directory")
-    index_dir.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(index_dir / LOCK_FILE))
+    lock = _lock_for_writing(index_dir, on_wait)
     try:
-        lock.acquire(timeout=0)
-    except Timeout:
-        if on_wait:
-            on_wait(f"another plansearch index run holds {index_dir / LOCK_FILE}; waiting for it to finish")
-        lock.acquire()
-    try:
-        where = store_for(index_dir, store)
         load_errors: list[LoadError] = errors if errors is not None else []
         build_warnings: list[str] = warnings if warnings is not None else []
+        where = _store_to_build(index_dir, store, build_warnings)
         live, damage = _live_or_damage(where, full=False)
         # Fast path: the same files (path, size, mtime) as the live generation was built or checked
         # from need no parsing at all (parsing 10^5 items takes ~30 s; this takes milliseconds).
@@ -692,20 +760,120 @@ def build_index(paths: str | os.PathLike | Iterable[str | os.PathLike] = "corpus
             _record_in(index_dir, where)
             return IndexReport.of(index_dir, live.meta, None, time.perf_counter() - t0, load_errors)
         count = EmbedCount()
-        writer = where.writer(vector_kind, keyword_scheme, progress, build_warnings)
+        writer = None
         try:
+            writer = where.writer(vector_kind, keyword_scheme, progress, build_warnings)
             meta = _write_version(writer, documents, embedder, index_dir, fp, keyword_scheme,
                                   progress, count, build_warnings)
             name = writer.commit(meta)
-        except BaseException:
-            writer.abort()
+            _write_stamp(index_dir, name, stamp)
+            _record_in(index_dir, where)
+        except BaseException as e:
+            if writer is not None:
+                writer.abort()  # the .tmp-gen-… folder goes; the live version was never touched
+            if _is_disk_full(e):
+                raise DiskFull(index_dir, _build_bytes(documents, embedder.dim), had_live=live is not None) from None
             raise
-        _write_stamp(index_dir, name, stamp)
-        _record_in(index_dir, where)
         return IndexReport.of(index_dir, meta, count, time.perf_counter() - t0, load_errors,
                               build_warnings, repaired=damage)
     finally:
         lock.release()
+
+
+class DiskFull(PlansearchError):
+    """The disk holding an index filled up during a build. The live version is untouched."""
+
+    def __init__(self, index_dir: Path, needed: int, had_live: bool = False):
+        self.index_dir, self.needed = index_dir, needed
+        words = dict(dir=index_dir, mount=_mount_point(index_dir), free=_human_bytes(_free_bytes(index_dir)),
+                     needed=_human_bytes(needed))
+        super().__init__(
+            _("no room left on the disk holding {dir}/ ({mount}: {free} free; this build needs about {needed}); "
+              "the previous index is unchanged and still answers").format(**words) if had_live else
+            _("no room left on the disk holding {dir}/ ({mount}: {free} free; this build needs about {needed})")
+            .format(**words))
+
+
+def _lock_for_writing(index_dir: Path, on_wait: Callable[[str], None] | None) -> FileLock:
+    """The index's build lock, taken, or one line saying why the index cannot be written."""
+    if not _writable_dir(index_dir):
+        raise PlansearchError(_("{dir}/ cannot be written (a read-only folder or file system): searching it works, "
+                                "building needs another --index").format(dir=index_dir))
+    lock_path = index_dir / LOCK_FILE
+    if lock_path.is_dir():
+        raise PlansearchError(_("{path} is a folder, not plansearch's lock file: remove it and run again")
+                              .format(path=lock_path))
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(lock_path))
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            if on_wait:
+                on_wait(_("another plansearch index run holds {path}; waiting for it to finish").format(path=lock_path))
+            lock.acquire()
+    except OSError as e:
+        if _is_disk_full(e):
+            raise DiskFull(index_dir, 0) from None
+        raise PlansearchError(_("{path}: cannot take the build lock ({error})").format(
+            path=lock_path, error=e.strerror or e)) from None
+    return lock
+
+
+def _is_disk_full(e: BaseException) -> bool:
+    """ENOSPC / EDQUOT, SQLite's SQLITE_FULL, and numpy's short write ('… requested and … written')."""
+    if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    text = str(e)
+    return ((isinstance(e, sqlite3.OperationalError) and "disk is full" in text)
+            or (isinstance(e, OSError) and "requested and" in text and "written" in text))
+
+
+def _build_bytes(documents: list[Document], dim: int) -> int:
+    """About how much disk a generation of `documents` takes, with its new cache rows: the vectors
+    (a window per ~40 characters), and ~21 bytes a character for the text, the documents' table and
+    the keyword postings (measured on the sample corpus: 2.0 MB for 42,418 characters, 754 windows)."""
+    chars = sum(len(d.text) for d in documents)
+    windows = max(1, chars // 40)
+    return int(1.1 * (windows * (2 * dim * 4 + 72) + 21 * chars))
+
+
+def _free_bytes(path: Path) -> int:
+    try:
+        st = os.statvfs(path if path.exists() else path.parent)
+        return st.f_bavail * st.f_frsize
+    except OSError:
+        return 0
+
+
+def _mount_point(path: Path) -> str:
+    p = path.resolve()
+    while not os.path.ismount(p) and p != p.parent:
+        p = p.parent
+    return str(p)
+
+
+def _human_bytes(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} TB"
+
+
+def _store_to_build(index_dir: Path, spec: str | None, warnings: list[str]) -> IndexStore:
+    """The store a build writes to. An unreadable store.json cannot say which store the index was
+    in: it is set aside and the build goes to `spec` (default local), which rewrites it."""
+    try:
+        return store_for(index_dir, spec)
+    except IndexDamaged as e:
+        if not e.what.startswith(STORE_FILE):
+            raise
+        aside = index_dir / f"{STORE_FILE}.damaged-{time.strftime('%Y%m%dT%H%M%S')}"
+        os.replace(index_dir / STORE_FILE, aside)
+        warnings.append(_("{path} was unreadable: set aside as {aside}; building a {store} index").format(
+            path=index_dir / STORE_FILE, aside=aside.name, store=spec or "local"))
+        return store_for(index_dir, spec)
 
 
 def _record_in(index_dir: Path, where: IndexStore) -> None:
@@ -768,10 +936,10 @@ def _sources_stamp(paths, model: str | None, keyword_scheme: str) -> str | None:
             files = [root] + [m for m in [root.parent / "manifest.csv"] if m.is_file()]
         else:
             return None
-        h.update(f"{root.resolve()}\x1d".encode())
+        h.update(os.fsencode(root.resolve()) + b"\x1d")  # fsencode: a name need not be UTF-8
         for p in files:
             st = p.stat()
-            h.update(f"{p}\x1f{st.st_size}\x1f{st.st_mtime_ns}\x1e".encode())
+            h.update(os.fsencode(p) + f"\x1f{st.st_size}\x1f{st.st_mtime_ns}\x1e".encode())
     return h.hexdigest()
 
 
