@@ -638,12 +638,16 @@ def serve(
     index_dir: Path = typer.Option(Path(DEFAULT_INDEX), "--index", help="Index directory ($PLANSEARCH_INDEX)."),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (default: this machine only)."),
     port: int = typer.Option(8765, "--port", help="Port to listen on."),
+    allow_host: List[str] = typer.Option([], "--allow-host", metavar="NAME",
+                                         help="Another host name the app answers to (a LAN name, a proxy's "
+                                              "name); repeatable. Requests naming any other host get 400."),
 ):
     """Start a local web app over one index (Chinese UI): search with filters and a per-year view,
     trends of topics per year or region, documents and their outline, two plans side by side,
     copy-paste across the corpus, and 查重 of an upload or an indexed document. The index, model
     and keyword index are loaded once and stay warm."""
     from .web.app import create_app
+    from .web.guard import host_names
     from .web.server import check_port, is_loopback, serve as run_server
 
     check_port(host, port)
@@ -651,7 +655,7 @@ def serve(
         typer.echo(f"warning: --host {host} makes the app reachable from other machines; it has no "
                    f"login, and anyone who can reach it can read every document in the index", err=True)
     typer.echo(f"loading the index in {index_dir}/ …", err=True)
-    web_app = create_app(index_dir, warm=True)
+    web_app = create_app(index_dir, warm=True, allowed_hosts=host_names(host, allow_host))
     shown = f"[{host}]" if ":" in host else host
     typer.echo(f"plansearch: serving {index_dir}/ at http://{shown}:{port}/ (Ctrl-C to stop)", err=True)
     run_server(web_app, host, port)
