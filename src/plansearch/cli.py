@@ -256,11 +256,22 @@ def index(
                                         "the index directory), milvus-lite:PATH.db (a Milvus Lite file) or "
                                         "milvus://HOST:PORT (a Milvus server); $PLANSEARCH_STORE. Recorded in the "
                                         "index directory, so later commands find it."),
+    drop: bool = typer.Option(False, "--drop", help="Remove the index instead of building it: its versions "
+                              "(local generations, or its collections on the Milvus server or Lite file, "
+                              "which deleting the folder leaves behind); the embedding cache stays."),
 ):
     """Build or update the search index: embeddings, keyword index and document store. An unchanged
     corpus is answered in a second; a damaged index is rebuilt."""
-    from .store import build_index, check_store_spec
+    from .store import build_index, check_store_spec, drop_index
     from .vectors import check_kind
+
+    if drop:
+        if path or force or store or vector_kind or model:
+            raise PlansearchError(_("--drop takes only --index"))
+        dropped = drop_index(index_dir)
+        typer.echo(_("dropped {n} from {dir}/: {names}").format(n=len(dropped), dir=index_dir,
+                                                                names=", ".join(dropped) or "-"))
+        return
 
     if vector_kind is not None:
         check_kind(vector_kind)
