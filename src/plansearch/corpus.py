@@ -159,6 +159,11 @@ class DocumentFinder:
         return docs[0]
 
 
+def did_you_mean_choices(ref: str, known: list[str]) -> list[str]:
+    """The (up to three) known names closest to `ref`."""
+    return difflib.get_close_matches(ref, list(dict.fromkeys(known)), n=3, cutoff=0.3)
+
+
 def did_you_mean(ref: str, known: list[str]) -> str:
-    close = difflib.get_close_matches(ref, list(dict.fromkeys(known)), n=3, cutoff=0.3)
+    close = did_you_mean_choices(ref, known)
     return f" (did you mean {', '.join(close)}?)" if close else ""
