@@ -69,12 +69,14 @@ DATALIST_DOCS = 300  # documents offered in the page's autocomplete list; more a
 # What the pages call the choices they offer (catalogue messages, translated where shown with _();
 # statuses, levels and kinds are i18n.term()s).
 MODE_LABELS = {"hybrid": N_("hybrid (default)"), "dense": N_("by meaning"), "keyword": N_("keywords"),
-               "rrf": N_("RRF fusion"), "weighted": N_("weighted fusion"), "tiebreak": N_("by meaning, keywords break ties")}
+               "rrf": N_("RRF fusion"), "weighted": N_("weighted fusion"),
+               "adaptive": N_("adaptive fusion (no query rewrite)"), "tiebreak": N_("by meaning, keywords break ties")}
 ACROSS_LABELS = {"any": N_("everywhere"), "years": N_("across years"), "regions": N_("across regions")}
 NOTE_LABELS = {"no document for this year": N_("no document for this year"),
                "no document for these years": N_("no document for these years"),
                "no matching item": N_("no matching item")}
 GROUPING_LABELS = {"year": N_("year"), "region": N_("region"), "issuer": N_("issuer"), "kind": N_("kind")}
+FIELD_LABELS = {**GROUPING_LABELS, "title": N_("title")}  # a document's fields a manifest.csv sets
 RELATION_LABELS = {"from": N_("source"), "to": N_("copied into"), "also": N_("also in")}  # an item's passages elsewhere
 CHECK_LISTS = {"passages": N_("passages"), "sources": N_("source documents"), "items": N_("each item")}  # a check's CSVs
 # The trend chart in the page's language (trend.chart_svg's own words are the CLI's English).
@@ -390,10 +392,11 @@ def create_app(index_dir: str | os.PathLike = "index", *, model: str | None = No
                        trend_group_label=trend_group_label, doc_url=doc_url, link=page_link, lang=get_lang,
                        item_label=item_label, year_label=year_label, list_sep=list_sep,
                        items_label=items_label, item_ordinal=item_ordinal, MODE_LABELS=MODE_LABELS,
-                       ACROSS_LABELS=ACROSS_LABELS, NOTE_LABELS=NOTE_LABELS, RELATION_LABELS=RELATION_LABELS,
+                       ACROSS_LABELS=ACROSS_LABELS, NOTE_LABELS=NOTE_LABELS, RELATION_LABELS=RELATION_LABELS, FIELD_LABELS=FIELD_LABELS,
                        MAX_UPLOAD_MB=MAX_UPLOAD_BYTES // (1024 * 1024), UPLOAD_SUFFIXES=UPLOAD_SUFFIXES,
                        lang_field=lang_field)
     env.filters["pct"] = lambda share: f"{share * 100:.1f}%"
+    env.filters["term"] = term
     templates = Jinja2Templates(env=env)
 
     def page(request: Request, name: str, status: int = 200, **ctx) -> Response:
