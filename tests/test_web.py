@@ -666,7 +666,7 @@ def test_003_with_its_swaps_undone_is_found_copied_from_003_with_the_swapped_wor
     disguised = [inner for lv, src, inner in rows if lv == "disguised" and src == SEED_003]
     assert disguised
     first = disguised[0]
-    checked_side, source_side = re.findall(r'<td class="side">(.*?)</td>', first, re.S)
+    checked_side, source_side = re.findall(r'<td class="side"[^>]*>(.*?)</td>', first, re.S)
     assert re.search(r'<mark class="synonym" title="同义词替换：教化 → 教育">教育</mark>', checked_side)
     assert re.search(r'<mark class="synonym" title="同义词替换：教化 → 教育">教化</mark>', source_side)
     assert "替换：教化→教育" in first
