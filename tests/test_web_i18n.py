@@ -25,7 +25,7 @@ LATIN_OK = {"plansearch", "CSV", "JSON", "HTML", "KB", "MB", "RRF", "BM25", "A",
 
 @pytest.fixture(scope="module")
 def client(web_engine):
-    return TestClient(create_app(engine=web_engine))
+    return TestClient(create_app(engine=web_engine), base_url="http://localhost")
 
 
 def get(client, path: str, **params):
@@ -163,7 +163,7 @@ def test_an_unknown_id_is_a_404_in_the_pages_language(client):
 
 def test_a_server_error_page_follows_the_language_too(web_engine):
     app = create_app(engine=web_engine)
-    failing = TestClient(app, raise_server_exceptions=False)
+    failing = TestClient(app, raise_server_exceptions=False, base_url="http://localhost")
     original = web_engine.reuse
     web_engine.reuse = lambda *a, **k: (_ for _ in ()).throw(RuntimeError("boom"))
     try:

@@ -575,12 +575,12 @@ class Searcher:
                 gap = groups[-1] if groups and not groups[-1].hits and groups[-1].note else None
                 if gap is not None:  # a run of missing years is one row: 2011–2020
                     gap.key = f"{gap.key.split('–')[0]}–{key}"
-                    gap.note = "no document for these years"
+                    gap.note = N_("no document for these years")
                 else:
-                    groups.append(HitGroup(key, [], "no document for this year"))
+                    groups.append(HitGroup(key, [], N_("no document for this year")))
                 continue
             hits = self.search(query, per_group, mode, replace(base, doc_ids=tuple(members[key])))
-            groups.append(HitGroup(group_label(key, by), hits, "" if hits else "no matching item"))
+            groups.append(HitGroup(group_label(key, by), hits, "" if hits else N_("no matching item")))
         return groups
 
 

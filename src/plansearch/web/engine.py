@@ -29,8 +29,8 @@ from typing import Callable
 
 from ..check import CheckReport, CheckSettings, check_document
 from ..compare import Comparison, compare
-from ..corpus import did_you_mean_choices
-from ..i18n import _, list_sep
+from ..corpus import did_you_mean
+from ..i18n import _
 from ..metadata import YearBasis
 from ..models import Document, PlansearchError, ReuseCluster
 from ..normalise import compact, normalise
@@ -154,8 +154,7 @@ class Engine:
     def _unknown(self, ref: str) -> str:
         """"No document …" in the page's language, with the closest ids as suggestions."""
         message = _("the index holds no document with the id or title “{ref}”").format(ref=ref)
-        close = did_you_mean_choices(ref, [d.doc_id for d in self.documents])
-        return message + (_(" (did you mean {choices}?)").format(choices=list_sep().join(close)) if close else "")
+        return message + did_you_mean(ref, [d.doc_id for d in self.documents])
 
     def resolve(self, ref: str, param: str) -> str:
         """The document id a user typed where a document is asked for (compare's A and B, 查重):
