@@ -231,3 +231,16 @@ def test_a_pasted_draft_keeps_the_pages_language(client):
     r = client.post("/check?lang=en", files={"text": (None, restored_003_text())}, follow_redirects=False)
     assert r.status_code == 303 and "lang=en" in r.headers["location"]
     assert "Share copied in all" in client.get(r.headers["location"]).text
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_check_report_download_is_written_in_the_pages_language(client, monkeypatch, lang):
+    from plansearch import check_html as report_module
+    from plansearch.i18n import get_lang
+
+    seen = []
+    real = report_module.check_html
+    monkeypatch.setattr(report_module, "check_html", lambda report, *a, **k: (seen.append(get_lang()), real(report, *a, **k))[1])
+    params = dict(doc=SEED_003, paraphrase="0", format="html", **({"lang": lang} if lang != "zh" else {}))
+    r = get(client, "/check", **params)
+    assert r.status_code == 200 and seen == [lang]
