@@ -90,15 +90,16 @@ LATIN_OK = {"plansearch", "cos", "json", "csv", "html", "svg", "pdf", "txt", "do
             "any", "local", "milvus", "lite", "db", "host", "port", "path", "name", "nanoe", "multilingual", "e5",
             "small", "id", "doc", "query", "options", "file", "lang", "zh", "en", "ctrl", "readme", "trend",
             "edited", "new", "dropped", "st", "xlsx", "level", "nh", "gb", "mb", "kb", "http", "tls",
-            "search", "docs", "outline", "compare", "reuse", "check", "serve"}  # the commands, as typed
+            "search", "docs", "outline", "compare", "reuse", "check", "serve",  # the commands, as typed
+            "year", "region", "issuer", "kind"}  # --by values, as typed
 _CONTENT = [
+    re.compile(r"<[A-Za-z\[\]]+>"),                        # typer's value types: <str>, <list[str]>
     re.compile(r"--[a-z][a-z-]*"),                       # options as typed
     re.compile(r"`[^`]*`"),                              # commands to type
     re.compile(r"\S*[/\\.#_]\S*"),                         # paths, ids, file names, model names
     re.compile(r"\[[^\]\u4e00-\u9fff]*\]"),              # [OPTIONS] {QUERY}-style usage, [default …]
     re.compile(r"\{[A-Z]+\}|\b[A-Z]{2,}\b"),             # QUERY, DOC, PATH, A, B
     re.compile(r"'[^']*'|\"[^\"]*\"|“[^”]*”"),           # what the user typed, quoted back
-    re.compile(r"<[A-Za-z\[\]]+>"),                        # typer's value types: <str>, <list[str]>
     re.compile(r"\w+(?:-\w+)+"),                          # hyphenated names: sentence-transformers
     re.compile(r"[A-Za-z]+(?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])[A-Za-z]+"),  # in document text: XX区
 ]
