@@ -32,7 +32,7 @@ from starlette.templating import Jinja2Templates
 
 from .. import compare as compare_mod
 from ..check import LEVELS
-from ..i18n import N_, _, get_lang, ngettext, list_sep, normalise_lang, term, use_lang
+from ..i18n import N_, _, get_lang, ngettext, list_sep, normalise_lang, term, use_lang, say_group
 from ..metadata import year_label
 from ..models import LoadError, PlansearchError
 from ..normalise import compact, normalise
@@ -103,11 +103,7 @@ SECURITY_HEADERS = {
 
 def group_label(label: str) -> str:
     """search_by's group labels in the page's language: "201X (year unknown)" -> "201X（年份不明）"."""
-    if label == "year unknown":
-        return _("year unknown")
-    if label.endswith(" (year unknown)"):
-        return _("{year} (year unknown)").format(year=label[:-len(" (year unknown)")])
-    return label
+    return say_group(label)
 
 
 def trend_group_label(by: str, key: str) -> str:
