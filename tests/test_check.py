@@ -306,7 +306,7 @@ def test_check_file_prints_the_report_json_csv_and_html(seed_index, restored_003
     assert {"source", "passage", "item"} <= {r["type"] for r in recs}
     res = runner.invoke(app, ["check", str(restored_003), "--index", str(seed_index), "--no-paraphrase",
                               "--format", "csv"])
-    assert res.exit_code == 0 and res.stdout.splitlines()[0].startswith("type,level,chars")
+    assert res.exit_code == 0 and res.stdout.splitlines()[0].lstrip("\ufeff").startswith("type,level,chars")
 
 
 def test_check_doc_compares_an_indexed_document_with_all_others(seed_index):

@@ -651,6 +651,8 @@ def check_cmd(
     as_json: bool = typer.Option(False, "--json", help=_("A summary object, then one JSON object per source, "
                                  "passage and item.")),
     html: Optional[Path] = typer.Option(None, "--html", help=_("Also write a self-contained HTML report to this file.")),
+    pdf: Optional[Path] = typer.Option(None, "--pdf", help=_("Also write the report as an A4 PDF (printed by "
+                                       "Chromium; needs a Chinese font such as fonts-wqy-microhei).")),
     min_chars: int = typer.Option(13, "--min-chars", help=_("Identical characters a verbatim run needs (CNKI: 13); "
                                   "a disguised passage needs as many matched.")),
     years: Optional[str] = typer.Option(None, "--years", help=_("Only sources of these years, e.g. 2019-2022.")),
@@ -674,6 +676,12 @@ def check_cmd(
         raise PlansearchError(_("--top must be 0 (all) or more, not {value}").format(value=top))
     span = parse_years(years) if years else None
     _check_html_target(html)
+    if pdf is not None:
+        from .pdf import check_cjk_font, find_browser
+
+        _check_html_target(pdf, "--pdf", _("the PDF report"))
+        find_browser()
+        check_cjk_font()
     if file is not None:
         path = Path(file.partition("#")[0])
         if not path.exists():
@@ -706,6 +714,11 @@ def check_cmd(
         from .check_html import write_check_html
 
         _write_html(html, lambda p: write_check_html(report, p))
+    if pdf is not None:
+        from .check_html import check_html
+        from .pdf import html_to_pdf
+
+        _write_html(pdf, lambda p: html_to_pdf(check_html(report), p), "--pdf", _("the PDF report"))
 # --- serve ---------------------------------------------------------------------------------------
 
 @app.command(short_help=_("Start the local web app: search, trends, documents, compare, reuse, check."), help=_('Start a local web app over one index (Chinese UI): search with filters and a per-year view,\ntrends of topics per year or region, documents and their outline, two plans side by side,\ncopy-paste across the corpus, and 查重 of an upload or an indexed document. The index, model\nand keyword index are loaded once and stay warm.'))

@@ -236,10 +236,25 @@ def write_html(cmp: Comparison, path: str | os.PathLike) -> Path:
     return out
 
 
-def page(title: str, css: str, body: str) -> str:
+def css_string(text: str) -> str:
+    """`text` as a CSS string literal (for a page header or footer the print engine draws)."""
+    return '"' + "".join(ch if ch.isalnum() or ch in " ·%-_:./（）()" else f"\\{ord(ch):x} " for ch in text) + '"'
+
+
+def print_page_css(head: str, foot: str) -> str:
+    """A4, as an official prints a report: `head` and `foot` (the document, the date, the figures)
+    and the page number on every page (CSS paged media margin boxes, which Chromium's print to PDF
+    draws; a browser's own print dialog may add its own instead)."""
+    box = "font-size: 8pt; color: #666;"
+    return (f"@page {{ size: A4; margin: 18mm 14mm 16mm; @top-left {{ content: {css_string(head)}; {box} }} "
+            f"@bottom-left {{ content: {css_string(foot)}; {box} }} "
+            f'@bottom-right {{ content: counter(page) " / " counter(pages); {box} }} }}')
+
+
+def page(title: str, css: str, body: str, lang: str = "zh") -> str:
     """One self-contained HTML page (compare's and check's reports): inline CSS, nothing to fetch."""
     return f"""<!DOCTYPE html>
-<html lang="zh"><head><meta charset="utf-8">
+<html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">
 <title>{escape(title)}</title>
 <style>{css}</style></head>
 <body>
