@@ -253,6 +253,17 @@ def _write_html(html: Path, write, option: str = "--html", what: str | None = No
     typer.echo(_("wrote {path}").format(path=out), err=True)
 
 
+def _check_pdf_target(pdf: Optional[Path]) -> None:
+    """--pdf: a writable path, Chromium to print with and a Chinese font, or one line, before any work."""
+    if pdf is None:
+        return
+    from .pdf import check_cjk_font, find_browser
+
+    _check_html_target(pdf, "--pdf", _("the PDF report"))
+    find_browser()
+    check_cjk_font()
+
+
 def _check_html_target(html: Optional[Path], option: str = "--html", what: str | None = None) -> None:
     """Refuse an HTML path (or another output file: `what`) that cannot be written before any
     work is done."""
@@ -581,6 +592,8 @@ def compare_cmd(
     fmt: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP + " " + _("(csv: the alignments; xlsx: also the summary)")),
     as_json: bool = typer.Option(False, "--json", help=_("A summary object, then one JSON object per alignment.")),
     html: Optional[Path] = typer.Option(None, "--html", help=_("Also write a side-by-side HTML report to this file.")),
+    pdf: Optional[Path] = typer.Option(None, "--pdf", help=_("Also write the report as an A4 PDF (printed by "
+                                       "Chromium; needs a Chinese font such as fonts-wqy-microhei).")),
     only: Optional[str] = typer.Option(None, "--only", help=_("Statuses to show, e.g. edited,new,dropped.")),
     edited_min: Optional[float] = typer.Option(
         None, "--edited-min", help=_("Character similarity for `edited`, 0..1 (default 0.6).")),
@@ -610,6 +623,7 @@ def compare_cmd(
         if not 0.0 <= value <= 1.0:
             raise PlansearchError(_("{option} must be between 0 and 1, not {value}").format(option=name, value=value))
     _check_html_target(html)
+    _check_pdf_target(pdf)
     if not no_semantic:
         _check_model(model)
     finder = _finder(index_dir, corpus)
@@ -634,6 +648,11 @@ def compare_cmd(
         from .html_report import write_html
 
         _write_html(html, lambda p: write_html(cmp, p))
+    if pdf is not None:
+        from .html_report import comparison_html
+        from .pdf import html_to_pdf
+
+        _write_html(pdf, lambda p: html_to_pdf(comparison_html(cmp), p), "--pdf", _("the PDF report"))
 
 
 # --- check ---------------------------------------------------------------------------------------
@@ -676,12 +695,7 @@ def check_cmd(
         raise PlansearchError(_("--top must be 0 (all) or more, not {value}").format(value=top))
     span = parse_years(years) if years else None
     _check_html_target(html)
-    if pdf is not None:
-        from .pdf import check_cjk_font, find_browser
-
-        _check_html_target(pdf, "--pdf", _("the PDF report"))
-        find_browser()
-        check_cjk_font()
+    _check_pdf_target(pdf)
     if file is not None:
         path = Path(file.partition("#")[0])
         if not path.exists():

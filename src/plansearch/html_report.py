@@ -10,10 +10,12 @@ and related pairs are shown sentence by sentence. Every piece of document text i
 from __future__ import annotations
 
 import os
+import time
 from html import escape
 from pathlib import Path
 
 from .compare import STATUSES, Comparison
+from .i18n import _, get_lang, term
 from .models import Alignment, DiffOp, Document, Item, SentencePair
 from .metadata import year_label
 from .records import item_label, items_label
@@ -57,6 +59,9 @@ u { text-decoration-color: #07a; text-decoration-thickness: 2px; }
 tr.new td.b { background: #f3fbf3; } tr.dropped td.a { background: #fdf3f3; }
 tr.same td.a, tr.same td.b { color: #666; }
 ol.runs li { margin-bottom: .3em; }
+@media print { body { margin: 0; font-size: 10pt; } .nav, .filter { display: none; }
+               tr { break-inside: avoid; page-break-inside: avoid; } thead { display: table-header-group; }
+               h2 { break-after: avoid; } }
 %s
 """ % (FONT_STACK, "\n".join(f"body.hide-{s} tr.{s} {{ display: none; }}" for s in STATUSES))
 
@@ -164,15 +169,16 @@ def _row(al: Alignment, n: int, cmp: Comparison) -> str:
             a_html = f'<span class="gone">{a_html}</span>'
     sims = ""
     if al.a_items and al.b_items:
-        sims = f"chars {al.char_similarity:.2f}"
+        sims = _("chars {similarity:.2f}").format(similarity=al.char_similarity)
         if al.semantic_similarity is not None:
             sims += f" · cos {al.semantic_similarity:.3f}"
         if al.sentence_share is not None:
-            sims += f" · {al.sentence_share:.0%} of B's sentences kept or reworded"
+            sims += " · " + _("{share:.0%} of B's sentences kept or reworded").format(share=al.sentence_share)
         sims = f'<span class="sim">{sims}</span>'
     br = lambda h: h.replace("\n", "<br>")  # noqa: E731 - item texts keep their line breaks
     change = " change" if al.status != "same" else ""
-    return (f'<tr id="al{n}" class="{al.status}{change}"><td class="status {al.status}">{al.status}{sims}</td>'
+    said = escape(term(al.status))
+    return (f'<tr id="al{n}" class="{al.status}{change}"><td class="status {al.status}">{said}{sims}</td>'
             f'<td class="a">{_where(al.a_items)}{br(a_html)}</td>'
             f'<td class="b">{_where(al.b_items)}{br(b_html)}</td></tr>')
 
@@ -191,11 +197,12 @@ def _contents(cmp: Comparison) -> str:
     if len(entries) < 2:
         return ""
     lis = []
+    before, unchanged, contents = _("(before the first heading)"), _("unchanged"), _("Contents")
     for sec, n, counts in entries:
-        what = ", ".join(f"{s} {counts[s]}" for s in STATUSES if s != "same" and counts.get(s))
-        lis.append(f'<li><a href="#al{n}">{escape(sec or "(before the first heading)")}</a> '
-                   f'<span class="n">{escape(what or "unchanged")}</span></li>')
-    return f'<h2>Contents</h2><ol class="toc">{"".join(lis)}</ol>'
+        what = ", ".join(f"{term(s)} {counts[s]}" for s in STATUSES if s != "same" and counts.get(s))
+        lis.append(f'<li><a href="#al{n}">{escape(sec or before)}</a> '
+                   f'<span class="n">{escape(what or unchanged)}</span></li>')
+    return f'<h2>{escape(contents)}</h2><ol class="toc">{"".join(lis)}</ol>'
 
 
 def comparison_html(cmp: Comparison) -> str:
@@ -203,13 +210,19 @@ def comparison_html(cmp: Comparison) -> str:
     s = cmp.summary
     # The counts once, as the status filter.
     filters = "".join(f'<label class="{k}"><input type="checkbox" class="flt" value="{k}" checked> '
-                      f'{k} {v}</label>' for k, v in s.counts.items())
-    runs = "".join(f"<li>{r.chars} chars, B {escape(items_label([cmp.b.items[r.b_ordinal]]))} "
-                   f"(A {escape(item_label(cmp.a.items[r.a_ordinal]))}): {escape(r.text)}</li>"
-                   for r in s.longest_runs)
+                      f'{escape(term(k))} {v}</label>' for k, v in s.counts.items())
+    runs = "".join("<li>" + escape(_("{n} chars, B {b} (A {a}): {text}").format(
+        n=r.chars, b=items_label([cmp.b.items[r.b_ordinal]]), a=item_label(cmp.a.items[r.a_ordinal]), text=r.text))
+        + "</li>" for r in s.longest_runs)
+    # the page's words, said here (Babel does not look inside f-strings)
+    w = dict(longest=_("Longest verbatim runs:"), prev=_("previous change (p)"), prev_b=_("↑ previous"),
+             next=_("next change (n)"), next_b=_("next change ↓"), status=_("status"), title=_("plansearch compare"))
+    today = time.strftime("%Y-%m-%d")
+    head = _("plansearch compare · {a} → {b}").format(a=cmp.a.title or cmp.a.doc_id, b=cmp.b.title or cmp.b.doc_id)
+    foot = " · ".join(f"{term(k)} {v}" for k, v in s.counts.items()) + " · " + today
     rows = "\n".join(_row(al, n, cmp) for n, al in enumerate(cmp.alignments))
     name_a, name_b = cmp.a.title or cmp.a.doc_id, cmp.b.title or cmp.b.doc_id
-    return page(f"{name_a} → {name_b}", _CSS, f"""<h1>plansearch compare</h1>
+    return page(f"{name_a} → {name_b}", _CSS + print_page_css(head, foot), f"""<h1>{escape(w["title"])}</h1>
 <table class="docs">
 <tr><td><b>A</b></td><td>{escape(cmp.a.doc_id)}</td><td>{escape(cmp.a.title)}</td><td>{escape(year_label(cmp.a))}</td></tr>
 <tr><td><b>B</b></td><td>{escape(cmp.b.doc_id)}</td><td>{escape(cmp.b.title)}</td><td>{escape(year_label(cmp.b))}</td></tr>
@@ -217,17 +230,17 @@ def comparison_html(cmp: Comparison) -> str:
 <div class="summary">
 <div class="filter">{filters}</div>
 <p>{escape(compare_summary_line(cmp, with_counts=False))}</p>
-{f'<p>Longest verbatim runs:</p><ol class="runs">{runs}</ol>' if runs else ''}
+{f'<p>{escape(w["longest"])}</p><ol class="runs">{runs}</ol>' if runs else ''}
 </div>
 {_contents(cmp)}
-<div class="nav"><button id="prev" type="button" title="previous change (p)">↑ previous</button><button id="next" type="button" title="next change (n)">next change ↓</button></div>
+<div class="nav"><button id="prev" type="button" title="{escape(w["prev"])}">{escape(w["prev_b"])}</button><button id="next" type="button" title="{escape(w["next"])}">{escape(w["next_b"])}</button></div>
 <table class="cmp">
-<thead><tr><th class="status">status</th><th>A: {escape(name_a)}</th><th>B: {escape(name_b)}</th></tr></thead>
+<thead><tr><th class="status">{escape(w["status"])}</th><th>A: {escape(name_a)}</th><th>B: {escape(name_b)}</th></tr></thead>
 <tbody>
 {rows}
 </tbody></table>
 <script>{_SCRIPT}</script>
-""")
+""", lang=get_lang())
 
 
 def write_html(cmp: Comparison, path: str | os.PathLike) -> Path:

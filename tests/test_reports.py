@@ -101,3 +101,45 @@ def test_pdf_without_chromium_is_one_line_before_any_work(seed_index, tmp_path, 
                               str(tmp_path / "r.pdf")])
     lines = [ln for ln in res.output.splitlines() if ln.strip()]
     assert res.exit_code == 1 and len(lines) == 1 and "apt-get install chromium" in lines[0], res.output
+
+
+# --- the compare report -------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def comparison(seed_index):
+    from plansearch import compare as compare_mod
+    from plansearch.corpus import DocumentFinder
+    from plansearch.store import open_index
+
+    index = open_index(seed_index)
+    try:
+        finder = DocumentFinder(index)
+        a, b = finder.find("000_5ae896fcb747d54c#2"), finder.find("000_5ae896fcb747d54c#3")
+    finally:
+        index.close()
+    return compare_mod.compare(a, b, semantic=False)
+
+
+def test_the_compare_report_speaks_the_readers_language(comparison):
+    from plansearch.html_report import comparison_html
+
+    with use_lang("zh"):
+        zh = comparison_html(comparison)
+    page = re.sub(r"<script>.*?</script>", " ", zh, flags=re.S)
+    assert '<html lang="zh-CN">' in zh and "<h1>plansearch 对比</h1>" in zh and english_words(_visible(page)) == []
+    assert "@page { size: A4" in zh and ".nav, .filter { display: none; }" in zh
+    with use_lang("en"):
+        en = comparison_html(comparison)
+    assert '<html lang="en">' in en and ">status</th>" in en and "↓ 下一处" not in en
+
+
+@pytest.mark.skipif(not shutil.which("chromium"), reason="needs Debian's chromium")
+def test_compare_pdf_prints_the_chinese_report(seed_index, tmp_path):
+    from pypdf import PdfReader
+
+    out = tmp_path / "compare.pdf"
+    res = runner.invoke(app, ["--lang", "zh", "compare", "000_5ae896fcb747d54c#2", "000_5ae896fcb747d54c#3",
+                              "--index", str(seed_index), "--pdf", str(out), "--no-semantic"])
+    assert res.exit_code == 0, res.output
+    first = PdfReader(out).pages[0].extract_text()
+    assert "plansearch 对比" in first and "状态" in first
