@@ -143,3 +143,12 @@ def test_compare_pdf_prints_the_chinese_report(seed_index, tmp_path):
     assert res.exit_code == 0, res.output
     first = PdfReader(out).pages[0].extract_text()
     assert "plansearch 对比" in first and "状态" in first
+
+
+def test_the_trend_chart_speaks_the_readers_language(seed_index, tmp_path):
+    zh, en = tmp_path / "zh.svg", tmp_path / "en.svg"
+    for lang, out in (("zh", zh), ("en", en)):
+        res = runner.invoke(app, ["--lang", lang, "trend", "留守儿童", "--index", str(seed_index), "--chart", str(out)])
+        assert res.exit_code == 0, res.output
+    assert "各年份中匹配条目的占比" in zh.read_text(encoding="utf-8") and "无文件" in zh.read_text(encoding="utf-8")
+    assert "Share of items matching, per year" in en.read_text(encoding="utf-8")

@@ -34,7 +34,7 @@ import numpy as np
 
 from .keyword import tokenize
 from .metadata import YEAR_BASES, YearBasis
-from .i18n import N_
+from .i18n import N_, _, say_group, term
 from .models import Hit, Notice, PlansearchError
 from .normalise import compact, normalise
 from .search import Filters, Query, Searcher, found_pieces, group_key, group_label, highlight_spans, parse_query
@@ -402,6 +402,17 @@ class ChartWords:
     groupings: Mapping[str, str] = field(default_factory=dict)  # "year" -> its name in the title
     group: Callable[["TrendGroup"], str] | None = None  # a group as labelled (default: its label)
 
+    @classmethod
+    def said(cls, **changes) -> "ChartWords":
+        """The chart's words in the current language (the CLI's --lang, the web page's)."""
+        words = cls(title=_("Share of items matching, per {by}{filters}"), by_meaning=_(" (by meaning)"),
+                    gap=_("{group}: no document"),
+                    bar=_("{group} · {query}: {matches} of {items} items ({share:.1%}), {documents} of "
+                          "{group_documents} documents"),
+                    groupings={by: term(by) for by in ("year", "region", "issuer", "kind")},
+                    group=lambda g: say_group(g.label))
+        return replace(words, **changes)
+
 
 def chart_svg(table: TrendTable, height: int = 320, words: ChartWords | None = None) -> str:
     """The trend as a self-contained SVG bar chart (no script, no external file, no network): per
@@ -409,7 +420,7 @@ def chart_svg(table: TrendTable, height: int = 320, words: ChartWords | None = N
     document) is a hatched column, not a zero; a zero is a hairline on the axis. Each bar carries a
     <title> (the count, share and documents), shown on hover in a browser. For the CLI's --chart,
     the HTML report and the web app (which passes its own `words`)."""
-    words = words or ChartWords()
+    words = words or ChartWords.said()
     label_of = words.group or (lambda g: g.label)
     m = max(1, len(table.queries))
     groups = table.groups

@@ -82,10 +82,6 @@ FIELD_LABELS = {**GROUPING_LABELS, "title": N_("title")}  # a document's fields 
 RELATION_LABELS = {"from": N_("source"), "to": N_("copied into"), "also": N_("also in")}  # an item's passages elsewhere
 CHECK_LISTS = {"passages": N_("passages"), "sources": N_("source documents"), "items": N_("each item")}  # a check's CSVs
 # The trend chart in the page's language (trend.chart_svg's own words are the CLI's English).
-CHART_WORDS_ZH = dict(
-    title="各{by}中匹配条目的占比", by_meaning="（按语义）", gap="{group}：无文件",
-    bar="{group} · {query}：{items} 条中 {matches} 条匹配（{share:.1%}），{group_documents} 份文件中 {documents} 份提及",
-    groupings={"year": "年", "region": "地区", "issuer": "发文单位", "kind": "类型"})
 SHARE_COLUMNS = {"doc_id": N_("document"), "year": N_("year"), "chars": N_("Characters"),
                  "share_any": N_("found in any other document"), "share_earlier": N_("found in an earlier document")}
 
@@ -116,9 +112,7 @@ def trend_group_label(by: str, key: str) -> str:
 
 
 def chart_words(by: str) -> ChartWords:
-    if get_lang() != "zh":  # the chart's own words are English
-        return ChartWords(group=lambda g: trend_group_label(by, g.key))
-    return ChartWords(**CHART_WORDS_ZH, group=lambda g: trend_group_label(by, g.key))
+    return ChartWords.said(group=lambda g: trend_group_label(by, g.key))
 
 
 def page_link(path: str, params=()) -> str:
