@@ -50,12 +50,13 @@ import numpy as np
 
 from .chunk import ItemWindows
 from .keyword import bigrams, tokenize
+from .i18n import N_, _
 from .models import Document, Heading, Item, PlansearchError, Section
 from .normalise import compact, normalise
 from .store import (FORMAT_VERSION, DenseWindows, IndexDamaged, IndexMeta, KeywordHits, Progress, Selection,
                     Version, user_home)
 
-INSTALL_HINT = "install it with pip install 'plansearch[milvus]'"
+INSTALL_HINT = N_("install it with pip install 'plansearch[milvus]'")
 MAX_VARCHAR = 65_535  # bytes: Milvus's limit for a VARCHAR field
 BODY_PART_CHARS = 16_000  # a document's JSON is cut into parts of this many characters (<= 64 KB)
 BATCH = 2_000  # rows a single insert carries
@@ -78,7 +79,7 @@ def _pymilvus():
     try:
         import pymilvus
     except ImportError:
-        raise PlansearchError(f"the Milvus store needs pymilvus: {INSTALL_HINT}") from None
+        raise PlansearchError(_("the Milvus store needs pymilvus: {hint}").format(hint=_(INSTALL_HINT))) from None
     _route_logs()
     return pymilvus
 
@@ -119,7 +120,7 @@ def _milvus_lite():
     try:
         import milvus_lite.server_manager  # binds milvus_lite, its server manager loaded
     except ImportError:
-        raise PlansearchError(f"--store milvus-lite needs the milvus-lite package: {INSTALL_HINT}") from None
+        raise PlansearchError(_("--store milvus-lite needs the milvus-lite package: {hint}").format(hint=_(INSTALL_HINT))) from None
     return milvus_lite
 
 
@@ -136,9 +137,9 @@ def _connect(uri: str):
         Path(uri).parent.mkdir(parents=True, exist_ok=True)
         lock = Path(uri) / "LOCK"
         if lock.is_file() and _locked_elsewhere(lock) and uri not in _LITE_USERS:
-            raise PlansearchError(f"{uri}: the Milvus Lite database is open in another process (a build or "
-                                  f"a search; Milvus Lite serves one process at a time): try again when it "
-                                  f"has finished, or use a Milvus server (--store milvus://HOST:PORT)")
+            raise PlansearchError(_("{uri}: the Milvus Lite database is open in another process (a build or a "
+                                    "search; Milvus Lite serves one process at a time): try again when it has "
+                                    "finished, or use a Milvus server (--store milvus://HOST:PORT)").format(uri=uri))
     kwargs = {}
     if uri.startswith("http") and os.environ.get("PLANSEARCH_MILVUS_TOKEN"):
         kwargs["token"] = os.environ["PLANSEARCH_MILVUS_TOKEN"]  # user:password or an API key
@@ -149,7 +150,7 @@ def _connect(uri: str):
     except Exception as e:  # pymilvus raises MilvusException and grpc errors of many kinds
         if not uri.startswith("http"):
             raise LiteDamaged(uri, _damage_note(e)) from None
-        raise PlansearchError(f"cannot reach Milvus at {uri}: {str(e).splitlines()[0][:200]}") from None
+        raise PlansearchError(_("cannot reach Milvus at {uri}: {error}").format(uri=uri, error=str(e).splitlines()[0][:200])) from None
     if uri.startswith("http"):
         try:
             _check_server_version(client, uri)
@@ -176,11 +177,12 @@ def _check_server_version(client, uri: str) -> None:
     try:
         text = str(client.get_server_version())
     except Exception as e:
-        raise PlansearchError(f"Milvus at {uri} did not say its version ({_damage_note(e)})") from None
+        raise PlansearchError(_("Milvus at {uri} did not say its version ({error})").format(uri=uri, error=_damage_note(e))) from None
     have = server_version_tuple(text)
     if have is None or have < MIN_SERVER:
-        raise PlansearchError(f"Milvus at {uri} is version {text}; the plansearch store needs Milvus "
-                              f"{'.'.join(map(str, MIN_SERVER))} or newer (full-text BM25 and infix filters)")
+        raise PlansearchError(_("Milvus at {uri} is version {version}; the plansearch store needs Milvus {needed} or "
+                                "newer (full-text BM25 and infix filters)").format(
+            uri=uri, version=text, needed=".".join(map(str, MIN_SERVER))))
 
 
 class LiteDamaged(IndexDamaged):
@@ -188,8 +190,8 @@ class LiteDamaged(IndexDamaged):
 
     def __init__(self, uri: str, what: str):
         self.uri = uri
-        PlansearchError.__init__(self, f"the Milvus Lite database {uri} is damaged ({what}); run "
-                                       f"`plansearch index` to set it aside and rebuild")
+        PlansearchError.__init__(self, _("the Milvus Lite database {uri} is damaged ({what}); run `plansearch index` "
+                                         "to set it aside and rebuild").format(uri=uri, what=what))
         self.index_dir, self.what = Path(uri).parent, f"Milvus Lite database {uri}: {what}"
 
 
@@ -614,10 +616,11 @@ class MilvusWriter:
     def __init__(self, store: MilvusStore, vector_kind: str | None, keyword_scheme: str,
                  progress: Progress | None, warnings: list[str]):
         if vector_kind not in (None, "flat", "hnsw"):
-            raise PlansearchError(f"the Milvus store builds --vectors flat or hnsw, not {vector_kind} (for "
-                                  f"compressed vectors on a Milvus cluster see docs/scale-out.md)")
+            raise PlansearchError(_("the Milvus store builds --vectors flat or hnsw, not {kind} (for compressed "
+                                    "vectors on a Milvus cluster see docs/scale-out.md)").format(kind=vector_kind))
         if keyword_scheme not in ("bigram", "jieba"):
-            raise PlansearchError(f"the Milvus store's keyword schemes are bigram and jieba, not {keyword_scheme!r}")
+            raise PlansearchError(_("the Milvus store's keyword schemes are bigram and jieba, not {scheme!r}").format(
+                scheme=keyword_scheme))
         self.store, self._kind, self.scheme = store, vector_kind or "flat", keyword_scheme
         self._progress, self._warnings = progress, warnings
         self.gen = f"g{time.strftime('%Y%m%dT%H%M%S')}_{os.urandom(3).hex()}"
@@ -772,13 +775,14 @@ class MilvusIndex:
         try:
             gen = _live_gen(self.client, store.name)
             if gen is None:
-                raise PlansearchError(f"no index in {store.index_dir}/ yet (Milvus {store.uri}, collection "
-                                      f"{store.name}): run `plansearch index` first")
+                raise PlansearchError(_("no index in {dir}/ yet (Milvus {uri}, collection {name}): run `plansearch "
+                                        "index` first").format(dir=store.index_dir, uri=store.uri, name=store.name))
             self.gen = gen
             self.meta = _read_meta(self.client, store.name, gen, store.index_dir)
             if self.meta.format != FORMAT_VERSION:
-                raise PlansearchError(f"index in {store.index_dir}/ has format {self.meta.format}, this "
-                                      f"plansearch reads {FORMAT_VERSION}: rebuild it with `plansearch index`")
+                raise PlansearchError(_("index in {dir}/ has format {format}, this plansearch reads {reads}: rebuild "
+                                        "it with `plansearch index`").format(dir=store.index_dir, format=self.meta.format,
+                                                                             reads=FORMAT_VERSION))
             self._items, self._wins, self._docs = (_coll(store.name, gen, p) for p in ("items", "windows", "docs"))
             for c in (self._items, self._wins):
                 self.client.load_collection(c)
