@@ -241,3 +241,16 @@ def test_cli_errors_are_one_line(tmp_path):
     assert res.exit_code == 1 and "did you mean" in res.output and "Traceback" not in res.output
     res = runner.invoke(app, ["reuse", str(tmp_path)])
     assert res.exit_code == 1 and "no documents" in res.output
+
+
+def test_across_levels_keeps_what_a_province_shares_with_the_national_report(gwr_docs, gwr_dir):
+    report = find_reuse(gwr_docs, across="levels")
+    levels = {d.doc_id: d.level for d in gwr_docs}
+    assert report.clusters
+    for c in report.clusters:
+        assert len({levels[loc.doc_id] for loc in c.locations}) > 1
+    result = runner.invoke(app, ["reuse", str(gwr_dir), "--level", "province", "--json"])
+    assert result.exit_code == 0, result.output
+    ids = {loc["doc_id"] for line in result.stdout.splitlines()
+           for loc in json.loads(line).get("locations", [])}
+    assert ids and all(i.startswith("province_") for i in ids)

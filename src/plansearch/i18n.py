@@ -110,6 +110,9 @@ TERMS = {
     # document kinds
     "plan": N_("plan"), "summary": N_("summary"), "report": N_("report"), "mixed": N_("mixed"),
     "unknown": N_("unknown"),
+    # administrative levels (metadata.LEVELS)
+    "national": N_("national"), "province": N_("province"), "city": N_("city"), "county": N_("county"),
+    "district": N_("district"),
 }
 
 

@@ -174,6 +174,7 @@ class Document:
     plan_year: int | None = None  # for documents with both parts
     review_year: int | None = None
     region: str | None = None
+    level: str | None = None  # national / province / city / county / district (metadata.LEVELS)
     issuer: str | None = None
     kind: Kind = "unknown"
     sections: list[Section] = field(default_factory=list)

@@ -34,6 +34,7 @@ def doc_record(doc: Document) -> dict:
         "review_year": doc.review_year,
         "plan_year": doc.plan_year,
         "region": doc.region,
+        "level": doc.level,
         "issuer": doc.issuer,
         "kind": doc.kind,
         "items": len(doc.items),
@@ -98,7 +99,8 @@ def hit_record(hit, group: str | None = None, probability: bool = False) -> dict
         "read_as": [list(pair) for pair in hit.read_as],
         "doc_id": it.doc_id, "item_id": it.item_id, "title": doc.title if doc else None,
         "year": doc.year if doc else None, "year_label": year_label(doc) if doc else None,
-        "region": doc.region if doc else None, "issuer": doc.issuer if doc else None,
+        "region": doc.region if doc else None, "level": doc.level if doc else None,
+        "issuer": doc.issuer if doc else None,
         "kind": doc.kind if doc else None, "path": list(it.path), "label": it.label, "text": it.text,
         "match": list(hit.match_span) if hit.match_span else None,
         "highlights": [list(s) for s in hit.highlights],
@@ -306,7 +308,7 @@ def check_source_record(source, rank: int) -> dict:
     d = source.doc
     return {
         "type": "source", "rank": rank, "doc_id": d.doc_id, "title": d.title, "year": d.year,
-        "year_label": year_label(d), "region": d.region, "issuer": d.issuer, "kind": d.kind,
+        "year_label": year_label(d), "region": d.region, "level": d.level, "issuer": d.issuer, "kind": d.kind,
         "chars": source.chars, "share": round(source.share, 4), "by_level": _shares(source.by_level),
         "passages": source.passages,
     }

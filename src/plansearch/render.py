@@ -664,6 +664,9 @@ def print_trend(table) -> None:
             row.append(CJKCell([highlighted(ex.item.text, ex.highlights, ex.match_span, width=60)]) if ex else Text(""))
         t.add_row(*row)
     c.print(t)
+    if table.by == "year":  # the same line as the web page's
+        for q in table.queries:
+            c.print(Text(f"{q.text}: {q.first_seen()}"))
     heads = "" if single or not any(cell.headings for cell in cells) else " +Nh: N headings name it."
     c.print(Text(f"share = matching items / the {table.by}'s items; a full bar = {top:.1%}.{heads} An item matches "
                  f"when it holds at least {table.rule.words_min:.0%} of the query's words by weight "

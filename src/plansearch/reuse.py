@@ -50,7 +50,7 @@ from .metadata import is_earlier
 from .models import BadParameter, Document, Passage, ReuseCluster
 from .normalise import union_spans
 
-Across = Literal["any", "years", "regions"]
+Across = Literal["any", "years", "regions", "levels"]
 
 SEED_CHARS = 16  # every verbatim run this long is seen; shorter ones only help bridge gaps
 MAX_GAP = 8  # characters of edit allowed between two runs of one near-verbatim passage
@@ -108,8 +108,8 @@ def check_settings(*, min_chars: int = 30, across: str = "any", min_docs: int = 
                    max_spread: int | None = None) -> None:
     """Refuse settings find_reuse cannot use (BadParameter naming the parameter): the one place
     these rules live, so a front end can check them before it loads anything."""
-    if across not in ("any", "years", "regions"):
-        raise BadParameter("across", f"takes any, years or regions, not {across!r}")
+    if across not in ("any", "years", "regions", "levels"):
+        raise BadParameter("across", f"takes any, years, regions or levels, not {across!r}")
     if min_chars < 1:
         raise BadParameter("min_chars", f"must be at least 1, not {min_chars}")
     if min_docs < 2:
@@ -123,7 +123,7 @@ def find_reuse(docs: list[Document], *, min_chars: int = 30, across: Across = "a
     """Passages of at least `min_chars` verbatim characters found in `min_docs` or more documents.
 
     across: "years" keeps only what documents of different years share (an unknown year counts
-    as different), "regions" likewise for regions, "any" everything. doc: only clusters touching
+    as different), "regions" likewise for regions, "levels" for administrative levels, "any" everything. doc: only clusters touching
     this document id (and only its share). max_spread: drop clusters found in more documents."""
     check_settings(min_chars=min_chars, across=across, min_docs=min_docs, max_spread=max_spread)
     if doc is not None:
@@ -152,6 +152,8 @@ def _comparable(a: Document, b: Document, across: str) -> bool:
         return a.year is None or b.year is None or a.year != b.year
     if across == "regions":
         return a.region is None or b.region is None or a.region != b.region
+    if across == "levels":  # a province copying the national report, a county its city
+        return a.level is None or b.level is None or a.level != b.level
     return True
 
 

@@ -31,7 +31,8 @@ from starlette.templating import Jinja2Templates
 
 from .. import compare as compare_mod
 from ..check import LEVELS
-from ..i18n import normalise_lang, use_lang
+from ..i18n import _, normalise_lang, term, use_lang
+from ..metadata import LEVELS as ADMIN_LEVELS
 from ..metadata import year_label
 from ..models import LoadError, PlansearchError
 from ..normalise import compact, normalise
@@ -51,7 +52,7 @@ from ..records import (
     trend_records,
     write_records,
 )
-from ..search import MAX_QUERY_CHARS, MODES, Filters, literal_query, parse_query
+from ..search import MAX_QUERY_CHARS, MODES, Filters, literal_query, mixed_levels, parse_query
 from ..trend import GROUPINGS, ChartWords, chart_svg
 from . import views
 from .engine import CheckOptions, Engine, WebError
@@ -70,17 +71,17 @@ STATUS_ZH = {"same": "相同", "edited": "修改", "rewritten": "改写", "new":
 KIND_ZH = {"plan": "计划", "summary": "总结", "report": "报告", "mixed": "总结与计划", "unknown": "未知"}
 MODE_ZH = {"hybrid": "混合（默认）", "dense": "语义", "keyword": "关键词", "rrf": "RRF 融合",
            "weighted": "加权融合", "tiebreak": "语义，关键词定平局"}
-ACROSS_ZH = {"any": "全部", "years": "跨年份", "regions": "跨地区"}
+ACROSS_ZH = {"any": "全部", "years": "跨年份", "regions": "跨地区", "levels": "跨行政级别"}
 NOTE_ZH = {"no document for this year": "该年无文件", "no document for these years": "这些年无文件",
            "no matching item": "无匹配条目"}
-GROUPING_ZH = {"year": "年份", "region": "地区", "issuer": "发文单位", "kind": "类型"}
+GROUPING_ZH = {"year": "年份", "region": "地区", "level": "行政级别", "issuer": "发文单位", "kind": "类型"}
 LEVEL_ZH = {"verbatim": "逐字复制", "disguised": "伪装复制", "paraphrased": "语义改写"}
 CHECK_LISTS = {"passages": "段落", "sources": "来源文件", "items": "各条目"}  # what a check's CSV lists
 # The trend chart in the page's language (trend.chart_svg's own words are the CLI's English).
 CHART_WORDS_ZH = dict(
     title="各{by}中匹配条目的占比", by_meaning="（按语义）", gap="{group}：无文件",
     bar="{group} · {query}：{items} 条中 {matches} 条匹配（{share:.1%}），{group_documents} 份文件中 {documents} 份提及",
-    groupings={"year": "年", "region": "地区", "issuer": "发文单位", "kind": "类型"})
+    groupings={"year": "年", "region": "地区", "level": "行政级别", "issuer": "发文单位", "kind": "类型"})
 SHARE_COLUMNS = {"doc_id": "文件", "year": "年份", "chars": "字数", "share_any": "见于任何其他文件",
                  "share_earlier": "见于更早的文件"}
 
@@ -111,7 +112,7 @@ def trend_group_zh(by: str, key: str) -> str:
         return GROUPING_ZH[by] + "不明"
     if by == "year":
         return key if key.isdigit() else f"{key}（年份不明）"
-    return KIND_ZH.get(key, key) if by == "kind" else key
+    return KIND_ZH.get(key, key) if by == "kind" else term(key) if by == "level" else key
 
 
 def chart_words(by: str) -> ChartWords:
@@ -216,20 +217,22 @@ class FilterForm:
     doc: str
     year_of: str
     filters: Filters
+    level: str = ""
 
 
 def _read_filters(params, engine: Engine, year_of_choices=("", "plan", "review"), year_of_default="") -> dict:
     """FilterForm's fields from the URL, checked."""
     year_of = _choice(params, "year_of", year_of_choices, year_of_default)
     y_from, y_to, span = _year_range(params, engine)
-    region, issuer, kind, doc = (_text(params, n) for n in ("region", "issuer", "kind", "doc"))
+    region, issuer, kind, doc, level = (_text(params, n) for n in ("region", "issuer", "kind", "doc", "level"))
     try:
-        filters = Filters.from_strings(f"{span[0]}-{span[1]}" if span else "", region, issuer, kind, doc, year_of)
+        filters = Filters.from_strings(f"{span[0]}-{span[1]}" if span else "", region, issuer, kind, doc, year_of,
+                                       level)
     except PlansearchError as e:
         raise WebError(400, str(e)) from None
     engine.check_doc_filter(doc)
     return dict(year_from=y_from, year_to=y_to, region=region, issuer=issuer, kind=kind, doc=doc,
-                year_of=year_of, filters=filters)
+                year_of=year_of, filters=filters, level=level)
 
 
 @dataclass
@@ -368,7 +371,8 @@ def create_app(index_dir: str | os.PathLike = "index", *, model: str | None = No
                        trend_group_zh=trend_group_zh, doc_url=doc_url, item_label=item_label, year_label=year_label,
                        items_label=items_label, item_ordinal=item_ordinal, MODE_ZH=MODE_ZH, ACROSS_ZH=ACROSS_ZH,
                        NOTE_ZH=NOTE_ZH, LEVEL_ZH=LEVEL_ZH, MAX_UPLOAD_MB=MAX_UPLOAD_BYTES // (1024 * 1024),
-                       UPLOAD_SUFFIXES=UPLOAD_SUFFIXES)
+                       UPLOAD_SUFFIXES=UPLOAD_SUFFIXES, term=term)
+    env.globals.setdefault("_", _)  # the catalogue, as jinja2.ext.i18n installs it
     env.filters["pct"] = lambda share: f"{share * 100:.1f}%"
     templates = Jinja2Templates(env=env)
 
@@ -381,6 +385,7 @@ def create_app(index_dir: str | os.PathLike = "index", *, model: str | None = No
     def filter_choices() -> dict:
         """What the filter fields offer (search and trend)."""
         return dict(kinds=("plan", "summary", "report", "mixed"),
+                    levels=[lv for lv in ADMIN_LEVELS if any(d.level == lv for d in engine.documents)],
                     regions=sorted({d.region for d in engine.documents if d.region}),
                     issuers=sorted({d.issuer for d in engine.documents if d.issuer}))
 
@@ -405,7 +410,9 @@ def create_app(index_dir: str | os.PathLike = "index", *, model: str | None = No
             ctx["groups"] = [(g, [_hit_view(h, getattr(g.hits, "probability", False)) for h in g.hits])
                              for g in groups]
             ctx["probability"] = any(getattr(g.hits, "probability", False) for g in groups)
-            ctx["notices"] = engine.search(form.q, 1, form.mode, form.filters).notices  # about the whole index
+            ctx["notices"] = list(engine.search(form.q, 1, form.mode, form.filters).notices)  # about the whole index
+            if not form.filters.level:
+                ctx["notices"] += mixed_levels((group_zh(g.key), g.levels) for g in groups)
             # the chart: the calibrated trend of this query, by year, under the same filters
             table = engine.trend([form.q], "year", form.filters, basis)
             ctx["chart"] = dict(svg=Markup(chart_svg(table, SEARCH_CHART_HEIGHT, chart_words("year"))),
@@ -441,7 +448,9 @@ def create_app(index_dir: str | os.PathLike = "index", *, model: str | None = No
         return page(request, "trend.html", **dict(
             ctx, table=table, rows=_trend_rows(table, records), rule=table.rule,
             chart=Markup(chart_svg(table, words=chart_words(form.by))),
-            truncated=[t for t in form.topics if parse_query(t).truncated]))
+            truncated=[t for t in form.topics if parse_query(t).truncated],
+            level_notes=mixed_levels((trend_group_zh(form.by, g.key), g.levels) for g in table.groups)
+            if form.by != "level" else []))
 
     # --- documents ----------------------------------------------------------------------------
     def documents(request: Request) -> Response:
@@ -525,7 +534,8 @@ def create_app(index_dir: str | os.PathLike = "index", *, model: str | None = No
         order = _choice(params, "order", ("desc", "asc"), _first_order(sort))
         which = _choice(params, "list", ("all", "clusters", "shares"), "all")
         fmt = download_format(params)
-        view = engine.reuse(min_chars, across)
+        level = _choice(params, "level", ("",) + ADMIN_LEVELS, "")
+        view = engine.reuse(min_chars, across, level or None)
         kept = [c for c in view.report.clusters if max_spread is None or c.n_docs <= max_spread][:top]
         clusters = [reuse_cluster_record(rank, c, view.docs_by_id) for rank, c in enumerate(kept, 1)]
         shares = [doc_share_record(s) for s in view.report.doc_shares]
@@ -538,7 +548,8 @@ def create_app(index_dir: str | os.PathLike = "index", *, model: str | None = No
             records = {"clusters": clusters, "shares": shares,
                        "all": clusters + shares if fmt == "json" else clusters}[which]
             return records_response(records, fmt, f"reuse-{which}")
-        return page(request, "reuse.html", clusters=clusters, shares=shares, meta=meta, across=across,
+        return page(request, "reuse.html", clusters=clusters, shares=shares, meta=meta, across=across, level=level,
+                    levels=[lv for lv in ADMIN_LEVELS if any(d.level == lv for d in engine.documents)],
                     min_chars=min_chars, max_spread=max_spread, top=top, sort=sort, order=order,
                     total=len(view.report.clusters), n_docs=view.report.n_docs,
                     columns=[dict(key=key, label=label, current=key == sort, num=key not in ("doc_id", "year"),
