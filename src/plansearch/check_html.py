@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .html_report import page
 from .metadata import year_label
-from .records import items_label
+from .records import items_label, percent
 from .render import check_summary_lines
 
 _CSS = """
@@ -47,7 +47,7 @@ tr.original td { color: #888; }
 
 
 def _pct(x: float) -> str:
-    return f"{x:.1%}"
+    return percent(x)
 
 
 def _bar(by_level: dict, width_em: float = 12) -> str:

@@ -221,7 +221,7 @@ _NATIONAL_ISSUERS = {"国务院"}
 
 
 @functools.lru_cache(maxsize=4096)
-def _is_place_name(name: str, suffix: str) -> bool:
+def is_place_name(name: str, suffix: str) -> bool:
     """Whether jieba's dictionary knows `name` (or `name+suffix`) as a place (POS tag ns). The
     dictionary is the gazetteer: "华州区" and "夷陵区" pass, "设教育强区" / "根据省" do not."""
     import logging
@@ -248,7 +248,7 @@ def _places_in(simp: str) -> list[str]:
             cand = name[k:]
             if _PLACE_STOP.match(cand) or _NOT_A_PLACE_PREFIX.search(cand):
                 continue
-            if _is_place_name(cand, suffix):
+            if is_place_name(cand, suffix):
                 out.append(cand + suffix)
                 break
     return out

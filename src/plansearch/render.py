@@ -22,7 +22,7 @@ from rich.tree import Tree
 
 from .metadata import year_label
 from .models import Document
-from .records import excerpt_bounds, item_label, items_label
+from .records import excerpt_bounds, item_label, items_label, percent
 
 _PIPED_WIDTH = 4000  # "unlimited": a pipe gets whole lines
 
@@ -517,7 +517,7 @@ def passage_side(ops, side: str, colour: bool = True) -> Text:
 
 
 def _pct(x: float) -> str:
-    return f"{x:.1%}"
+    return percent(x)
 
 
 def check_summary_lines(report) -> list[str]:

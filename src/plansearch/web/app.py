@@ -48,6 +48,7 @@ from ..records import (
     item_record,
     items_label,
     outline_record,
+    percent,
     reuse_cluster_record,
     trend_records,
     write_records,
@@ -373,7 +374,7 @@ def create_app(index_dir: str | os.PathLike = "index", *, model: str | None = No
                        NOTE_ZH=NOTE_ZH, LEVEL_ZH=LEVEL_ZH, MAX_UPLOAD_MB=MAX_UPLOAD_BYTES // (1024 * 1024),
                        UPLOAD_SUFFIXES=UPLOAD_SUFFIXES, term=term)
     env.globals.setdefault("_", _)  # the catalogue, as jinja2.ext.i18n installs it
-    env.filters["pct"] = lambda share: f"{share * 100:.1f}%"
+    env.filters["pct"] = percent  # the CLI's and the reports' rounding
     templates = Jinja2Templates(env=env)
 
     def page(request: Request, name: str, status: int = 200, **ctx) -> Response:
@@ -768,7 +769,7 @@ def _trend_rows(table, records: list[dict]) -> list[dict]:
 
 
 def _levels_label(by_level: dict) -> str:
-    return " · ".join(f"{LEVEL_ZH[lv]} {by_level.get(lv, 0) * 100:.1f}%" for lv in LEVELS)
+    return " · ".join(f"{LEVEL_ZH[lv]} {percent(by_level.get(lv, 0))}" for lv in LEVELS)
 
 
 def _check_view(report, rec: dict, subject: dict, engine: Engine) -> dict:
