@@ -969,3 +969,15 @@ def test_level_is_a_filter_and_a_grouping_and_a_year_with_no_relevant_hit_says_n
     text = unescape(get(client, "/search", q="减税降费", view="year").text)
     assert f"无匹配（最相关的条目仅 {empty.below.score:.0%}，低于 50%）" in text
     assert get(client, "/search", q="减税降费", level="planet").status_code == 400
+
+
+def test_a_reused_passage_is_shown_in_its_whole_sentences_with_the_copy_marked(client, web_engine):
+    from markupsafe import escape  # as the templates escape
+
+    view = web_engine.reuse()
+    top = reuse_cluster_record(1, view.report.clusters[0], view.docs_by_id)
+    text = get(client, "/reuse").text
+    loc = top["locations"][0]
+    a, b = loc["copied"]
+    shown = f'{escape(loc["sentence"][:a])}<mark class="copied">{escape(loc["sentence"][a:b])}</mark>'
+    assert shown in text

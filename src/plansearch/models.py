@@ -273,6 +273,8 @@ class Passage:
     end: int
     text: str
     item_ordinals: tuple[int, ...] = ()  # every item the span overlaps (a copied section spans several)
+    sentence_start: int | None = None  # the whole sentences holding [start, end) (chunk.sentence_bounds)
+    sentence_end: int | None = None
 
 
 @dataclass
@@ -284,3 +286,4 @@ class ReuseCluster:
     n_docs: int
     score: float  # length x documents, weighted by rarity
     chars: int = 0  # length in matching characters (normalised, no spaces/punctuation), median location
+    rep: int = 0  # which location `text` is (its whole sentences are shown around it)

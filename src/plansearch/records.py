@@ -153,7 +153,20 @@ def _reuse_location_record(loc, doc: Document | None) -> dict:
         "start": loc.start,
         "end": loc.end,
         "text": loc.text,
+        **sentence_fields(loc, doc),
     }
+
+
+def sentence_fields(loc, doc: Document | None) -> dict:
+    """A reuse location's whole sentences (`sentence`, from `sentence_start` to `sentence_end` in
+    Document.text) and where the copied text stands in them (`copied`: [start, end) into `sentence`)."""
+    s = loc.sentence_start if loc.sentence_start is not None else loc.start
+    e = loc.sentence_end if loc.sentence_end is not None else loc.end
+    sentence = doc.text[s:e] if doc is not None and doc.text else loc.text
+    if doc is None or not doc.text:
+        s, e = loc.start, loc.end
+    return {"sentence_start": s, "sentence_end": e, "sentence": sentence,
+            "copied": [loc.start - s, loc.end - s]}
 
 
 def reuse_cluster_record(rank: int, cluster, docs_by_id: dict[str, Document]) -> dict:
@@ -165,6 +178,8 @@ def reuse_cluster_record(rank: int, cluster, docs_by_id: dict[str, Document]) ->
         "n_docs": cluster.n_docs,
         "chars": cluster.chars,
         "text": cluster.text,
+        **{k: v for k, v in sentence_fields(cluster.locations[cluster.rep], docs_by_id.get(
+            cluster.locations[cluster.rep].doc_id)).items() if k in ("sentence", "copied")},
         "locations": [_reuse_location_record(p, docs_by_id.get(p.doc_id)) for p in cluster.locations],
     }
 

@@ -22,7 +22,7 @@ from rich.tree import Tree
 
 from .metadata import year_label
 from .models import Document
-from .records import excerpt_bounds, item_label, items_label, percent
+from .records import excerpt_bounds, item_label, items_label, percent, sentence_fields
 
 _PIPED_WIDTH = 4000  # "unlimited": a pipe gets whole lines
 
@@ -335,6 +335,15 @@ def _location_line(loc, doc: Document | None) -> Text:
     return line
 
 
+def copied_in_sentence(fields: dict, width: int, colour: bool = True) -> Text:
+    """A reused passage in its whole sentences (records.sentence_fields), the copied text in bold
+    yellow (without colour: between [ and ]), trimmed to `width` characters around it."""
+    sentence, (a, b) = fields["sentence"], fields["copied"]
+    if not colour:
+        sentence, (a, b) = f"{sentence[:a]}[{sentence[a:b]}]{sentence[b:]}", (a, b + 2)
+    return highlighted(sentence, [(a, b)] if colour else [], None, width)
+
+
 def print_reuse(report, docs_by_id: dict[str, Document], top: int, width: int = 100) -> None:
     c = _make_console()
     clusters = report.clusters[:top]
@@ -351,7 +360,8 @@ def print_reuse(report, docs_by_id: dict[str, Document], top: int, width: int = 
         head.append(f"score {cl.score:.0f}  ", style="dim")
         head.append(f"{cl.n_docs} docs  {cl.chars} chars", style="yellow")
         c.print(head)
-        print_indented(c, Text(trim(cl.text, width)))
+        print_indented(c, copied_in_sentence(sentence_fields(cl.locations[cl.rep], docs_by_id.get(
+            cl.locations[cl.rep].doc_id)), width * 2, _colour(c)))
         for loc in cl.locations:
             c.print(_location_line(loc, docs_by_id.get(loc.doc_id)))
     if not report.doc_shares:

@@ -45,6 +45,7 @@ from .fingerprint import (
     fingerprint,
     runs_from_seeds,
 )
+from .chunk import sentence_bounds
 from .corpus import find_document
 from .metadata import is_earlier
 from .models import BadParameter, Document, Passage, ReuseCluster
@@ -271,7 +272,7 @@ def _clusters(docs: list[Document], texts: list[FingerprintText],
         passages_out = [_passage(docs[d], texts[d], s, e) for d, s, e in locations]
         rep = min(range(len(locations)), key=lambda x: abs((locations[x][2] - locations[x][1]) - chars))
         clusters.append(ReuseCluster(text=passages_out[rep].text, locations=passages_out, n_docs=n_docs,
-                                     score=score, chars=chars))
+                                     score=score, chars=chars, rep=rep))
     order = {d.doc_id: n for n, d in enumerate(docs)}
     clusters.sort(key=lambda c: (-c.score, -c.chars, order[c.locations[0].doc_id], c.locations[0].start))
     return clusters
@@ -282,8 +283,11 @@ def _passage(doc: Document, text: FingerprintText, pos: int, stop: int) -> Passa
     item_starts = [it.start for it in doc.items]
     first = max(0, bisect.bisect_right(item_starts, start) - 1)
     ordinals = tuple(it.ordinal for it in doc.items[first:] if it.start < end and it.end > start)
+    # its whole sentences, inside the items it stands in (a sentence never runs on into a heading)
+    lo, hi = (doc.items[ordinals[0]].start, doc.items[ordinals[-1]].end) if ordinals else (start, end)
+    s_start, s_end = sentence_bounds(doc.text, start, end, min(lo, start), max(hi, end))
     return Passage(doc_id=doc.doc_id, item_ordinal=ordinals[0] if ordinals else None, start=start, end=end,
-                   text=doc.text[start:end], item_ordinals=ordinals)
+                   text=doc.text[start:end], item_ordinals=ordinals, sentence_start=s_start, sentence_end=s_end)
 
 
 def _doc_shares(docs: list[Document], texts: list[FingerprintText],
