@@ -97,7 +97,7 @@ def test_the_web_compare_page_works_on_a_read_only_index(read_only_copy):
 
     corpus, ro = read_only_copy
     docs = sorted(d.doc_id for d in load_corpus(corpus))
-    r = TestClient(create_app(ro)).get("/compare", params={"a": docs[0], "b": docs[1]})
+    r = TestClient(create_app(ro), base_url="http://localhost").get("/compare", params={"a": docs[0], "b": docs[1]})
     assert r.status_code == 200
 
 

@@ -106,7 +106,7 @@ def test_the_terminal_json_and_web_page_say_which_word_stood_for_which(seed_inde
     # per year too: the note is said once, above the table
     result = CliRunner().invoke(app, ["search", "学校茅房改造", "--index", str(seed_index), "--by", "year", "-k", "1"])
     assert result.exit_code == 0 and result.output.count("read “茅房” as “厕所”") == 1
-    page = TestClient(create_app(seed_index)).get("/search", params={"q": "学校茅房改造"}).text
+    page = TestClient(create_app(seed_index), base_url="http://localhost").get("/search", params={"q": "学校茅房改造"}).text
     assert "“茅房”按“厕所”查（文件中没有“茅房”）" in page
     assert "含同义词：<span class=\"word\">厕所</span>（查“茅房”）" in page
 

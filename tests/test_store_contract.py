@@ -3,6 +3,7 @@ the same client and collections as a Milvus server). The same queries, filters, 
 and failed or killed builds, on the real sample corpus."""
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -16,16 +17,22 @@ from plansearch.store import CACHE_FILE, STORE_FILE, build_index, open_index
 
 from conftest import CORPUS, PLAN_B, kill_build_at
 
-STORES = ["local", "milvus-lite"]
+# PLANSEARCH_TEST_MILVUS=HOST:PORT adds a Milvus server of your own (docs/scale-out.md): every test of
+# the contract then runs over it too.
+SERVER = os.environ.get("PLANSEARCH_TEST_MILVUS", "").strip()
+STORES = ["local", "milvus-lite"] + (["milvus-server"] if SERVER else [])
 
 
 def store_spec(kind: str, index_dir: Path) -> str:
+    if kind == "milvus-server":
+        return f"milvus://{SERVER}"
     return "local" if kind == "local" else f"milvus-lite:{index_dir / 'plans.db'}"
 
 
 def needs(kind: str) -> None:
-    if kind == "milvus-lite":
+    if kind in ("milvus-lite", "milvus-server"):
         pytest.importorskip("pymilvus")
+    if kind == "milvus-lite":
         pytest.importorskip("milvus_lite")
 
 
@@ -222,9 +229,9 @@ def _assert_previous_version_answers_and_next_build_finishes(kind: str, corpus: 
         assert not [p for p in ix.iterdir() if p.name.startswith(".tmp-")]
         return
     from plansearch.milvus_store import _connect, _disconnect
-    from plansearch.store import recorded_store
+    from plansearch.store import recorded_store, store_for
 
-    uri = str(ix / "plans.db")
+    uri = store_for(ix).uri
     name = recorded_store(ix)["collection"]
     client = _connect(uri)
     try:

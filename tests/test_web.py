@@ -38,7 +38,7 @@ TRADITIONAL = "001_c0800182451e36bf"  # 东营, written in Traditional script
 
 @pytest.fixture(scope="module")
 def client(web_engine):
-    return TestClient(create_app(engine=web_engine))
+    return TestClient(create_app(engine=web_engine), base_url="http://localhost")
 
 
 def get(client, path: str, **params):
@@ -838,7 +838,7 @@ def test_an_unexpected_failure_is_a_500_page_without_a_traceback(web_engine, mon
         raise RuntimeError("secret internals /home/x/.cache")
 
     monkeypatch.setattr(web_engine, "search", broken)
-    r = TestClient(create_app(engine=web_engine), raise_server_exceptions=False).get("/search?q=教育")
+    r = TestClient(create_app(engine=web_engine), raise_server_exceptions=False, base_url="http://localhost").get("/search?q=教育")
     msg = assert_error(r, 500, "RuntimeError")
     assert "secret internals" not in r.text and "服务器日志" in msg
 
@@ -897,7 +897,7 @@ def test_serve_binds_this_machine_by_default_and_warns_for_0000(monkeypatch, web
     served = []
     monkeypatch.setattr(server, "serve", lambda app, host, port: served.append((host, port)))
     monkeypatch.setattr(server, "check_port", lambda host, port: None)
-    monkeypatch.setattr(web_app, "create_app", lambda index_dir, warm: ("app", index_dir, warm))
+    monkeypatch.setattr(web_app, "create_app", lambda index_dir, warm, allowed_hosts: ("app", index_dir, warm))
     runner = CliRunner()
     r = runner.invoke(cli.app, ["serve", "--index", str(web_index)])
     assert r.exit_code == 0, r.output

@@ -256,11 +256,22 @@ def index(
                                         "the index directory), milvus-lite:PATH.db (a Milvus Lite file) or "
                                         "milvus://HOST:PORT (a Milvus server); $PLANSEARCH_STORE. Recorded in the "
                                         "index directory, so later commands find it."),
+    drop: bool = typer.Option(False, "--drop", help="Remove the index instead of building it: its versions "
+                              "(local generations, or its collections on the Milvus server or Lite file, "
+                              "which deleting the folder leaves behind); the embedding cache stays."),
 ):
     """Build or update the search index: embeddings, keyword index and document store. An unchanged
     corpus is answered in a second; a damaged index is rebuilt."""
-    from .store import build_index, check_store_spec
+    from .store import build_index, check_store_spec, drop_index
     from .vectors import check_kind
+
+    if drop:
+        if path or force or store or vector_kind or model:
+            raise PlansearchError(_("--drop takes only --index"))
+        dropped = drop_index(index_dir)
+        typer.echo(_("dropped {n} from {dir}/: {names}").format(n=len(dropped), dir=index_dir,
+                                                                names=", ".join(dropped) or "-"))
+        return
 
     if vector_kind is not None:
         check_kind(vector_kind)
@@ -651,12 +662,16 @@ def serve(
     index_dir: Path = typer.Option(Path(DEFAULT_INDEX), "--index", help="Index directory ($PLANSEARCH_INDEX)."),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (default: this machine only)."),
     port: int = typer.Option(8765, "--port", help="Port to listen on."),
+    allow_host: List[str] = typer.Option([], "--allow-host", metavar="NAME",
+                                         help="Another host name the app answers to (a LAN name, a proxy's "
+                                              "name); repeatable. Requests naming any other host get 400."),
 ):
     """Start a local web app over one index (Chinese UI): search with filters and a per-year view,
     trends of topics per year or region, documents and their outline, two plans side by side,
     copy-paste across the corpus, and 查重 of an upload or an indexed document. The index, model
     and keyword index are loaded once and stay warm."""
     from .web.app import create_app
+    from .web.guard import host_names
     from .web.server import check_port, is_loopback, serve as run_server
 
     check_port(host, port)
@@ -664,7 +679,7 @@ def serve(
         typer.echo(f"warning: --host {host} makes the app reachable from other machines; it has no "
                    f"login, and anyone who can reach it can read every document in the index", err=True)
     typer.echo(f"loading the index in {index_dir}/ …", err=True)
-    web_app = create_app(index_dir, warm=True)
+    web_app = create_app(index_dir, warm=True, allowed_hosts=host_names(host, allow_host))
     shown = f"[{host}]" if ":" in host else host
     typer.echo(f"plansearch: serving {index_dir}/ at http://{shown}:{port}/ (Ctrl-C to stop)", err=True)
     run_server(web_app, host, port)

@@ -37,6 +37,8 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
+import shutil
 import os
 import re
 import time
@@ -52,7 +54,7 @@ from .metadata import infer_level
 from .models import Document, Heading, Item, PlansearchError, Section
 from .normalise import compact, normalise
 from .store import (FORMAT_VERSION, DenseWindows, IndexDamaged, IndexMeta, KeywordHits, Progress, Selection,
-                    Version)
+                    Version, user_home)
 
 INSTALL_HINT = "install it with pip install 'plansearch[milvus]'"
 MAX_VARCHAR = 65_535  # bytes: Milvus's limit for a VARCHAR field
@@ -78,7 +80,38 @@ def _pymilvus():
         import pymilvus
     except ImportError:
         raise PlansearchError(f"the Milvus store needs pymilvus: {INSTALL_HINT}") from None
+    _route_logs()
     return pymilvus
+
+
+LOG_FILE = "milvus.log"
+_LOGGERS = ("pymilvus", "milvus_lite")
+
+
+def milvus_log() -> Path:
+    """Where pymilvus's and Milvus Lite's own messages go (their tracebacks too): a file in
+    plansearch's home that our one-line errors name, not the user's terminal."""
+    return user_home() / LOG_FILE
+
+
+@functools.lru_cache(maxsize=None)
+def _route_logs() -> None:
+    try:
+        milvus_log().parent.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.FileHandler(milvus_log(), encoding="utf-8", delay=True)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    except OSError:
+        handler = logging.NullHandler()
+    for name in _LOGGERS:
+        logger = logging.getLogger(name)
+        logger.handlers[:] = [handler]
+        logger.propagate = False
+
+
+def _damage_note(e: BaseException) -> str:
+    said = getattr(e, "message", None) or str(e)  # a MilvusException's own words, not its repr
+    first = (str(said).strip().splitlines() or [type(e).__name__])[0]
+    return f"{first[:160]}; details in {milvus_log()}"
 
 
 def _milvus_lite():
@@ -110,13 +143,55 @@ def _connect(uri: str):
     kwargs = {}
     if uri.startswith("http") and os.environ.get("PLANSEARCH_MILVUS_TOKEN"):
         kwargs["token"] = os.environ["PLANSEARCH_MILVUS_TOKEN"]  # user:password or an API key
+    if not uri.startswith("http") and Path(uri).exists() and not Path(uri).is_dir():
+        raise LiteDamaged(uri, "it is a file, not a Milvus Lite database folder")
     try:
         client = pm.MilvusClient(uri, **kwargs)
     except Exception as e:  # pymilvus raises MilvusException and grpc errors of many kinds
+        if not uri.startswith("http"):
+            raise LiteDamaged(uri, _damage_note(e)) from None
         raise PlansearchError(f"cannot reach Milvus at {uri}: {str(e).splitlines()[0][:200]}") from None
-    if not uri.startswith("http"):
+    if uri.startswith("http"):
+        try:
+            _check_server_version(client, uri)
+        except BaseException:
+            client.close()
+            raise
+    else:
         _LITE_USERS[uri] = _LITE_USERS.get(uri, 0) + 1
     return client
+
+
+# 2.5: the BM25 function (full-text search) and infix LIKE "%…%" filters, which the store uses;
+# a 2.3 server rejects the index on the sparse field and silently drops the function.
+MIN_SERVER = (2, 5, 0)
+
+
+def server_version_tuple(text: str) -> tuple[int, ...] | None:
+    """'v2.3.5-lite' -> (2, 3, 5); None for what is not a version."""
+    m = re.match(r"v?(\d+)\.(\d+)(?:\.(\d+))?", text.strip())
+    return tuple(int(x or 0) for x in m.groups()) if m else None
+
+
+def _check_server_version(client, uri: str) -> None:
+    try:
+        text = str(client.get_server_version())
+    except Exception as e:
+        raise PlansearchError(f"Milvus at {uri} did not say its version ({_damage_note(e)})") from None
+    have = server_version_tuple(text)
+    if have is None or have < MIN_SERVER:
+        raise PlansearchError(f"Milvus at {uri} is version {text}; the plansearch store needs Milvus "
+                              f"{'.'.join(map(str, MIN_SERVER))} or newer (full-text BM25 and infix filters)")
+
+
+class LiteDamaged(IndexDamaged):
+    """A Milvus Lite database that cannot be opened or read: `plansearch index` sets it aside."""
+
+    def __init__(self, uri: str, what: str):
+        self.uri = uri
+        PlansearchError.__init__(self, f"the Milvus Lite database {uri} is damaged ({what}); run "
+                                       f"`plansearch index` to set it aside and rebuild")
+        self.index_dir, self.what = Path(uri).parent, f"Milvus Lite database {uri}: {what}"
 
 
 def _locked_elsewhere(lock: Path) -> bool:
@@ -197,20 +272,71 @@ class MilvusStore:
     def live(self, full: bool = False) -> Version | None:
         client = _connect(self.uri)
         try:
-            gen = _live_gen(client, self.name)
-            if gen is None:
-                return None
-            meta = _read_meta(client, self.name, gen, self.index_dir)
-            if full:
-                for part, want in (("items", meta.items), ("windows", meta.windows)):
-                    client.load_collection(_coll(self.name, gen, part))
-                    have = _count(client, _coll(self.name, gen, part))
-                    if have != want:
-                        raise IndexDamaged(self.index_dir, f"Milvus collection {_coll(self.name, gen, part)} "
-                                                           f"holds {have} rows, the index meta says {want}")
-            return Version(gen, meta)
+            return self._live(client, full)
+        except PlansearchError:
+            raise
+        except Exception as e:  # the database's own files, unreadable
+            raise self.damaged(e) from None
         finally:
             _disconnect(client, self.uri)
+
+    def damaged(self, e: BaseException) -> IndexDamaged:
+        if self.uri.startswith("http"):
+            return IndexDamaged(self.index_dir, f"Milvus at {self.uri} failed reading collection {self.name} "
+                                                f"({_damage_note(e)})")
+        return LiteDamaged(self.uri, _damage_note(e))
+
+    def repair(self, damage: IndexDamaged) -> str | None:
+        """Before a build over damage: a damaged Milvus Lite database is moved aside (renamed
+        *.damaged-<time>) so the build starts a new one; a server's collections need nothing (the
+        build writes a new version and sweeps the old ones). Returns what was done, to say."""
+        if self.uri.startswith("http") or not Path(self.uri).exists():
+            return None
+        if not isinstance(damage, LiteDamaged):  # one of our collections: drop ours, keep the database
+            try:
+                return f"dropped the damaged Milvus collections {', '.join(self.drop()) or '(none)'}; rebuilding"
+            except PlansearchError:
+                pass  # the database itself does not answer: set it aside whole
+        _LITE_USERS.pop(self.uri, None)
+        try:
+            _milvus_lite().server_manager.server_manager_instance.release_server(self.uri)
+        except Exception:
+            pass
+        aside = f"{self.uri}.damaged-{time.strftime('%Y%m%dT%H%M%S')}"
+        os.replace(self.uri, aside)
+        return f"set the damaged Milvus Lite database aside as {Path(aside).name}; building a new one"
+
+    def drop(self) -> list[str]:
+        """Remove every collection and the alias of this index from its Milvus (what deleting
+        the index folder leaves behind on a server). Returns the collections dropped."""
+        client = _connect(self.uri)
+        try:
+            if self.name in _aliases(client):
+                client.drop_alias(self.name)
+            mine = [c for c in client.list_collections() if c.startswith(self.name + "__")]
+            for c in mine:
+                client.drop_collection(c)
+            return mine
+        except PlansearchError:
+            raise
+        except Exception as e:
+            raise self.damaged(e) from None
+        finally:
+            _disconnect(client, self.uri)
+
+    def _live(self, client, full: bool) -> Version | None:
+        gen = _live_gen(client, self.name)
+        if gen is None:
+            return None
+        meta = _read_meta(client, self.name, gen, self.index_dir)
+        if full:
+            for part, want in (("items", meta.items), ("windows", meta.windows)):
+                client.load_collection(_coll(self.name, gen, part))
+                have = _count(client, _coll(self.name, gen, part))
+                if have != want:
+                    raise IndexDamaged(self.index_dir, f"Milvus collection {_coll(self.name, gen, part)} "
+                                                       f"holds {have} rows, the index meta says {want}")
+        return Version(gen, meta)
 
     def writer(self, vector_kind: str | None, keyword_scheme: str, progress: Progress | None,
                warnings: list[str]) -> "MilvusWriter":
@@ -258,7 +384,7 @@ def _read_meta(client, name: str, gen: str, index_dir: Path) -> IndexMeta:
         return IndexMeta(**{k: v for k, v in raw.items() if k in known})
     except Exception as e:
         raise IndexDamaged(index_dir, f"the meta of Milvus collection {_coll(name, gen, 'docs')} is "
-                                      f"unreadable ({type(e).__name__}: {str(e)[:120]})") from None
+                                      f"unreadable ({_damage_note(e)})") from None
 
 
 # --- what goes into the collections ----------------------------------------------------------------
@@ -528,8 +654,10 @@ class MilvusWriter:
     def _create(self, part: str, schema_and_index) -> str:
         name = _coll(self.store.name, self.gen, part)
         schema, index = schema_and_index
-        self.client.create_collection(name, schema=schema, index_params=index)
+        # Noted before the call: creating the collection can succeed and its index fail, and abort
+        # must drop it then too (an orphan otherwise, under a name no later build looks for).
         self._created.append(name)
+        self.client.create_collection(name, schema=schema, index_params=index)
         return name
 
     def _insert(self, collection: str, rows: list[dict]) -> None:
@@ -667,6 +795,12 @@ class MilvusIndex:
                 self.documents.append(d)
                 counts.append(n)
             self.item_doc = np.repeat(np.arange(len(self.documents), dtype=np.int32), counts)
+        except PlansearchError:
+            self.close()
+            raise
+        except Exception as e:
+            self.close()
+            raise store.damaged(e) from None
         except BaseException:
             self.close()
             raise

@@ -265,16 +265,27 @@ def alignment_record(al, a_doc_id: str) -> dict:
 
 # --- output -----------------------------------------------------------------------------------------
 
+# A spreadsheet reads a cell that begins with one of these as a formula (=HYPERLINK(…) in a
+# scraped page would run when an official opens the CSV): OWASP's advice is a leading '.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formula(text: str) -> str:
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def _csv_cell(value) -> str:
     if value is None:
         return ""
+    if isinstance(value, (int, float)):  # a number stays a number (-3 is not a formula)
+        return str(value)
     if isinstance(value, (list, tuple)):
         if all(isinstance(v, str) for v in value):
-            return " › ".join(value) if value else ""
+            return neutralise_formula(" › ".join(value)) if value else ""
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False)
-    return str(value)
+    return neutralise_formula(str(value))
 
 
 def write_records(records: Iterable[dict], fmt: str, out: IO[str] | None = None) -> int:

@@ -532,6 +532,13 @@ class IndexStore(Protocol):
 
     def reader(self) -> "IndexReader": ...
 
+    def repair(self, damage: IndexDamaged) -> str | None:
+        """Make the store writable again after `damage` before a build (None: nothing needed);
+        returns what was done, for the build's warnings."""
+
+    def drop(self) -> list[str]:
+        """Remove this index's versions from the store; returns what was removed."""
+
     def record(self) -> dict:
         """What store.json keeps to find this store again (a store other than local)."""
 
@@ -561,6 +568,16 @@ class LocalStore:
 
     def reader(self) -> "StoredIndex":
         return StoredIndex(self.index_dir)
+
+    def repair(self, damage: IndexDamaged) -> str | None:
+        return None  # a build writes a whole new generation beside the damaged one
+
+    def drop(self) -> list[str]:
+        gens = sorted(p.name for p in self.index_dir.iterdir() if _is_ours(p)) if self.index_dir.is_dir() else []
+        for name in gens:
+            shutil.rmtree(self.index_dir / name, ignore_errors=True)
+        (self.index_dir / CURRENT).unlink(missing_ok=True)
+        return gens
 
 
 class LocalWriter:
@@ -684,6 +701,24 @@ def store_for(index_dir: Path, spec: str | None = None) -> IndexStore:
     return MilvusStore.for_index(index_dir, spec, rec)
 
 
+def drop_index(index_dir: str | os.PathLike = "index") -> list[str]:
+    """Remove an index's versions from its store — the local generations, or its collections and
+    alias on a Milvus server or Lite file, which deleting the folder would leave behind — and
+    what points at them (CURRENT, sources.json, store.json). The embedding cache stays: it only
+    saves re-embedding. Returns the names of what was removed."""
+    index_dir = Path(index_dir)
+    if not index_dir.is_dir():
+        raise PlansearchError(_("no index in {dir}/ to drop").format(dir=index_dir))
+    lock = _lock_for_writing(index_dir, None)
+    try:
+        dropped = store_for(index_dir).drop()
+        for name in (CURRENT, SOURCES_STAMP, STORE_FILE):
+            (index_dir / name).unlink(missing_ok=True)
+        return dropped
+    finally:
+        lock.release()
+
+
 def open_index(index_dir: str | os.PathLike = "index") -> "IndexReader":
     """The index of a directory opened for reading, through whichever store it was built in."""
     index_dir = Path(index_dir)
@@ -738,6 +773,11 @@ def build_index(paths: str | os.PathLike | Iterable[str | os.PathLike] = "corpus
         build_warnings: list[str] = warnings if warnings is not None else []
         where = _store_to_build(index_dir, store, build_warnings)
         live, damage = _live_or_damage(where, full=False)
+        if isinstance(damage, IndexDamaged):
+            note = where.repair(damage)
+            if note:
+                build_warnings.append(note)
+            damage = damage.what
         # Fast path: the same files (path, size, mtime) as the live generation was built or checked
         # from need no parsing at all (parsing 10^5 items takes ~30 s; this takes milliseconds).
         stamp = _sources_stamp(paths, model, keyword_scheme) if documents is None else None
@@ -755,6 +795,11 @@ def build_index(paths: str | os.PathLike | Iterable[str | os.PathLike] = "corpus
         fp = _fingerprint(documents, embedder.name, keyword_scheme)
         if live is not None:  # about to call it up to date: every byte, not a sample (parsing cost more)
             live, damage = _live_or_damage(where, full=True)
+            if isinstance(damage, IndexDamaged):
+                note = where.repair(damage)
+                if note:
+                    build_warnings.append(note)
+                damage = damage.what
         if (not force and live is not None and live.meta.fingerprint == fp
                 and (vector_kind is None or vector_kind == live.meta.vector_kind)):
             _write_stamp(index_dir, live.name, stamp)
@@ -886,13 +931,14 @@ def _record_in(index_dir: Path, where: IndexStore) -> None:
         _record_store(index_dir, where.record())
 
 
-def _live_or_damage(where: IndexStore, full: bool) -> tuple[Version | None, str | None]:
-    """(live version, None) when it is whole; (None, what is wrong) when it is damaged, so the
-    build writes a new one instead of calling it up to date."""
+def _live_or_damage(where: IndexStore, full: bool) -> tuple[Version | None, IndexDamaged | str | None]:
+    """(live version, None) when it is whole; (None, the damage) when it is damaged, so the
+    build writes a new one instead of calling it up to date: the IndexDamaged itself (the store
+    may have to repair before it can write), or what is wrong as text (an older format)."""
     try:
         return where.live(full=full), None
     except IndexDamaged as e:
-        return None, e.what
+        return None, e
     except PlansearchError as e:  # e.g. an older format: rebuilt like a damaged one
         return None, str(e)
 

@@ -11,6 +11,7 @@ import io
 import os
 import re
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -57,6 +58,7 @@ from ..search import MAX_QUERY_CHARS, MODES, Filters, literal_query, mixed_level
 from ..trend import GROUPINGS, ChartWords, chart_svg
 from . import views
 from .engine import CheckOptions, Engine, WebError
+from .guard import BODY_TIMEOUT, LOOPBACK_NAMES, RequestGuard
 
 WEB_DIR = Path(__file__).resolve().parent
 MAX_K = 100  # hits a page may ask for
@@ -92,7 +94,9 @@ SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                                "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    # same-origin, not no-referrer: under no-referrer a browser sends "Origin: null" with the app's
+    # own form posts, and the origin check (web.guard) could not tell them from another site's.
+    "Referrer-Policy": "same-origin",
 }
 
 
@@ -359,9 +363,11 @@ _TOKEN = re.compile(r"[A-Za-z0-9_-]{8,64}")
 # --- the app ------------------------------------------------------------------------------------------
 
 def create_app(index_dir: str | os.PathLike = "index", *, model: str | None = None,
-               engine: Engine | None = None, warm: bool = False) -> Starlette:
+               engine: Engine | None = None, warm: bool = False,
+               allowed_hosts: Iterable[str] = LOOPBACK_NAMES, body_timeout: float = BODY_TIMEOUT) -> Starlette:
     """The web app over one index. `warm` loads the model and indexes now and starts the reuse
-    report in the background (what `plansearch serve` does); tests pass their own `engine`."""
+    report in the background (what `plansearch serve` does); tests pass their own `engine`.
+    `allowed_hosts`: the Host names it answers (web.guard.host_names for a `serve --host`)."""
     engine = engine or Engine(index_dir, model)
     if warm:
         engine.warm()
@@ -663,7 +669,9 @@ def create_app(index_dir: str | os.PathLike = "index", *, model: str | None = No
         Route("/api/docs", api_docs),
         Mount("/static", app=StaticFiles(directory=WEB_DIR / "static"), name="static"),
     ]
-    app = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders), Middleware(PageLanguage)],
+    app = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders), Middleware(PageLanguage),
+                                              Middleware(RequestGuard, allowed_hosts=allowed_hosts,
+                                                         body_timeout=body_timeout)],
                     exception_handlers={WebError: on_web_error, PlansearchError: on_plansearch_error,
                                         HTTPException: on_http_error, Exception: on_server_error})
     app.state.engine = engine

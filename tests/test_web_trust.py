@@ -1,0 +1,89 @@
+"""The web app's trust boundary (#24): it answers only the host names it was started for (a DNS-
+rebinding page in the user's browser reads nothing), refuses state-changing requests from other
+origins, times out a body that stops arriving, and CSV cells cannot be formulas in Excel or WPS."""
+from __future__ import annotations
+
+import csv
+import io
+import socket
+import time
+
+import pytest
+from starlette.testclient import TestClient
+from typer.testing import CliRunner
+
+from plansearch.cli import app as cli_app
+from plansearch.records import write_records
+from plansearch.web.app import create_app
+from plansearch.web.guard import host_names
+from plansearch.web.server import BackgroundServer
+
+
+@pytest.fixture(scope="module")
+def guarded(web_engine):
+    return create_app(engine=web_engine, body_timeout=1.0)
+
+
+def test_a_rebinding_host_is_refused_and_loopback_names_are_answered(guarded):
+    evil = TestClient(guarded, base_url="http://evil.example")
+    r = evil.get("/search", params={"q": "留守儿童"})
+    assert r.status_code == 400 and "evil.example" in r.text and "--allow-host" in r.text
+    assert "留守" not in r.text
+    for base in ("http://localhost:8765", "http://127.0.0.1", "http://[::1]:8765"):
+        assert TestClient(guarded, base_url=base).get("/docs").status_code == 200, base
+
+
+def test_the_refusal_speaks_the_pages_language(guarded):
+    r = TestClient(guarded, base_url="http://evil.example").get("/search")
+    assert r.text.startswith("本应用未对地址 evil.example 开放")  # Chinese by default, as every page
+    r = TestClient(guarded, base_url="http://evil.example").get("/search", params={"lang": "en"})
+    assert r.text.startswith("this address (evil.example) is not one the app was started for")
+
+
+def test_allow_host_adds_a_name_and_an_all_interfaces_bind_adds_this_machine():
+    assert "plans.lan" in host_names("127.0.0.1", ["plans.lan"])
+    assert socket.gethostname().lower() in host_names("0.0.0.0")
+    assert "evil.example" not in host_names("0.0.0.0")
+    assert "[::1]" in host_names("::1")
+
+
+def test_a_cross_origin_post_is_refused_and_a_same_origin_one_goes_through(guarded):
+    client = TestClient(guarded, base_url="http://127.0.0.1:8765")
+    files = {"file": ("draft.txt", "区教育局2024年工作要点\n一、建立农村留守儿童关爱档案。\n".encode(), "text/plain")}
+    r = client.post("/check", files=files, headers={"Origin": "http://evil.example"})
+    assert r.status_code == 403 and "evil.example" in r.text
+    r = client.post("/check", files=files, headers={"Origin": "null"})
+    assert r.status_code == 403
+    r = client.post("/check", files=files, headers={"Referer": "http://evil.example/page"})
+    assert r.status_code == 403
+    r = client.post("/check", files=files, headers={"Origin": "http://127.0.0.1:8765"})
+    assert r.status_code in (200, 303), r.text[:300]
+
+
+def test_a_body_shorter_than_its_length_is_timed_out(guarded):
+    with BackgroundServer(guarded) as url:
+        host, port = url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as s:
+            s.sendall(b"POST /check HTTP/1.1\r\nHost: " + f"{host}:{port}".encode() +
+                      b"\r\nContent-Type: multipart/form-data; boundary=x\r\nContent-Length: 1000\r\n\r\n--x\r\n")
+            t0 = time.monotonic()
+            reply = s.recv(4096)
+            waited = time.monotonic() - t0
+    assert reply.startswith(b"HTTP/1.1 408"), reply[:200]
+    assert waited < 8
+
+
+def test_csv_cells_cannot_be_formulas():
+    out = io.StringIO()
+    write_records([{"text": "=HYPERLINK(\"http://x\")", "label": "-1.", "n": -3, "note": "@SUM(A1)",
+                    "plain": "留守儿童"}], "csv", out)
+    row = next(csv.DictReader(io.StringIO(out.getvalue())))
+    assert row == {"text": "'=HYPERLINK(\"http://x\")", "label": "'-1.", "n": "-3", "note": "'@SUM(A1)",
+                   "plain": "留守儿童"}
+
+
+def test_search_csv_neutralises_a_query_that_looks_like_a_formula(seed_index):
+    res = CliRunner().invoke(cli_app, ["search", "+留守儿童", "--index", str(seed_index), "--format", "csv", "-k", "1"])
+    assert res.exit_code == 0, res.output
+    row = next(csv.DictReader(io.StringIO(res.stdout)))
+    assert not any(v.startswith(("=", "+", "@")) for v in row.values())
