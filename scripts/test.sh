@@ -12,10 +12,13 @@ python -m pip install -q -e ".[test,st,bench,milvus]" || exit 1
 # Debian packages the tests need: jq (README's examples pipe into it; the end-to-end tests run them
 # as shown), and Chromium for the web app's browser tests, driven through Playwright from the test
 # extra (a browser download is not possible, so `playwright install` is never run), with a CJK font
-# so that the screenshots they write on failure are readable.
+# so that the pages and the screenshots they write on failure are readable.
 PKGS=""
 command -v jq >/dev/null 2>&1 || PKGS="jq"
-[ -x /usr/bin/chromium ] || PKGS="$PKGS chromium fonts-wqy-microhei"
+[ -x /usr/bin/chromium ] || PKGS="$PKGS chromium"
+# A CJK font whenever none is installed (not only with Chromium): without one the pages and the
+# screenshots render Chinese as boxes.
+{ command -v fc-list >/dev/null 2>&1 && [ -n "$(fc-list :lang=zh 2>/dev/null)" ]; } || PKGS="$PKGS fontconfig fonts-wqy-microhei"
 if [ -n "$PKGS" ] && command -v apt-get >/dev/null 2>&1; then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo -n"

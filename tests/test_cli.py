@@ -42,7 +42,7 @@ def one_line_error(result, *fragments: str) -> str:
     (["search", "留守儿童", "--index", "{seed_index}", "--by", "colour"], ["--by takes"]),
     (["search", "留守儿童", "--index", "{seed_index}", "--year-of", "both"], ["--year-of takes plan or review"]),
     (["search", "留守儿童", "--index", "{seed_index}", "-k", "0"], ["at least 1"]),
-    (["search", "留守儿童", "--index", "{seed_index}", "--format", "xml"], ["--format takes table, json, csv"]),
+    (["search", "留守儿童", "--index", "{seed_index}", "--format", "xml"], ["--format takes table, json or csv"]),
     (["reuse", "--max-spread", "-1"], ["--max-spread must be at least the minimum documents (2)"]),
     (["reuse", "--min-chars", "0"], ["--min-chars must be at least 1"]),
     (["reuse", "--top", "0"], ["--top must be at least 1"]),

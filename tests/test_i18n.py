@@ -3,6 +3,8 @@ compiled catalogues that ship are the ones the sources say."""
 from __future__ import annotations
 
 import io
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -76,3 +78,89 @@ def test_cli_error_in_the_readers_language(tmp_path):
     assert en.returncode == 1 and en.stderr.startswith("error: ")
     bad = run("--lang", "fr", "docs", str(tmp_path))
     assert bad.returncode == 1 and "--lang" in bad.stderr
+
+
+# --- every command, read by a Chinese reader ------------------------------------------------------
+
+# What may stay Latin in Chinese output: names of things (the program, formats, options, models,
+# measures a reader knows by their name), not words of prose.
+LATIN_OK = {"plansearch", "cos", "json", "csv", "html", "svg", "pdf", "txt", "docx", "bm", "cnki", "utf",
+            "index", "corpus", "help", "table", "flat", "pq", "hnsw", "plan", "review", "summary", "report",
+            "mixed", "hybrid", "dense", "keyword", "rrf", "weighted", "tiebreak", "adaptive", "years", "regions",
+            "any", "local", "milvus", "lite", "db", "host", "port", "path", "name", "nanoe", "multilingual", "e5",
+            "small", "id", "doc", "query", "options", "file", "lang", "zh", "en", "ctrl", "readme", "trend",
+            "edited", "new", "dropped", "st", "xlsx", "level", "nh", "gb", "mb", "kb", "http", "tls",
+            "search", "docs", "outline", "compare", "reuse", "check", "serve",  # the commands, as typed
+            "year", "region", "issuer", "kind",  # --by values, as typed
+            "levels", "national", "province", "city", "county", "district"}  # --level / --across values, as typed
+_CONTENT = [
+    re.compile(r"<[A-Za-z\[\]]+>"),                        # typer's value types: <str>, <list[str]>
+    re.compile(r"--[a-z][a-z-]*"),                       # options as typed
+    re.compile(r"`[^`]*`"),                              # commands to type
+    re.compile(r"\S*[/\\.#_]\S*"),                         # paths, ids, file names, model names
+    re.compile(r"\[[^\]\u4e00-\u9fff]*\]"),              # [OPTIONS] {QUERY}-style usage, [default …]
+    re.compile(r"\{[A-Z]+\}|\b[A-Z]{2,}\b"),             # QUERY, DOC, PATH, A, B
+    re.compile(r"'[^']*'|\"[^\"]*\"|“[^”]*”"),           # what the user typed, quoted back
+    re.compile(r"\w+(?:-\w+)+"),                          # hyphenated names: sentence-transformers
+    re.compile(r"[A-Za-z]+(?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])[A-Za-z]+"),  # in document text: XX区
+]
+
+
+def english_words(text: str) -> list[str]:
+    """The Latin words of `text` that are prose, not names: what a Chinese reader should not meet."""
+    words = []
+    for line in text.splitlines():
+        for pattern in _CONTENT:
+            line = pattern.sub(" ", line)
+        words += [w for w in re.findall(r"[A-Za-z][A-Za-z]+", line) if w.lower() not in LATIN_OK]
+    return words
+
+
+def test_the_english_word_finder_finds_prose_and_spares_names():
+    assert english_words("indexed 10 documents into index/ in 2.1s") == ["indexed", "documents", "into", "in"]
+    assert english_words("错误：未知的文件编号 'nope'（是不是 000_5ae896fcb747d54c#1？）") == []
+    assert english_words("用法： plansearch search [OPTIONS] {QUERY}") == []
+
+
+def _zh(*args, **env):
+    return subprocess.run([sys.executable, "-c", "from plansearch.cli import app; app()", *map(str, args)],
+                          capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "PLANSEARCH_LANG": "", "LANG": "zh_CN.UTF-8", "COLUMNS": "200", **env})
+
+
+@pytest.mark.slow
+def test_a_chinese_reader_meets_no_english_in_any_command(seed_index, tmp_path):
+    """Every command and its main error paths, with LANG=zh_CN.UTF-8, on the sample corpus."""
+    from conftest import CORPUS, seed_path
+
+    a, b = seed_path("000"), seed_path("002")
+    doc = "000_5ae896fcb747d54c#2"
+    runs = {
+        "--help": ["--help"], "docs": ["docs", CORPUS], "outline": ["outline", doc, "--index", seed_index],
+        "index": ["index", CORPUS, "--index", seed_index],
+        "search": ["search", "留守儿童关爱", "--index", seed_index, "-k", "2"],
+        "search --by": ["search", "留守儿童", "--by", "year", "--index", seed_index, "-k", "1"],
+        "search no words": ["search", "火星基地", "--index", seed_index, "-k", "1"],
+        "trend": ["trend", "留守儿童", "--index", seed_index],
+        "compare": ["compare", doc, "000_5ae896fcb747d54c#3", "--index", seed_index],
+        "reuse": ["reuse", "--index", seed_index, "--top", "2"],
+        "check": ["check", b, "--index", seed_index, "--top", "2"],
+        "unknown id": ["outline", "nope", "--index", seed_index],
+        "bad option": ["search", "x", "--indx", seed_index],
+        "missing argument": ["search"], "bad value": ["search", "x", "-k", "abc", "--index", seed_index],
+        "bad choice": ["search", "x", "--mode", "magic", "--index", seed_index],
+        "no index": ["search", "x", "--index", tmp_path / "none"],
+        "skipped file": ["docs", tmp_path / "odd"],
+    }
+    (tmp_path / "odd").mkdir()
+    (tmp_path / "odd" / "x.doc").write_bytes(b"\xd0\xcf\x11\xe0")
+    (tmp_path / "odd" / "a.txt").write_bytes(a.read_bytes())
+    for cmd in ("docs", "outline", "index", "search", "trend", "compare", "reuse", "check", "serve"):
+        runs[f"{cmd} --help"] = [cmd, "--help"]
+    found = {}
+    for what, args in runs.items():
+        res = _zh(*args)
+        words = english_words(res.stdout + res.stderr)
+        if words:
+            found[what] = sorted(set(words))[:12]
+    assert found == {}

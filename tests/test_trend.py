@@ -258,7 +258,7 @@ def test_chart_text_is_escaped(seed_index):
 
 
 @pytest.mark.parametrize("args, fragment", [
-    (["双减", "--by", "doc"], "--by takes year, region, level, issuer, kind"),
+    (["双减", "--by", "doc"], "--by takes year, region, level, issuer or kind"),
     (["双减", "--year-of", "any"], "--year-of takes plan or review"),
     (["双减", "--years", "2025-2013"], "empty year range"),
     (["双减", "--years", "twenty"], "years must look like"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
 
@@ -336,3 +336,150 @@ def test_a_mistake_shows_a_page_saying_what_is_wrong_and_back_goes_back(tab):
     page.click("a[data-back]")
     page.wait_for_url("**/docs")
     assert page.locator("table.grid tbody tr").count() > 0
+
+
+# --- a phone and a desktop screen, the language switch, the paste box and the title lookup (#25) ----
+
+PHONE, DESKTOP = (390, 844), (1280, 900)
+EVERY_PAGE = {  # one of each page the app makes, filled
+    "search": "/search?q=留守儿童",
+    "search-by-year": "/search?q=减税降费&view=year",
+    "trend": "/trend?q=双减+课后服务",
+    "docs": "/docs",
+    "document": "/document?id=national_gwr_2022",
+    "compare": "/compare?a=national_gwr_2021&b=national_gwr_2022&semantic=0",
+    "reuse": "/reuse",
+    "check": "/check",
+    "check-result": "/check?doc=000_5ae896fcb747d54c%234&paraphrase=0",
+    "error": "/document?id=national_gwr_2033",
+}
+SHOWCASE = Path(os.environ.get("PLANSEARCH_SCREENSHOTS") or REPO / "test-artifacts" / "web") / "phone"
+
+
+@pytest.fixture(params=[PHONE, DESKTOP], ids=["390px", "1280px"])
+def screen_tab(request, browser, live_url):
+    width, height = request.param
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+    context.set_default_timeout(120_000)
+    t = Tab(context.new_page(), live_url)
+    t.width = width
+    yield t
+    context.close()
+
+
+def overflow(page) -> int:
+    """How far the page is wider than the screen (0: no sideways scrolling of the page body)."""
+    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+
+
+@pytest.mark.parametrize("name", list(EVERY_PAGE))
+def test_every_page_fits_the_screen_without_sideways_scrolling(screen_tab, name):
+    page = screen_tab.page
+    screen_tab.goto(EVERY_PAGE[name], name)
+    assert overflow(page) <= 0, f"{name} at {screen_tab.width}px is {overflow(page)}px too wide"
+    # no word of the navigation breaks over lines (at 390 px it wrapped one character per line)
+    if screen_tab.width < 700:
+        page.click(".nav-toggle")
+    heights = page.eval_on_selector_all("#nav-pages a", "as => as.map(a => a.getClientRects().length)")
+    assert heights and set(heights) == {1}
+    if screen_tab.width < 700:
+        SHOWCASE.mkdir(parents=True, exist_ok=True)
+        page.click(".nav-toggle")  # closed again, as a reader first sees it
+        page.screenshot(path=str(SHOWCASE / f"{name}.png"), full_page=True)
+    assert name == "error" or not screen_tab.errors, screen_tab.errors  # a 404 page logs its status
+
+
+def test_on_a_phone_the_navigation_folds_behind_a_menu_button(screen_tab):
+    page = screen_tab.page
+    screen_tab.goto("/search", "search")
+    compare = page.locator("#nav-pages a", has_text="对比")
+    if screen_tab.width >= 700:
+        assert not page.locator(".nav-toggle").is_visible() and compare.is_visible()
+    else:
+        assert page.locator(".nav-toggle").is_visible() and not compare.is_visible()
+        header = page.locator("header.top").bounding_box()["height"]
+        assert header < 60  # one line: the brand, the menu button, the language switch
+        page.click(".nav-toggle")
+        assert page.get_attribute(".nav-toggle", "aria-expanded") == "true" and compare.is_visible()
+    compare.click()
+    page.wait_for_url("**/compare")
+    assert not screen_tab.errors, screen_tab.errors
+
+
+def test_on_a_phone_compare_gives_each_side_the_screens_width(screen_tab):
+    page = screen_tab.page
+    screen_tab.goto(EVERY_PAGE["compare"], "compare")
+    sides = page.eval_on_selector_all("table.cmp td.side", "ts => ts.map(t => t.getBoundingClientRect().width)")
+    # the title cell shrank to two characters (about 30 px) at 390 px
+    assert sides and min(sides) >= min(300, screen_tab.width * 0.3)
+    assert not screen_tab.errors, screen_tab.errors
+
+
+def test_the_language_switch_turns_the_page_and_the_links_it_makes(screen_tab):
+    page = screen_tab.page
+    screen_tab.goto("/search?q=留守儿童", "zh")
+    assert page.get_attribute("html", "lang") == "zh-CN"
+    page.click(".lang-switch a[lang=en]")
+    page.wait_for_url("**lang=en**")
+    assert page.get_attribute("html", "lang") == "en" and screen_tab.query()["q"] == ["留守儿童"]
+    assert "results" in page.locator("p.count").inner_text()
+    if screen_tab.width < 700:
+        page.click(".nav-toggle")
+    page.locator("#nav-pages a", has_text="Compare").click()
+    page.wait_for_url("**/compare?lang=en")
+    assert page.locator("form.compare-form button").inner_text() == "Compare"
+    page.fill("input[name=a]", "national_gwr_2021")
+    page.fill("input[name=b]", "national_gwr_2022")
+    page.check("input[name=semantic]")
+    page.click("form.compare-form button")
+    page.wait_for_selector("table.cmp")
+    assert screen_tab.query()["lang"] == ["en"]
+    assert page.locator("table.cmp .status").first.inner_text() in ("same", "edited", "rewritten", "related", "new", "dropped")
+    page.click(".lang-switch a[lang=zh-CN]")
+    page.wait_for_selector("table.cmp")
+    assert "lang" not in screen_tab.query() and page.locator("form.compare-form button").inner_text() == "对比"
+    assert not screen_tab.errors, screen_tab.errors
+
+
+def test_a_draft_pasted_into_the_check_page_is_checked(screen_tab):
+    page = screen_tab.page
+    screen_tab.goto("/check", "check")
+    box = page.locator("textarea[name=text]")
+    assert box.bounding_box()["width"] <= screen_tab.width
+    box.fill(restored_003_text())
+    page.check("form.paste input[name=paraphrase]")  # no model: fast
+    page.click("form.paste button")
+    page.wait_for_selector(".check-result")
+    screen_tab.snap("pasted")
+    assert "upload" in screen_tab.query()
+    assert "粘贴的文字" in page.locator(".check-result .meta").first.inner_text()
+    first = page.locator("table.check-sources tbody tr").first
+    assert first.get_attribute("data-doc") == "003_d3b064de2d82a876"
+    assert overflow(page) <= 0
+    if screen_tab.width < 700:
+        SHOWCASE.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOWCASE / "check-pasted.png"), full_page=False)
+    assert not screen_tab.errors, screen_tab.errors
+
+
+def test_a_title_typed_into_compare_resolves_or_offers_the_choices(screen_tab, web_engine):
+    page = screen_tab.page
+    national = sorted((d for d in web_engine.documents if d.doc_id.startswith("national_gwr_")), key=lambda d: d.doc_id)
+    seed = web_engine.doc_meta("003_d3b064de2d82a876")
+    screen_tab.goto("/compare", "compare-form")
+    page.fill("input[name=a]", seed.title)  # a title only this document carries
+    page.fill("input[name=b]", national[-1].doc_id)
+    page.check("input[name=semantic]")
+    page.click("form.compare-form button")
+    page.wait_for_selector("table.cmp")
+    assert seed.doc_id in page.locator("table.docs-ab").inner_text()
+    # two plans of one compiled page share their title: the page offers both, a choice compares
+    titles = [d.title for d in web_engine.documents]
+    shared = next(t for t in titles if titles.count(t) > 1)
+    screen_tab.goto("/compare?" + urlencode({"a": seed.doc_id, "b": shared, "semantic": "0"}), "ambiguous")
+    choices = page.locator("ul.choices a")
+    assert choices.count() == sum(d.title == shared for d in web_engine.documents)
+    choices.first.click()
+    page.wait_for_selector("table.cmp")
+    assert web_engine.doc_meta(screen_tab.query()["b"][0]).title == shared
+    assert not screen_tab.errors, screen_tab.errors

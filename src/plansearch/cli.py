@@ -13,6 +13,7 @@ from __future__ import annotations
 import errno
 import functools
 import os
+import re
 import sys
 from pathlib import Path
 from typing import List, Optional
@@ -22,7 +23,7 @@ import typer
 from . import render
 from .corpus import DocumentFinder, find_document, load_corpus
 from .embed import resolve_model
-from .i18n import LANGS, _, set_lang
+from .i18n import LANGS, _, either, set_lang, speak_to_click
 from .metadata import YEAR_BASES
 from .models import BadParameter, LoadError, PlansearchError
 from .records import (
@@ -40,9 +41,87 @@ from .records import (
     write_records,
 )
 
+def _lang_in_argv(argv: list[str]) -> str | None:
+    """--lang zh / --lang=zh anywhere on the command line: help texts are made when this module is
+    imported, before typer parses the options, so the language is read here first."""
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+# typer's usage errors, as its vendored click words them (English f-strings), to our catalogue's
+_USAGE_ERRORS = (
+    (re.compile(r"No such option: (?P<name>\S+)(?: \(Possible options: (?P<options>.*)\))?"),
+     lambda m: _("No such option: {name}").format(name=m["name"])
+     + (" " + _("(possible options: {options})").format(options=m["options"]) if m["options"] else "")),
+    (re.compile(r"Missing argument '(?P<name>.+)'\."), lambda m: _("Missing argument '{name}'.").format(name=m["name"])),
+    (re.compile(r"Missing option '(?P<name>.+)'\."), lambda m: _("Missing option '{name}'.").format(name=m["name"])),
+    (re.compile(r"Option '(?P<name>.+)' requires an argument\."),
+     lambda m: _("Option '{name}' requires an argument.").format(name=m["name"])),
+    (re.compile(r"Got unexpected extra arguments? \((?P<args>.*)\)"),
+     lambda m: _("Got unexpected extra arguments ({args})").format(args=m["args"])),
+    (re.compile(r"Invalid value for (?P<param>.+?): (?:'.*' is not a valid |Input should be a valid )"
+                r"(?P<kind>integer|float|number).*"),
+     lambda m: _("Invalid value for {param}: not a valid {kind}").format(
+         param=m["param"], kind=_("integer") if m["kind"] == "integer" else _("number"))),
+)
+
+
+def _say_usage_error(message: str) -> str:
+    for pattern, say in _USAGE_ERRORS:
+        m = pattern.fullmatch(message)
+        if m:
+            return say(m)
+    return message
+
+
+def _speak_typer() -> None:
+    """typer's hard-coded English in the reader's language: the usage line's prefix, --help's own
+    help, and usage errors ('Error: No such option …'), which it prints before any command runs."""
+    from typer._click import core, exceptions, formatting
+
+    if getattr(formatting.HelpFormatter.write_usage, "plansearch", False):
+        return
+    write_usage = formatting.HelpFormatter.write_usage
+
+    def usage(self, prog, args="", prefix=None):
+        return write_usage(self, prog, args, prefix if prefix is not None else _("Usage:") + " ")
+
+    usage.plansearch = True
+    formatting.HelpFormatter.write_usage = usage
+    get_help_option = core.Command.get_help_option
+
+    def help_option(self, ctx):
+        opt = get_help_option(self, ctx)
+        if opt is not None:
+            opt.help = _("Show this message and exit.")
+        return opt
+
+    core.Command.get_help_option = help_option
+
+    def show(self, file=None):
+        file = file or exceptions.get_text_stderr()
+        if self.ctx is not None:
+            hint = ""
+            if self.ctx.command.get_help_option(self.ctx) is not None:
+                hint = _("Try '{command} {option}' for help.").format(
+                    command=self.ctx.command_path, option=self.ctx.help_option_names[0]) + "\n"
+            exceptions.echo(f"{self.ctx.get_usage()}\n{hint}", file=file, color=self.ctx.color)
+        exceptions.echo(_("error: {message}").format(message=_say_usage_error(self.format_message())), file=file)
+
+    exceptions.UsageError.show = show
+
+
+set_lang(_lang_in_argv(sys.argv[1:]))
+speak_to_click()  # typer's gettext-marked words (Arguments, Options, [required] …) from our catalogue
+_speak_typer()
+
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
-                  help="Search, compare and find copy-paste in Chinese government work plans and reports. "
-                       "Run `plansearch COMMAND --help` for a command's options.")
+                  help=_("Search, compare and find copy-paste in Chinese government work plans and reports. "
+                       "Run `plansearch COMMAND --help` for a command's options."))
 
 DEFAULT_CORPUS = os.environ.get("PLANSEARCH_CORPUS", "corpus")
 DEFAULT_INDEX = os.environ.get("PLANSEARCH_INDEX", "index")
@@ -51,13 +130,14 @@ DEFAULT_INDEX = os.environ.get("PLANSEARCH_INDEX", "index")
 @app.callback()
 def main(
     lang: Optional[str] = typer.Option(None, "--lang", metavar="zh|en",
-                                       help="Language of messages, tables and reports: zh or en "
-                                            "(default: $PLANSEARCH_LANG, then the locale, e.g. LANG=zh_CN.UTF-8)."),
+                                       help=_("Language of messages, tables and reports: zh or en "
+                                            "(default: $PLANSEARCH_LANG, then the locale, e.g. LANG=zh_CN.UTF-8).")),
 ):
     """Search, compare and find copy-paste in Chinese government work plans and reports."""
     if lang is not None and lang not in LANGS:
         _fail(_("--lang must be one of {choices}, not {value!r}").format(choices=", ".join(LANGS), value=lang))
     set_lang(lang)
+    speak_to_click()
 
 
 def _fail(msg: str) -> None:
@@ -122,12 +202,12 @@ def _format(fmt: str, as_json: bool) -> str:
     if as_json:
         return "json"
     if fmt not in FORMATS:
-        raise PlansearchError(f"--format takes {', '.join(FORMATS)}, not {fmt!r}")
+        raise PlansearchError(_("{option} takes {choices}, not {value!r}").format(option="--format", choices=either(FORMATS), value=fmt))
     return fmt
 
 
-FORMAT_HELP = "table (default), json (one object per line) or csv."
-JSON_HELP = "Same as --format json."
+FORMAT_HELP = _("table (default), json (one object per line) or csv.")
+JSON_HELP = _("Same as --format json.")
 
 
 def _open_index_if_any(index_dir: Path | None, explicit: bool):
@@ -155,78 +235,77 @@ def _check_model(model: Optional[str]) -> None:
         resolve_model(model)
 
 
-def _write_html(html: Path, write, option: str = "--html", what: str = "the HTML report") -> None:
+def _write_html(html: Path, write, option: str = "--html", what: str | None = None) -> None:
     """Write an HTML report (or another file a command makes: `what`), or fail in one line naming
     the path (after the terminal report)."""
+    what = what or _("the HTML report")
     if str(html).strip() == "":
-        raise PlansearchError(f"{option} needs a file name")
+        raise PlansearchError(_("{option} needs a file name").format(option=option))
     try:
         out = write(html)
     except IsADirectoryError:
-        raise PlansearchError(f"{html}: is a directory; give a file name for {what}") from None
+        raise PlansearchError(_("{path}: is a directory; give a file name for {what}").format(path=html, what=what)) from None
     except OSError as e:
-        raise PlansearchError(f"{html}: cannot write {what} ({e.strerror or e})") from None
-    typer.echo(f"wrote {out}", err=True)
+        raise PlansearchError(_("{path}: cannot write {what} ({error})").format(path=html, what=what, error=e.strerror or e)) from None
+    typer.echo(_("wrote {path}").format(path=out), err=True)
 
 
-def _check_html_target(html: Optional[Path], option: str = "--html", what: str = "the HTML report") -> None:
+def _check_html_target(html: Optional[Path], option: str = "--html", what: str | None = None) -> None:
     """Refuse an HTML path (or another output file: `what`) that cannot be written before any
     work is done."""
+    what = what or _("the HTML report")
     if html is None:
         return
     if str(html).strip() == "":
-        raise PlansearchError(f"{option} needs a file name")
+        raise PlansearchError(_("{option} needs a file name").format(option=option))
     if html.is_dir():
-        raise PlansearchError(f"{html}: is a directory; give a file name for {what}")
+        raise PlansearchError(_("{path}: is a directory; give a file name for {what}").format(path=html, what=what))
     parent = html.parent if str(html.parent) else Path(".")
     if not parent.is_dir():
-        raise PlansearchError(f"{html}: folder {parent} does not exist")
+        raise PlansearchError(_("{path}: folder {folder} does not exist").format(path=html, folder=parent))
     existed = html.exists()
     try:  # the one reliable test (root passes os.access even where /sys refuses): open it
         with open(html, "a", encoding="utf-8"):
             pass
     except OSError as e:
-        raise PlansearchError(f"{html}: cannot write {what} ({e.strerror or e})") from None
+        raise PlansearchError(_("{path}: cannot write {what} ({error})").format(path=html, what=what, error=e.strerror or e)) from None
     if not existed:
         html.unlink()
 
 
 # --- docs / outline ------------------------------------------------------------------------------
 
-@app.command(short_help="List the documents of a corpus: id, title, year, region, issuer, kind.")
+@app.command(short_help=_("List the documents of a corpus: id, title, year, region, issuer, kind."), help=_('List documents: id, title, year, region, issuer, kind and item count. Values set in\nmanifest.csv are marked with *.'))
 @friendly
 def docs(
-    path: List[Path] = typer.Argument(None, metavar="PATH", help="Files or directories (default: the corpus, $PLANSEARCH_CORPUS)."),
+    path: List[Path] = typer.Argument(None, metavar="PATH", help=_("Files or directories (default: the corpus, $PLANSEARCH_CORPUS).")),
     fmt: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ):
-    """List documents: id, title, year, region, issuer, kind and item count. Values set in
-    manifest.csv are marked with *."""
     fmt = _format(fmt, as_json)
     paths = path or [Path(DEFAULT_CORPUS)]
     documents = _load(paths)
     if not documents:
-        raise PlansearchError(f"no documents found in {', '.join(map(str, paths))}")
+        raise PlansearchError(_("no documents found in {paths}").format(paths=", ".join(map(str, paths))))
     if fmt == "table":
         render.print_docs(documents)
     else:
         write_records((doc_record(d) for d in documents), fmt)
 
 
-@app.command(short_help="Show one document's outline: headings and numbered items.")
+@app.command(short_help=_("Show one document's outline: headings and numbered items."), help=_("Show a document's outline as a tree of headings and numbered items."))
 @friendly
 def outline(
-    doc: str = typer.Argument(..., metavar="DOC", help="Document id (see `plansearch docs`), a file, or file#N."),
-    corpus: Optional[Path] = typer.Option(None, "--corpus", help="Corpus directory to look the id up in "
-                                          "(default: the index if it knows the id, else corpus/)."),
-    index_dir: Optional[Path] = typer.Option(None, "--index", help="Index to look the id up in (default: index/)."),
-    fmt: str = typer.Option("table", "--format", "-f", help="table (a tree) or json."),
+    doc: str = typer.Argument(..., metavar="DOC", help=_("Document id (see `plansearch docs`), a file, or file#N.")),
+    corpus: Optional[Path] = typer.Option(None, "--corpus", help=_("Corpus directory to look the id up in "
+                                          "(default: the index if it knows the id, else corpus/).")),
+    index_dir: Optional[Path] = typer.Option(None, "--index", help=_("Index to look the id up in (default: index/).")),
+    fmt: str = typer.Option("table", "--format", "-f", help=_("table (a tree) or json.")),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ):
-    """Show a document's outline as a tree of headings and numbered items."""
     fmt = _format(fmt, as_json)
     if fmt == "csv":
-        raise PlansearchError("outline prints a tree or json, not csv")
+        raise PlansearchError(_("outline prints a tree or json, not csv"))
     finder = _finder(index_dir, corpus)
     try:
         d = finder.find(doc)
@@ -240,28 +319,26 @@ def outline(
 
 # --- index / search ------------------------------------------------------------------------------
 
-@app.command(short_help="Build or update the search index (embeds new text only).")
+@app.command(short_help=_("Build or update the search index (embeds new text only)."), help=_('Build or update the search index: embeddings, keyword index and document store. An unchanged\ncorpus is answered in a second; a damaged index is rebuilt.'))
 @friendly
 def index(
-    path: List[Path] = typer.Argument(None, metavar="PATH", help="Files or directories (default: the corpus, $PLANSEARCH_CORPUS)."),
-    index_dir: Path = typer.Option(Path(DEFAULT_INDEX), "--index", help="Index directory ($PLANSEARCH_INDEX)."),
-    model: Optional[str] = typer.Option(None, "--model", help="A sentence-transformers name already on this "
+    path: List[Path] = typer.Argument(None, metavar="PATH", help=_("Files or directories (default: the corpus, $PLANSEARCH_CORPUS).")),
+    index_dir: Path = typer.Option(Path(DEFAULT_INDEX), "--index", help=_("Index directory ($PLANSEARCH_INDEX).")),
+    model: Optional[str] = typer.Option(None, "--model", help=_("A sentence-transformers name already on this "
                                         "machine, st:NAME, or a local model directory (default: the bundled "
-                                        "multilingual-e5-small)."),
-    vector_kind: Optional[str] = typer.Option(None, "--vectors", help="flat (exact), pq (approximate: 4-bit "
+                                        "multilingual-e5-small).")),
+    vector_kind: Optional[str] = typer.Option(None, "--vectors", help=_("flat (exact), pq (approximate: 4-bit "
                                               "codes propose candidates, re-scored exactly) or hnsw (approximate "
-                                              "graph); default: flat below 150,000 sentence windows, pq above."),
-    force: bool = typer.Option(False, "--force", help="Rebuild even if nothing changed."),
-    store: Optional[str] = typer.Option(None, "--store", help="Where the index lives: local (default: files in "
+                                              "graph); default: flat below 150,000 sentence windows, pq above.")),
+    force: bool = typer.Option(False, "--force", help=_("Rebuild even if nothing changed.")),
+    store: Optional[str] = typer.Option(None, "--store", help=_("Where the index lives: local (default: files in "
                                         "the index directory), milvus-lite:PATH.db (a Milvus Lite file) or "
                                         "milvus://HOST:PORT (a Milvus server); $PLANSEARCH_STORE. Recorded in the "
-                                        "index directory, so later commands find it."),
-    drop: bool = typer.Option(False, "--drop", help="Remove the index instead of building it: its versions "
+                                        "index directory, so later commands find it.")),
+    drop: bool = typer.Option(False, "--drop", help=_("Remove the index instead of building it: its versions "
                               "(local generations, or its collections on the Milvus server or Lite file, "
-                              "which deleting the folder leaves behind); the embedding cache stays."),
+                              "which deleting the folder leaves behind); the embedding cache stays.")),
 ):
-    """Build or update the search index: embeddings, keyword index and document store. An unchanged
-    corpus is answered in a second; a damaged index is rebuilt."""
     from .store import build_index, check_store_spec, drop_index
     from .vectors import check_kind
 
@@ -290,49 +367,47 @@ def index(
     render.print_index_report(report)
 
 
-@app.command(short_help="Search the index by topic: hybrid meaning + words, with filters.")
+@app.command(short_help=_("Search the index by topic: hybrid meaning + words, with filters."), help=_("Search the index: hybrid meaning (embeddings) + words (BM25) by default, with metadata filters.\nEach hit says which of the query's words it holds; when no item holds them all, a note says so."))
 @friendly
 def search(
-    query: str = typer.Argument(..., metavar="QUERY", help='What to look for, e.g. 留守儿童关爱. "Quoted phrases" and +words must '
-                                          'stand in every hit, -words in none.'),
-    index_dir: Path = typer.Option(Path(DEFAULT_INDEX), "--index", help="Index directory ($PLANSEARCH_INDEX)."),
-    k: Optional[int] = typer.Option(None, "-k", "--top", help="How many hits (default 10; per group with --by: 3)."),
-    year: Optional[int] = typer.Option(None, "--year", help="Only documents of this year. A review→plan "
-                                       "document (2023→2024) counts for both years unless --year-of says which."),
-    years: Optional[str] = typer.Option(None, "--years", help="A range of years, e.g. 2019-2022."),
-    year_of: Optional[str] = typer.Option(None, "--year-of", help="Which year of a review→plan document "
+    query: str = typer.Argument(..., metavar="QUERY", help=_('What to look for, e.g. 留守儿童关爱. "Quoted phrases" and +words must '
+                                          'stand in every hit, -words in none.')),
+    index_dir: Path = typer.Option(Path(DEFAULT_INDEX), "--index", help=_("Index directory ($PLANSEARCH_INDEX).")),
+    k: Optional[int] = typer.Option(None, "-k", "--top", help=_("How many hits (default 10; per group with --by: 3).")),
+    year: Optional[int] = typer.Option(None, "--year", help=_("Only documents of this year. A review→plan "
+                                       "document (2023→2024) counts for both years unless --year-of says which.")),
+    years: Optional[str] = typer.Option(None, "--years", help=_("A range of years, e.g. 2019-2022.")),
+    year_of: Optional[str] = typer.Option(None, "--year-of", help=_("Which year of a review→plan document "
                                           "filters and --by year use: plan or review (default: filters "
-                                          "take either, --by year the plan year)."),
-    region: Optional[str] = typer.Option(None, "--region", help="Only documents whose region contains this, e.g. 华州."),
-    issuer: Optional[str] = typer.Option(None, "--issuer", help="Only documents whose issuer contains this, e.g. 教育局."),
-    kind: Optional[str] = typer.Option(None, "--kind", help="plan, summary, report or mixed."),
-    level: Optional[str] = typer.Option(None, "--level", help="Only documents of this administrative level: national, province, city, county or district."),
-    doc: Optional[str] = typer.Option(None, "--doc", help="Only this document (or all plans of a file stem)."),
-    mode: str = typer.Option("hybrid", "--mode", help="hybrid (default), dense, keyword, rrf, weighted, tiebreak."),
-    by: Optional[str] = typer.Option(None, "--by", help="Best hits per year, region, level, issuer, kind or doc, side by side."),
-    model: Optional[str] = typer.Option(None, "--model", help="Must be the model the index was built with."),
+                                          "take either, --by year the plan year).")),
+    region: Optional[str] = typer.Option(None, "--region", help=_("Only documents whose region contains this, e.g. 华州.")),
+    issuer: Optional[str] = typer.Option(None, "--issuer", help=_("Only documents whose issuer contains this, e.g. 教育局.")),
+    kind: Optional[str] = typer.Option(None, "--kind", help=_("plan, summary, report or mixed.")),
+    level: Optional[str] = typer.Option(None, "--level", help=_("Only documents of this administrative level: national, province, city, county or district.")),
+    doc: Optional[str] = typer.Option(None, "--doc", help=_("Only this document (or all plans of a file stem).")),
+    mode: str = typer.Option("hybrid", "--mode", help=_("hybrid (default), dense, keyword, rrf, weighted, tiebreak.")),
+    by: Optional[str] = typer.Option(None, "--by", help=_("Best hits per year, region, level, issuer, kind or doc, side by side.")),
+    model: Optional[str] = typer.Option(None, "--model", help=_("Must be the model the index was built with.")),
     fmt: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ):
-    """Search the index: hybrid meaning (embeddings) + words (BM25) by default, with metadata filters.
-    Each hit says which of the query's words it holds; when no item holds them all, a note says so."""
     from .search import GROUPINGS, MODES, Filters, Searcher, mixed_levels, parse_query, parse_years
 
     fmt = _format(fmt, as_json)
     parse_query(query)  # an empty query fails before the index is opened
     if mode not in MODES:
-        raise PlansearchError(f"--mode takes {', '.join(MODES)}, not {mode!r}")
+        raise PlansearchError(_("{option} takes {choices}, not {value!r}").format(option="--mode", choices=either(MODES), value=mode))
     if by is not None and by not in GROUPINGS:
-        raise PlansearchError(f"--by takes {', '.join(GROUPINGS)}, not {by!r}")
+        raise PlansearchError(_("{option} takes {choices}, not {value!r}").format(option="--by", choices=either(GROUPINGS), value=by))
     k = k if k is not None else (3 if by else 10)
     if k < 1:
-        raise PlansearchError(f"-k/--top must be at least 1, not {k}")
+        raise PlansearchError(_("{option} must be at least 1, not {value}").format(option="-k/--top", value=k))
     if year is not None and years is not None:
-        raise PlansearchError("give --year or --years, not both")
+        raise PlansearchError(_("give --year or --years, not both"))
     if year_of is not None and year_of not in YEAR_BASES[1:]:
-        raise PlansearchError(f"--year-of takes plan or review, not {year_of!r}")
+        raise PlansearchError(_("{option} takes {choices}, not {value!r}").format(option="--year-of", choices=either(["plan", "review"]), value=year_of))
     if kind is not None and kind not in ("plan", "summary", "report", "mixed"):
-        raise PlansearchError(f"--kind takes plan, summary, report or mixed, not {kind!r}")
+        raise PlansearchError(_("{option} takes {choices}, not {value!r}").format(option="--kind", choices=either(["plan", "summary", "report", "mixed"]), value=kind))
     _check_model(model)
     span = (year, year) if year is not None else parse_years(years) if years else None
     filters = Filters(years=span, region=region, issuer=issuer, kind=kind, level=level, doc=doc,
@@ -359,8 +434,8 @@ def search(
         if not hits:
             render.print_notices(hits.notices)
             why = filters.why_nothing(searcher.index.documents) if filters.active() else ""
-            raise PlansearchError("no matches" + (" with these filters (" + filters.describe() + ")"
-                                                  if filters.active() else "") + (f": {why}" if why else ""))
+            raise PlansearchError((_("no matches with these filters ({filters})").format(filters=filters.describe())
+                                   if filters.active() else _("no matches")) + (f": {why}" if why else ""))
         if fmt == "table":
             render.print_hits(query, hits)
         else:
@@ -371,33 +446,29 @@ def search(
 
 
 
-@app.command("trend", short_help="How much each year's (region's, …) documents say about topics.")
+@app.command("trend", short_help=_("How much each year's (region's, …) documents say about topics."), help=_("Count, per year (or region, issuer, kind), the items that match each query, their share of the\ngroup's items, the documents mentioning it and the best example. A match is a calibrated\ndecision, not a top-k: the item holds the query's words (by weight), or, for a query whose words\nno item holds, stands far above the corpus in meaning. Years without a document are gaps."))
 @friendly
 def trend_cmd(
-    queries: List[str] = typer.Argument(..., metavar="QUERY", help="One or more topics, e.g. 双减 课后服务 留守儿童 (one column "
-                                                  "each). \"Quoted phrases\", +words and -words as in search."),
-    index_dir: Path = typer.Option(Path(DEFAULT_INDEX), "--index", help="Index directory ($PLANSEARCH_INDEX)."),
-    by: str = typer.Option("year", "--by", help="One row per year (gaps shown), region, level, issuer or kind."),
-    year: Optional[int] = typer.Option(None, "--year", help="Only documents of this year."),
-    years: Optional[str] = typer.Option(None, "--years", help="A range of years, e.g. 2013-2025: one row for "
-                                        "each (gaps included)."),
-    year_of: str = typer.Option("plan", "--year-of", help="Which year a review→plan document (2023→2024) "
-                                "counts under, in the rows and the year filters: plan (default) or review."),
-    region: Optional[str] = typer.Option(None, "--region", help="Only documents whose region contains this."),
-    issuer: Optional[str] = typer.Option(None, "--issuer", help="Only documents whose issuer contains this."),
-    kind: Optional[str] = typer.Option(None, "--kind", help="plan, summary, report or mixed."),
-    level: Optional[str] = typer.Option(None, "--level", help="Only documents of this administrative level: national, province, city, county or district."),
-    doc: Optional[str] = typer.Option(None, "--doc", help="Only this document (or all plans of a file stem)."),
-    model: Optional[str] = typer.Option(None, "--model", help="Must be the model the index was built with."),
-    fmt: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP + " (one record per row and query)"),
+    queries: List[str] = typer.Argument(..., metavar="QUERY", help=_("One or more topics, e.g. 双减 课后服务 留守儿童 (one column "
+                                                  "each). \"Quoted phrases\", +words and -words as in search.")),
+    index_dir: Path = typer.Option(Path(DEFAULT_INDEX), "--index", help=_("Index directory ($PLANSEARCH_INDEX).")),
+    by: str = typer.Option("year", "--by", help=_("One row per year (gaps shown), region, level, issuer or kind.")),
+    year: Optional[int] = typer.Option(None, "--year", help=_("Only documents of this year.")),
+    years: Optional[str] = typer.Option(None, "--years", help=_("A range of years, e.g. 2013-2025: one row for "
+                                        "each (gaps included).")),
+    year_of: str = typer.Option("plan", "--year-of", help=_("Which year a review→plan document (2023→2024) "
+                                "counts under, in the rows and the year filters: plan (default) or review.")),
+    region: Optional[str] = typer.Option(None, "--region", help=_("Only documents whose region contains this.")),
+    issuer: Optional[str] = typer.Option(None, "--issuer", help=_("Only documents whose issuer contains this.")),
+    kind: Optional[str] = typer.Option(None, "--kind", help=_("plan, summary, report or mixed.")),
+    level: Optional[str] = typer.Option(None, "--level", help=_("Only documents of this administrative level: national, province, city, county or district.")),
+    doc: Optional[str] = typer.Option(None, "--doc", help=_("Only this document (or all plans of a file stem).")),
+    model: Optional[str] = typer.Option(None, "--model", help=_("Must be the model the index was built with.")),
+    fmt: str = typer.Option("table", "--format", "-f", help=_("table (default), json (one object per line) or csv (one record per row and query).")),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
-    chart: Optional[Path] = typer.Option(None, "--chart", help="Also write the trend as an SVG bar chart "
-                                         "(opens in a browser)."),
+    chart: Optional[Path] = typer.Option(None, "--chart", help=_("Also write the trend as an SVG bar chart "
+                                         "(opens in a browser).")),
 ):
-    """Count, per year (or region, issuer, kind), the items that match each query, their share of the
-    group's items, the documents mentioning it and the best example. A match is a calibrated
-    decision, not a top-k: the item holds the query's words (by weight), or, for a query whose words
-    no item holds, stands far above the corpus in meaning. Years without a document are gaps."""
     from .search import Filters, Searcher, parse_query, parse_years
     from .trend import GROUPINGS, chart_svg, trend
 
@@ -405,23 +476,23 @@ def trend_cmd(
     for q in queries:
         parse_query(q)  # an empty query fails before the index is opened
     if by not in GROUPINGS:
-        raise PlansearchError(f"--by takes {', '.join(GROUPINGS)}, not {by!r}")
+        raise PlansearchError(_("{option} takes {choices}, not {value!r}").format(option="--by", choices=either(GROUPINGS), value=by))
     if year is not None and years is not None:
-        raise PlansearchError("give --year or --years, not both")
+        raise PlansearchError(_("give --year or --years, not both"))
     if year_of not in YEAR_BASES[1:]:
-        raise PlansearchError(f"--year-of takes plan or review, not {year_of!r}")
+        raise PlansearchError(_("{option} takes {choices}, not {value!r}").format(option="--year-of", choices=either(["plan", "review"]), value=year_of))
     if kind is not None and kind not in ("plan", "summary", "report", "mixed"):
-        raise PlansearchError(f"--kind takes plan, summary, report or mixed, not {kind!r}")
+        raise PlansearchError(_("{option} takes {choices}, not {value!r}").format(option="--kind", choices=either(["plan", "summary", "report", "mixed"]), value=kind))
     span = (year, year) if year is not None else parse_years(years) if years else None
     if span is not None and span[1] - span[0] > 200:
-        raise PlansearchError(f"--years {span[0]}-{span[1]} is {span[1] - span[0] + 1} years: too long for a trend")
+        raise PlansearchError(_("--years {first}-{last} is {n} years: too long for a trend").format(first=span[0], last=span[1], n=span[1] - span[0] + 1))
     if chart is not None:
         if chart.suffix.lower() == ".png":
-            raise PlansearchError(f"{chart}: --chart writes SVG only (plansearch ships no plotting library); "
-                                  f"give a .svg name and convert it if you need PNG, e.g. rsvg-convert")
+            raise PlansearchError(_("{path}: --chart writes SVG only (plansearch ships no plotting library); give a "
+                                    ".svg name and convert it if you need PNG, e.g. rsvg-convert").format(path=chart))
         if chart.suffix.lower() != ".svg":
-            raise PlansearchError(f"{chart}: --chart takes a file name ending in .svg")
-        _check_html_target(chart, "--chart", "the chart")
+            raise PlansearchError(_("{path}: --chart takes a file name ending in .svg").format(path=chart))
+        _check_html_target(chart, "--chart", _("the chart"))
     _check_model(model)
     filters = Filters(years=span, region=region, issuer=issuer, kind=kind, level=level, doc=doc, year_basis=year_of)
     searcher = Searcher(index_dir, model)
@@ -430,7 +501,7 @@ def trend_cmd(
             find_document(searcher.index.documents, doc)  # raises with close ids
         if filters.active() and not any(filters.accepts(d) for d in searcher.index.documents):
             why = filters.why_nothing(searcher.index.documents)
-            raise PlansearchError(f"no document with these filters ({filters.describe()})" + (f": {why}" if why else ""))
+            raise PlansearchError(_("no document with these filters ({filters})").format(filters=filters.describe()) + (f": {why}" if why else ""))
         table = trend(queries, searcher, by=by, filters=filters, year_basis=year_of)
     finally:
         searcher.close()
@@ -441,40 +512,38 @@ def trend_cmd(
         write_records(trend_records(table), fmt)
     if chart is not None:
         svg = chart_svg(table)
-        _write_html(chart, lambda p: (p.write_text(svg, encoding="utf-8"), p)[1], "--chart", "the chart")
+        _write_html(chart, lambda p: (p.write_text(svg, encoding="utf-8"), p)[1], "--chart", _("the chart"))
 
 
 # --- reuse ---------------------------------------------------------------------------------------
 
-@app.command(short_help="Find copy-paste: passages that recur verbatim across documents.")
+@app.command(short_help=_("Find copy-paste: passages that recur verbatim across documents."), help=_('Find copy-paste: passages that recur (near-)verbatim across documents, and how much of each\ndocument stands elsewhere.'))
 @friendly
 def reuse(
-    path: List[Path] = typer.Argument(None, metavar="PATH", help="Files or directories (default: the corpus)."),
-    index_dir: Optional[Path] = typer.Option(None, "--index", help="Read the documents stored in this index "
-                                             "instead of parsing files."),
-    min_chars: int = typer.Option(30, "--min-chars", help="Verbatim characters a passage needs "
-                                  "(after normalising; spaces and punctuation not counted)."),
-    across: str = typer.Option("any", "--across", help="years, regions, levels or any: only what documents of "
-                               "different years / regions / levels share."),
-    level: Optional[str] = typer.Option(None, "--level", help="Only documents of this administrative level: national, province, city, county or district."),
-    doc: Optional[str] = typer.Option(None, "--doc", help="Only passages found in this document."),
-    min_docs: int = typer.Option(2, "--min-docs", help="Only passages found in at least N documents."),
-    max_spread: Optional[int] = typer.Option(None, "--max-spread", help="Drop passages found in more than N "
-                                             "documents (boilerplate)."),
-    top: int = typer.Option(20, "--top", "-k", help="How many passages to show."),
-    fmt: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP + " (csv: the passages only)"),
-    as_json: bool = typer.Option(False, "--json", help="One JSON object per passage, then per document."),
+    path: List[Path] = typer.Argument(None, metavar="PATH", help=_("Files or directories (default: the corpus).")),
+    index_dir: Optional[Path] = typer.Option(None, "--index", help=_("Read the documents stored in this index "
+                                             "instead of parsing files.")),
+    min_chars: int = typer.Option(30, "--min-chars", help=_("Verbatim characters a passage needs "
+                                  "(after normalising; spaces and punctuation not counted).")),
+    across: str = typer.Option("any", "--across", help=_("years, regions, levels or any: only what documents of "
+                               "different years / regions / levels share.")),
+    level: Optional[str] = typer.Option(None, "--level", help=_("Only documents of this administrative level: national, province, city, county or district.")),
+    doc: Optional[str] = typer.Option(None, "--doc", help=_("Only passages found in this document.")),
+    min_docs: int = typer.Option(2, "--min-docs", help=_("Only passages found in at least N documents.")),
+    max_spread: Optional[int] = typer.Option(None, "--max-spread", help=_("Drop passages found in more than N "
+                                             "documents (boilerplate).")),
+    top: int = typer.Option(20, "--top", "-k", help=_("How many passages to show.")),
+    fmt: str = typer.Option("table", "--format", "-f", help=_("table (default), json (one object per line) or csv (the passages only).")),
+    as_json: bool = typer.Option(False, "--json", help=_("One JSON object per passage, then per document.")),
 ):
-    """Find copy-paste: passages that recur (near-)verbatim across documents, and how much of each
-    document stands elsewhere."""
     from .reuse import check_settings as check_reuse_settings
     from .reuse import find_reuse
 
     fmt = _format(fmt, as_json)
     if index_dir is not None and path:
-        raise PlansearchError("give files/directories or --index, not both")
+        raise PlansearchError(_("give files/directories or --index, not both"))
     if top < 1:
-        raise PlansearchError(f"--top must be at least 1, not {top}")
+        raise PlansearchError(_("{option} must be at least 1, not {value}").format(option="--top", value=top))
     check_reuse_settings(min_chars=min_chars, across=across, min_docs=min_docs, max_spread=max_spread)
     keep = None
     if level is not None:
@@ -493,7 +562,7 @@ def reuse(
         roots = path or [Path(DEFAULT_CORPUS)]
         documents = _load(roots)
         if not documents:
-            raise PlansearchError(f"no documents found in {', '.join(map(str, roots))}")
+            raise PlansearchError(_("no documents found in {paths}").format(paths=", ".join(map(str, roots))))
     if keep is not None:
         documents = [d for d in documents if keep.accepts(d)]
     report = find_reuse(documents, min_chars=min_chars, across=across, doc=doc, min_docs=min_docs,
@@ -510,41 +579,38 @@ def reuse(
 
 # --- compare -------------------------------------------------------------------------------------
 
-@app.command("compare", short_help="Compare two plans item by item: same, edited, rewritten, related, new, dropped.")
+@app.command("compare", short_help=_("Compare two plans item by item: same, edited, rewritten, related, new, dropped."), help=_('Compare two plans item by item: same, edited (with the character diff), rewritten (most\nsentences reworded one to one), related (same topic, new content; shown sentence by sentence),\nnew and dropped items, and how much of B stands verbatim in A.'))
 @friendly
 def compare_cmd(
-    a: str = typer.Argument(..., metavar="A", help="The earlier plan: document id, file, or file#N."),
-    b: str = typer.Argument(..., metavar="B", help="The later plan: document id, file, or file#N."),
-    corpus: Optional[Path] = typer.Option(None, "--corpus", help="Corpus directory to look ids up in "
-                                          "(default: the index if it knows them, else corpus/)."),
-    index_dir: Optional[Path] = typer.Option(None, "--index", help="Index to look ids up in and whose "
-                                             "embeddings to reuse (default: index/, if it exists)."),
-    fmt: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP + " (csv: the alignments)"),
-    as_json: bool = typer.Option(False, "--json", help="A summary object, then one JSON object per alignment."),
-    html: Optional[Path] = typer.Option(None, "--html", help="Also write a side-by-side HTML report to this file."),
-    only: Optional[str] = typer.Option(None, "--only", help="Statuses to show, e.g. edited,new,dropped."),
+    a: str = typer.Argument(..., metavar="A", help=_("The earlier plan: document id, file, or file#N.")),
+    b: str = typer.Argument(..., metavar="B", help=_("The later plan: document id, file, or file#N.")),
+    corpus: Optional[Path] = typer.Option(None, "--corpus", help=_("Corpus directory to look ids up in "
+                                          "(default: the index if it knows them, else corpus/).")),
+    index_dir: Optional[Path] = typer.Option(None, "--index", help=_("Index to look ids up in and whose "
+                                             "embeddings to reuse (default: index/, if it exists).")),
+    fmt: str = typer.Option("table", "--format", "-f", help=_("table (default), json (one object per line) or csv (the alignments).")),
+    as_json: bool = typer.Option(False, "--json", help=_("A summary object, then one JSON object per alignment.")),
+    html: Optional[Path] = typer.Option(None, "--html", help=_("Also write a side-by-side HTML report to this file.")),
+    only: Optional[str] = typer.Option(None, "--only", help=_("Statuses to show, e.g. edited,new,dropped.")),
     edited_min: Optional[float] = typer.Option(
-        None, "--edited-min", help="Character similarity for `edited`, 0..1 (default 0.6)."),
+        None, "--edited-min", help=_("Character similarity for `edited`, 0..1 (default 0.6).")),
     related_min: Optional[float] = typer.Option(
-        None, "--related-min", help="Embedding cosine (from the two plans' mean) for a pair matched by "
-                                    "meaning, rewritten or related, 0..1 (default 0.32)."),
+        None, "--related-min", help=_("Embedding cosine (from the two plans' mean) for a pair matched by "
+                                    "meaning, rewritten or related, 0..1 (default 0.32).")),
     reworded_min: Optional[float] = typer.Option(
-        None, "--reworded-min", help="Share of B's sentences with a partner in A for `rewritten` rather "
-                                     "than `related` (same topic, new content), 0..1 (default 0.4)."),
+        None, "--reworded-min", help=_("Share of B's sentences with a partner in A for `rewritten` rather "
+                                     "than `related` (same topic, new content), 0..1 (default 0.4).")),
     no_semantic: bool = typer.Option(False, "--no-semantic",
-                                     help="Skip the embedding model (fast; no `rewritten` or `related`)."),
-    model: Optional[str] = typer.Option(None, "--model", help="Embedding model (default: the bundled one)."),
+                                     help=_("Skip the embedding model (fast; no `rewritten` or `related`).")),
+    model: Optional[str] = typer.Option(None, "--model", help=_("Embedding model (default: the bundled one).")),
 ):
-    """Compare two plans item by item: same, edited (with the character diff), rewritten (most
-    sentences reworded one to one), related (same topic, new content; shown sentence by sentence),
-    new and dropped items, and how much of B stands verbatim in A."""
     from .compare import STATUSES, Thresholds, compare
     fmt = _format(fmt, as_json)
     statuses = [s.strip() for s in only.split(",") if s.strip()] if only else list(STATUSES)
     unknown = [s for s in statuses if s not in STATUSES]
     if unknown:
-        raise PlansearchError(f"--only: unknown status {', '.join(unknown)} "
-                              f"(choose from {', '.join(STATUSES)})")
+        raise PlansearchError(_("--only: unknown status {statuses} (choose from {choices})").format(
+            statuses=", ".join(unknown), choices=", ".join(STATUSES)))
     defaults = Thresholds()
     edited_min = defaults.edited_min if edited_min is None else edited_min
     related_min = defaults.related_min if related_min is None else related_min
@@ -552,7 +618,7 @@ def compare_cmd(
     for name, value in (("--edited-min", edited_min), ("--related-min", related_min),
                         ("--reworded-min", reworded_min)):
         if not 0.0 <= value <= 1.0:
-            raise PlansearchError(f"{name} must be between 0 and 1, not {value}")
+            raise PlansearchError(_("{option} must be between 0 and 1, not {value}").format(option=name, value=value))
     _check_html_target(html)
     if not no_semantic:
         _check_model(model)
@@ -582,50 +648,46 @@ def compare_cmd(
 
 # --- check ---------------------------------------------------------------------------------------
 
-@app.command("check", short_help="查重: how much of one document is copied, from which documents, which passages.")
+@app.command("check", short_help=_("查重: how much of one document is copied, from which documents, which passages."), help=_("查重 one document against the index: 总文字复制比 (the share of its characters inside copied\npassages) split into verbatim (CNKI's 13-character rule), disguised (identical after synonyms and\nmasks, small edits bridged) and paraphrased (same meaning by sentence embeddings); each source's\nshare (单篇最大文字复制比 the largest); every passage side by side; each item's copied share."))
 @friendly
 def check_cmd(
-    file: Optional[str] = typer.Argument(None, metavar="FILE", help="The document to check: a .txt/.docx/.pdf/.html file (or "
-                                         "file#N for one plan of a compiled page), not necessarily indexed."),
-    doc: Optional[str] = typer.Option(None, "--doc", help="Check a document of the index (its id) against all "
-                                      "the others instead of a file."),
-    index_dir: Path = typer.Option(Path(DEFAULT_INDEX), "--index", help="The index to check against "
-                                   "($PLANSEARCH_INDEX)."),
-    fmt: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP + " (csv: the passages)"),
-    as_json: bool = typer.Option(False, "--json", help="A summary object, then one JSON object per source, "
-                                 "passage and item."),
-    html: Optional[Path] = typer.Option(None, "--html", help="Also write a self-contained HTML report to this file."),
-    min_chars: int = typer.Option(13, "--min-chars", help="Identical characters a verbatim run needs (CNKI: 13); "
-                                  "a disguised passage needs as many matched."),
-    years: Optional[str] = typer.Option(None, "--years", help="Only sources of these years, e.g. 2019-2022."),
-    region: Optional[str] = typer.Option(None, "--region", help="Only sources whose region contains this."),
-    exclude: List[str] = typer.Option([], "--exclude", help="Leave this document out of the sources (e.g. an "
-                                      "earlier draft of the same plan); repeatable."),
-    top: int = typer.Option(30, "--top", "-k", help="Passages shown in the terminal (0: all)."),
-    no_paraphrase: bool = typer.Option(False, "--no-paraphrase", help="Skip the embedding model: verbatim and "
-                                       "disguised levels only."),
+    file: Optional[str] = typer.Argument(None, metavar="FILE", help=_("The document to check: a .txt/.docx/.pdf/.html file (or "
+                                         "file#N for one plan of a compiled page), not necessarily indexed.")),
+    doc: Optional[str] = typer.Option(None, "--doc", help=_("Check a document of the index (its id) against all "
+                                      "the others instead of a file.")),
+    index_dir: Path = typer.Option(Path(DEFAULT_INDEX), "--index", help=_("The index to check against "
+                                   "($PLANSEARCH_INDEX).")),
+    fmt: str = typer.Option("table", "--format", "-f", help=_("table (default), json (one object per line) or csv (the passages).")),
+    as_json: bool = typer.Option(False, "--json", help=_("A summary object, then one JSON object per source, "
+                                 "passage and item.")),
+    html: Optional[Path] = typer.Option(None, "--html", help=_("Also write a self-contained HTML report to this file.")),
+    min_chars: int = typer.Option(13, "--min-chars", help=_("Identical characters a verbatim run needs (CNKI: 13); "
+                                  "a disguised passage needs as many matched.")),
+    years: Optional[str] = typer.Option(None, "--years", help=_("Only sources of these years, e.g. 2019-2022.")),
+    region: Optional[str] = typer.Option(None, "--region", help=_("Only sources whose region contains this.")),
+    exclude: List[str] = typer.Option([], "--exclude", help=_("Leave this document out of the sources (e.g. an "
+                                      "earlier draft of the same plan); repeatable.")),
+    top: int = typer.Option(30, "--top", "-k", help=_("Passages shown in the terminal (0: all).")),
+    no_paraphrase: bool = typer.Option(False, "--no-paraphrase", help=_("Skip the embedding model: verbatim and "
+                                       "disguised levels only.")),
 ):
-    """查重 one document against the index: 总文字复制比 (the share of its characters inside copied
-    passages) split into verbatim (CNKI's 13-character rule), disguised (identical after synonyms and
-    masks, small edits bridged) and paraphrased (same meaning by sentence embeddings); each source's
-    share (单篇最大文字复制比 the largest); every passage side by side; each item's copied share."""
     from .check import CheckSettings, check_document, check_settings
     from .search import parse_years
     from .store import StoredIndex
 
     fmt = _format(fmt, as_json)
     if (file is None) == (doc is None):
-        raise PlansearchError("give a FILE to check or --doc ID (a document of the index), one of them")
+        raise PlansearchError(_("give a FILE to check or --doc ID (a document of the index), one of them"))
     settings = CheckSettings(min_chars=min_chars, paraphrase=not no_paraphrase)
     check_settings(settings)
     if top < 0:
-        raise PlansearchError(f"--top must be 0 (all) or more, not {top}")
+        raise PlansearchError(_("--top must be 0 (all) or more, not {value}").format(value=top))
     span = parse_years(years) if years else None
     _check_html_target(html)
     if file is not None:
         path = Path(file.partition("#")[0])
         if not path.exists():
-            raise PlansearchError(f"{path}: no such file")
+            raise PlansearchError(_("{path}: no such file").format(path=path))
     ix = StoredIndex(index_dir)
     try:
         excluded = list(exclude)
@@ -656,30 +718,26 @@ def check_cmd(
         _write_html(html, lambda p: write_check_html(report, p))
 # --- serve ---------------------------------------------------------------------------------------
 
-@app.command(short_help="Start the local web app: search, trends, documents, compare, reuse, check.")
+@app.command(short_help=_("Start the local web app: search, trends, documents, compare, reuse, check."), help=_('Start a local web app over one index (Chinese UI): search with filters and a per-year view,\ntrends of topics per year or region, documents and their outline, two plans side by side,\ncopy-paste across the corpus, and 查重 of an upload or an indexed document. The index, model\nand keyword index are loaded once and stay warm.'))
 @friendly
 def serve(
-    index_dir: Path = typer.Option(Path(DEFAULT_INDEX), "--index", help="Index directory ($PLANSEARCH_INDEX)."),
-    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (default: this machine only)."),
-    port: int = typer.Option(8765, "--port", help="Port to listen on."),
+    index_dir: Path = typer.Option(Path(DEFAULT_INDEX), "--index", help=_("Index directory ($PLANSEARCH_INDEX).")),
+    host: str = typer.Option("127.0.0.1", "--host", help=_("Address to listen on (default: this machine only).")),
+    port: int = typer.Option(8765, "--port", help=_("Port to listen on.")),
     allow_host: List[str] = typer.Option([], "--allow-host", metavar="NAME",
-                                         help="Another host name the app answers to (a LAN name, a proxy's "
-                                              "name); repeatable. Requests naming any other host get 400."),
+                                         help=_("Another host name the app answers to (a LAN name, a proxy's "
+                                              "name); repeatable. Requests naming any other host get 400.")),
 ):
-    """Start a local web app over one index (Chinese UI): search with filters and a per-year view,
-    trends of topics per year or region, documents and their outline, two plans side by side,
-    copy-paste across the corpus, and 查重 of an upload or an indexed document. The index, model
-    and keyword index are loaded once and stay warm."""
     from .web.app import create_app
     from .web.guard import host_names
     from .web.server import check_port, is_loopback, serve as run_server
 
     check_port(host, port)
     if not is_loopback(host):
-        typer.echo(f"warning: --host {host} makes the app reachable from other machines; it has no "
-                   f"login, and anyone who can reach it can read every document in the index", err=True)
-    typer.echo(f"loading the index in {index_dir}/ …", err=True)
+        typer.echo(_("warning: --host {host} makes the app reachable from other machines; it has no login, and "
+                     "anyone who can reach it can read every document in the index").format(host=host), err=True)
+    typer.echo(_("loading the index in {dir}/ …").format(dir=index_dir), err=True)
     web_app = create_app(index_dir, warm=True, allowed_hosts=host_names(host, allow_host))
     shown = f"[{host}]" if ":" in host else host
-    typer.echo(f"plansearch: serving {index_dir}/ at http://{shown}:{port}/ (Ctrl-C to stop)", err=True)
+    typer.echo(_("plansearch: serving {dir}/ at {url} (Ctrl-C to stop)").format(dir=index_dir, url=f"http://{shown}:{port}/"), err=True)
     run_server(web_app, host, port)

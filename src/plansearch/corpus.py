@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Iterable
 
 from . import load, metadata, outline
+from .i18n import _, either
 from .models import Document, LoadError, PlansearchError
 from .normalise import normalise
 
@@ -80,7 +81,7 @@ def find_document(docs: list[Document], doc_id: str) -> Document:
     for d in docs:
         if d.doc_id == doc_id:
             return d
-    raise PlansearchError(f"unknown document id {doc_id!r}{did_you_mean(doc_id, [d.doc_id for d in docs])}")
+    raise PlansearchError(_("unknown document id {id!r}").format(id=doc_id) + did_you_mean(doc_id, [d.doc_id for d in docs]))
 
 
 class DocumentFinder:
@@ -104,10 +105,10 @@ class DocumentFinder:
     def _places(self) -> str:
         places = []
         if self.index is not None:
-            places.append(f"the index in {self.index.location}/")
+            places.append(_("the index in {dir}/").format(dir=self.index.location))
         if self.corpus is not None:
             places.append(f"{self.corpus}/")
-        return " or ".join(places) or "nowhere (no index or corpus given)"
+        return either(places) or _("nowhere (no index or corpus given)")
 
     def corpus_documents(self) -> list[Document]:
         if self._corpus_docs is None:
@@ -117,12 +118,12 @@ class DocumentFinder:
     def find(self, ref: str) -> Document:
         ref = ref.strip()
         if not ref:
-            raise PlansearchError("empty document name: give a document id (see `plansearch docs`) or a file")
+            raise PlansearchError(_("empty document name: give a document id (see `plansearch docs`) or a file"))
         path_part, hash_, number = ref.partition("#")
         path = Path(path_part)
         if path.is_dir():
-            raise PlansearchError(f"{ref}: is a directory; name one document in it (a file, or an id "
-                                  f"from `plansearch docs {ref}`)")
+            raise PlansearchError(_("{ref}: is a directory; name one document in it (a file, or an id from "
+                                    "`plansearch docs {ref}`)").format(ref=ref))
         if path.is_file():
             return self._from_file(path, number if hash_ else None, ref)
         if self.index is not None:
@@ -137,7 +138,7 @@ class DocumentFinder:
         known = [d.doc_id for d in self.index.documents] if self.index is not None else []
         if self.corpus is not None and self.corpus.exists():
             known += [d.doc_id for d in self.corpus_documents()]
-        raise PlansearchError(f"unknown document {ref!r} in {self._places()}{did_you_mean(ref, known)}")
+        raise PlansearchError(_("unknown document {ref!r} in {places}").format(ref=ref, places=self._places()) + did_you_mean(ref, known))
 
     def _from_file(self, path: Path, number: str | None, ref: str) -> Document:
         errors: list[LoadError] = []
@@ -149,16 +150,16 @@ class DocumentFinder:
             for d in docs:
                 if d.doc_id == wanted or (len(docs) == 1 and number == "1"):
                     return d
-            raise PlansearchError(f"{path}: has no plan #{number}; it holds "
-                                  f"{', '.join(d.doc_id for d in docs) or 'no document'}")
+            raise PlansearchError(_("{path}: has no plan #{number}; it holds {ids}").format(
+                path=path, number=number, ids=", ".join(d.doc_id for d in docs) or _("no document")))
         if not docs:
-            raise PlansearchError(f"{path}: holds no document (no text to read)")
+            raise PlansearchError(_("{path}: holds no document (no text to read)").format(path=path))
         if len(docs) > 1:
-            raise PlansearchError(f"{ref}: compiles {len(docs)} plans; name one as {path}#N "
-                                  f"(1–{len(docs)})")
+            raise PlansearchError(_("{ref}: compiles {n} plans; name one as {path}#N (1–{n})").format(
+                ref=ref, n=len(docs), path=path))
         return docs[0]
 
 
 def did_you_mean(ref: str, known: list[str]) -> str:
     close = difflib.get_close_matches(ref, list(dict.fromkeys(known)), n=3, cutoff=0.3)
-    return f" (did you mean {', '.join(close)}?)" if close else ""
+    return " " + _("(did you mean {ids}?)").format(ids=", ".join(close)) if close else ""

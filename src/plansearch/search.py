@@ -40,7 +40,7 @@ from typing import Sequence
 import numpy as np
 
 from .embed import DEFAULT_MODEL, get_embedder
-from .i18n import N_, TERMS
+from .i18n import N_, TERMS, _, term
 from .keyword import bigrams, tokenize
 from .metadata import YEAR_BASES, YearBasis, matches_years, parse_level, year_of
 from .models import Document, Hit, Notice, PlansearchError
@@ -589,9 +589,9 @@ class Searcher:
                 gap = groups[-1] if groups and groups[-1].gap else None
                 if gap is not None:  # a run of missing years is one row: 2011–2020
                     gap.key = f"{gap.key.split('–')[0]}–{key}"
-                    gap.note = "no document for these years"
+                    gap.note = N_("no document for these years")
                 else:
-                    groups.append(HitGroup(key, [], "no document for this year", gap=True))
+                    groups.append(HitGroup(key, [], N_("no document for this year"), gap=True))
                 continue
             hits = self.search(query, per_group, mode, replace(base, doc_ids=tuple(members[key])))
             levels = level_mix(docs[i] for i in members[key])
@@ -602,7 +602,7 @@ class Searcher:
                                        Notice(N_("no match (the best item scores {score:.0%}, under {floor:.0%})"),
                                               score=hits[0].score, floor=RELEVANT_MIN), levels, below=hits[0]))
                 continue
-            groups.append(HitGroup(group_label(key, by), hits, "" if hits else "no matching item", levels))
+            groups.append(HitGroup(group_label(key, by), hits, "" if hits else N_("no matching item"), levels))
         return groups
 
 
@@ -646,8 +646,8 @@ def group_label(key: str, by: str) -> str:
     if key.isdigit() or by == "doc":
         return key
     if by == "year":
-        return f"{key} (year unknown)" if key != "?" else "year unknown"
-    return f"{by} unknown" if key == "?" else key
+        return _("{mask} (year unknown)").format(mask=key) if key != "?" else _("year unknown")
+    return _("{by} unknown").format(by=term(by)) if key == "?" else key
 
 
 def _model_arg(recorded: str, location: str) -> str | None:

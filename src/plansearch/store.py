@@ -81,8 +81,8 @@ class IndexDamaged(PlansearchError):
     def __init__(self, index_dir: Path, what: str):
         self.index_dir = index_dir
         self.what = what
-        super().__init__(f"index in {index_dir}/ is damaged: {what}; run `plansearch index --force"
-                         f" --index {index_dir}` (with the corpus paths it was built from) to rebuild it")
+        super().__init__(_("index in {dir}/ is damaged: {what}; run `plansearch index --force --index {dir}` (with "
+                           "the corpus paths it was built from) to rebuild it").format(dir=index_dir, what=what))
 
 
 def text_key(text: str) -> bytes:
@@ -683,9 +683,9 @@ def check_store_spec(spec: str) -> str:
     spec = spec.strip()
     if spec == "local" or spec.startswith("milvus://") or spec.startswith("milvus-lite:"):
         if spec.startswith("milvus-lite:") and not spec[len("milvus-lite:"):].strip():
-            raise PlansearchError("--store milvus-lite: needs a path, e.g. milvus-lite:index/plans.db")
+            raise PlansearchError(_("--store milvus-lite: needs a path, e.g. milvus-lite:index/plans.db"))
         return spec
-    raise PlansearchError(f"--store takes local, milvus-lite:PATH.db or milvus://HOST:PORT, not {spec!r}")
+    raise PlansearchError(_("--store takes local, milvus-lite:PATH.db or milvus://HOST:PORT, not {value!r}").format(value=spec))
 
 
 def store_for(index_dir: Path, spec: str | None = None) -> IndexStore:
@@ -766,7 +766,7 @@ def build_index(paths: str | os.PathLike | Iterable[str | os.PathLike] = "corpus
         raise PlansearchError(f"unknown keyword scheme {keyword_scheme!r} (bigram, bigram+jieba or jieba)")
     index_dir = Path(index_dir)
     if index_dir.exists() and not index_dir.is_dir():
-        raise PlansearchError(f"{index_dir}: exists and is not a directory")
+        raise PlansearchError(_("{path}: exists and is not a directory").format(path=index_dir))
     lock = _lock_for_writing(index_dir, on_wait)
     try:
         load_errors: list[LoadError] = errors if errors is not None else []
@@ -789,8 +789,9 @@ def build_index(paths: str | os.PathLike | Iterable[str | os.PathLike] = "corpus
         if documents is None:
             documents = load_corpus(paths, errors=load_errors, warnings=build_warnings)
         if not documents:
-            why = "; ".join(f"skipped {e}" for e in load_errors[:3])
-            raise PlansearchError(f"no documents found in {_describe(paths)}" + (f" ({why})" if why else ""))
+            why = "; ".join(_("skipped {problem}").format(problem=e) for e in load_errors[:3])
+            raise PlansearchError(_("no documents found in {paths}").format(paths=_describe(paths))
+                                  + (f" ({why})" if why else ""))
         embedder = get_embedder(model)
         fp = _fingerprint(documents, embedder.name, keyword_scheme)
         if live is not None:  # about to call it up to date: every byte, not a sample (parsing cost more)
@@ -1379,12 +1380,12 @@ class StoredIndex(LocalIndex):
         for _attempt in range(5):  # a build may swap generations between reading CURRENT and locking
             gen = live_generation(self.index_dir)
             if gen is None:
-                raise PlansearchError(f"no index in {self.index_dir}/ yet: run `plansearch index` first")
+                raise PlansearchError(_("no index in {dir}/ yet: run `plansearch index` first").format(dir=self.index_dir))
             if self._hold(gen) and _read_current(self.index_dir) == gen.name:
                 break
             self._release()
         else:
-            raise PlansearchError(f"index in {self.index_dir}/ keeps changing under this search; try again")
+            raise PlansearchError(_("index in {dir}/ keeps changing under this search; try again").format(dir=self.index_dir))
         self.generation = gen
         try:
             self._open(gen, verify)
@@ -1417,8 +1418,9 @@ class StoredIndex(LocalIndex):
             verify_generation(gen)
         meta = IndexMeta.read(gen)
         if meta.format != FORMAT_VERSION:
-            raise PlansearchError(f"index in {self.index_dir}/ has format {meta.format}, this "
-                                  f"plansearch reads {FORMAT_VERSION}: rebuild it with `plansearch index`")
+            raise PlansearchError(_("index in {dir}/ has format {format}, this plansearch reads {reads}: rebuild it "
+                                    "with `plansearch index`").format(dir=self.index_dir, format=meta.format,
+                                                                       reads=FORMAT_VERSION))
         arrays = {}
         for name in ("vectors.npy", "window_item.npy", "window_span.npy", "item_doc.npy"):
             path = gen / name

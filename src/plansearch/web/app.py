@@ -32,7 +32,7 @@ from starlette.templating import Jinja2Templates
 
 from .. import compare as compare_mod
 from ..check import LEVELS
-from ..i18n import _, normalise_lang, term, use_lang
+from ..i18n import N_, _, get_lang, ngettext, list_sep, normalise_lang, term, use_lang
 from ..metadata import LEVELS as ADMIN_LEVELS
 from ..metadata import year_label
 from ..models import LoadError, PlansearchError
@@ -57,7 +57,7 @@ from ..records import (
 from ..search import MAX_QUERY_CHARS, MODES, Filters, literal_query, mixed_levels, parse_query
 from ..trend import GROUPINGS, ChartWords, chart_svg
 from . import views
-from .engine import CheckOptions, Engine, WebError
+from .engine import AmbiguousTitle, CheckOptions, Engine, WebError
 from .guard import BODY_TIMEOUT, LOOPBACK_NAMES, RequestGuard
 
 WEB_DIR = Path(__file__).resolve().parent
@@ -70,23 +70,28 @@ UPLOAD_SUFFIXES = (".txt", ".docx", ".pdf", ".html", ".htm")
 RELATIONS_SHOWN = 4  # copied from / to links under an item; the rest fold away (boilerplate is everywhere)
 DATALIST_DOCS = 300  # documents offered in the page's autocomplete list; more are fetched by script
 
-STATUS_ZH = {"same": "相同", "edited": "修改", "rewritten": "改写", "new": "新增", "dropped": "删除"}
-KIND_ZH = {"plan": "计划", "summary": "总结", "report": "报告", "mixed": "总结与计划", "unknown": "未知"}
-MODE_ZH = {"hybrid": "混合（默认）", "dense": "语义", "keyword": "关键词", "rrf": "RRF 融合",
-           "weighted": "加权融合", "tiebreak": "语义，关键词定平局"}
-ACROSS_ZH = {"any": "全部", "years": "跨年份", "regions": "跨地区", "levels": "跨行政级别"}
-NOTE_ZH = {"no document for this year": "该年无文件", "no document for these years": "这些年无文件",
-           "no matching item": "无匹配条目"}
-GROUPING_ZH = {"year": "年份", "region": "地区", "level": "行政级别", "issuer": "发文单位", "kind": "类型"}
-LEVEL_ZH = {"verbatim": "逐字复制", "disguised": "伪装复制", "paraphrased": "语义改写"}
-CHECK_LISTS = {"passages": "段落", "sources": "来源文件", "items": "各条目"}  # what a check's CSV lists
+# What the pages call the choices they offer (catalogue messages, translated where shown with _();
+# statuses, levels and kinds are i18n.term()s).
+MODE_LABELS = {"hybrid": N_("hybrid (default)"), "dense": N_("by meaning"), "keyword": N_("keywords"),
+               "rrf": N_("RRF fusion"), "weighted": N_("weighted fusion"),
+               "adaptive": N_("adaptive fusion (no query rewrite)"), "tiebreak": N_("by meaning, keywords break ties")}
+ACROSS_LABELS = {"any": N_("everywhere"), "years": N_("across years"), "regions": N_("across regions"),
+                 "levels": N_("across levels")}
+NOTE_LABELS = {"no document for this year": N_("no document for this year"),
+               "no document for these years": N_("no document for these years"),
+               "no matching item": N_("no matching item")}
+GROUPING_LABELS = {"year": N_("year"), "region": N_("region"), "level": N_("level"), "issuer": N_("issuer"),
+                   "kind": N_("kind")}
+FIELD_LABELS = {**GROUPING_LABELS, "title": N_("title")}  # a document's fields a manifest.csv sets
+RELATION_LABELS = {"from": N_("source"), "to": N_("copied into"), "also": N_("also in")}  # an item's passages elsewhere
+CHECK_LISTS = {"passages": N_("passages"), "sources": N_("source documents"), "items": N_("each item")}  # a check's CSVs
 # The trend chart in the page's language (trend.chart_svg's own words are the CLI's English).
 CHART_WORDS_ZH = dict(
     title="各{by}中匹配条目的占比", by_meaning="（按语义）", gap="{group}：无文件",
     bar="{group} · {query}：{items} 条中 {matches} 条匹配（{share:.1%}），{group_documents} 份文件中 {documents} 份提及",
     groupings={"year": "年", "region": "地区", "level": "行政级别", "issuer": "发文单位", "kind": "类型"})
-SHARE_COLUMNS = {"doc_id": "文件", "year": "年份", "chars": "字数", "share_any": "见于任何其他文件",
-                 "share_earlier": "见于更早的文件"}
+SHARE_COLUMNS = {"doc_id": N_("document"), "year": N_("year"), "chars": N_("Characters"),
+                 "share_any": N_("found in any other document"), "share_earlier": N_("found in an earlier document")}
 
 SECURITY_HEADERS = {
     # Everything is served from here: no inline script, no other origin (document text can hold
@@ -100,35 +105,50 @@ SECURITY_HEADERS = {
 }
 
 
-def status_zh(status: str) -> str:
-    return STATUS_ZH.get(status, status)  # a status added to compare.STATUSES shows by its name
-
-
-def group_zh(label: str) -> str:
-    """search_by's group labels in Chinese: "201X (year unknown)" -> "201X（年份不明）"."""
+def group_label(label: str) -> str:
+    """search_by's group labels in the page's language: "201X (year unknown)" -> "201X（年份不明）"."""
     if label == "year unknown":
-        return "年份不明"
-    return label.replace(" (year unknown)", "（年份不明）")
+        return _("year unknown")
+    if label.endswith(" (year unknown)"):
+        return _("{year} (year unknown)").format(year=label[:-len(" (year unknown)")])
+    return label
 
 
-def trend_group_zh(by: str, key: str) -> str:
+def trend_group_label(by: str, key: str) -> str:
     """A trend row's group as the page names it: 2021, 201X（年份不明）, 地区不明, 计划."""
     if key == "?":
-        return GROUPING_ZH[by] + "不明"
+        return _("{grouping} unknown").format(grouping=_(GROUPING_LABELS[by]))
     if by == "year":
-        return key if key.isdigit() else f"{key}（年份不明）"
-    return KIND_ZH.get(key, key) if by == "kind" else term(key) if by == "level" else key
+        return key if key.isdigit() else _("{year} (year unknown)").format(year=key)
+    return term(key) if by in ("kind", "level") else key
 
 
 def chart_words(by: str) -> ChartWords:
-    return ChartWords(**CHART_WORDS_ZH, group=lambda g: trend_group_zh(by, g.key))
+    if get_lang() != "zh":  # the chart's own words are English
+        return ChartWords(group=lambda g: trend_group_label(by, g.key))
+    return ChartWords(**CHART_WORDS_ZH, group=lambda g: trend_group_label(by, g.key))
+
+
+def page_link(path: str, params=()) -> str:
+    """A link to one of the app's pages in the current page's language (Chinese, the default,
+    leaves no trace in the URL)."""
+    items = [(k, v) for k, v in (params.items() if isinstance(params, dict) else params) if k != "lang"]
+    if get_lang() != "zh":
+        items.append(("lang", get_lang()))
+    return path + ("?" + urlencode(items) if items else "")
+
+
+def lang_field() -> Markup:
+    """A form's hidden field that keeps the page's language (none for Chinese, the default)."""
+    lang = get_lang()
+    return Markup('<input type="hidden" name="lang" value="{}">').format(lang) if lang != "zh" else Markup("")
 
 
 def doc_url(doc_id: str, ordinal: int | None = None, mark: tuple[int, int] | None = None) -> str:
     params = {"id": doc_id}
     if mark is not None:
         params["mark"] = f"{mark[0]}-{mark[1]}"
-    return "/document?" + urlencode(params) + (f"#item-{ordinal}" if ordinal is not None else "")
+    return page_link("/document", params) + (f"#item-{ordinal}" if ordinal is not None else "")
 
 
 def item_ordinal(item_id: str) -> int:
@@ -158,23 +178,25 @@ def _int(params, name: str, default: int | None, lo: int, hi: int) -> int | None
     try:
         value = int(raw)
     except ValueError:
-        raise WebError(400, f"{name} 应为整数，而不是 {raw!r}") from None
+        raise WebError(400, _("{name} should be a whole number, not {value}").format(name=name, value=repr(raw))) from None
     if not lo <= value <= hi:
-        raise WebError(400, f"{name} 应在 {lo} 到 {hi} 之间，而不是 {value}")
+        raise WebError(400, _("{name} should be between {lo} and {hi}, not {value}").format(name=name, lo=lo, hi=hi, value=value))
     return value
 
 
 def _choice(params, name: str, choices, default: str) -> str:
     value = _text(params, name) or default
     if value not in choices:
-        raise WebError(400, f"{name} 只能是 {', '.join(choices)} 之一，而不是 {value!r}")
+        raise WebError(400, _("{name} should be one of {choices}, not {value}").format(
+            name=name, choices=", ".join(choices), value=repr(value)))
     return value
 
 
 def download_format(params, formats: tuple[str, ...] = ("csv", "json")) -> str | None:
     fmt = _text(params, "format")
     if fmt and fmt not in formats:
-        raise WebError(400, f"format 只能是 {' 或 '.join(formats)}，而不是 {fmt!r}")
+        raise WebError(400, _("format should be one of {choices}, not {value}").format(
+            choices=", ".join(formats), value=repr(fmt)))
     return fmt or None
 
 
@@ -198,14 +220,14 @@ def _year_range(params, engine: Engine) -> tuple[str, str, tuple[int, int] | Non
     y_from, y_to = _text(params, "year_from"), _text(params, "year_to")
     for raw in (y_from, y_to):
         if raw and not (raw.isdigit() and len(raw) == 4):
-            raise WebError(400, f"年份应为四位数字，如 2019，而不是 {raw!r}")
+            raise WebError(400, _("a year should be four digits, such as 2019, not {value}").format(value=repr(raw)))
     if not (y_from or y_to):
         return y_from, y_to, None
     known = engine.known_years() or [int(y_from or y_to)]
     lo = int(y_from) if y_from else min(known[0], int(y_to))
     hi = int(y_to) if y_to else max(known[-1], int(y_from))
     if lo > hi:
-        raise WebError(400, f"年份范围为空：从 {lo} 到 {hi}")
+        raise WebError(400, _("the range of years is empty: from {start} to {end}").format(start=lo, end=hi))
     return y_from, y_to, (lo, hi)
 
 
@@ -257,7 +279,7 @@ class SearchForm(FilterForm):
             try:
                 parse_query(q)
             except PlansearchError:
-                raise WebError(400, "查询为空：请输入要找的内容，例如 留守儿童关爱") from None
+                raise WebError(400, _("the query is empty: type what to look for, such as 留守儿童关爱")) from None
         view = _choice(params, "view", ("list", "year"), "list")
         mode = _choice(params, "mode", MODES, "hybrid")
         k = _int(params, "k", 3 if view == "year" else 10, 1, MAX_K)
@@ -311,14 +333,15 @@ class TrendForm(FilterForm):
                     topics = []
                     break
             if not topics:
-                raise WebError(400, "话题为空：请输入一个或几个话题，例如 双减 课后服务 留守儿童")
+                raise WebError(400, _("no topic: type one or more topics, such as 双减 课后服务 留守儿童"))
             if len(topics) > MAX_TOPICS:
-                raise WebError(400, f"话题太多：一次最多比较 {MAX_TOPICS} 个，这里有 {len(topics)} 个")
+                raise WebError(400, _("too many topics: at most {most} at a time, here are {count}").format(most=MAX_TOPICS, count=len(topics)))
         by = _choice(params, "by", GROUPINGS, "year")
         fields = _read_filters(params, engine, ("plan", "review"), "plan")
         span = fields["filters"].years
         if span is not None and span[1] - span[0] > MAX_TREND_YEARS:
-            raise WebError(400, f"年份范围太长：{span[0]} 到 {span[1]} 共 {span[1] - span[0] + 1} 年")
+            raise WebError(400, _("the range of years is too long: {start} to {end} is {years} years").format(
+                start=span[0], end=span[1], years=span[1] - span[0] + 1))
         return cls(**fields, q=q, topics=topics, by=by)
 
 
@@ -342,11 +365,11 @@ class CheckForm:
     def read(cls, params, engine: Engine) -> "CheckForm":
         doc, upload = _text(params, "doc"), _text(params, "upload")
         if doc and upload:
-            raise WebError(400, "doc 与 upload 只能给一个：查重索引中的文件，或上传的文件")
+            raise WebError(400, _("give doc or upload, not both: check a document of the index, or an uploaded file"))
         if doc:
-            doc = engine.doc_meta(doc).doc_id  # 404 for an unknown id
+            doc = engine.resolve(doc, "doc")  # an id or a title; 404 for neither
         if upload and not _TOKEN.fullmatch(upload):
-            raise WebError(400, f"upload 应为上传后得到的编号，而不是 {upload[:40]!r}")
+            raise WebError(400, _("upload should be the number an upload was given, not {value}").format(value=repr(upload[:40])))
         plan = _int(params, "plan", 1, 1, 10_000)
         exclude = list(dict.fromkeys(engine.doc_meta(x).doc_id for x in params.getlist("exclude") if x.strip()))
         y_from, y_to, span = _year_range(params, engine)
@@ -373,14 +396,19 @@ def create_app(index_dir: str | os.PathLike = "index", *, model: str | None = No
         engine.warm()
         engine.warm_reuse_in_background()
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(WEB_DIR / "templates"), autoescape=True,
-                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.globals.update(status_zh=status_zh, kind_zh=lambda k: KIND_ZH.get(k or "unknown", k), group_zh=group_zh,
-                       trend_group_zh=trend_group_zh, doc_url=doc_url, item_label=item_label, year_label=year_label,
-                       items_label=items_label, item_ordinal=item_ordinal, MODE_ZH=MODE_ZH, ACROSS_ZH=ACROSS_ZH,
-                       NOTE_ZH=NOTE_ZH, LEVEL_ZH=LEVEL_ZH, MAX_UPLOAD_MB=MAX_UPLOAD_BYTES // (1024 * 1024),
-                       UPLOAD_SUFFIXES=UPLOAD_SUFFIXES, term=term)
-    env.globals.setdefault("_", _)  # the catalogue, as jinja2.ext.i18n installs it
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                             extensions=["jinja2.ext.i18n"])
+    # The templates' words come from the catalogue, in the request's language (i18n's contextvar).
+    env.install_gettext_callables(_, ngettext, newstyle=True)
+    env.globals.update(term=term, kind_word=lambda k: term(k or "unknown"), group_label=group_label,
+                       trend_group_label=trend_group_label, doc_url=doc_url, link=page_link, lang=get_lang,
+                       item_label=item_label, year_label=year_label, list_sep=list_sep,
+                       items_label=items_label, item_ordinal=item_ordinal, MODE_LABELS=MODE_LABELS,
+                       ACROSS_LABELS=ACROSS_LABELS, NOTE_LABELS=NOTE_LABELS, RELATION_LABELS=RELATION_LABELS, FIELD_LABELS=FIELD_LABELS,
+                       MAX_UPLOAD_MB=MAX_UPLOAD_BYTES // (1024 * 1024), UPLOAD_SUFFIXES=UPLOAD_SUFFIXES,
+                       lang_field=lang_field)
     env.filters["pct"] = percent  # the CLI's and the reports' rounding
+    env.filters["term"] = term
     templates = Jinja2Templates(env=env)
 
     def page(request: Request, name: str, status: int = 200, **ctx) -> Response:
@@ -406,7 +434,7 @@ def create_app(index_dir: str | os.PathLike = "index", *, model: str | None = No
                    hits=None, groups=None, chart=None, notices=[], probability=False, max_query=MAX_QUERY_CHARS)
         if form.q is None:
             if fmt:
-                raise WebError(400, "没有可下载的结果：先输入查询")
+                raise WebError(400, _("nothing to download yet: type a query first"))
             return page(request, "search.html", **ctx)
         if form.view == "year":
             basis = form.year_of or "plan"
@@ -419,7 +447,7 @@ def create_app(index_dir: str | os.PathLike = "index", *, model: str | None = No
             ctx["probability"] = any(getattr(g.hits, "probability", False) for g in groups)
             ctx["notices"] = list(engine.search(form.q, 1, form.mode, form.filters).notices)  # about the whole index
             if not form.filters.level:
-                ctx["notices"] += mixed_levels((group_zh(g.key), g.levels) for g in groups)
+                ctx["notices"] += mixed_levels((group_label(g.key), g.levels) for g in groups)
             # the chart: the calibrated trend of this query, by year, under the same filters
             table = engine.trend([form.q], "year", form.filters, basis)
             ctx["chart"] = dict(svg=Markup(chart_svg(table, SEARCH_CHART_HEIGHT, chart_words("year"))),
@@ -439,14 +467,14 @@ def create_app(index_dir: str | os.PathLike = "index", *, model: str | None = No
         params = request.query_params
         form = TrendForm.read(params, engine)
         fmt = download_format(params)
-        ctx = dict(form=form, groupings=GROUPING_ZH, **filter_choices(), table=None, no_documents=False, max_topics=MAX_TOPICS)
+        ctx = dict(form=form, groupings=GROUPING_LABELS, **filter_choices(), table=None, no_documents=False, max_topics=MAX_TOPICS)
         if form.q is None:
             if fmt:
-                raise WebError(400, "没有可下载的结果：先输入话题")
+                raise WebError(400, _("nothing to download yet: type a topic first"))
             return page(request, "trend.html", **ctx)
         if not any(form.filters.accepts(d) for d in engine.documents):
             if fmt:
-                raise WebError(400, "没有符合这些筛选条件的文件，没有可下载的结果")
+                raise WebError(400, _("no document meets these filters: nothing to download"))
             return page(request, "trend.html", **dict(ctx, no_documents=True))
         table = engine.trend(form.topics, form.by, form.filters, form.year_of)
         records = trend_records(table)
@@ -456,7 +484,7 @@ def create_app(index_dir: str | os.PathLike = "index", *, model: str | None = No
             ctx, table=table, rows=_trend_rows(table, records), rule=table.rule,
             chart=Markup(chart_svg(table, words=chart_words(form.by))),
             truncated=[t for t in form.topics if parse_query(t).truncated],
-            level_notes=mixed_levels((trend_group_zh(form.by, g.key), g.levels) for g in table.groups)
+            level_notes=mixed_levels((trend_group_label(form.by, g.key), g.levels) for g in table.groups)
             if form.by != "level" else []))
 
     # --- documents ----------------------------------------------------------------------------
@@ -470,7 +498,7 @@ def create_app(index_dir: str | os.PathLike = "index", *, model: str | None = No
         params = request.query_params
         doc_id = _text(params, "id")
         if not doc_id:
-            raise WebError(400, "缺少 id：要看哪份文件？（见“文件”页）")
+            raise WebError(400, _("id is missing: which document? (see the Documents page)"))
         mark = _span(_text(params, "mark"))
         fmt = download_format(params)
         doc = engine.document(doc_id)
@@ -487,7 +515,7 @@ def create_app(index_dir: str | os.PathLike = "index", *, model: str | None = No
             items[it.ordinal] = dict(
                 segments=views.marked(it.text, None, [span] if span else []),
                 marked=span is not None,
-                similar="/search?" + urlencode({"q": literal_query(it.text), "exclude": doc.doc_id}),
+                similar=page_link("/search", {"q": literal_query(it.text), "exclude": doc.doc_id}),
                 relations=[])
         _add_relations(items, doc, reuse, engine)
         first_marked = next((o for o, v in items.items() if v["marked"]), None)
@@ -499,18 +527,20 @@ def create_app(index_dir: str | os.PathLike = "index", *, model: str | None = No
     # --- compare ------------------------------------------------------------------------------
     def compare(request: Request) -> Response:
         params = request.query_params
-        a_id, b_id = _text(params, "a"), _text(params, "b")
+        # an id, or a title (one document's: resolved; several's: the page offers them)
+        a_id, b_id = (engine.resolve(_text(params, p), p) if _text(params, p) else "" for p in ("a", "b"))
         statuses = compare_mod.STATUSES  # read at request time: compare's list may grow
         only = [s for s in params.getlist("only") if s.strip()] or list(statuses)
         unknown = [s for s in only if s not in statuses]
         if unknown:
-            raise WebError(400, f"未知状态 {', '.join(unknown)}（可选：{', '.join(statuses)}）")
+            raise WebError(400, _("unknown status {statuses} (choose from {choices})").format(
+                statuses=", ".join(unknown), choices=", ".join(statuses)))
         semantic = _choice(params, "semantic", ("1", "0"), "1") == "1"
         fmt = download_format(params)
         ctx = dict(a_id=a_id, b_id=b_id, only=only, statuses=statuses, semantic=semantic, cmp=None)
         if not (a_id and b_id):
             if fmt:
-                raise WebError(400, "没有可下载的结果：先选 A 和 B")
+                raise WebError(400, _("nothing to download yet: choose A and B first"))
             for ref in (a_id, b_id):
                 if ref:
                     engine.document(ref)
@@ -533,7 +563,7 @@ def create_app(index_dir: str | os.PathLike = "index", *, model: str | None = No
     # --- reuse --------------------------------------------------------------------------------
     def reuse(request: Request) -> Response:
         params = request.query_params
-        across = _choice(params, "across", tuple(ACROSS_ZH), "any")
+        across = _choice(params, "across", tuple(ACROSS_LABELS), "any")
         min_chars = _int(params, "min_chars", 30, 10, 2000)
         max_spread = _int(params, "max_spread", None, 2, 100000)
         top = _int(params, "top", 50, 1, 1000)
@@ -559,7 +589,7 @@ def create_app(index_dir: str | os.PathLike = "index", *, model: str | None = No
                     levels=[lv for lv in ADMIN_LEVELS if any(d.level == lv for d in engine.documents)],
                     min_chars=min_chars, max_spread=max_spread, top=top, sort=sort, order=order,
                     total=len(view.report.clusters), n_docs=view.report.n_docs,
-                    columns=[dict(key=key, label=label, current=key == sort, num=key not in ("doc_id", "year"),
+                    columns=[dict(key=key, label=_(label), current=key == sort, num=key not in ("doc_id", "year"),
                                   url=url_with(request, sort=key, order=("asc" if order == "desc" else "desc")
                                                if key == sort else _first_order(key)) + "#shares")
                              for key, label in SHARE_COLUMNS.items()])
@@ -570,10 +600,10 @@ def create_app(index_dir: str | os.PathLike = "index", *, model: str | None = No
         form = CheckForm.read(params, engine)
         fmt = download_format(params, ("csv", "json", "html"))
         which = _choice(params, "list", tuple(CHECK_LISTS), "passages")
-        ctx = dict(form=form, levels=LEVELS, level_zh=LEVEL_ZH, check_lists=CHECK_LISTS, result=None)
+        ctx = dict(form=form, levels=LEVELS, check_lists=CHECK_LISTS, result=None)
         if not (form.doc or form.upload):
             if fmt:
-                raise WebError(400, "没有可下载的结果：先上传文件或选一份索引中的文件")
+                raise WebError(400, _("nothing to download yet: upload a file or choose a document of the index first"))
             return page(request, "check.html", **ctx)
         if form.doc:
             subject = dict(kind="doc", doc=engine.doc_meta(form.doc), upload=None)
@@ -581,12 +611,12 @@ def create_app(index_dir: str | os.PathLike = "index", *, model: str | None = No
         else:
             up = engine.upload(form.upload)
             if form.plan > len(up.docs):
-                raise WebError(400, f"plan 应在 1 到 {len(up.docs)} 之间：{up.name} 只有 {len(up.docs)} 份计划")
+                raise WebError(400, _("plan should be between 1 and {count}: {name} holds {count} plans").format(count=len(up.docs), name=up.name))
             subject = dict(kind="upload", doc=up.docs[form.plan - 1], upload=up)
             try:
                 report = engine.check_upload(up, form.plan - 1, form.options)
             except PlansearchError as e:  # e.g. a plan whose items hold no characters
-                raise WebError(422, f"{up.name}：无法查重（{e}）") from None
+                raise WebError(422, _("{name}: cannot be checked ({problem})").format(name=up.name, problem=e)) from None
         if fmt == "html":
             from ..check_html import check_html
 
@@ -602,31 +632,36 @@ def create_app(index_dir: str | os.PathLike = "index", *, model: str | None = No
     async def check_upload(request: Request) -> Response:
         declared = request.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > MAX_UPLOAD_BYTES + 64 * 1024:
-            raise WebError(413, f"文件太大：上限 {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
+            raise WebError(413, _("the file is too large: at most {mb} MB").format(mb=MAX_UPLOAD_BYTES // (1024 * 1024)))
         try:
-            form = await request.form(max_files=1, max_fields=8)
+            form = await request.form(max_files=1, max_fields=8, max_part_size=MAX_UPLOAD_BYTES + 1)
         except HTTPException as e:  # malformed multipart, too many parts
-            raise WebError(400, f"上传无法读取：{e.detail}") from None
+            raise WebError(400, _("the upload cannot be read: {problem}").format(problem=e.detail)) from None
         try:
-            upload = form.get("file")
-            if not isinstance(upload, UploadFile) or not upload.filename:
-                raise WebError(400, "请选择要查重的文件（txt、docx、pdf 或 html）")
-            name = Path(upload.filename).name
-            suffix = Path(name).suffix.lower()
-            if suffix not in UPLOAD_SUFFIXES:
-                raise WebError(415, f"{name}：不支持的文件类型（可上传 {'、'.join(UPLOAD_SUFFIXES)}）")
-            data = await upload.read(MAX_UPLOAD_BYTES + 1)
+            upload, pasted = form.get("file"), form.get("text")
+            if isinstance(upload, UploadFile) and upload.filename:
+                name = Path(upload.filename).name
+                suffix = Path(name).suffix.lower()
+                if suffix not in UPLOAD_SUFFIXES:
+                    raise WebError(415, _("{name}: this kind of file is not supported (upload {suffixes})").format(
+                        name=name, suffixes=list_sep().join(UPLOAD_SUFFIXES)))
+                data = await upload.read(MAX_UPLOAD_BYTES + 1)
+            elif isinstance(pasted, str) and pasted.strip():
+                # a pasted draft is read as a plain-text file (officials paste more often than upload)
+                name, suffix, data = _("pasted text"), ".txt", pasted.encode("utf-8")
+            else:
+                raise WebError(400, _("choose a file to check (txt, docx, pdf or html), or paste its text"))
             options = {k: form[k] for k in ("paraphrase",) if isinstance(form.get(k), str) and form[k].strip()}
         finally:
             await form.close()
         if len(data) > MAX_UPLOAD_BYTES:
-            raise WebError(413, f"{name}：文件太大，上限 {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
+            raise WebError(413, _("{name}: the file is too large, at most {mb} MB").format(name=name, mb=MAX_UPLOAD_BYTES // (1024 * 1024)))
         if not data:
-            raise WebError(422, f"{name}：文件是空的")
+            raise WebError(422, _("{name}: the file is empty").format(name=name))
         docs = await run_in_threadpool(_load_upload, name, suffix, data)
         up = engine.keep_upload(name, len(data), docs)
         # Post/Redirect/Get: the report has a URL (reload, back, downloads), the upload is not re-sent
-        return RedirectResponse("/check?" + urlencode({"upload": up.token, **options}), status_code=303)
+        return RedirectResponse(page_link("/check", {"upload": up.token, **options}), status_code=303)
 
     def api_docs(request: Request) -> Response:
         """Autocomplete: documents whose id or title holds the typed text (script-insensitive)."""
@@ -636,25 +671,29 @@ def create_app(index_dir: str | os.PathLike = "index", *, model: str | None = No
         return JSONResponse([{"doc_id": d.doc_id, "title": d.title, "year": year_label(d)} for d in found[:20]])
 
     def home(request: Request) -> Response:
-        return RedirectResponse("/search", status_code=302)
+        return RedirectResponse(page_link("/search"), status_code=302)
 
     # --- errors -------------------------------------------------------------------------------
-    def error_page(request: Request, status: int, message: str) -> Response:
-        return page(request, "error.html", status=status, nav="", code=status, message=message)
+    def error_page(request: Request, status: int, message: str, choices=()) -> Response:
+        return page(request, "error.html", status=status, nav="", code=status, message=message, choices=choices)
 
     async def on_web_error(request: Request, exc: WebError) -> Response:
-        return error_page(request, exc.status, exc.message)
+        choices = [dict(url=url_with(request, **{exc.param: d.doc_id}), doc=d) for d in exc.choices] \
+            if isinstance(exc, AmbiguousTitle) else []
+        return error_page(request, exc.status, exc.message, choices)
 
     async def on_plansearch_error(request: Request, exc: PlansearchError) -> Response:
         return error_page(request, 400, str(exc))
 
     async def on_http_error(request: Request, exc: HTTPException) -> Response:
-        message = {404: "没有这个页面", 405: "不支持这种请求方法"}.get(exc.status_code, str(exc.detail))
+        message = {404: _("there is no such page"), 405: _("this request method is not supported")}.get(exc.status_code, str(exc.detail))
         return error_page(request, exc.status_code, message)
 
     async def on_server_error(request: Request, exc: Exception) -> Response:
         # Starlette re-raises the exception after this page is sent: the server logs the traceback.
-        return error_page(request, 500, f"服务器内部错误（{type(exc).__name__}），详情见服务器日志")
+        # This handler runs outside PageLanguage (Starlette's outermost middleware calls it).
+        with use_lang(request_lang(request.scope)):
+            return error_page(request, 500, _("internal server error ({error}); the server's log has the details").format(error=type(exc).__name__))
 
     routes = [
         Route("/", home),
@@ -678,6 +717,15 @@ def create_app(index_dir: str | os.PathLike = "index", *, model: str | None = No
     return app
 
 
+def request_lang(scope) -> str:
+    """The language a request asks for: its `?lang=`, Chinese by default."""
+    lang = "zh"
+    for key, _eq, value in (part.partition("=") for part in scope.get("query_string", b"").decode("latin-1").split("&")):
+        if key == "lang" and normalise_lang(value):
+            lang = normalise_lang(value)
+    return lang
+
+
 class PageLanguage:
     """Answers each request in its page's language: `?lang=en` or `?lang=zh`, Chinese by default
     (the app's readers read Chinese). A plain ASGI middleware, so the language (a contextvar) is
@@ -689,11 +737,7 @@ class PageLanguage:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        lang = "zh"
-        for key, _eq, value in (part.partition("=") for part in scope.get("query_string", b"").decode("latin-1").split("&")):
-            if key == "lang" and normalise_lang(value):
-                lang = normalise_lang(value)
-        with use_lang(lang):
+        with use_lang(request_lang(scope)):
             await self.app(scope, receive, send)
 
 
@@ -729,7 +773,7 @@ def _span(raw: str) -> tuple[int, int] | None:
         return None
     a, sep, b = raw.partition("-")
     if not (sep and a.isdigit() and b.isdigit() and int(a) < int(b)):
-        raise WebError(400, f"mark 应为“起-止”两个字符位置，如 120-180，而不是 {raw!r}")
+        raise WebError(400, _("mark should be two character positions, start-end, such as 120-180, not {value}").format(value=repr(raw)))
     return int(a), int(b)
 
 
@@ -751,7 +795,7 @@ def _trend_url(form: SearchForm, basis: str) -> str | None:
             return None  # the query holds a separator itself
     params = dict(q=topic, year_from=form.year_from, year_to=form.year_to, year_of=basis, region=form.region,
                   issuer=form.issuer, kind=form.kind, doc=form.doc)
-    return "/trend?" + urlencode({k: v for k, v in params.items() if v})
+    return page_link("/trend", {k: v for k, v in params.items() if v})
 
 
 TREND_EXCERPT_CHARS = 90  # of a trend row's best example
@@ -772,12 +816,12 @@ def _trend_rows(table, records: list[dict]) -> list[dict]:
                                url=doc_url(r["example_doc_id"], item_ordinal(r["example_item_id"])),
                                where=" › ".join((r["example_path"] or []) + [r["example_label"]]))
             cells.append(dict(rec=r, example=example))
-        rows.append(dict(group=g, label=trend_group_zh(table.by, g.key), cells=cells))
+        rows.append(dict(group=g, label=trend_group_label(table.by, g.key), cells=cells))
     return rows
 
 
 def _levels_label(by_level: dict) -> str:
-    return " · ".join(f"{LEVEL_ZH[lv]} {percent(by_level.get(lv, 0))}" for lv in LEVELS)
+    return " · ".join(f"{term(lv)} {percent(by_level.get(lv, 0))}" for lv in LEVELS)
 
 
 def _check_view(report, rec: dict, subject: dict, engine: Engine) -> dict:
@@ -787,7 +831,7 @@ def _check_view(report, rec: dict, subject: dict, engine: Engine) -> dict:
     doc = report.doc
     indexed = subject["kind"] == "doc"
     sources = [dict(rec=s, url=doc_url(s["doc_id"]), bar=views.level_bar(s["by_level"], _levels_label(s["by_level"])),
-                    compare="/compare?" + urlencode({"a": s["doc_id"], "b": doc.doc_id}) if indexed else None)
+                    compare=page_link("/compare", {"a": s["doc_id"], "b": doc.doc_id}) if indexed else None)
                for s in rec["sources"]]
     source_docs: dict = {}  # the sources' texts, to mark each passage where it stands in its document
     passages = []
@@ -819,12 +863,12 @@ def _check_view(report, rec: dict, subject: dict, engine: Engine) -> dict:
 
 
 def _add_relations(items: dict, doc, reuse, engine: Engine) -> None:
-    """Per item: the passages it shares with other documents (the reuse report), as 来源 (the other
-    document is earlier), 去向 (later) or 同见 (same or unknown year), each linking to the passage;
+    """Per item: the passages it shares with other documents (the reuse report), as "from" (the other
+    document is earlier), "to" (later) or "also" (same or unknown year), each linking to the passage;
     the nearest years first, since the copy a drafter started from is usually last year's."""
     meta = {d.doc_id: d for d in engine.documents}
     seen: set[tuple] = set()
-    order = {"来源": 0, "同见": 1, "去向": 2}
+    order = {"from": 0, "also": 1, "to": 2}
     for rank, cluster in reuse.by_doc.get(doc.doc_id, []):
         mine = [p for p in cluster.locations if p.doc_id == doc.doc_id]
         others = [p for p in cluster.locations if p.doc_id != doc.doc_id]
@@ -837,7 +881,7 @@ def _add_relations(items: dict, doc, reuse, engine: Engine) -> None:
                     seen.add(key)
                     od = meta.get(other.doc_id)
                     known = bool(doc.year and od is not None and od.year and od.year != doc.year)
-                    kind = ("来源" if od.year < doc.year else "去向") if known else "同见"
+                    kind = ("from" if od.year < doc.year else "to") if known else "also"
                     first = other.item_ordinals[0] if other.item_ordinals else None
                     items[ordinal]["relations"].append(dict(
                         kind=kind, doc_id=other.doc_id, title=(od.title if od else "") or other.doc_id,
@@ -861,11 +905,11 @@ def _load_upload(name: str, suffix: str, data: bytes):
         try:
             docs = load_corpus([path], errors=errors)
         except PlansearchError as e:
-            raise WebError(422, f"{name}：无法读取（{e}）") from None
+            raise WebError(422, _("{name}: cannot be read ({problem})").format(name=name, problem=e)) from None
         if errors:
-            raise WebError(422, f"{name}：无法读取（{errors[0].problem}）")
+            raise WebError(422, _("{name}: cannot be read ({problem})").format(name=name, problem=errors[0].problem))
         if not docs or not any(d.items for d in docs):
-            raise WebError(422, f"{name}：读不出正文（没有可查的文字）")
+            raise WebError(422, _("{name}: no text could be read (nothing to check)").format(name=name))
         for d in docs:
             d.source = name  # not the temporary path
         return docs

@@ -29,9 +29,11 @@ from typing import Callable
 
 from ..check import CheckReport, CheckSettings, check_document
 from ..compare import Comparison, compare
-from ..corpus import find_document
+from ..corpus import did_you_mean
+from ..i18n import _
 from ..metadata import YearBasis
 from ..models import Document, PlansearchError, ReuseCluster
+from ..normalise import compact, normalise
 from ..reuse import ReuseReport, find_reuse
 from ..search import Filters, Hits, HitGroup, Searcher
 from ..trend import TrendTable, trend
@@ -49,6 +51,16 @@ class WebError(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
+
+
+class AmbiguousTitle(WebError):
+    """A title typed where a document is asked for that names several documents: the page offers
+    them (`choices`) for the URL's parameter `param`."""
+
+    def __init__(self, param: str, ref: str, choices: list[Document]):
+        super().__init__(300, _("“{title}” names {count} documents: choose one").format(title=ref, count=len(choices)))
+        self.param = param
+        self.choices = choices
 
 
 @dataclass
@@ -136,11 +148,30 @@ class Engine:
         read a file by path."""
         row = self._rows.get(doc_id.strip())
         if row is None:
-            try:
-                find_document(self.documents, doc_id)
-            except PlansearchError as e:
-                raise WebError(404, str(e)) from None
+            raise WebError(404, self._unknown(doc_id))
         return row
+
+    def _unknown(self, ref: str) -> str:
+        """"No document …" in the page's language, with the closest ids as suggestions."""
+        message = _("the index holds no document with the id or title “{ref}”").format(ref=ref)
+        return message + did_you_mean(ref, [d.doc_id for d in self.documents])
+
+    def resolve(self, ref: str, param: str) -> str:
+        """The document id a user typed where a document is asked for (compare's A and B, 查重):
+        an id, or a title — the one title equal to it, else the one holding it. A title that
+        several documents carry raises AmbiguousTitle with them; nothing found, a 404."""
+        ref = ref.strip()
+        if ref in self._rows:
+            return ref
+        key = compact(normalise(ref))
+        if key:
+            titled = [(compact(normalise(d.title or "")), d) for d in self.documents]
+            for found in ([d for t, d in titled if t == key], [d for t, d in titled if key in t]):
+                if len(found) == 1:
+                    return found[0].doc_id
+                if found:
+                    raise AmbiguousTitle(param, ref, found)
+        raise WebError(404, self._unknown(ref))
 
     def document(self, doc_id: str) -> Document:
         """The document with its items and headings."""
@@ -155,10 +186,7 @@ class Engine:
     def check_doc_filter(self, doc: str | None) -> None:
         """A `doc` filter must name a document (or a compiled file's stem) of the index."""
         if doc and not any(Filters(doc=doc).accepts(d) for d in self.documents):
-            try:
-                find_document(self.documents, doc)
-            except PlansearchError as e:
-                raise WebError(400, str(e)) from None
+            raise WebError(400, self._unknown(doc))
 
     # --- search -------------------------------------------------------------------------------
     def search(self, query: str, k: int, mode: str, filters: Filters) -> Hits:
@@ -204,7 +232,8 @@ class Engine:
         with self._uploads_guard:
             up = self._uploads.get(token)
             if up is None:
-                raise WebError(404, "这次上传已不在服务器上（服务器重启过，或之后又有多次上传）：请重新上传文件")
+                raise WebError(404, _("this upload is no longer on the server (it restarted, or many files were "
+                                     "uploaded since): upload the file again"))
             self._uploads.move_to_end(token)
             return up
 

@@ -3,6 +3,18 @@
 (function () {
   "use strict";
 
+  // On a narrow screen the navigation folds behind its menu button (the CSS does the rest).
+  document.documentElement.classList.add("js");
+  var toggle = document.querySelector(".nav-toggle");
+  var pages = document.getElementById("nav-pages");
+  if (toggle && pages) {
+    toggle.hidden = false;
+    toggle.addEventListener("click", function () {
+      var open = pages.classList.toggle("open");
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+  }
+
   function typing(el) {
     return el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
   }
