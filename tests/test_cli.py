@@ -180,7 +180,7 @@ def test_piped_output_keeps_ids_whole_and_text_on_one_line(seed_index):
 def test_csv_output_has_a_header_and_one_row_per_hit(seed_index):
     res = run("search", "控辍保学", "--index", seed_index, "-k", "4", "--format", "csv")
     assert res.exit_code == 0, res.output
-    rows = list(csv.DictReader(io.StringIO(res.stdout)))
+    rows = list(csv.DictReader(io.StringIO(res.stdout.lstrip("\ufeff"))))
     assert len(rows) == 4 and rows[0]["rank"] == "1" and "控辍保学" in normalise(rows[0]["text"])
     as_json = [json.loads(line) for line in run("search", "控辍保学", "--index", seed_index, "-k", "4",
                                                  "--json").stdout.splitlines()]

@@ -220,7 +220,7 @@ def test_json_has_one_record_per_year_and_query_with_the_example_offsets(gwr_ind
 def test_csv_is_one_row_per_group_and_query(gwr_index):
     result = run("碳达峰", "--index", gwr_index, "--by", "region", "--format", "csv")
     assert result.exit_code == 0, result.output
-    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    rows = list(csv.DictReader(io.StringIO(result.stdout.lstrip("\ufeff"))))
     assert len(rows) == 7 and {r["label"] for r in rows} >= {"全国", "北京市"}
     beijing = next(r for r in rows if r["label"] == "北京市")
     assert beijing["matches"] == "0" and beijing["example_text"] == ""

@@ -20,7 +20,7 @@ HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 # Words a Chinese page may show in Latin letters that are not the documents': formats, units,
 # the two sides of a comparison, the keys of the keyboard help, the app's name.
 LATIN_OK = {"plansearch", "CSV", "JSON", "HTML", "KB", "MB", "RRF", "BM25", "A", "B", "XX", "X", "Enter",
-            "j", "k", "txt", "docx", "pdf", "htm", "html", "manifest", "csv", "English"}
+            "j", "k", "txt", "docx", "pdf", "htm", "html", "manifest", "csv", "English", "Excel"}
 
 
 @pytest.fixture(scope="module")

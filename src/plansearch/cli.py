@@ -203,10 +203,13 @@ def _format(fmt: str, as_json: bool) -> str:
         return "json"
     if fmt not in FORMATS:
         raise PlansearchError(_("{option} takes {choices}, not {value!r}").format(option="--format", choices=either(FORMATS), value=fmt))
+    if fmt == "xlsx" and sys.stdout.isatty():
+        raise PlansearchError(_("--format xlsx writes a binary file: redirect it into one, e.g. > results.xlsx"))
     return fmt
 
 
-FORMAT_HELP = _("table (default), json (one object per line) or csv.")
+FORMAT_HELP = _("table (default), json (one object per line), csv (UTF-8 with a byte-order mark, for Excel and "
+                "WPS) or xlsx (an Excel workbook: redirect it into a file).")
 JSON_HELP = _("Same as --format json.")
 
 
@@ -304,8 +307,8 @@ def outline(
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ):
     fmt = _format(fmt, as_json)
-    if fmt == "csv":
-        raise PlansearchError(_("outline prints a tree or json, not csv"))
+    if fmt in ("csv", "xlsx"):
+        raise PlansearchError(_("outline prints a tree or json, not {format}").format(format=fmt))
     finder = _finder(index_dir, corpus)
     try:
         d = finder.find(doc)
@@ -464,7 +467,7 @@ def trend_cmd(
     level: Optional[str] = typer.Option(None, "--level", help=_("Only documents of this administrative level: national, province, city, county or district.")),
     doc: Optional[str] = typer.Option(None, "--doc", help=_("Only this document (or all plans of a file stem).")),
     model: Optional[str] = typer.Option(None, "--model", help=_("Must be the model the index was built with.")),
-    fmt: str = typer.Option("table", "--format", "-f", help=_("table (default), json (one object per line) or csv (one record per row and query).")),
+    fmt: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
     chart: Optional[Path] = typer.Option(None, "--chart", help=_("Also write the trend as an SVG bar chart "
                                          "(opens in a browser).")),
@@ -533,7 +536,7 @@ def reuse(
     max_spread: Optional[int] = typer.Option(None, "--max-spread", help=_("Drop passages found in more than N "
                                              "documents (boilerplate).")),
     top: int = typer.Option(20, "--top", "-k", help=_("How many passages to show.")),
-    fmt: str = typer.Option("table", "--format", "-f", help=_("table (default), json (one object per line) or csv (the passages only).")),
+    fmt: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP + " " + _("(csv: the passages only; xlsx: passages and documents)")),
     as_json: bool = typer.Option(False, "--json", help=_("One JSON object per passage, then per document.")),
 ):
     from .reuse import check_settings as check_reuse_settings
@@ -570,9 +573,9 @@ def reuse(
     by_id = {d.doc_id: d for d in documents}
     if fmt == "table":
         render.print_reuse(report, by_id, top)
-    elif fmt == "json":
-        write_records((reuse_cluster_record(rank, c, by_id) for rank, c in enumerate(report.clusters[:top], 1)), fmt)
-        write_records((doc_share_record(s) for s in report.doc_shares), fmt)
+    elif fmt in ("json", "xlsx"):
+        write_records([reuse_cluster_record(rank, c, by_id) for rank, c in enumerate(report.clusters[:top], 1)]
+                      + [doc_share_record(s) for s in report.doc_shares], fmt)
     else:
         write_records((reuse_cluster_record(rank, c, by_id) for rank, c in enumerate(report.clusters[:top], 1)), fmt)
 
@@ -588,7 +591,7 @@ def compare_cmd(
                                           "(default: the index if it knows them, else corpus/).")),
     index_dir: Optional[Path] = typer.Option(None, "--index", help=_("Index to look ids up in and whose "
                                              "embeddings to reuse (default: index/, if it exists).")),
-    fmt: str = typer.Option("table", "--format", "-f", help=_("table (default), json (one object per line) or csv (the alignments).")),
+    fmt: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP + " " + _("(csv: the alignments; xlsx: also the summary)")),
     as_json: bool = typer.Option(False, "--json", help=_("A summary object, then one JSON object per alignment.")),
     html: Optional[Path] = typer.Option(None, "--html", help=_("Also write a side-by-side HTML report to this file.")),
     only: Optional[str] = typer.Option(None, "--only", help=_("Statuses to show, e.g. edited,new,dropped.")),
@@ -637,7 +640,7 @@ def compare_cmd(
         render.print_comparison(cmp, statuses)
     else:
         records = [alignment_record(al, doc_a.doc_id) for al in cmp.alignments if al.status in statuses]
-        if fmt == "json":
+        if fmt in ("json", "xlsx"):
             records.insert(0, compare_summary_record(cmp))
         write_records(records, fmt)
     if html is not None:
@@ -657,7 +660,7 @@ def check_cmd(
                                       "the others instead of a file.")),
     index_dir: Path = typer.Option(Path(DEFAULT_INDEX), "--index", help=_("The index to check against "
                                    "($PLANSEARCH_INDEX).")),
-    fmt: str = typer.Option("table", "--format", "-f", help=_("table (default), json (one object per line) or csv (the passages).")),
+    fmt: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP + " " + _("(csv: the passages; xlsx: the summary, sources, passages and items)")),
     as_json: bool = typer.Option(False, "--json", help=_("A summary object, then one JSON object per source, "
                                  "passage and item.")),
     html: Optional[Path] = typer.Option(None, "--html", help=_("Also write a self-contained HTML report to this file.")),
@@ -708,7 +711,7 @@ def check_cmd(
         ix.close()
     if fmt == "table":
         render.print_check(report, top)
-    elif fmt == "json":
+    elif fmt in ("json", "xlsx"):
         write_records(check_records(report), fmt)
     else:
         write_records((check_passage_record(p, report.doc) for p in report.passages), fmt)

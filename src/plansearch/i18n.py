@@ -135,6 +135,18 @@ def term(value: str | None) -> str:
     return _(msgid) if msgid else value
 
 
+def say_group(label: str) -> str:
+    """A group label (group_label's English, which the records keep) in the reader's language:
+    "201X (year unknown)" -> "201X（年份不明）", "region unknown" -> "地区不明"."""
+    if label == "year unknown":
+        return _("year unknown")
+    if label.endswith(" (year unknown)"):
+        return _("{mask} (year unknown)").format(mask=label[:-len(" (year unknown)")])
+    if label.endswith(" unknown") and " " not in label[:-len(" unknown")]:
+        return _("{by} unknown").format(by=term(label[:-len(" unknown")]))
+    return label
+
+
 def speak_to_click() -> None:
     """typer marks a few of its own words (Arguments, Options, [required], [default: …]) with the
     stdlib gettext, which reads the global text domain in the language of $LANGUAGE: point both at

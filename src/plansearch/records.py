@@ -12,8 +12,10 @@ JSON), for any command that lists things.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import sys
+import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
 from typing import IO, Iterable, Sequence
 
@@ -30,7 +32,8 @@ def percent(share: float) -> str:
     tenths = (Decimal(repr(round(share, SHARE_DIGITS))) * 1000).quantize(Decimal(1), ROUND_HALF_UP)
     return f"{tenths / 10:.1f}%"
 
-FORMATS = ("table", "json", "csv")
+
+FORMATS = ("table", "json", "csv", "xlsx")
 
 
 # --- documents and outlines ------------------------------------------------------------------------
@@ -288,9 +291,11 @@ def _csv_cell(value) -> str:
     return neutralise_formula(str(value))
 
 
-def write_records(records: Iterable[dict], fmt: str, out: IO[str] | None = None) -> int:
-    """Print records as JSON lines (`json`) or CSV with a header from the first record's keys
-    (`csv`; string lists joined with " › ", other nested values as JSON). Returns how many."""
+def write_records(records: Iterable[dict], fmt: str, out: IO | None = None, bom: bool = True) -> int:
+    """Print records as JSON lines (`json`), CSV with a header from the first record's keys (`csv`;
+    string lists joined with " › ", other nested values as JSON; with a UTF-8 byte-order mark,
+    unless `bom` is False, so that Excel and WPS read the Chinese as UTF-8), or an Excel workbook
+    (`xlsx`, into a binary `out`: write_xlsx). Returns how many."""
     out = out or sys.stdout
     n = 0
     if fmt == "json":
@@ -298,15 +303,86 @@ def write_records(records: Iterable[dict], fmt: str, out: IO[str] | None = None)
             out.write(json.dumps(r, ensure_ascii=False) + "\n")
             n += 1
         return n
+    if fmt == "xlsx":
+        return write_xlsx(records, out if "b" in getattr(out, "mode", "b") else out.buffer)
     if fmt != "csv":
-        raise ValueError(f"write_records takes json or csv, not {fmt!r}")
+        raise ValueError(f"write_records takes json, csv or xlsx, not {fmt!r}")
     writer = None
     for r in records:
         if writer is None:
+            if bom:
+                out.write("\ufeff")
             writer = csv.DictWriter(out, fieldnames=list(r), extrasaction="ignore", lineterminator="\n")
             writer.writeheader()
         writer.writerow({k: _csv_cell(v) for k, v in r.items()})
         n += 1
+    return n
+
+
+def _cell_width(text: str) -> int:
+    """Columns a spreadsheet needs for `text`: a CJK character is two wide."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _sheet_rows(records: Iterable[dict]) -> dict[str, list[dict]]:
+    """Records by sheet: one sheet per record type (their `type`, else "records"); a field that
+    holds a list of objects (reuse's locations, a document's sources) becomes rows of a sheet of
+    its own, `<type>.<field>`, each row led by its parent's rank or id, instead of JSON in a cell."""
+    sheets: dict[str, list[dict]] = {}
+    for r in records:
+        kind = str(r.get("type") or "records")
+        sheets.setdefault(kind, [])  # the parent's sheet before its parts'
+        row = {}
+        for key, value in r.items():
+            if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+                parent_key = next((k for k in ("rank", "doc_id", "item_id", "id") if k in r), None)
+                parent = {f"{kind}_{parent_key}": r[parent_key]} if parent_key else {}
+                sheets.setdefault(f"{kind}.{key}", []).extend({**parent, **v} for v in value)
+                row[key] = len(value)
+            else:
+                row[key] = value
+        sheets.setdefault(kind, []).append(row)
+    return sheets
+
+
+def write_xlsx(records: Iterable[dict], out: IO[bytes]) -> int:
+    """An Excel workbook of the records (_sheet_rows): a frozen header row, columns as wide as
+    their Chinese text needs (up to 60), text written as text (a cell beginning with = is not a
+    formula), numbers as numbers. XlsxWriter: it only writes, and writes fast."""
+    import xlsxwriter
+
+    sheets = _sheet_rows(records)
+    buf = io.BytesIO()  # the zip is written whole, then copied out: stdout cannot seek
+    book = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False,
+                                     "strings_to_urls": False, "strings_to_numbers": False})
+    head = book.add_format({"bold": True, "bg_color": "#EEEEEE", "bottom": 1})
+    n = 0
+    for name, rows in sheets.items():
+        sheet = book.add_worksheet(name[:31])
+        columns = list(dict.fromkeys(k for r in rows for k in r))
+        widths = [_cell_width(c) for c in columns]
+        for col, title in enumerate(columns):
+            sheet.write_string(0, col, title, head)
+        for i, r in enumerate(rows, 1):
+            for col, key in enumerate(columns):
+                value = r.get(key)
+                if value is None:
+                    continue
+                if isinstance(value, bool):
+                    sheet.write_boolean(i, col, value)
+                elif isinstance(value, (int, float)):
+                    sheet.write_number(i, col, value)
+                else:
+                    text = value if isinstance(value, str) else _csv_cell(value)
+                    sheet.write_string(i, col, text)
+                    widths[col] = max(widths[col], min(60, _cell_width(text)))
+        for col, w in enumerate(widths):
+            sheet.set_column(col, col, min(60, w + 2))
+        sheet.freeze_panes(1, 0)
+        n += len(rows) if "." not in name else 0
+    book.close()
+    out.write(buf.getvalue())
+    out.flush()
     return n
 
 

@@ -21,7 +21,7 @@ from rich.text import Text
 from rich.tree import Tree
 
 from .metadata import year_label
-from .i18n import N_, _, ngettext, term
+from .i18n import N_, _, ngettext, say_group, term
 from .models import Document
 from .records import excerpt_bounds, item_label, items_label, percent, sentence_fields
 
@@ -335,7 +335,7 @@ def print_hit_groups(query: str, by: str, groups: list) -> None:
     table.add_column(_("matches"))
     for g in groups:
         if not g.hits:
-            table.add_row(Text(g.key), Text(_(g.note or "no matches"), style="dim italic"))
+            table.add_row(Text(say_group(g.key)), Text(_(g.note or "no matches"), style="dim italic"))
             continue
         lines: list[Text] = []
         for hit in g.hits:
@@ -346,7 +346,7 @@ def print_hit_groups(query: str, by: str, groups: list) -> None:
             head.append("  ")
             head.append_text(_evidence(hit))
             lines += [head, highlighted(hit.item.text, hit.highlights, hit.match_span, width=120)]
-        table.add_row(Text(g.key), CJKCell(lines, headers=frozenset(range(0, len(lines), 2))))
+        table.add_row(Text(say_group(g.key)), CJKCell(lines, headers=frozenset(range(0, len(lines), 2))))
     c.print(table)
 
 
@@ -697,7 +697,7 @@ def print_trend(table) -> None:
         t.add_column(_("docs mentioning"), justify="right")
         t.add_column(_("example"), overflow="fold")
     for g in table.groups:
-        row = [Text(g.label), Text(str(g.documents)), Text(str(g.items))]
+        row = [Text(say_group(g.label)), Text(str(g.documents)), Text(str(g.items))]
         if g.gap:
             row += [Text(_("no document"), style="dim italic")] + [Text("")] * (len(table.queries) - 1)
             row += [Text(""), Text("")] if single else []

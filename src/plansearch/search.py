@@ -40,7 +40,7 @@ from typing import Sequence
 import numpy as np
 
 from .embed import DEFAULT_MODEL, get_embedder
-from .i18n import N_, TERMS, _, term
+from .i18n import N_, TERMS
 from .keyword import bigrams, tokenize
 from .metadata import YEAR_BASES, YearBasis, matches_years, parse_level, year_of
 from .models import Document, Hit, Notice, PlansearchError
@@ -646,8 +646,9 @@ def group_label(key: str, by: str) -> str:
     if key.isdigit() or by == "doc":
         return key
     if by == "year":
-        return _("{mask} (year unknown)").format(mask=key) if key != "?" else _("year unknown")
-    return _("{by} unknown").format(by=term(by)) if key == "?" else key
+        return f"{key} (year unknown)" if key != "?" else "year unknown"
+    return f"{by} unknown" if key == "?" else key
+
 
 
 def _model_arg(recorded: str, location: str) -> str | None:

@@ -32,7 +32,7 @@ from starlette.templating import Jinja2Templates
 
 from .. import compare as compare_mod
 from ..check import LEVELS
-from ..i18n import N_, _, get_lang, ngettext, list_sep, normalise_lang, term, use_lang
+from ..i18n import N_, _, get_lang, ngettext, list_sep, normalise_lang, term, use_lang, say_group
 from ..metadata import LEVELS as ADMIN_LEVELS
 from ..metadata import year_label
 from ..models import LoadError, PlansearchError
@@ -107,11 +107,7 @@ SECURITY_HEADERS = {
 
 def group_label(label: str) -> str:
     """search_by's group labels in the page's language: "201X (year unknown)" -> "201X（年份不明）"."""
-    if label == "year unknown":
-        return _("year unknown")
-    if label.endswith(" (year unknown)"):
-        return _("{year} (year unknown)").format(year=label[:-len(" (year unknown)")])
-    return label
+    return say_group(label)
 
 
 def trend_group_label(by: str, key: str) -> str:
@@ -192,7 +188,7 @@ def _choice(params, name: str, choices, default: str) -> str:
     return value
 
 
-def download_format(params, formats: tuple[str, ...] = ("csv", "json")) -> str | None:
+def download_format(params, formats: tuple[str, ...] = ("csv", "json", "xlsx")) -> str | None:
     fmt = _text(params, "format")
     if fmt and fmt not in formats:
         raise WebError(400, _("format should be one of {choices}, not {value}").format(
@@ -201,15 +197,18 @@ def download_format(params, formats: tuple[str, ...] = ("csv", "json")) -> str |
 
 
 def records_response(records, fmt: str, name: str) -> Response:
-    """A download of records, as the CLI's `--format csv|json` writes them (JSON: one object per
-    line). CSV starts with a byte-order mark, so that Excel reads the Chinese as UTF-8."""
-    buf = io.StringIO()
-    write_records(records, fmt, buf)
-    body = buf.getvalue()
-    if fmt == "csv":
-        body, media, ext = "\ufeff" + body, "text/csv; charset=utf-8", "csv"
+    """A download of records, as the CLI's `--format csv|json|xlsx` writes them (JSON: one object
+    per line; CSV with a byte-order mark, so that Excel reads the Chinese as UTF-8)."""
+    if fmt == "xlsx":
+        out = io.BytesIO()
+        write_records(records, fmt, out)
+        body, media, ext = out.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"
     else:
-        media, ext = "application/x-ndjson; charset=utf-8", "jsonl"
+        buf = io.StringIO()
+        write_records(records, fmt, buf)
+        body = buf.getvalue()
+        media, ext = (("text/csv; charset=utf-8", "csv") if fmt == "csv"
+                      else ("application/x-ndjson; charset=utf-8", "jsonl"))
     return Response(body, media_type=media,
                     headers={"Content-Disposition": f'attachment; filename="plansearch-{name}.{ext}"'})
 
@@ -504,7 +503,7 @@ def create_app(index_dir: str | os.PathLike = "index", *, model: str | None = No
         doc = engine.document(doc_id)
         if fmt == "json":
             return records_response([outline_record(doc)], fmt, "document")
-        if fmt == "csv":
+        if fmt in ("csv", "xlsx"):
             return records_response((dict(doc_id=doc.doc_id, **item_record(it)) for it in doc.items), fmt,
                                     "document")
         reuse = engine.reuse()
@@ -549,7 +548,7 @@ def create_app(index_dir: str | os.PathLike = "index", *, model: str | None = No
         shown = [al for al in cmp.alignments if al.status in only]
         if fmt:
             records = [alignment_record(al, cmp.a.doc_id) for al in shown]
-            if fmt == "json":
+            if fmt in ("json", "xlsx"):
                 records.insert(0, compare_summary_record(cmp))
             return records_response(records, fmt, "compare")
         rows = []
@@ -583,7 +582,7 @@ def create_app(index_dir: str | os.PathLike = "index", *, model: str | None = No
         shares.sort(key=key, reverse=order == "desc")
         if fmt:
             records = {"clusters": clusters, "shares": shares,
-                       "all": clusters + shares if fmt == "json" else clusters}[which]
+                       "all": clusters + shares if fmt in ("json", "xlsx") else clusters}[which]
             return records_response(records, fmt, f"reuse-{which}")
         return page(request, "reuse.html", clusters=clusters, shares=shares, meta=meta, across=across, level=level,
                     levels=[lv for lv in ADMIN_LEVELS if any(d.level == lv for d in engine.documents)],
@@ -598,7 +597,7 @@ def create_app(index_dir: str | os.PathLike = "index", *, model: str | None = No
     def check_page(request: Request) -> Response:
         params = request.query_params
         form = CheckForm.read(params, engine)
-        fmt = download_format(params, ("csv", "json", "html"))
+        fmt = download_format(params, ("csv", "json", "xlsx", "html"))
         which = _choice(params, "list", tuple(CHECK_LISTS), "passages")
         ctx = dict(form=form, levels=LEVELS, check_lists=CHECK_LISTS, result=None)
         if not (form.doc or form.upload):
@@ -623,7 +622,7 @@ def create_app(index_dir: str | os.PathLike = "index", *, model: str | None = No
             return Response(check_html(report), media_type="text/html; charset=utf-8",
                             headers={"Content-Disposition": 'attachment; filename="plansearch-check.html"'})
         rec = check_report_record(report)
-        if fmt == "json":
+        if fmt in ("json", "xlsx"):
             return records_response(check_records(report), fmt, "check")
         if fmt == "csv":
             return records_response(rec[which], fmt, f"check-{which}")
