@@ -77,3 +77,15 @@ def test_results_report_the_labelled_set_as_it_is():
     assert {w["id"] for w in res["wrong_reporting"]} <= reporting
     assert res["reporting"]["accuracy"] == pytest.approx(1 - len(res["wrong_reporting"]) / len(reporting))
     assert PAIRS.is_file()
+
+
+def test_the_related_floor_is_decided_on_the_tuning_part_and_its_held_out_precision_is_what_readme_says():
+    floor = json.loads(OUT_JSON.read_text(encoding="utf-8"))["calibration"]["related_floor"]
+    assert floor["chosen"] == floor["shipped"] == Thresholds().related_min
+    by_floor = {g["floor"]: g for g in floor["grid"]}
+    best = max(g["tuning"]["macro_f1"] for g in floor["grid"])
+    assert by_floor[floor["chosen"]]["tuning"]["macro_f1"] == best  # tuned on the tuning part only
+    held_out = by_floor[floor["chosen"]]["reporting"]
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert f"`related` has precision **{held_out['precision']:.3f}** and recall {held_out['recall']:.3f}" in readme
+    assert all(x["cosine"] < 0.42 for x in floor["low_pairs"]) and len(floor["low_pairs"]) >= 2

@@ -354,7 +354,7 @@ def test_an_unknown_column_and_extra_cells_are_warnings(tmp_path):
     warnings: list[str] = []
     rows = load_manifest(path, warnings)
     assert warnings == [
-        f"{path}:1: unknown column 'colour' ignored (columns: doc,title,year,region,issuer,kind,note)",
+        f"{path}:1: unknown column 'colour' ignored (columns: doc,title,year,region,level,issuer,kind,note)",
         f"{path}:2: 6 cells for 5 columns: the cells from column 5 on are read as the note "
         f"(quote a cell that holds a comma)"]
     assert [(r.key, r.review_year, r.region, r.note) for r in rows] == [
@@ -427,3 +427,44 @@ def test_a_row_whose_document_cell_starts_with_a_hash_is_a_comment_wherever_that
     warnings: list[str] = []
     rows = load_manifest(m, warnings)
     assert [r.key for r in rows] == ["002_4f4de1c647e2620a.txt"] and warnings == []
+
+
+# ---------------------------------------------------------------- administrative level
+
+def test_the_work_reports_are_one_national_voice_a_year_and_six_provinces_in_2025(gwr_dir):
+    from plansearch import load_corpus
+
+    levels = {d.doc_id: d.level for d in load_corpus(gwr_dir)}
+    national = sorted(k for k, v in levels.items() if v == "national")
+    provinces = sorted(k for k, v in levels.items() if v == "province")
+    assert national == sorted(k for k in levels if k.startswith("national_gwr_"))  # 国务院, 全国
+    # 北京市 and 上海市 are 直辖市: a province's level, not a city's
+    assert provinces == sorted(k for k in levels if k.startswith("province_")) and len(provinces) == 6
+
+
+def test_a_plans_level_comes_from_its_issuer_before_its_region(docs_by_id):
+    from plansearch.metadata import infer_level
+
+    by_issuer = {d.issuer: d.level for d in docs_by_id.values()}
+    assert by_issuer["华州区教育局"] == by_issuer["区教育局"] == "district"  # a bare 区 says it too
+    assert by_issuer["东营市教育局"] == by_issuer["市教育局"] == "city"
+    assert infer_level("渭南市", "渭南市华州区教育局") == "district"  # the most specific unit
+    assert infer_level("北京市", "北京市海淀区教育委员会") == "district"
+    assert infer_level("昆山市", "苏州市昆山市教育局") == "county"  # a 市 under a 市: 县级市
+    assert infer_level("昆山市", "昆山市（县级）教育局") == "county"
+    assert infer_level("广西壮族自治区", "广西壮族自治区人民政府") == "province"
+    assert infer_level(None, "某某旗教育局") == "county" and infer_level(None, None) is None
+
+
+def test_the_manifest_sets_a_level_in_either_language_and_refuses_an_unknown_one(gwr_dir, tmp_path):
+    from plansearch import load_corpus
+
+    for name in ("national_gwr_2019.txt", "province_gansu_gwr_2025.txt"):
+        (tmp_path / name).write_text((gwr_dir / name).read_text("utf-8"), "utf-8")
+    (tmp_path / "manifest.csv").write_text("doc,level\nnational_gwr_2019.txt,省\nprovince_gansu_gwr_2025.txt,city\n",
+                                           "utf-8")
+    docs = {d.doc_id: d for d in load_corpus(tmp_path)}
+    assert docs["national_gwr_2019"].level == "province" and "level" in docs["national_gwr_2019"].overridden
+    assert docs["province_gansu_gwr_2025"].level == "city"
+    with pytest.raises(PlansearchError, match=r"manifest.csv:2: unknown level 'planet'"):
+        load_manifest(_manifest(tmp_path, "doc,level\nnational_gwr_2019.txt,planet\n"))

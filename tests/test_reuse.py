@@ -241,3 +241,40 @@ def test_cli_errors_are_one_line(tmp_path):
     assert res.exit_code == 1 and "did you mean" in res.output and "Traceback" not in res.output
     res = runner.invoke(app, ["reuse", str(tmp_path)])
     assert res.exit_code == 1 and "no documents" in res.output
+
+
+def test_across_levels_keeps_what_a_province_shares_with_the_national_report(gwr_docs, gwr_dir):
+    report = find_reuse(gwr_docs, across="levels")
+    levels = {d.doc_id: d.level for d in gwr_docs}
+    assert report.clusters
+    for c in report.clusters:
+        assert len({levels[loc.doc_id] for loc in c.locations}) > 1
+    result = runner.invoke(app, ["reuse", str(gwr_dir), "--level", "province", "--json"])
+    assert result.exit_code == 0, result.output
+    ids = {loc["doc_id"] for line in result.stdout.splitlines()
+           for loc in json.loads(line).get("locations", [])}
+    assert ids and all(i.startswith("province_") for i in ids)
+
+
+def test_a_passage_is_shown_in_its_whole_sentences_with_the_copy_marked(gwr_docs, gwr_report, gwr_dir):
+    from plansearch.normalise import SENTENCE_CLOSERS, SENTENCE_END
+    from plansearch.records import reuse_cluster_record
+
+    docs = {d.doc_id: d for d in gwr_docs}
+    ends = SENTENCE_END + SENTENCE_CLOSERS
+    for cluster in gwr_report.clusters:
+        for loc in cluster.locations:
+            d = docs[loc.doc_id]
+            first, last = d.items[loc.item_ordinals[0]], d.items[loc.item_ordinals[-1]]
+            assert loc.sentence_start <= loc.start < loc.end <= loc.sentence_end
+            before = d.text[first.start:loc.sentence_start].rstrip()
+            assert not before or before[-1] in ends, (loc.doc_id, d.text[loc.sentence_start:loc.end][:30])
+            assert loc.sentence_end >= last.end or d.text[loc.sentence_end - 1] in ends  # (or it runs on into a heading)
+    # the thanks every report gives ("…的结果，是全党…") was cut mid-sentence; its sentence is whole now
+    top = gwr_report.clusters[0]
+    rec = reuse_cluster_record(1, top, docs)
+    a, b = rec["copied"]
+    assert rec["sentence"][a:b] == top.text and a > 0 and rec["sentence"][:a].endswith("，")
+    assert all(loc["sentence"][slice(*loc["copied"])] == loc["text"] for loc in rec["locations"])
+    shown = runner.invoke(app, ["reuse", str(gwr_dir), "--top", "1"]).stdout
+    assert rec["sentence"][:a] + "[" + top.text[:20] in "".join(shown.split())

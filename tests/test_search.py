@@ -321,3 +321,32 @@ def test_the_dense_side_weighs_most_when_no_item_holds_the_query_and_least_when_
     weights = [adaptive_dense_weight(c / 10) for c in range(11)]
     assert weights == sorted(weights, reverse=True)
     assert w_all < 0.5 < w_none  # whole match: keyword side first; no match: meaning first
+
+
+# --- answers that mean what they say ----------------------------------------------------------------
+
+def test_a_year_whose_best_hit_is_more_likely_unrelated_shows_no_match(gwr_index):
+    from plansearch.search import RELEVANT_MIN
+
+    groups = Searcher(gwr_index).search_by("新质生产力", by="year", per_group=2)
+    answered = [g.key for g in groups if g.hits]
+    assert answered == ["2025"]  # the term is 2024's heading and 2025's items; no earlier item says it
+    below = [g for g in groups if g.below is not None]
+    assert below and all(g.below.score < RELEVANT_MIN and "no match" in g.note for g in below)
+    result = runner.invoke(app, ["search", "新质生产力", "--by", "year", "--index", str(gwr_index)])
+    assert result.exit_code == 0, result.output
+    row_2013 = next(line for line in result.stdout.splitlines() if "2013" in line)
+    assert "no match" in row_2013
+    assert "2025 mixes levels (6 province, 1 national)" in result.stderr
+
+
+def test_level_filters_and_groups_the_work_reports(gwr_index):
+    s = Searcher(gwr_index)
+    hits = s.search("新质生产力", k=20, filters=Filters(level="province"))
+    assert hits and {h.doc.level for h in hits} == {"province"}
+    assert [g.key for g in s.search_by("新质生产力", by="level", per_group=1)] == ["national", "province"]
+    as_json = runner.invoke(app, ["search", "新质生产力", "--index", str(gwr_index), "--level", "全国", "--json"])
+    records = [json.loads(line) for line in as_json.stdout.splitlines()]
+    assert records and {r["level"] for r in records} == {"national"}
+    bad = runner.invoke(app, ["search", "新质生产力", "--index", str(gwr_index), "--level", "planet"])
+    assert bad.exit_code == 1 and "unknown level 'planet'" in bad.stderr and "Traceback" not in bad.output

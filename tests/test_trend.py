@@ -1,5 +1,5 @@
 """`plansearch trend`: how many items of each year's (region's, …) documents match a topic, on the
-real work reports (../shared/corpora/gwr: national 2013-2025 without 2020, seven provinces 2025)
+real work reports (../shared/corpora/gwr: national 2013-2025 without 2020, six provinces 2025)
 and the sample corpus (masked years, review→plan documents). A match is a decision per item, not
 a top-k: a year that never mentions the topic counts 0, a year without a document is a gap."""
 from __future__ import annotations
@@ -14,6 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from plansearch.cli import app
+from plansearch.i18n import use_lang
 from plansearch.models import PlansearchError
 from plansearch.normalise import normalise
 from plansearch.search import Filters, Searcher
@@ -257,7 +258,7 @@ def test_chart_text_is_escaped(seed_index):
 
 
 @pytest.mark.parametrize("args, fragment", [
-    (["双减", "--by", "doc"], "--by takes year, region, issuer or kind"),
+    (["双减", "--by", "doc"], "--by takes year, region, level, issuer or kind"),
     (["双减", "--year-of", "any"], "--year-of takes plan or review"),
     (["双减", "--years", "2025-2013"], "empty year range"),
     (["双减", "--years", "twenty"], "years must look like"),
@@ -284,3 +285,26 @@ def test_filters_that_leave_no_document_or_an_unknown_document_are_one_line(gwr_
     assert result.exit_code == 1 and "no document with these filters (region 火星)" in result.output
     result = run("双减", "--index", gwr_index, "--doc", "national_gwr_2020")
     assert result.exit_code == 1 and "unknown document id 'national_gwr_2020'" in result.output
+
+
+def test_first_seen_tells_a_heading_alone_from_an_item_that_says_it(gwr_index):
+    # 2024 names 新质生产力 in a heading only (0 items); 2025's items say it: "first seen 2024" misled
+    result = run("新质生产力", "碳达峰", "--index", gwr_index)
+    assert result.exit_code == 0, result.output
+    assert "新质生产力: first in a heading: 2024; first in an item: 2025" in result.stdout
+    assert "碳达峰: first in an item: 2021" in result.stdout  # an item as early: no heading is named
+    with use_lang("zh"):
+        table = trend("新质生产力", Searcher(gwr_index))
+        assert table.queries[0].first_seen().say() == "最早见于标题：2024；最早见于条目：2025"
+
+
+def test_a_year_that_mixes_levels_says_so_and_level_keeps_them_apart(gwr):
+    table = trend("新质生产力", gwr)
+    assert table.group("2025").levels == {"province": 6, "national": 1}
+    assert [n for n in table.notices if "mixes levels" in n] == [
+        "2025 mixes levels (6 province, 1 national): --level or --by level keeps them apart"]
+    national = trend("新质生产力", gwr, filters=Filters(level="national"))
+    assert national.cell("2025").matches < table.cell("2025").matches and national.notices == []
+    by_level = trend("新质生产力", gwr, by="level")
+    assert [g.key for g in by_level.groups] == ["national", "province"] and by_level.notices == []
+    assert by_level.cell("national").matches + by_level.cell("province").matches == table.queries[0].matches

@@ -285,7 +285,7 @@ def test_the_trend_page_counts_each_years_matching_items_with_gaps_and_masked_ye
     q = parse_qs(urlparse(unescape(example)).query)
     assert q["id"] == ["national_gwr_2019"]
     assert "减税降费" in marks(rows["2019"])
-    assert "共 5 条匹配，按词判定；最早见于 2019" in r.text
+    assert "共 5 条匹配，按词判定；最早见于条目：2019" in r.text
     assert "“匹配”不是取前几条结果" in r.text and "至少 50%" in r.text
 
 
@@ -956,3 +956,31 @@ def test_one_corpus_wide_reuse_report_answers_for_each_document_as_find_reuse_wo
         touching = view.report.touching(doc_id)
         assert [(c.text, c.n_docs) for c in touching.clusters] == [(c.text, c.n_docs) for c in alone.clusters]
         assert touching.doc_shares == alone.doc_shares
+
+
+def test_level_is_a_filter_and_a_grouping_and_a_year_with_no_relevant_hit_says_no_match(client, web_engine):
+    page = get(client, "/search", q="减税降费").text
+    assert '<select name="level">' in page and '<option value="national">国家级</option>' in page
+    r = get(client, "/search", q="减税降费", level="national", format="json")
+    assert {x["level"] for x in jsonl(r)} == {"national"}
+    rows = trend_rows(get(client, "/trend", q="减税降费", by="level").text)
+    assert list(rows) == [g.key for g in trend(["减税降费"], web_engine.searcher, by="level").groups]
+    assert "国家级" in rows["national"] and "区级" in rows["district"]
+    # the seed plans (2010-2024) hold no 减税降费: their years show 无匹配, not an unrelated "best"
+    groups = web_engine.search_by_year("减税降费", 3, "hybrid", Filters(), "plan")
+    empty = next(g for g in groups if g.below is not None)
+    text = unescape(get(client, "/search", q="减税降费", view="year").text)
+    assert f"无匹配（最相关的条目仅 {empty.below.score:.0%}，低于 50%）" in text
+    assert get(client, "/search", q="减税降费", level="planet").status_code == 400
+
+
+def test_a_reused_passage_is_shown_in_its_whole_sentences_with_the_copy_marked(client, web_engine):
+    from markupsafe import escape  # as the templates escape
+
+    view = web_engine.reuse()
+    top = reuse_cluster_record(1, view.report.clusters[0], view.docs_by_id)
+    text = get(client, "/reuse").text
+    loc = top["locations"][0]
+    a, b = loc["copied"]
+    shown = f'{escape(loc["sentence"][:a])}<mark class="copied">{escape(loc["sentence"][a:b])}</mark>'
+    assert shown in text

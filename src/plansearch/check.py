@@ -55,8 +55,9 @@ from .corpus import did_you_mean
 from .fingerprint import FingerprintText, fingerprint
 from .keyword import bigrams
 from .i18n import N_
+from .metadata import is_place_name
 from .models import BadParameter, Document, Item, Notice, PlansearchError
-from .normalise import compact, mask_variables, mask_variables_with_map, normalise, normalise_with_map
+from .normalise import MASKED_PLACE, compact, mask_variables, mask_variables_with_map, normalise, normalise_with_map
 from .search import Filters
 from .store import Selection, cached_embedder_vectors, user_home
 from .synonyms import are_synonyms, canonicalise
@@ -458,11 +459,16 @@ def diff_ops(source: str, checked: str, ks: FingerprintText | None = None,
     s_tail, c_tail = source[s_cur:], checked[c_cur:]
     if s_tail or c_tail:
         _append_op(ops, PassageOp("equal" if _plain(s_tail) == _plain(c_tail) else "replace", s_tail, c_tail))
-    # 新都 / 华州 before an equal 区: a place that changed
+    # 新都 / 华州 before an equal 区: a place that changed. Both must be places (or a masked one):
+    # 实施 -> 采取 before 乡村振兴 is an edit, not a changed place, and is drawn as one.
     for n, op in enumerate(ops[:-1]):
         nxt = ops[n + 1]
-        if (op.tag == "replace" and nxt.tag == "equal" and nxt.checked_text[:1] in _PLACE_SUFFIX
-                and _HAN_1_4.fullmatch(op.source_text) and _HAN_1_4.fullmatch(op.checked_text)):
+        suffix = nxt.checked_text[:1]
+        if (op.tag == "replace" and nxt.tag == "equal" and suffix in _PLACE_SUFFIX
+                and all(_HAN_1_4.fullmatch(t) or MASKED_PLACE.match(t + suffix)
+                        for t in (op.source_text, op.checked_text))
+                and all(MASKED_PLACE.match(t + suffix) or is_place_name(t, suffix)
+                        for t in (op.source_text, op.checked_text))):
             ops[n] = PassageOp("variable", op.source_text, op.checked_text)
     return tuple(ops)
 
@@ -1027,6 +1033,8 @@ def check_document(doc: Document, index, *, settings: CheckSettings = CheckSetti
         ss, se = src.to_text(h.source_lo, h.source_hi)
         passages.append(_passage(h.level, chk, cs, ce, src, ss, se, index.documents[int(item_doc[h.source_row])].doc_id,
                                  h.chars, h.matched))
+    passages = _joined(passages, {x.item.ordinal: x for x in sides}, {x.item.item_id: x for x in src_sides.values()},
+                       st.max_gap)
     for (k, a, b, _w, cos), (r, ws, we) in zip(para, para_src):
         lo, hi = _positions_in(sides[k].vkey, *sides[k].to_norm(a, b))
         passages.append(_passage("paraphrased", sides[k], a, b, src_sides[r], ws, we,
@@ -1052,6 +1060,39 @@ def check_document(doc: Document, index, *, settings: CheckSettings = CheckSetti
              for s, L in zip(sides, levels)]
     return CheckReport(doc, total, copied, level_chars, sources, passages, items, st, index.location,
                        int(allowed_docs.sum()), exclude, filters, embedded, time.perf_counter() - t0, notices)
+
+
+def _joined(passages: list[CopiedPassage], checked: dict[int, _Side], sources: dict[str, _Side],
+            max_gap: int) -> list[CopiedPassage]:
+    """One passage per copy: two found in one checked item from one source item, the second
+    following the first on both sides with at most `max_gap` counted characters between them in
+    the checked item, are one copy cut in two (a clause the checked text dropped, a changed word)
+    and are shown as one, the source's extra words as a deletion — verbatim only when both are and
+    nothing stands between them in the checked text (the level is of the checked characters)."""
+    out: list[CopiedPassage] = []
+    for p in sorted(passages, key=lambda p: (p.checked_item, p.source_item.item_id, p.checked_start)):
+        q = out[-1] if out else None
+        if q is not None and (q.checked_item, q.source_item.item_id) == (p.checked_item, p.source_item.item_id) \
+                and p.source_start >= q.source_start:
+            chk, src = checked[p.checked_item], sources[p.source_item.item_id]
+            gap = _gap(chk, q.checked_end, p.checked_start)
+            if gap <= max_gap and p.source_start >= q.source_end - (q.checked_end - p.checked_start):
+                cs, ce, ss, se = q.checked_start, max(q.checked_end, p.checked_end), q.source_start, max(q.source_end, p.source_end)
+                lo, hi = _positions_in(chk.vkey, *chk.to_norm(cs, ce))
+                level = "verbatim" if q.level == p.level == "verbatim" and gap == 0 else "disguised"
+                similarity = (q.similarity * q.chars + p.similarity * p.chars) / max(q.chars + p.chars, 1)
+                out[-1] = _passage(level, chk, cs, ce, src, ss, se, p.source_doc_id, hi - lo, similarity)
+                continue
+        out.append(p)
+    return out
+
+
+def _gap(side: _Side, end: int, start: int) -> int:
+    """Counted characters of the item's text between `end` and `start` (0 when they touch or overlap)."""
+    if start <= end:
+        return 0
+    lo, hi = _positions_in(side.vkey, *side.to_norm(end, start))
+    return hi - lo
 
 
 def _passage(level: Level, chk: _Side, cs: int, ce: int, src: _Side, ss: int, se: int, source_doc_id: str,

@@ -15,7 +15,7 @@ import time
 from .html_report import page, print_page_css
 from .i18n import _, get_lang, term
 from .metadata import year_label
-from .records import items_label
+from .records import items_label, percent
 from .render import check_summary_lines
 
 _CSS = """
@@ -52,7 +52,7 @@ tr.original td { color: #888; }
 
 
 def _pct(x: float) -> str:
-    return f"{x:.1%}"
+    return percent(x)
 
 
 def _bar(by_level: dict, width_em: float = 12) -> str:

@@ -28,6 +28,16 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def sentence_bounds(text: str, start: int, end: int, lo: int = 0, hi: int | None = None) -> tuple[int, int]:
+    """[s, e) of the whole sentences of text[lo:hi] that hold [start, end): a passage found from
+    "的结果，是全党…" is read from the start of its sentence to the end of its last one."""
+    hi = len(text) if hi is None else hi
+    spans = [(a + lo, b + lo) for a, b in sentence_spans(text[lo:hi])]
+    s = next((a for a, b in spans if b > start), start)
+    e = next((b for a, b in reversed(spans) if a < end), end)
+    return min(s, start), max(e, end)
+
+
 def _add_trimmed(text: str, a: int, b: int, out: list[tuple[int, int]]) -> None:
     while a < b and text[a].isspace():
         a += 1

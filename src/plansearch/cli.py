@@ -397,14 +397,15 @@ def search(
     region: Optional[str] = typer.Option(None, "--region", help=_("Only documents whose region contains this, e.g. 华州.")),
     issuer: Optional[str] = typer.Option(None, "--issuer", help=_("Only documents whose issuer contains this, e.g. 教育局.")),
     kind: Optional[str] = typer.Option(None, "--kind", help=_("plan, summary, report or mixed.")),
+    level: Optional[str] = typer.Option(None, "--level", help=_("Only documents of this administrative level: national, province, city, county or district.")),
     doc: Optional[str] = typer.Option(None, "--doc", help=_("Only this document (or all plans of a file stem).")),
     mode: str = typer.Option("hybrid", "--mode", help=_("hybrid (default), dense, keyword, rrf, weighted, tiebreak.")),
-    by: Optional[str] = typer.Option(None, "--by", help=_("Best hits per year, region, issuer, kind or doc, side by side.")),
+    by: Optional[str] = typer.Option(None, "--by", help=_("Best hits per year, region, level, issuer, kind or doc, side by side.")),
     model: Optional[str] = typer.Option(None, "--model", help=_("Must be the model the index was built with.")),
     fmt: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ):
-    from .search import GROUPINGS, MODES, Filters, Searcher, parse_query, parse_years
+    from .search import GROUPINGS, MODES, Filters, Searcher, mixed_levels, parse_query, parse_years
 
     fmt = _format(fmt, as_json)
     parse_query(query)  # an empty query fails before the index is opened
@@ -423,7 +424,8 @@ def search(
         raise PlansearchError(_("{option} takes {choices}, not {value!r}").format(option="--kind", choices=either(["plan", "summary", "report", "mixed"]), value=kind))
     _check_model(model)
     span = (year, year) if year is not None else parse_years(years) if years else None
-    filters = Filters(years=span, region=region, issuer=issuer, kind=kind, doc=doc, year_basis=year_of or "any")
+    filters = Filters(years=span, region=region, issuer=issuer, kind=kind, level=level, doc=doc,
+                      year_basis=year_of or "any")
     searcher = Searcher(index_dir, model)
     try:
         if doc is not None and not any(filters.accepts(d) for d in searcher.index.documents):
@@ -434,6 +436,8 @@ def search(
             # what the groups share (a word read as its synonym, no item holding every word), said
             # once for the whole selection, as the web page's per-year view does
             render.print_notices(searcher.search(query, 1, mode, filters).notices)
+            if by != "level":
+                render.print_notices(mixed_levels((g.key, g.levels) for g in groups))
             if fmt == "table":
                 render.print_hit_groups(query, by, groups)
             else:
@@ -462,7 +466,7 @@ def trend_cmd(
     queries: List[str] = typer.Argument(..., metavar="QUERY", help=_("One or more topics, e.g. 双减 课后服务 留守儿童 (one column "
                                                   "each). \"Quoted phrases\", +words and -words as in search.")),
     index_dir: Path = typer.Option(Path(DEFAULT_INDEX), "--index", help=_("Index directory ($PLANSEARCH_INDEX).")),
-    by: str = typer.Option("year", "--by", help=_("One row per year (gaps shown), region, issuer or kind.")),
+    by: str = typer.Option("year", "--by", help=_("One row per year (gaps shown), region, level, issuer or kind.")),
     year: Optional[int] = typer.Option(None, "--year", help=_("Only documents of this year.")),
     years: Optional[str] = typer.Option(None, "--years", help=_("A range of years, e.g. 2013-2025: one row for "
                                         "each (gaps included).")),
@@ -471,6 +475,7 @@ def trend_cmd(
     region: Optional[str] = typer.Option(None, "--region", help=_("Only documents whose region contains this.")),
     issuer: Optional[str] = typer.Option(None, "--issuer", help=_("Only documents whose issuer contains this.")),
     kind: Optional[str] = typer.Option(None, "--kind", help=_("plan, summary, report or mixed.")),
+    level: Optional[str] = typer.Option(None, "--level", help=_("Only documents of this administrative level: national, province, city, county or district.")),
     doc: Optional[str] = typer.Option(None, "--doc", help=_("Only this document (or all plans of a file stem).")),
     model: Optional[str] = typer.Option(None, "--model", help=_("Must be the model the index was built with.")),
     fmt: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP),
@@ -503,7 +508,7 @@ def trend_cmd(
             raise PlansearchError(_("{path}: --chart takes a file name ending in .svg").format(path=chart))
         _check_html_target(chart, "--chart", _("the chart"))
     _check_model(model)
-    filters = Filters(years=span, region=region, issuer=issuer, kind=kind, doc=doc, year_basis=year_of)
+    filters = Filters(years=span, region=region, issuer=issuer, kind=kind, level=level, doc=doc, year_basis=year_of)
     searcher = Searcher(index_dir, model)
     try:
         if doc is not None and not any(filters.accepts(d) for d in searcher.index.documents):
@@ -534,8 +539,9 @@ def reuse(
                                              "instead of parsing files.")),
     min_chars: int = typer.Option(30, "--min-chars", help=_("Verbatim characters a passage needs "
                                   "(after normalising; spaces and punctuation not counted).")),
-    across: str = typer.Option("any", "--across", help=_("years, regions or any: only what documents of "
-                               "different years / regions share.")),
+    across: str = typer.Option("any", "--across", help=_("years, regions, levels or any: only what documents of "
+                               "different years / regions / levels share.")),
+    level: Optional[str] = typer.Option(None, "--level", help=_("Only documents of this administrative level: national, province, city, county or district.")),
     doc: Optional[str] = typer.Option(None, "--doc", help=_("Only passages found in this document.")),
     min_docs: int = typer.Option(2, "--min-docs", help=_("Only passages found in at least N documents.")),
     max_spread: Optional[int] = typer.Option(None, "--max-spread", help=_("Drop passages found in more than N "
@@ -553,6 +559,11 @@ def reuse(
     if top < 1:
         raise PlansearchError(_("{option} must be at least 1, not {value}").format(option="--top", value=top))
     check_reuse_settings(min_chars=min_chars, across=across, min_docs=min_docs, max_spread=max_spread)
+    keep = None
+    if level is not None:
+        from .search import Filters
+
+        keep = Filters(level=level)  # an unknown level fails here, before the documents are read
     if index_dir is not None:
         from .store import open_index
 
@@ -566,6 +577,8 @@ def reuse(
         documents = _load(roots)
         if not documents:
             raise PlansearchError(_("no documents found in {paths}").format(paths=", ".join(map(str, roots))))
+    if keep is not None:
+        documents = [d for d in documents if keep.accepts(d)]
     report = find_reuse(documents, min_chars=min_chars, across=across, doc=doc, min_docs=min_docs,
                         max_spread=max_spread)
     by_id = {d.doc_id: d for d in documents}

@@ -118,8 +118,11 @@ TERMS = {
     # document kinds
     "plan": N_("plan"), "summary": N_("summary"), "report": N_("report"), "mixed": N_("mixed"),
     "unknown": N_("unknown"),
+    # administrative levels (metadata.LEVELS)
+    "national": N_("national"), "province": N_("province"), "city": N_("city"), "county": N_("county"),
+    "district": N_("district"),
     # groupings (--by) and how a trend decided a match
-    "year": N_("year"), "region": N_("region"), "issuer": N_("issuer"), "doc": N_("document"),
+    "year": N_("year"), "region": N_("region"), "level": N_("level"), "issuer": N_("issuer"), "doc": N_("document"),
     "words": N_("words"), "meaning": N_("meaning"),
 }
 

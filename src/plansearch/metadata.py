@@ -1,6 +1,6 @@
 """Document metadata: what year, place, issuer and kind a plan is, and the manifest that corrects it.
 
-    infer_metadata(doc)            sets year / year_mask / plan_year / review_year / region / issuer /
+    infer_metadata(doc)            sets year / year_mask / plan_year / review_year / region / level / issuer /
                                    kind / sections (+ item.section) from the title, the opening
                                    lines, the signature and the top-level headings; a document
                                    titled nothing or only "政府工作报告" gets a built title
@@ -15,12 +15,13 @@ end), the opening paragraph, the top-level headings (一、2024年工作回顾 /
 only for the place, the body.
 
 Manifest format (one header, documented in corpus/manifest.csv itself):
-    doc,title,year,region,issuer,kind,note
+    doc,title,year,region,level,issuer,kind,note
 `doc` is a file name ("000_5ae896fcb747d54c.txt"), a file stem, or a document id
 ("000_5ae896fcb747d54c#4"). `year` is 2021, a mask (201X, 20**, 202_), or review→plan for a
 document with both parts ("2010→2011", "2010->2011"). Empty cells leave the inferred value. The
 second corpus's header (file,source,year,region,issuer,kind) is read too: `file` is `doc`, and
-`source` is kept as the row's note.
+`source` is kept as the row's note. `level` is national, province, city, county or district (or
+全国 / 省 / 市 / 县 / 区); left empty, it is inferred from the issuer and region (infer_level).
 """
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import Literal
 
+from .i18n import _
 from .load import decode_text
 from .models import Document, LoadError, PlansearchError, Section
 from .normalise import MASK_CHARS as _MASK_CHARS
@@ -219,7 +221,7 @@ _NATIONAL_ISSUERS = {"国务院"}
 
 
 @functools.lru_cache(maxsize=4096)
-def _is_place_name(name: str, suffix: str) -> bool:
+def is_place_name(name: str, suffix: str) -> bool:
     """Whether jieba's dictionary knows `name` (or `name+suffix`) as a place (POS tag ns). The
     dictionary is the gazetteer: "华州区" and "夷陵区" pass, "设教育强区" / "根据省" do not."""
     import logging
@@ -246,7 +248,7 @@ def _places_in(simp: str) -> list[str]:
             cand = name[k:]
             if _PLACE_STOP.match(cand) or _NOT_A_PLACE_PREFIX.search(cand):
                 continue
-            if _is_place_name(cand, suffix):
+            if is_place_name(cand, suffix):
                 out.append(cand + suffix)
                 break
     return out
@@ -363,6 +365,7 @@ def infer_metadata(doc: Document) -> Document:
 
     _infer_years(doc, titles, opening, signature, sections, _occasion_years(doc))
     _infer_place_and_issuer(doc, titles, opening, signature)
+    doc.level = infer_level(doc.region, doc.issuer, titles)
     if is_generic_title(doc.title):
         built = built_title(doc)
         if built and built != doc.title:
@@ -535,10 +538,72 @@ def _infer_place_and_issuer(doc: Document, titles: list[str], opening: str, sign
     doc.region = region
 
 
+# ---------------------------------------------------------------- administrative level
+
+LEVELS = ("national", "province", "city", "county", "district")
+# What a manifest cell may say for each level (English or the usual Chinese word).
+_LEVEL_WORDS = {"national": "national", "国家": "national", "全国": "national", "中央": "national",
+                "province": "province", "省": "province", "省级": "province",
+                "city": "city", "市": "city", "市级": "city", "地市": "city",
+                "county": "county", "县": "county", "县级": "county",
+                "district": "district", "区": "district", "区级": "district"}
+_MUNICIPALITIES = ("北京市", "上海市", "天津市", "重庆市")  # 直辖市: a province's level
+# A unit's name, last suffix first (自治县 before 县, 地区 before 区); and the bare level an issuer
+# may start with when the place is masked or left out ("区教育局", "市教育局").
+_UNIT = re.compile(r"(特别行政区|自治区|自治州|自治县|自治旗|县级市|地区|省|市|州|盟|县|旗|区)")
+_UNIT_LEVEL = {"特别行政区": "province", "自治区": "province", "省": "province", "自治州": "city",
+               "地区": "city", "州": "city", "盟": "city", "市": "city", "县级市": "county", "自治县": "county",
+               "自治旗": "county", "县": "county", "旗": "county", "区": "district"}
+
+
+def infer_level(region: str | None, issuer: str | None, titles: list[str] = ()) -> str | None:
+    """The administrative level a document speaks for, from its issuer (the body that signs it
+    says most), else its region, else its titles: 国务院 / 全国 -> national; 省, 自治区 and the
+    four 直辖市 -> province; 市 / 州 / 盟 / 地区 -> city; 县 / 旗, and a 市 named under another 市
+    or marked 县级 (苏州市昆山市, 昆山市（县级）) -> county; 区 -> district (a 市辖区; 新区 and
+    开发区 too). None when nothing names a unit."""
+    if region == "全国" or (issuer or "") in _NATIONAL_ISSUERS or re.match(r"(国务院|国家|中共中央|中央)", issuer or ""):
+        return "national"
+    for text in ([issuer] if issuer else []) + ([region] if region else []) + list(titles):
+        level = _level_of_name(to_simplified(text))
+        if level:
+            return level
+    return None
+
+
+def _level_of_name(text: str) -> str | None:
+    """The level of the most specific unit a name holds ("渭南市华州区教育局" -> district)."""
+    head = re.split(r"人民政府|政府|教育|委员会|办公|党委|[局厅委办处科室]|工作|关于|\d", text, maxsplit=1)[0]
+    if "县级" in text and "市" in head:
+        return "county"
+    units = [m for m in _UNIT.finditer(head)]
+    if not units:
+        return None
+    last = units[-1].group(1)
+    if last == "市":
+        if any(m.group(1) == "市" for m in units[:-1]):  # a 市 under a 市 is a 县级市
+            return "county"
+        name = head[:units[-1].end()]
+        if any(name.endswith(m) for m in _MUNICIPALITIES) and len(units) == 1:
+            return "province"
+    return _UNIT_LEVEL[last]
+
+
+def parse_level(value: str, where: str = "") -> str | None:
+    """A level as a person writes it (national / province / … or 全国 / 省 / 市 / 县 / 区)."""
+    v = value.strip().lower()
+    if not v:
+        return None
+    if v not in _LEVEL_WORDS:
+        raise PlansearchError(_("{where}unknown level {value!r} (one of {levels})").format(
+            where=f"{where}: " if where else "", value=value, levels=", ".join(LEVELS)))
+    return _LEVEL_WORDS[v]
+
+
 # ---------------------------------------------------------------- the manifest
 
 _KINDS = ("plan", "summary", "report", "mixed", "unknown")
-_COLUMNS = {"doc", "file", "title", "year", "region", "issuer", "kind", "note", "source"}
+_COLUMNS = {"doc", "file", "title", "year", "region", "level", "issuer", "kind", "note", "source"}
 
 
 @dataclass
@@ -553,6 +618,7 @@ class ManifestRow:
     review_year: int | None = None
     plan_year: int | None = None
     region: str | None = None
+    level: str | None = None
     issuer: str | None = None
     kind: str | None = None
     note: str = ""
@@ -581,7 +647,7 @@ def _parse_manifest_year(value: str, where: str) -> dict:
                           f"or review→plan like 2010→2011)")
 
 
-_MANIFEST_COLUMNS = "columns: doc,title,year,region,issuer,kind,note"
+_MANIFEST_COLUMNS = "columns: doc,title,year,region,level,issuer,kind,note"
 _NOTE_COLUMNS = ("note", "source")  # free text: the only cells where a line break is meant
 
 
@@ -716,6 +782,7 @@ def _manifest_row(rec: dict[str, str], key_col: str, lineno: int, where: str) ->
     for k, v in _parse_manifest_year(rec.get("year", ""), where).items():
         setattr(row, k, v)
     row.region = rec.get("region") or None
+    row.level = parse_level(rec.get("level", ""), where)
     row.issuer = rec.get("issuer") or None
     kind = rec.get("kind", "").lower()
     if kind and kind not in _KINDS:
@@ -786,4 +853,9 @@ def _apply_row(doc: Document, row: ManifestRow) -> None:
     if row.issuer:
         doc.issuer = row.issuer
         set_fields.append("issuer")
+    if row.level:
+        doc.level = row.level
+        set_fields.append("level")
+    elif (row.region or row.issuer) and "level" not in doc.overridden:
+        doc.level = infer_level(doc.region, doc.issuer, [doc.title])  # the corrected place says it again
     doc.overridden = tuple(dict.fromkeys(doc.overridden + tuple(set_fields)))

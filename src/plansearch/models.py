@@ -176,6 +176,7 @@ class Document:
     plan_year: int | None = None  # for documents with both parts
     review_year: int | None = None
     region: str | None = None
+    level: str | None = None  # national / province / city / county / district (metadata.LEVELS)
     issuer: str | None = None
     kind: Kind = "unknown"
     sections: list[Section] = field(default_factory=list)
@@ -274,6 +275,8 @@ class Passage:
     end: int
     text: str
     item_ordinals: tuple[int, ...] = ()  # every item the span overlaps (a copied section spans several)
+    sentence_start: int | None = None  # the whole sentences holding [start, end) (chunk.sentence_bounds)
+    sentence_end: int | None = None
 
 
 @dataclass
@@ -285,3 +288,4 @@ class ReuseCluster:
     n_docs: int
     score: float  # length x documents, weighted by rarity
     chars: int = 0  # length in matching characters (normalised, no spaces/punctuation), median location
+    rep: int = 0  # which location `text` is (its whole sentences are shown around it)

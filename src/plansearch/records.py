@@ -16,10 +16,22 @@ import io
 import json
 import sys
 import unicodedata
+from decimal import ROUND_HALF_UP, Decimal
 from typing import IO, Iterable, Sequence
 
 from .metadata import year_label
 from .models import Document, Item
+
+SHARE_DIGITS = 4  # a share in the records: 0.7535
+
+
+def percent(share: float) -> str:
+    """A share as every front end prints it, "75.4%": the share the records carry (SHARE_DIGITS),
+    rounded half up to a tenth of a percent. One rounding for the terminal, the web page and the
+    reports: rounding the raw 0.75349… (75.3 %) and the recorded 0.7535 (75.4 %) apart disagreed."""
+    tenths = (Decimal(repr(round(share, SHARE_DIGITS))) * 1000).quantize(Decimal(1), ROUND_HALF_UP)
+    return f"{tenths / 10:.1f}%"
+
 
 FORMATS = ("table", "json", "csv", "xlsx")
 
@@ -36,6 +48,7 @@ def doc_record(doc: Document) -> dict:
         "review_year": doc.review_year,
         "plan_year": doc.plan_year,
         "region": doc.region,
+        "level": doc.level,
         "issuer": doc.issuer,
         "kind": doc.kind,
         "items": len(doc.items),
@@ -100,7 +113,8 @@ def hit_record(hit, group: str | None = None, probability: bool = False) -> dict
         "read_as": [list(pair) for pair in hit.read_as],
         "doc_id": it.doc_id, "item_id": it.item_id, "title": doc.title if doc else None,
         "year": doc.year if doc else None, "year_label": year_label(doc) if doc else None,
-        "region": doc.region if doc else None, "issuer": doc.issuer if doc else None,
+        "region": doc.region if doc else None, "level": doc.level if doc else None,
+        "issuer": doc.issuer if doc else None,
         "kind": doc.kind if doc else None, "path": list(it.path), "label": it.label, "text": it.text,
         "match": list(hit.match_span) if hit.match_span else None,
         "highlights": [list(s) for s in hit.highlights],
@@ -142,7 +156,20 @@ def _reuse_location_record(loc, doc: Document | None) -> dict:
         "start": loc.start,
         "end": loc.end,
         "text": loc.text,
+        **sentence_fields(loc, doc),
     }
+
+
+def sentence_fields(loc, doc: Document | None) -> dict:
+    """A reuse location's whole sentences (`sentence`, from `sentence_start` to `sentence_end` in
+    Document.text) and where the copied text stands in them (`copied`: [start, end) into `sentence`)."""
+    s = loc.sentence_start if loc.sentence_start is not None else loc.start
+    e = loc.sentence_end if loc.sentence_end is not None else loc.end
+    sentence = doc.text[s:e] if doc is not None and doc.text else loc.text
+    if doc is None or not doc.text:
+        s, e = loc.start, loc.end
+    return {"sentence_start": s, "sentence_end": e, "sentence": sentence,
+            "copied": [loc.start - s, loc.end - s]}
 
 
 def reuse_cluster_record(rank: int, cluster, docs_by_id: dict[str, Document]) -> dict:
@@ -154,6 +181,8 @@ def reuse_cluster_record(rank: int, cluster, docs_by_id: dict[str, Document]) ->
         "n_docs": cluster.n_docs,
         "chars": cluster.chars,
         "text": cluster.text,
+        **{k: v for k, v in sentence_fields(cluster.locations[cluster.rep], docs_by_id.get(
+            cluster.locations[cluster.rep].doc_id)).items() if k in ("sentence", "copied")},
         "locations": [_reuse_location_record(p, docs_by_id.get(p.doc_id)) for p in cluster.locations],
     }
 
@@ -392,7 +421,7 @@ def check_source_record(source, rank: int) -> dict:
     d = source.doc
     return {
         "type": "source", "rank": rank, "doc_id": d.doc_id, "title": d.title, "year": d.year,
-        "year_label": year_label(d), "region": d.region, "issuer": d.issuer, "kind": d.kind,
+        "year_label": year_label(d), "region": d.region, "level": d.level, "issuer": d.issuer, "kind": d.kind,
         "chars": source.chars, "share": round(source.share, 4), "by_level": _shares(source.by_level),
         "passages": source.passages,
     }
@@ -418,7 +447,7 @@ def check_passage_record(p, checked_doc: Document) -> dict:
 def check_item_record(share) -> dict:
     it = share.item
     return {
-        "type": "item", "item_id": it.item_id, "label": it.label, "path": list(it.path),
+        "type": "item", "item_id": it.item_id, "label": it.label, "path": list(it.path), "text": it.text,
         "chars": share.chars, "copied_chars": share.copied_chars, "share": round(share.share, 4),
         "by_level": {k: (round(v / share.chars, 4) if share.chars else 0.0) for k, v in share.by_level.items()},
     }

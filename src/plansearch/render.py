@@ -23,7 +23,7 @@ from rich.tree import Tree
 from .metadata import year_label
 from .i18n import N_, _, ngettext, say_group, term
 from .models import Document
-from .records import excerpt_bounds, item_label, items_label
+from .records import excerpt_bounds, item_label, items_label, percent, sentence_fields
 
 _PIPED_WIDTH = 4000  # "unlimited": a pipe gets whole lines
 
@@ -370,6 +370,15 @@ def _location_line(loc, doc: Document | None) -> Text:
     return line
 
 
+def copied_in_sentence(fields: dict, width: int, colour: bool = True) -> Text:
+    """A reused passage in its whole sentences (records.sentence_fields), the copied text in bold
+    yellow (without colour: between [ and ]), trimmed to `width` characters around it."""
+    sentence, (a, b) = fields["sentence"], fields["copied"]
+    if not colour:
+        sentence, (a, b) = f"{sentence[:a]}[{sentence[a:b]}]{sentence[b:]}", (a, b + 2)
+    return highlighted(sentence, [(a, b)] if colour else [], None, width)
+
+
 def print_reuse(report, docs_by_id: dict[str, Document], top: int, width: int = 100) -> None:
     c = _make_console()
     clusters = report.clusters[:top]
@@ -387,7 +396,8 @@ def print_reuse(report, docs_by_id: dict[str, Document], top: int, width: int = 
         head.append(_("score {score:.0f}").format(score=cl.score) + "  ", style="dim")
         head.append(_("{docs} docs  {chars} chars").format(docs=cl.n_docs, chars=cl.chars), style="yellow")
         c.print(head)
-        print_indented(c, Text(trim(cl.text, width)))
+        print_indented(c, copied_in_sentence(sentence_fields(cl.locations[cl.rep], docs_by_id.get(
+            cl.locations[cl.rep].doc_id)), width * 2, _colour(c)))
         for loc in cl.locations:
             c.print(_location_line(loc, docs_by_id.get(loc.doc_id)))
     if not report.doc_shares:
@@ -554,7 +564,7 @@ def passage_side(ops, side: str, colour: bool = True) -> Text:
 
 
 def _pct(x: float) -> str:
-    return f"{x:.1%}"
+    return percent(x)
 
 
 def check_summary_lines(report) -> list[str]:
@@ -708,6 +718,9 @@ def print_trend(table) -> None:
             row.append(CJKCell([highlighted(ex.item.text, ex.highlights, ex.match_span, width=60)]) if ex else Text(""))
         t.add_row(*row)
     c.print(t)
+    if table.by == "year":  # the same line as the web page's
+        for q in table.queries:
+            c.print(Text(_("{query}: {first_seen}").format(query=q.text, first_seen=q.first_seen())))
     heads = "" if single or not any(cell.headings for cell in cells) else " " + _("+Nh: N headings name it.")
     c.print(Text(_("share = matching items / the {by}'s items; a full bar = {top:.1%}.{heads} An item matches when it "
                    "holds at least {words_min:.0%} of the query's words by weight (or, for a query no item has the "

@@ -45,12 +45,13 @@ from .fingerprint import (
     fingerprint,
     runs_from_seeds,
 )
+from .chunk import sentence_bounds
 from .corpus import find_document
 from .metadata import is_earlier
 from .models import BadParameter, Document, Passage, ReuseCluster
 from .normalise import union_spans
 
-Across = Literal["any", "years", "regions"]
+Across = Literal["any", "years", "regions", "levels"]
 
 SEED_CHARS = 16  # every verbatim run this long is seen; shorter ones only help bridge gaps
 MAX_GAP = 8  # characters of edit allowed between two runs of one near-verbatim passage
@@ -108,8 +109,8 @@ def check_settings(*, min_chars: int = 30, across: str = "any", min_docs: int = 
                    max_spread: int | None = None) -> None:
     """Refuse settings find_reuse cannot use (BadParameter naming the parameter): the one place
     these rules live, so a front end can check them before it loads anything."""
-    if across not in ("any", "years", "regions"):
-        raise BadParameter("across", f"takes any, years or regions, not {across!r}")
+    if across not in ("any", "years", "regions", "levels"):
+        raise BadParameter("across", f"takes any, years, regions or levels, not {across!r}")
     if min_chars < 1:
         raise BadParameter("min_chars", f"must be at least 1, not {min_chars}")
     if min_docs < 2:
@@ -123,7 +124,7 @@ def find_reuse(docs: list[Document], *, min_chars: int = 30, across: Across = "a
     """Passages of at least `min_chars` verbatim characters found in `min_docs` or more documents.
 
     across: "years" keeps only what documents of different years share (an unknown year counts
-    as different), "regions" likewise for regions, "any" everything. doc: only clusters touching
+    as different), "regions" likewise for regions, "levels" for administrative levels, "any" everything. doc: only clusters touching
     this document id (and only its share). max_spread: drop clusters found in more documents."""
     check_settings(min_chars=min_chars, across=across, min_docs=min_docs, max_spread=max_spread)
     if doc is not None:
@@ -152,6 +153,8 @@ def _comparable(a: Document, b: Document, across: str) -> bool:
         return a.year is None or b.year is None or a.year != b.year
     if across == "regions":
         return a.region is None or b.region is None or a.region != b.region
+    if across == "levels":  # a province copying the national report, a county its city
+        return a.level is None or b.level is None or a.level != b.level
     return True
 
 
@@ -269,7 +272,7 @@ def _clusters(docs: list[Document], texts: list[FingerprintText],
         passages_out = [_passage(docs[d], texts[d], s, e) for d, s, e in locations]
         rep = min(range(len(locations)), key=lambda x: abs((locations[x][2] - locations[x][1]) - chars))
         clusters.append(ReuseCluster(text=passages_out[rep].text, locations=passages_out, n_docs=n_docs,
-                                     score=score, chars=chars))
+                                     score=score, chars=chars, rep=rep))
     order = {d.doc_id: n for n, d in enumerate(docs)}
     clusters.sort(key=lambda c: (-c.score, -c.chars, order[c.locations[0].doc_id], c.locations[0].start))
     return clusters
@@ -280,8 +283,11 @@ def _passage(doc: Document, text: FingerprintText, pos: int, stop: int) -> Passa
     item_starts = [it.start for it in doc.items]
     first = max(0, bisect.bisect_right(item_starts, start) - 1)
     ordinals = tuple(it.ordinal for it in doc.items[first:] if it.start < end and it.end > start)
+    # its whole sentences, inside the items it stands in (a sentence never runs on into a heading)
+    lo, hi = (doc.items[ordinals[0]].start, doc.items[ordinals[-1]].end) if ordinals else (start, end)
+    s_start, s_end = sentence_bounds(doc.text, start, end, min(lo, start), max(hi, end))
     return Passage(doc_id=doc.doc_id, item_ordinal=ordinals[0] if ordinals else None, start=start, end=end,
-                   text=doc.text[start:end], item_ordinals=ordinals)
+                   text=doc.text[start:end], item_ordinals=ordinals, sentence_start=s_start, sentence_end=s_end)
 
 
 def _doc_shares(docs: list[Document], texts: list[FingerprintText],

@@ -33,14 +33,16 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field, replace
+from collections import Counter
+from collections.abc import Iterable
 from typing import Sequence
 
 import numpy as np
 
 from .embed import DEFAULT_MODEL, get_embedder
-from .i18n import N_
+from .i18n import N_, TERMS
 from .keyword import bigrams, tokenize
-from .metadata import YEAR_BASES, YearBasis, matches_years, year_of
+from .metadata import YEAR_BASES, YearBasis, matches_years, parse_level, year_of
 from .models import Document, Hit, Notice, PlansearchError
 from .normalise import compact, compact_with_map, normalise, normalise_with_map, union_spans
 from .store import IndexReader, Selection, open_index
@@ -58,7 +60,7 @@ ADAPTIVE_POWER = 4
 TIEBREAK = 0.05
 CANDIDATES = 100  # items each side contributes to a fusion
 MAX_QUERY_CHARS = 500  # a pasted page is cut here (whole documents: `plansearch check`)
-GROUPINGS = ("year", "region", "issuer", "kind", "doc")
+GROUPINGS = ("year", "region", "level", "issuer", "kind", "doc")
 
 
 @dataclass
@@ -71,6 +73,7 @@ class Filters:
     region: str | None = None
     issuer: str | None = None
     kind: str | None = None
+    level: str | None = None  # national / province / city / county / district (metadata.LEVELS)
     doc: str | None = None  # a document id, or a file stem for all plans of a compiled page
     doc_ids: tuple[str, ...] | None = None  # exactly these documents (search_by's groups)
     year_basis: YearBasis = "any"
@@ -80,10 +83,13 @@ class Filters:
             raise PlansearchError(f"year basis must be one of {', '.join(YEAR_BASES)}, not {self.year_basis!r}")
         if self.kind is not None and self.kind not in ("plan", "summary", "report", "mixed"):
             raise PlansearchError(f"kind must be plan, summary, report or mixed, not {self.kind!r}")
+        if self.level is not None:
+            self.level = parse_level(self.level)  # 省 / province alike; an unknown level is one line
 
     @classmethod
     def from_strings(cls, years: str | None = None, region: str | None = None, issuer: str | None = None,
-                     kind: str | None = None, doc: str | None = None, year_of: str | None = None) -> "Filters":
+                     kind: str | None = None, doc: str | None = None, year_of: str | None = None,
+                     level: str | None = None) -> "Filters":
         """Filters from text as a form or a command line gives it: a blank value is no filter;
         `years` is "2021" or "2019-2022"; `year_of` is plan, review, or blank (either year)."""
         def given(v: str | None) -> str | None:
@@ -91,11 +97,11 @@ class Filters:
 
         span = given(years)
         return cls(years=parse_years(span) if span else None, region=given(region), issuer=given(issuer),
-                   kind=given(kind), doc=given(doc), year_basis=given(year_of) or "any")
+                   kind=given(kind), doc=given(doc), year_basis=given(year_of) or "any", level=given(level))
 
     def active(self) -> bool:
-        return any(v is not None for v in (self.years, self.region, self.issuer, self.kind, self.doc,
-                                           self.doc_ids))
+        return any(v is not None for v in (self.years, self.region, self.issuer, self.kind, self.level,
+                                           self.doc, self.doc_ids))
 
     def describe(self) -> str:
         parts = []
@@ -105,7 +111,8 @@ class Filters:
             if self.year_basis != "any":
                 parts[-1] += f" ({self.year_basis} year)"
         parts += [f"{name} {v}" for name, v in (("region", self.region), ("issuer", self.issuer),
-                                                ("kind", self.kind), ("doc", self.doc)) if v is not None]
+                                                ("kind", self.kind), ("level", self.level),
+                                                ("doc", self.doc)) if v is not None]
         return ", ".join(parts)
 
     def why_nothing(self, documents: Sequence[Document]) -> str:
@@ -120,7 +127,8 @@ class Filters:
                 ("years", "years", lambda: [_years_held(documents)]),
                 ("region", "regions", lambda: [d.region for d in documents]),
                 ("issuer", "issuers", lambda: [d.issuer for d in documents]),
-                ("kind", "kinds", lambda: [d.kind for d in documents])):
+                ("kind", "kinds", lambda: [d.kind for d in documents]),
+                ("level", "levels", lambda: [d.level for d in documents])):
             alone = Filters(**{name: getattr(self, name)}, year_basis=self.year_basis)
             if getattr(self, name) is not None and not any(alone.accepts(d) for d in documents):
                 hints.append(f"no document has {alone.describe()}; {label} here: {listed(values())}")
@@ -135,6 +143,8 @@ class Filters:
             return False
         if self.kind is not None and not (d.kind == self.kind or (d.kind == "mixed" and self.kind in
                                                                   ("plan", "summary"))):
+            return False
+        if self.level is not None and d.level != self.level:
             return False
         if self.doc is not None and not (d.doc_id == self.doc or d.doc_id.startswith(self.doc + "#")):
             return False
@@ -285,6 +295,9 @@ class HitGroup:
     key: str
     hits: list[Hit] = field(default_factory=list)
     note: str = ""  # e.g. "no document for this year"
+    levels: dict[str, int] = field(default_factory=dict)  # administrative level -> documents ("?": unknown)
+    below: Hit | None = None  # the best hit, when it fell under RELEVANT_MIN (the group shows "no match")
+    gap: bool = False  # no document in this group (years between the first and the last)
 
 
 class Searcher:
@@ -563,6 +576,7 @@ class Searcher:
             raise PlansearchError(f"grouping must be one of {', '.join(GROUPINGS)}, not {by!r}")
         base = filters or Filters()
         members: dict[str, list[str]] = {}
+        docs = {d.doc_id: d for d in self.index.documents}
         for d in self.index.documents:
             if base.accepts(d):
                 members.setdefault(group_key(d, by, year_basis), []).append(d.doc_id)
@@ -572,16 +586,39 @@ class Searcher:
         groups: list[HitGroup] = []
         for key in keys:
             if key not in members:
-                gap = groups[-1] if groups and not groups[-1].hits and groups[-1].note else None
+                gap = groups[-1] if groups and groups[-1].gap else None
                 if gap is not None:  # a run of missing years is one row: 2011–2020
                     gap.key = f"{gap.key.split('–')[0]}–{key}"
                     gap.note = N_("no document for these years")
                 else:
-                    groups.append(HitGroup(key, [], N_("no document for this year")))
+                    groups.append(HitGroup(key, [], N_("no document for this year"), gap=True))
                 continue
             hits = self.search(query, per_group, mode, replace(base, doc_ids=tuple(members[key])))
-            groups.append(HitGroup(group_label(key, by), hits, "" if hits else N_("no matching item")))
+            levels = level_mix(docs[i] for i in members[key])
+            if hits and hits.probability and hits[0].score < RELEVANT_MIN:
+                # the group's best is more likely unrelated than not: say so, not show it as an answer
+                groups.append(HitGroup(group_label(key, by), Hits([], hits.query, hits.all_words_somewhere, hits.notices,
+                                                                   probability=True),
+                                       Notice(N_("no match (the best item scores {score:.0%}, under {floor:.0%})"),
+                                              score=hits[0].score, floor=RELEVANT_MIN), levels, below=hits[0]))
+                continue
+            groups.append(HitGroup(group_label(key, by), hits, "" if hits else N_("no matching item"), levels))
         return groups
+
+
+def level_mix(documents: Iterable[Document]) -> dict[str, int]:
+    """How many of the documents are of each administrative level ("?" for unknown), largest first."""
+    counts = Counter(d.level or "?" for d in documents)
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def mixed_levels(groups: Iterable[tuple[str, dict[str, int]]]) -> list[Notice]:
+    """A note for each group (label, level_mix) whose documents are of more than one level: a
+    national report counted with six provincial ones is not one voice."""
+    return [Notice(N_("{group} mixes levels ({levels}): --level or --by level keeps them apart"), group=label,
+                   levels=[Notice(N_("{n} {level}"), n=n, level=Notice(TERMS.get(lv, N_("level unknown"))))
+                           for lv, n in mix.items()])
+            for label, mix in groups if len(mix) > 1]
 
 
 def _constraint_phrase(q: Query) -> list[Notice]:
@@ -600,7 +637,7 @@ def group_key(d: Document, by: str, year_basis: YearBasis = "plan") -> str:
     if by == "year":
         year = year_of(d, year_basis)
         return str(year) if year else (d.year_mask or "?")
-    value = {"region": d.region, "issuer": d.issuer, "kind": d.kind}[by]
+    value = {"region": d.region, "level": d.level, "issuer": d.issuer, "kind": d.kind}[by]
     return value or "?"
 
 
@@ -680,6 +717,13 @@ class RelevanceModel:
 # Fitted by bench/tune_fusion.py (paste its "RELEVANCE = ..." line here when the fusion changes).
 RELEVANCE = RelevanceModel(intercept=-11.506, fused=4.119, cosine=3.236, coverage=0.543, holds_all=2.566,
                            keyword=0.583, best_cosine=3.587, query_coverage=1.620)
+
+
+# A hit is "relevant" when RELEVANCE says it more likely is than not: search --by shows "no match"
+# for a group whose best is below. Measured by bench/group_floor.py (year groups' best hits of the
+# judged queries): floors 0.35-0.5 tie on the tuning sets (precision 0.935-0.941); held out, 0.5 has
+# precision 0.960 at accuracy 0.954, the best of them within 0.001 (bench/RESULTS.md).
+RELEVANT_MIN = 0.5
 
 
 def adaptive_dense_weight(query_coverage: float) -> float:

@@ -55,6 +55,7 @@ from .corpus import load_corpus
 from .embed import get_embedder, resolve_model
 from .keyword import BM25Index, select_top_k, tokenize
 from .i18n import _
+from .metadata import infer_level
 from .models import Document, Heading, Item, LoadError, PlansearchError, Section
 from .normalise import normalise
 from .vectors import FlatIndex, check_kind, choose_kind, exact_search, load_vector_index, make_vector_index
@@ -1014,7 +1015,7 @@ def _describe(paths) -> str:
 
 
 _DOC_COLS = ("doc_id", "source", "title", "text", "source_start", "year", "year_mask", "plan_year",
-             "review_year", "region", "issuer", "kind", "sections", "flags", "overridden")
+             "review_year", "region", "issuer", "kind", "sections", "flags", "overridden", "level")
 _ITEM_COLS = ("doc_row", "ordinal", "label", "number", "level", "path", "text", "norm", "start", "end",
               "subpoints", "section", "flags")
 
@@ -1033,7 +1034,7 @@ def _write_sqlite(path: Path, documents: list[Document]) -> None:
                        (d_row, d.doc_id, d.source, d.title, d.text, d.source_start, d.year, d.year_mask,
                         d.plan_year, d.review_year, d.region, d.issuer, d.kind,
                         js([[s.kind, s.start, s.end, s.year] for s in d.sections]), js(list(d.flags)),
-                        js(list(d.overridden))))
+                        js(list(d.overridden)), d.level))
             rows = []
             for it in d.items:
                 rows.append((item_row, d_row, it.ordinal, it.label, it.number, it.level, js(list(it.path)),
@@ -1443,7 +1444,10 @@ class StoredIndex(LocalIndex):
                                     dtype=np.int32)
             # What every query needs is read at open, and only that: the item -> document map and
             # each document's metadata without its full text (fetched by document_with_items).
-            cols = ", ".join("'' AS text" if c == "text" else c for c in _DOC_COLS)
+            held = {r[1] for r in self._db.execute("PRAGMA table_info(document)")}
+            # an index built before documents had a level: NULL, inferred again in _doc_from_row
+            cols = ", ".join("'' AS text" if c == "text" else c if c in held else f"NULL AS {c}"
+                             for c in _DOC_COLS)
             documents = [self._doc_from_row(r) for r in
                          self._db.execute(f"SELECT row, {cols} FROM document ORDER BY row")]
         except (sqlite3.DatabaseError, ValueError, TypeError) as e:
@@ -1473,10 +1477,11 @@ class StoredIndex(LocalIndex):
 
     def _doc_from_row(self, r) -> Document:
         (row, doc_id, source, title, text, source_start, year, year_mask, plan_year, review_year, region,
-         issuer, kind, sections, flags, overridden) = r
+         issuer, kind, sections, flags, overridden, level) = r
         return Document(doc_id=doc_id, source=source, title=title, text=text, source_start=source_start,
                         year=year, year_mask=year_mask, plan_year=plan_year, review_year=review_year,
                         region=region, issuer=issuer, kind=kind,
+                        level=level or infer_level(region, issuer, [title]),
                         sections=[Section(*s) for s in json.loads(sections)], flags=json.loads(flags),
                         overridden=tuple(json.loads(overridden)))
 

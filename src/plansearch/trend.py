@@ -37,9 +37,10 @@ from .metadata import YEAR_BASES, YearBasis
 from .i18n import N_, _, say_group, term
 from .models import Hit, Notice, PlansearchError
 from .normalise import compact, normalise
-from .search import Filters, Query, Searcher, found_pieces, group_key, group_label, highlight_spans, parse_query
+from .search import (Filters, Query, Searcher, found_pieces, group_key, group_label, highlight_spans, level_mix,
+                     mixed_levels, parse_query)
 
-GROUPINGS = ("year", "region", "issuer", "kind")
+GROUPINGS = ("year", "region", "level", "issuer", "kind")
 # Chosen by bench/trend_calibration.py on the seeds + gwr query sets (unseen held out):
 WORDS_MIN = 0.5  # share of the query's idf weight an item must hold to match on words
 MEANING_MIN_Z = 4.0  # robust z of the best window, for queries whose words no item holds
@@ -208,6 +209,7 @@ class TrendGroup:
     items: int
     cells: list[TrendCell] = field(default_factory=list)
     masked: bool = False  # a masked or unknown year, listed after the known ones
+    levels: dict[str, int] = field(default_factory=dict)  # administrative level -> documents (search.level_mix)
 
     @property
     def gap(self) -> bool:
@@ -222,6 +224,20 @@ class TrendQuery:
     basis: str  # "words" or "meaning": the evidence that decided for this query
     matches: int  # over every group
     first: str | None  # key of the first group (in row order) whose documents mention it
+    first_item: str | None = None  # label of the first group with a matching item
+    first_heading: str | None = None  # label of the first group with a heading naming it, if before first_item
+
+    def first_seen(self) -> Notice:
+        """Where the topic is first met, as the CLI and the web page both say it: a heading alone
+        (2024's 加快发展新质生产力, no item yet) is told apart from an item that says it."""
+        if self.first_heading is not None and self.first_item is not None:
+            return Notice(N_("first in a heading: {heading}; first in an item: {item}"),
+                          heading=self.first_heading, item=self.first_item)
+        if self.first_heading is not None:
+            return Notice(N_("first in a heading: {heading}; in no item"), heading=self.first_heading)
+        if self.first_item is not None:
+            return Notice(N_("first in an item: {item}"), item=self.first_item)
+        return Notice(N_("no document mentions it"))
 
 
 @dataclass
@@ -289,9 +305,12 @@ def _trend(searcher: Searcher, raw: list[str], parsed: list[Query], by: str, fil
     items_per = np.bincount(item_group[in_scope], minlength=n_groups)
     docs_per = np.bincount(doc_group[doc_group >= 0], minlength=n_groups)
     groups = [TrendGroup(k, group_label(k, by), int(docs_per[i]), int(items_per[i]),
-                         masked=by == "year" and not k.isdigit()) for i, k in enumerate(order)]
+                         masked=by == "year" and not k.isdigit(),
+                         levels=level_mix(d for d, g in zip(docs, doc_group) if g == i)) for i, k in enumerate(order)]
     notices = [Notice(N_("“{start}…” was cut to its first {n} characters"), start=q.raw[:20], n=500)
                for q in parsed if q.truncated]
+    if by != "level":
+        notices += mixed_levels((g.label, g.levels) for g in groups)
     headings = _heading_tokens(ix)
     heading_group = doc_group[headings.doc_rows] if len(headings.doc_rows) else np.zeros(0, np.int64)
     tq: list[TrendQuery] = []
@@ -311,7 +330,12 @@ def _trend(searcher: Searcher, raw: list[str], parsed: list[Query], by: str, fil
                 g.cells.append(TrendCell(int(per[i]), float(per[i] / g.items) if g.items else 0.0,
                                          int(docs_hit[i]), int(h_per[i]), examples.get(i)))
         first = next((g.key for i, g in enumerate(groups) if not g.gap and docs_hit[i]), None)
-        tq.append(TrendQuery(text, basis, int(len(rows)), first))
+        i_item = next((i for i, g in enumerate(groups) if not g.gap and per[i]), None)
+        i_head = next((i for i, g in enumerate(groups) if not g.gap and h_per[i]), None)
+        if i_head is not None and i_item is not None and i_item <= i_head:
+            i_head = None  # an item says it as early: the heading adds nothing to "first"
+        tq.append(TrendQuery(text, basis, int(len(rows)), first, groups[i_item].label if i_item is not None else None,
+                             groups[i_head].label if i_head is not None else None))
         if basis == "meaning":
             notices.append(Notice(N_("no item holds the words of “{query}”: matched by meaning (an item's best "
                                      "sentence at least {z:g} robust SD above the corpus)"), query=q.text, z=rule.meaning_min_z))
@@ -409,7 +433,7 @@ class ChartWords:
                     gap=_("{group}: no document"),
                     bar=_("{group} · {query}: {matches} of {items} items ({share:.1%}), {documents} of "
                           "{group_documents} documents"),
-                    groupings={by: term(by) for by in ("year", "region", "issuer", "kind")},
+                    groupings={by: term(by) for by in ("year", "region", "level", "issuer", "kind")},
                     group=lambda g: say_group(g.label))
         return replace(words, **changes)
 

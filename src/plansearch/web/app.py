@@ -33,6 +33,7 @@ from starlette.templating import Jinja2Templates
 from .. import compare as compare_mod
 from ..check import LEVELS
 from ..i18n import N_, _, get_lang, ngettext, list_sep, normalise_lang, term, use_lang, say_group
+from ..metadata import LEVELS as ADMIN_LEVELS
 from ..metadata import year_label
 from ..models import LoadError, PlansearchError
 from ..normalise import compact, normalise
@@ -48,11 +49,12 @@ from ..records import (
     item_record,
     items_label,
     outline_record,
+    percent,
     reuse_cluster_record,
     trend_records,
     write_records,
 )
-from ..search import MAX_QUERY_CHARS, MODES, Filters, literal_query, parse_query
+from ..search import MAX_QUERY_CHARS, MODES, Filters, literal_query, mixed_levels, parse_query
 from ..trend import GROUPINGS, ChartWords, chart_svg
 from . import views
 from .engine import AmbiguousTitle, CheckOptions, Engine, WebError
@@ -73,15 +75,16 @@ DATALIST_DOCS = 300  # documents offered in the page's autocomplete list; more a
 MODE_LABELS = {"hybrid": N_("hybrid (default)"), "dense": N_("by meaning"), "keyword": N_("keywords"),
                "rrf": N_("RRF fusion"), "weighted": N_("weighted fusion"),
                "adaptive": N_("adaptive fusion (no query rewrite)"), "tiebreak": N_("by meaning, keywords break ties")}
-ACROSS_LABELS = {"any": N_("everywhere"), "years": N_("across years"), "regions": N_("across regions")}
+ACROSS_LABELS = {"any": N_("everywhere"), "years": N_("across years"), "regions": N_("across regions"),
+                 "levels": N_("across levels")}
 NOTE_LABELS = {"no document for this year": N_("no document for this year"),
                "no document for these years": N_("no document for these years"),
                "no matching item": N_("no matching item")}
-GROUPING_LABELS = {"year": N_("year"), "region": N_("region"), "issuer": N_("issuer"), "kind": N_("kind")}
+GROUPING_LABELS = {"year": N_("year"), "region": N_("region"), "level": N_("level"), "issuer": N_("issuer"),
+                   "kind": N_("kind")}
 FIELD_LABELS = {**GROUPING_LABELS, "title": N_("title")}  # a document's fields a manifest.csv sets
 RELATION_LABELS = {"from": N_("source"), "to": N_("copied into"), "also": N_("also in")}  # an item's passages elsewhere
 CHECK_LISTS = {"passages": N_("passages"), "sources": N_("source documents"), "items": N_("each item")}  # a check's CSVs
-# The trend chart in the page's language (trend.chart_svg's own words are the CLI's English).
 SHARE_COLUMNS = {"doc_id": N_("document"), "year": N_("year"), "chars": N_("Characters"),
                  "share_any": N_("found in any other document"), "share_earlier": N_("found in an earlier document")}
 
@@ -108,7 +111,7 @@ def trend_group_label(by: str, key: str) -> str:
         return _("{grouping} unknown").format(grouping=_(GROUPING_LABELS[by]))
     if by == "year":
         return key if key.isdigit() else _("{year} (year unknown)").format(year=key)
-    return term(key) if by == "kind" else key
+    return term(key) if by in ("kind", "level") else key
 
 
 def chart_words(by: str) -> ChartWords:
@@ -233,20 +236,22 @@ class FilterForm:
     doc: str
     year_of: str
     filters: Filters
+    level: str = ""
 
 
 def _read_filters(params, engine: Engine, year_of_choices=("", "plan", "review"), year_of_default="") -> dict:
     """FilterForm's fields from the URL, checked."""
     year_of = _choice(params, "year_of", year_of_choices, year_of_default)
     y_from, y_to, span = _year_range(params, engine)
-    region, issuer, kind, doc = (_text(params, n) for n in ("region", "issuer", "kind", "doc"))
+    region, issuer, kind, doc, level = (_text(params, n) for n in ("region", "issuer", "kind", "doc", "level"))
     try:
-        filters = Filters.from_strings(f"{span[0]}-{span[1]}" if span else "", region, issuer, kind, doc, year_of)
+        filters = Filters.from_strings(f"{span[0]}-{span[1]}" if span else "", region, issuer, kind, doc, year_of,
+                                       level)
     except PlansearchError as e:
         raise WebError(400, str(e)) from None
     engine.check_doc_filter(doc)
     return dict(year_from=y_from, year_to=y_to, region=region, issuer=issuer, kind=kind, doc=doc,
-                year_of=year_of, filters=filters)
+                year_of=year_of, filters=filters, level=level)
 
 
 @dataclass
@@ -394,7 +399,7 @@ def create_app(index_dir: str | os.PathLike = "index", *, model: str | None = No
                        ACROSS_LABELS=ACROSS_LABELS, NOTE_LABELS=NOTE_LABELS, RELATION_LABELS=RELATION_LABELS, FIELD_LABELS=FIELD_LABELS,
                        MAX_UPLOAD_MB=MAX_UPLOAD_BYTES // (1024 * 1024), UPLOAD_SUFFIXES=UPLOAD_SUFFIXES,
                        lang_field=lang_field)
-    env.filters["pct"] = lambda share: f"{share * 100:.1f}%"
+    env.filters["pct"] = percent  # the CLI's and the reports' rounding
     env.filters["term"] = term
     templates = Jinja2Templates(env=env)
 
@@ -407,6 +412,7 @@ def create_app(index_dir: str | os.PathLike = "index", *, model: str | None = No
     def filter_choices() -> dict:
         """What the filter fields offer (search and trend)."""
         return dict(kinds=("plan", "summary", "report", "mixed"),
+                    levels=[lv for lv in ADMIN_LEVELS if any(d.level == lv for d in engine.documents)],
                     regions=sorted({d.region for d in engine.documents if d.region}),
                     issuers=sorted({d.issuer for d in engine.documents if d.issuer}))
 
@@ -431,7 +437,9 @@ def create_app(index_dir: str | os.PathLike = "index", *, model: str | None = No
             ctx["groups"] = [(g, [_hit_view(h, getattr(g.hits, "probability", False)) for h in g.hits])
                              for g in groups]
             ctx["probability"] = any(getattr(g.hits, "probability", False) for g in groups)
-            ctx["notices"] = engine.search(form.q, 1, form.mode, form.filters).notices  # about the whole index
+            ctx["notices"] = list(engine.search(form.q, 1, form.mode, form.filters).notices)  # about the whole index
+            if not form.filters.level:
+                ctx["notices"] += mixed_levels((group_label(g.key), g.levels) for g in groups)
             # the chart: the calibrated trend of this query, by year, under the same filters
             table = engine.trend([form.q], "year", form.filters, basis)
             ctx["chart"] = dict(svg=Markup(chart_svg(table, SEARCH_CHART_HEIGHT, chart_words("year"))),
@@ -467,7 +475,9 @@ def create_app(index_dir: str | os.PathLike = "index", *, model: str | None = No
         return page(request, "trend.html", **dict(
             ctx, table=table, rows=_trend_rows(table, records), rule=table.rule,
             chart=Markup(chart_svg(table, words=chart_words(form.by))),
-            truncated=[t for t in form.topics if parse_query(t).truncated]))
+            truncated=[t for t in form.topics if parse_query(t).truncated],
+            level_notes=mixed_levels((trend_group_label(form.by, g.key), g.levels) for g in table.groups)
+            if form.by != "level" else []))
 
     # --- documents ----------------------------------------------------------------------------
     def documents(request: Request) -> Response:
@@ -553,7 +563,8 @@ def create_app(index_dir: str | os.PathLike = "index", *, model: str | None = No
         order = _choice(params, "order", ("desc", "asc"), _first_order(sort))
         which = _choice(params, "list", ("all", "clusters", "shares"), "all")
         fmt = download_format(params)
-        view = engine.reuse(min_chars, across)
+        level = _choice(params, "level", ("",) + ADMIN_LEVELS, "")
+        view = engine.reuse(min_chars, across, level or None)
         kept = [c for c in view.report.clusters if max_spread is None or c.n_docs <= max_spread][:top]
         clusters = [reuse_cluster_record(rank, c, view.docs_by_id) for rank, c in enumerate(kept, 1)]
         shares = [doc_share_record(s) for s in view.report.doc_shares]
@@ -566,7 +577,8 @@ def create_app(index_dir: str | os.PathLike = "index", *, model: str | None = No
             records = {"clusters": clusters, "shares": shares,
                        "all": clusters + shares if fmt in ("json", "xlsx") else clusters}[which]
             return records_response(records, fmt, f"reuse-{which}")
-        return page(request, "reuse.html", clusters=clusters, shares=shares, meta=meta, across=across,
+        return page(request, "reuse.html", clusters=clusters, shares=shares, meta=meta, across=across, level=level,
+                    levels=[lv for lv in ADMIN_LEVELS if any(d.level == lv for d in engine.documents)],
                     min_chars=min_chars, max_spread=max_spread, top=top, sort=sort, order=order,
                     total=len(view.report.clusters), n_docs=view.report.n_docs,
                     columns=[dict(key=key, label=_(label), current=key == sort, num=key not in ("doc_id", "year"),
@@ -801,7 +813,7 @@ def _trend_rows(table, records: list[dict]) -> list[dict]:
 
 
 def _levels_label(by_level: dict) -> str:
-    return " · ".join(f"{term(lv)} {by_level.get(lv, 0) * 100:.1f}%" for lv in LEVELS)
+    return " · ".join(f"{term(lv)} {percent(by_level.get(lv, 0))}" for lv in LEVELS)
 
 
 def _check_view(report, rec: dict, subject: dict, engine: Engine) -> dict:

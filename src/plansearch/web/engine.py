@@ -268,10 +268,11 @@ class Engine:
                                   years=options.years, region=options.region, model=model)
 
     # --- reuse --------------------------------------------------------------------------------
-    def reuse(self, min_chars: int = 30, across: str = "any") -> ReuseView:
-        """The corpus-wide reuse report for these settings, computed once per process (it takes
-        seconds); concurrent first requests wait for one computation."""
-        key = (min_chars, across)
+    def reuse(self, min_chars: int = 30, across: str = "any", level: str | None = None) -> ReuseView:
+        """The corpus-wide reuse report for these settings (`level`: only documents of that
+        administrative level), computed once per process (it takes seconds); concurrent first
+        requests wait for one computation."""
+        key = (min_chars, across, level)
         with self._reuse_guard:
             if key in self._reuse:
                 return self._reuse[key]
@@ -281,6 +282,8 @@ class Engine:
                 return self._reuse[key]
             with self.lock:
                 docs = self.searcher.index.all_documents()
+            if level is not None:
+                docs = [d for d in docs if Filters(level=level).accepts(d)]
             view = ReuseView(find_reuse(docs, min_chars=min_chars, across=across), {d.doc_id: d for d in docs})
             with self._reuse_guard:
                 while len(self._reuse) >= REUSE_REPORTS_KEPT:
