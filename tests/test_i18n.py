@@ -92,7 +92,8 @@ LATIN_OK = {"plansearch", "cos", "json", "csv", "html", "svg", "pdf", "txt", "do
             "edited", "new", "dropped", "st", "xlsx", "level", "nh", "gb", "mb", "kb", "http", "tls",
             "search", "docs", "outline", "compare", "reuse", "check", "serve",  # the commands, as typed
             "year", "region", "issuer", "kind",  # --by values, as typed
-            "levels", "national", "province", "city", "county", "district"}  # --level / --across values, as typed
+            "levels", "national", "province", "city", "county", "district",  # --level / --across values, as typed
+            "excel", "wps", "chromium", "microhei", "wqy", "noto", "cjk", "fonts"}  # programs and fonts by name
 _CONTENT = [
     re.compile(r"<[A-Za-z\[\]]+>"),                        # typer's value types: <str>, <list[str]>
     re.compile(r"--[a-z][a-z-]*"),                       # options as typed

@@ -612,10 +612,15 @@ def level_mix(documents: Iterable[Document]) -> dict[str, int]:
     return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
-def mixed_levels(groups: Iterable[tuple[str, dict[str, int]]]) -> list[Notice]:
+MIXED_LEVELS_CLI = N_("{group} mixes levels ({levels}): --level or --by level keeps them apart")
+MIXED_LEVELS_PAGE = N_("{group} mixes levels ({levels}): the level filter, or grouping by level, keeps them apart")
+
+
+def mixed_levels(groups: Iterable[tuple[str, dict[str, int]]], message: str = MIXED_LEVELS_CLI) -> list[Notice]:
     """A note for each group (label, level_mix) whose documents are of more than one level: a
-    national report counted with six provincial ones is not one voice."""
-    return [Notice(N_("{group} mixes levels ({levels}): --level or --by level keeps them apart"), group=label,
+    national report counted with six provincial ones is not one voice. `message` says how to keep
+    them apart where it is read (the CLI's options, the web page's controls)."""
+    return [Notice(message, group=label,
                    levels=[Notice(N_("{n} {level}"), n=n, level=Notice(TERMS.get(lv, N_("level unknown"))))
                            for lv, n in mix.items()])
             for label, mix in groups if len(mix) > 1]

@@ -54,7 +54,7 @@ from ..records import (
     trend_records,
     write_records,
 )
-from ..search import MAX_QUERY_CHARS, MODES, Filters, literal_query, mixed_levels, parse_query
+from ..search import MAX_QUERY_CHARS, MIXED_LEVELS_PAGE, MODES, Filters, literal_query, mixed_levels, parse_query
 from ..trend import GROUPINGS, ChartWords, chart_svg
 from . import views
 from .engine import AmbiguousTitle, CheckOptions, Engine, WebError
@@ -439,7 +439,7 @@ def create_app(index_dir: str | os.PathLike = "index", *, model: str | None = No
             ctx["probability"] = any(getattr(g.hits, "probability", False) for g in groups)
             ctx["notices"] = list(engine.search(form.q, 1, form.mode, form.filters).notices)  # about the whole index
             if not form.filters.level:
-                ctx["notices"] += mixed_levels((group_label(g.key), g.levels) for g in groups)
+                ctx["notices"] += mixed_levels(((group_label(g.key), g.levels) for g in groups), MIXED_LEVELS_PAGE)
             # the chart: the calibrated trend of this query, by year, under the same filters
             table = engine.trend([form.q], "year", form.filters, basis)
             ctx["chart"] = dict(svg=Markup(chart_svg(table, SEARCH_CHART_HEIGHT, chart_words("year"))),
@@ -476,7 +476,8 @@ def create_app(index_dir: str | os.PathLike = "index", *, model: str | None = No
             ctx, table=table, rows=_trend_rows(table, records), rule=table.rule,
             chart=Markup(chart_svg(table, words=chart_words(form.by))),
             truncated=[t for t in form.topics if parse_query(t).truncated],
-            level_notes=mixed_levels((trend_group_label(form.by, g.key), g.levels) for g in table.groups)
+            level_notes=mixed_levels(((trend_group_label(form.by, g.key), g.levels) for g in table.groups),
+                                     MIXED_LEVELS_PAGE)
             if form.by != "level" else []))
 
     # --- documents ----------------------------------------------------------------------------
