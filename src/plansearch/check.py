@@ -54,7 +54,7 @@ from .chunk import sentence_spans, windows_of_items
 from .corpus import did_you_mean
 from .fingerprint import FingerprintText, fingerprint
 from .keyword import bigrams
-from .i18n import N_
+from .i18n import N_, _
 from .metadata import is_place_name
 from .models import BadParameter, Document, Item, Notice, PlansearchError
 from .normalise import MASKED_PLACE, compact, mask_variables, mask_variables_with_map, normalise, normalise_with_map
@@ -891,7 +891,7 @@ def check_settings(settings: CheckSettings) -> None:
     """Refuse settings check_document cannot use (BadParameter naming the parameter): the one place
     these rules live, so a front end can check them before it loads anything."""
     if settings.min_chars < 2:
-        raise BadParameter("min_chars", f"must be at least 2, not {settings.min_chars}")
+        raise BadParameter("min_chars", _("must be at least {n}, not {value}").format(n=2, value=settings.min_chars))
 
 
 def indexed_as(doc: Document, index) -> str | None:
@@ -919,13 +919,13 @@ def check_document(doc: Document, index, *, settings: CheckSettings = CheckSetti
     sides = [_Side.of_text(it) for it in doc.items]
     total = sum(len(s.vkey) for s in sides)
     if total == 0:
-        raise PlansearchError(f"{doc.source or doc.doc_id}: holds no text to check (no items with characters)")
+        raise PlansearchError(_("{doc}: holds no text to check (no items with characters)").format(doc=doc.source or doc.doc_id))
     exclude = tuple(dict.fromkeys(exclude))
     known = {d.doc_id for d in index.documents}
     for x in exclude:
         if x not in known:
-            raise BadParameter("exclude", f"names an unknown document {x!r} of {index.location}"
-                                          f"{did_you_mean(x, sorted(known))}")
+            raise BadParameter("exclude", _("names an unknown document {id!r} of {index}").format(
+                id=x, index=index.location) + did_you_mean(x, sorted(known)))
     if doc.doc_id not in exclude and (itself := indexed_as(doc, index)) is not None:
         exclude = (itself, *exclude)
         name = doc.source or doc.doc_id
@@ -1122,8 +1122,9 @@ def _paraphrases(doc: Document, sides: list[_Side], levels: list[np.ndarray], in
     vecs = cached_embedder_vectors([wins.texts[n] for n in todo], model=model or index.meta.model,
                                    index_dir=index_dir, progress=progress)
     if vecs.shape[1] != index.meta.dim:
-        raise PlansearchError(f"{index.location}: its vectors have {index.meta.dim} dimensions, the model "
-                              f"gives {vecs.shape[1]}; check with the model the index was built with")
+        raise PlansearchError(_("{index}: its vectors have {dim} dimensions, the model gives {got}; check with the "
+                                "model the index was built with").format(index=index.location, dim=index.meta.dim,
+                                                                         got=vecs.shape[1]))
     k_search = 16
     window_item = np.asarray(index.window_item) if hasattr(index, "window_item") else None
     cands: list[tuple[float, int, int]] = []  # (cos, todo position, window id)

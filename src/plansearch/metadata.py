@@ -636,15 +636,16 @@ def _parse_manifest_year(value: str, where: str) -> dict:
     if m:
         review, plan = int(m.group(1)), int(m.group(2))
         if plan < review:  # a plan looks ahead: 2022→2010 is a typo for 2022→2023 or 2010→2011
-            raise PlansearchError(f"{where}: review→plan year {v!r} plans for a year before the one it "
-                                  f"reviews (write the reviewed year first, e.g. {plan}→{plan + 1})")
+            raise PlansearchError(_("{where}: review→plan year {value!r} plans for a year before the one it reviews "
+                                    "(write the reviewed year first, e.g. {plan}→{next})").format(
+                where=where, value=v, plan=plan, next=plan + 1))
         return {"review_year": review, "plan_year": plan, "year": review}
     if re.fullmatch(r"(?:19|20)\d{2}", v):
         return {"year": int(v)}
     if re.fullmatch(rf"20[{_MASK_CHARS}]{{2}}|20\d[{_MASK_CHARS}]|[Xx]{{4}}", v):
         return {"year_mask": canonical_mask(v)}
-    raise PlansearchError(f"{where}: bad year {v!r} (use 2021, a mask like 201X / 20** / 202_, "
-                          f"or review→plan like 2010→2011)")
+    raise PlansearchError(_("{where}: bad year {value!r} (use 2021, a mask like 201X / 20** / 202_, or review→plan "
+                            "like 2010→2011)").format(where=where, value=v))
 
 
 _MANIFEST_COLUMNS = "columns: doc,title,year,region,level,issuer,kind,note"
@@ -712,18 +713,18 @@ def load_manifest(path: str | Path, warnings: list[str] | None = None) -> list[M
     try:
         data = path.read_bytes()
     except OSError as e:
-        raise PlansearchError(f"{path}: cannot read manifest ({e.strerror or e})") from None
+        raise PlansearchError(_("{path}: cannot read manifest ({error})").format(path=path, error=e.strerror or e)) from None
     try:
         text, _encoding = decode_text(data, path)
     except LoadError as e:
         if e.problem == "empty file":
             return []
-        raise PlansearchError(f"{path}: cannot read manifest ({e.problem})") from None
+        raise PlansearchError(_("{path}: cannot read manifest ({error})").format(path=path, error=e.problem)) from None
 
     def problem(message: str, row_ignored: bool = True) -> None:
         if warnings is None:
             raise PlansearchError(message)
-        warnings.append(message + ("; row ignored" if row_ignored else ""))
+        warnings.append(message + (_("; row ignored") if row_ignored else ""))
 
     header: list[str] = []
     columns: dict[str, int] = {}  # column name -> its first position
@@ -745,22 +746,23 @@ def load_manifest(path: str | Path, warnings: list[str] | None = None) -> list[M
             header = [h.strip().lower() for h in cells]
             for i, h in enumerate(header):
                 if h and h not in _COLUMNS:
-                    problem(f"{where}: unknown column {h!r} ignored ({_MANIFEST_COLUMNS})", row_ignored=False)
+                    problem(_("{where}: unknown column {column!r} ignored ({columns})").format(where=where, column=h, columns=_MANIFEST_COLUMNS), row_ignored=False)
                 elif h in columns:
-                    problem(f"{where}: column {h!r} appears twice; the first is read", row_ignored=False)
+                    problem(_("{where}: column {column!r} appears twice; the first is read").format(where=where, column=h), row_ignored=False)
                 elif h:
                     columns[h] = i
             if "doc" not in columns and "file" not in columns:
-                raise PlansearchError(f"{path}:{lineno}: no 'doc' column ({_MANIFEST_COLUMNS})")
+                raise PlansearchError(_("{where}: no 'doc' column ({columns})").format(where=f"{path}:{lineno}", columns=_MANIFEST_COLUMNS))
             continue
         if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
-            extra = f"{len(cells)} cells for {len(header)} columns"
+            extra = _("{cells} cells for {columns} columns").format(cells=len(cells), columns=len(header))
             if header[-1] not in _NOTE_COLUMNS:
-                problem(f"{where}: {extra} (quote a cell that holds a comma)")
+                problem(_("{where}: {extra} (quote a cell that holds a comma)").format(where=where, extra=extra))
                 continue
             # an unquoted comma in the note, the last column: the note is the rest of the line
-            problem(f"{where}: {extra}: the cells from column {len(header)} on are read as the "
-                    f"{header[-1]} (quote a cell that holds a comma)", row_ignored=False)
+            problem(_("{where}: {extra}: the cells from column {n} on are read as the {column} (quote a cell that "
+                      "holds a comma)").format(where=where, extra=extra, n=len(header), column=header[-1]),
+                    row_ignored=False)
             cells = cells[:len(header) - 1] + [",".join(cells[len(header) - 1:])]
         rec = {h: (cells[i].strip() if i < len(cells) else "") for h, i in columns.items()}
         key_col = "doc" if "doc" in columns else "file"
@@ -776,7 +778,7 @@ def load_manifest(path: str | Path, warnings: list[str] | None = None) -> list[M
 def _manifest_row(rec: dict[str, str], key_col: str, lineno: int, where: str) -> ManifestRow:
     key = rec[key_col]
     if not key:
-        raise PlansearchError(f"{where}: empty {key_col!r} cell")
+        raise PlansearchError(_("{where}: empty {column!r} cell").format(where=where, column=key_col))
     row = ManifestRow(key=key, line=lineno)
     row.title = rec.get("title") or None
     for k, v in _parse_manifest_year(rec.get("year", ""), where).items():
@@ -786,7 +788,7 @@ def _manifest_row(rec: dict[str, str], key_col: str, lineno: int, where: str) ->
     row.issuer = rec.get("issuer") or None
     kind = rec.get("kind", "").lower()
     if kind and kind not in _KINDS:
-        raise PlansearchError(f"{where}: unknown kind {kind!r} (one of {', '.join(_KINDS)})")
+        raise PlansearchError(_("{where}: unknown kind {value!r} (one of {choices})").format(where=where, value=kind, choices=", ".join(_KINDS)))
     row.kind = kind or None  # type: ignore[assignment]
     row.note = rec.get("note") or rec.get("source") or ""
     return row
@@ -810,7 +812,7 @@ def apply_manifest(docs: list[Document], rows: list[ManifestRow]) -> list[str]:
         if row.is_document_row:
             targets = [d for d in targets if d.doc_id == row.key]
         if not targets:
-            warnings.append(f"manifest line {row.line}: {row.key!r} matches no document")
+            warnings.append(_("manifest line {line}: {key!r} matches no document").format(line=row.line, key=row.key))
             continue
         for doc in targets:
             _apply_row(doc, row)

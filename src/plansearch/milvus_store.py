@@ -986,7 +986,7 @@ class MilvusIndex:
 
     def item_windows(self, row: int) -> tuple[np.ndarray, np.ndarray]:
         self.preload([row])
-        wins, spans, _ = self._windows_of[int(row)]
+        wins, spans, _docs = self._windows_of[int(row)]
         return wins, spans
 
     def _window_rows(self, windows: np.ndarray, fields: list[str]) -> dict[int, dict]:

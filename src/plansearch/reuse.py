@@ -48,6 +48,7 @@ from .fingerprint import (
 from .chunk import sentence_bounds
 from .corpus import find_document
 from .metadata import is_earlier
+from .i18n import _, either
 from .models import BadParameter, Document, Passage, ReuseCluster
 from .normalise import union_spans
 
@@ -110,13 +111,13 @@ def check_settings(*, min_chars: int = 30, across: str = "any", min_docs: int = 
     """Refuse settings find_reuse cannot use (BadParameter naming the parameter): the one place
     these rules live, so a front end can check them before it loads anything."""
     if across not in ("any", "years", "regions", "levels"):
-        raise BadParameter("across", f"takes any, years, regions or levels, not {across!r}")
+        raise BadParameter("across", _("takes {choices}, not {value!r}").format(choices=either(["any", "years", "regions", "levels"]), value=across))
     if min_chars < 1:
-        raise BadParameter("min_chars", f"must be at least 1, not {min_chars}")
+        raise BadParameter("min_chars", _("must be at least {n}, not {value}").format(n=1, value=min_chars))
     if min_docs < 2:
-        raise BadParameter("min_docs", f"must be at least 2, not {min_docs}")
+        raise BadParameter("min_docs", _("must be at least {n}, not {value}").format(n=2, value=min_docs))
     if max_spread is not None and max_spread < min_docs:
-        raise BadParameter("max_spread", f"must be at least the minimum documents ({min_docs}), not {max_spread}")
+        raise BadParameter("max_spread", _("must be at least the minimum documents ({n}), not {value}").format(n=min_docs, value=max_spread))
 
 
 def find_reuse(docs: list[Document], *, min_chars: int = 30, across: Across = "any",
@@ -238,13 +239,13 @@ def _clusters(docs: list[Document], texts: list[FingerprintText],
     for n in range(0, len(nodes), 2):
         uf.union(n, n + 1)
     by_doc: dict[int, list[int]] = defaultdict(list)
-    for n, (d, _, _) in enumerate(nodes):
+    for n, (d, _s, _e) in enumerate(nodes):
         by_doc[d].append(n)
     for members in by_doc.values():
         members.sort(key=lambda n: nodes[n][1])
         active: list[int] = []
         for n in members:
-            _, s, e = nodes[n]
+            _d, s, e = nodes[n]
             active = [m for m in active if nodes[m][2] > s]
             for m in active:
                 overlap = min(e, nodes[m][2]) - s

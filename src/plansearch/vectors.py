@@ -22,6 +22,7 @@ from typing import Protocol
 
 import numpy as np
 
+from .i18n import _, either
 from .models import PlansearchError
 
 ANN_THRESHOLD = 150_000  # vectors: where exact search passes ~10 ms a query
@@ -179,7 +180,7 @@ class PQRerankIndex:
         def one(shard):
             lo, index = shard
             _faiss().omp_set_num_threads(1)  # per thread: this pool thread's own OpenMP setting
-            _, ids = index.search(q, min(want, index.ntotal))
+            _scores, ids = index.search(q, min(want, index.ntotal))
             return ids[0][ids[0] >= 0] + lo
 
         with _one_thread(1):  # the shards are the parallelism
@@ -230,7 +231,7 @@ def choose_kind(n_vectors: int, threshold: int = ANN_THRESHOLD) -> str:
 def check_kind(kind: str) -> str:
     """`kind` if a backend of that name exists, else one PlansearchError naming the choices."""
     if kind not in _BACKENDS:
-        raise PlansearchError(f"unknown vector index kind {kind!r} (one of {', '.join(_BACKENDS)})")
+        raise PlansearchError(_("unknown vector index kind {kind!r} (one of {choices})").format(kind=kind, choices=", ".join(_BACKENDS)))
     return kind
 
 
