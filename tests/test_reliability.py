@@ -160,3 +160,16 @@ def test_html_to_a_path_that_cannot_be_written_is_one_line_before_any_work(targe
                               str(CORPUS), "--no-semantic", "--html", target])
     assert res.exit_code == 1 and len(res.output.strip().splitlines()) == 1, res.output
     assert "Traceback" not in res.output
+
+
+def test_help_to_a_full_disk_is_one_line_not_a_traceback():
+    # click prints --help itself, outside our commands' error handling: a full disk there was a traceback
+    import os, shutil
+    exe = shutil.which("plansearch")
+    if exe is None or not os.path.exists("/dev/full"):
+        pytest.skip("needs the plansearch script and /dev/full")
+    with open("/dev/full", "w") as full:
+        r = subprocess.run([exe, "--help"], stdout=full, stderr=subprocess.PIPE, text=True, timeout=60)
+    assert r.returncode == 1
+    assert "Traceback" not in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1

@@ -119,7 +119,22 @@ set_lang(_lang_in_argv(sys.argv[1:]))
 speak_to_click()  # typer's gettext-marked words (Arguments, Options, [required] …) from our catalogue
 _speak_typer()
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+class _Typer(typer.Typer):
+    """click prints --help and usage itself, outside the commands' handler: a full disk there is one line too."""
+
+    def __call__(self, *args, **kwargs):
+        try:
+            return super().__call__(*args, **kwargs)
+        except OSError as e:
+            if e.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG):
+                raise
+            _drop_stdout()  # outside click's main, so typer.Exit would not be caught: exit here
+            print(_("error: {message}").format(message=_("cannot write the output: {error}").format(
+                error=e.strerror or e)), file=sys.stderr)
+            sys.exit(1)
+
+
+app = _Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help=_("Search, compare and find copy-paste in Chinese government work plans and reports. "
                        "Run `plansearch COMMAND --help` for a command's options."))
 
