@@ -165,3 +165,32 @@ def test_a_chinese_reader_meets_no_english_in_any_command(seed_index, tmp_path):
         if words:
             found[what] = sorted(set(words))[:12]
     assert found == {}
+
+
+@pytest.mark.slow
+def test_an_english_reader_meets_no_chinese_but_the_documents(seed_index):
+    """The same commands with --lang en: every run of Chinese characters printed is the documents'
+    own (their text, titles, regions, issuers), the query typed, or one of the CNKI figures' names
+    an English reader of 查重 reports knows them by."""
+    from conftest import CORPUS, seed_path
+
+    from plansearch.corpus import load_corpus
+
+    docs = load_corpus(CORPUS)
+    content = "\n".join([d.text for d in docs] + [f"{d.title} {d.region} {d.issuer}" for d in docs])
+    content += "\n留守儿童关爱 火星基地 查重 总文字复制比 单篇最大文字复制比"
+    doc = "000_5ae896fcb747d54c#2"
+    runs = [["docs", CORPUS], ["outline", doc, "--index", seed_index],
+            ["search", "留守儿童关爱", "--index", seed_index, "-k", "2"],
+            ["search", "留守儿童关爱", "--by", "year", "--index", seed_index, "-k", "1"],
+            ["search", "火星基地", "--index", seed_index, "-k", "1"], ["trend", "留守儿童关爱", "--index", seed_index],
+            ["compare", doc, "000_5ae896fcb747d54c#3", "--index", seed_index], ["reuse", "--index", seed_index, "--top", "2"],
+            ["check", seed_path("002"), "--index", seed_index, "--top", "2"], ["outline", "nope", "--index", seed_index],
+            ["search", "x", "--indx", "y"], ["search", "--help"], ["check", "--help"]]
+    found = {}
+    for args in runs:
+        res = _zh(*args, LANG="en_US.UTF-8")
+        foreign = {run for run in re.findall(r"[\u3400-\u9fff]+", res.stdout + res.stderr) if run not in content}
+        if foreign:
+            found[" ".join(map(str, args[:2]))] = sorted(foreign)[:10]
+    assert found == {}
