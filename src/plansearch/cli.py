@@ -724,10 +724,18 @@ def check_cmd(
     span = parse_years(years) if years else None
     _check_html_target(html)
     _check_pdf_target(pdf)
+    checked = None
     if file is not None:
         path = Path(file.partition("#")[0])
         if not path.exists():
             raise PlansearchError(_("{path}: no such file").format(path=path))
+        # The file is read before the index is opened: a file that cannot be read is the user's first
+        # problem, whether or not an index exists yet.
+        finder = DocumentFinder()
+        try:
+            checked = finder.find(file)
+        finally:
+            _report_load(finder.errors, [])
     ix = StoredIndex(index_dir)
     try:
         excluded = list(exclude)
@@ -735,12 +743,6 @@ def check_cmd(
             row = [d.doc_id for d in ix.documents].index(find_document(ix.documents, doc).doc_id)
             checked = ix.document_with_items(row)
             excluded.insert(0, checked.doc_id)
-        else:
-            finder = DocumentFinder()
-            try:
-                checked = finder.find(file)
-            finally:
-                _report_load(finder.errors, [])
         with render.IndexProgress() as bar:
             report = check_document(checked, ix, settings=settings, exclude=excluded, years=span, region=region,
                                     progress=bar.update)
