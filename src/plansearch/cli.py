@@ -606,6 +606,83 @@ def reuse(
         write_records((reuse_cluster_record(rank, c, by_id) for rank, c in enumerate(report.clusters[:top], 1)), fmt)
 
 
+# --- lineage -------------------------------------------------------------------------------------
+
+@app.command("lineage", short_help=_("Where each item came from: its copies in time order, and who copies whom."), help=_("Trace a document's items through the index: for each item, its copies in other documents (verbatim,\nedited, disguised by synonyms, reworded), in time order, the earliest copy in this corpus, the\nparent it was most likely copied from and the chain back. With --graph, the whole index: who copies\nwhom, by issuer, region or document, with each one's role."))
+@friendly
+def lineage_cmd(
+    doc: Optional[str] = typer.Argument(None, metavar="DOC", help=_("A document of the index (its id); not with --graph.")),
+    item: Optional[str] = typer.Option(None, "--item", help=_("Only this item: its label as printed (三、, (2), 5.), #N for the N-th item, or its id.")),
+    graph: bool = typer.Option(False, "--graph", help=_("The whole index: who copies whom (the edge table and each one's role).")),
+    by: str = typer.Option("issuer", "--by", help=_("With --graph: nodes are issuers, regions or documents (issuer, region, doc).")),
+    index_dir: Path = typer.Option(Path(DEFAULT_INDEX), "--index", help=_("Index directory ($PLANSEARCH_INDEX).")),
+    years: Optional[str] = typer.Option(None, "--years", help=_("Only copies in documents of these years, e.g. 2019-2022.")),
+    region: Optional[str] = typer.Option(None, "--region", help=_("Only documents whose region contains this, e.g. 华州.")),
+    issuer: Optional[str] = typer.Option(None, "--issuer", help=_("Only documents whose issuer contains this, e.g. 教育局.")),
+    kind: Optional[str] = typer.Option(None, "--kind", help=_("plan, summary, report or mixed.")),
+    level: Optional[str] = typer.Option(None, "--level", help=_("Only documents of this administrative level: national, province, city, county or district.")),
+    show_all: bool = typer.Option(False, "--all", help=_("Also list the items without copies.")),
+    top: int = typer.Option(30, "--top", "-k", help=_("With --graph: edges and nodes shown in the terminal (0: all).")),
+    fmt: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP),
+    as_json: bool = typer.Option(False, "--json", help=_("One JSON object per item (with --graph: per edge, then per node).")),
+    html: Optional[Path] = typer.Option(None, "--html", help=_("Also write a self-contained HTML report to this file.")),
+    graphml: Optional[Path] = typer.Option(None, "--graphml", help=_("With --graph: also write the graph as GraphML (Gephi, networkx).")),
+):
+    from . import lineage as lineage_lib
+    from .records import lineage_edge_record, lineage_item_record, lineage_role_record
+    from .search import Filters
+    from .store import open_index
+
+    fmt = _format(fmt, as_json)
+    if graph == (doc is not None):
+        raise PlansearchError(_("give a DOC (a document of the index) or --graph, one of them"))
+    if graphml is not None and not graph:
+        raise PlansearchError(_("--graphml needs --graph"))
+    if item is not None and graph:
+        raise PlansearchError(_("--item needs a DOC, not --graph"))
+    if by not in lineage_lib.GRAPH_BY:
+        raise PlansearchError(_("--by must be one of {choices}, not {value!r}").format(
+            choices=either(lineage_lib.GRAPH_BY), value=by))
+    if top < 0:
+        raise PlansearchError(_("--top must be 0 (all) or more, not {value}").format(value=top))
+    _check_html_target(html)
+    _check_html_target(graphml, "--graphml", _("the GraphML file"))
+    filters = Filters.from_strings(years=years, region=region, issuer=issuer, kind=kind, level=level)
+    ix = open_index(index_dir)
+    try:
+        with render.IndexProgress() as bar:
+            if graph:
+                result = lineage_lib.diffusion_graph(ix, by=by, filters=filters if filters.active() else None,
+                                                     progress=bar.update)
+            else:
+                result = lineage_lib.document_lineage(ix, doc, item=item, filters=filters if filters.active() else None,
+                                                      progress=bar.update)
+    finally:
+        ix.close()
+    if graph:
+        if graphml is not None:
+            lineage_lib.write_graphml(result, graphml)
+        if html is not None:
+            from .lineage_html import write_diffusion_html
+            write_diffusion_html(result, html)
+        if fmt == "table":
+            render.print_diffusion(result, top if top else len(result.edges) + len(result.roles))
+        else:
+            write_records([lineage_edge_record(e) for e in result.edges]
+                          + [lineage_role_record(r) for r in result.roles], fmt)
+    else:
+        if html is not None:
+            from .lineage_html import write_lineage_html
+            write_lineage_html(result, html)
+        if fmt == "table":
+            render.print_lineage(result, show_all)
+        else:
+            write_records([lineage_item_record(il) for il in result.items], fmt)
+    for path in (html, graphml):
+        if path is not None:
+            typer.echo(_("wrote {path}").format(path=path), err=True)
+
+
 # --- compare -------------------------------------------------------------------------------------
 
 @app.command("compare", short_help=_("Compare two plans item by item: same, edited, rewritten, related, new, dropped."), help=_('Compare two plans item by item: same, edited (with the character diff), rewritten (most\nsentences reworded one to one), related (same topic, new content; shown sentence by sentence),\nnew and dropped items, and how much of B stands verbatim in A.'))

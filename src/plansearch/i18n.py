@@ -124,6 +124,8 @@ TERMS = {
     # groupings (--by) and how a trend decided a match
     "year": N_("year"), "region": N_("region"), "level": N_("level"), "issuer": N_("issuer"), "doc": N_("document"),
     "words": N_("words"), "meaning": N_("meaning"),
+    # lineage: how a copy stands to the item, and when
+    "reworded": N_("reworded"), "earlier": N_("earlier"), "same-period": N_("same period"), "later": N_("later"),
 }
 
 

@@ -365,6 +365,7 @@ def infer_metadata(doc: Document) -> Document:
 
     _infer_years(doc, titles, opening, signature, sections, _occasion_years(doc))
     _infer_place_and_issuer(doc, titles, opening, signature)
+    doc.date = infer_date(doc)
     doc.level = infer_level(doc.region, doc.issuer, titles)
     if is_generic_title(doc.title):
         built = built_title(doc)
@@ -382,6 +383,47 @@ def infer_metadata(doc: Document) -> Document:
     if not doc.items and "empty" not in doc.flags:
         doc.flags.append("empty")
     return doc
+
+
+# ---------------------------------------------------------------- the date of issue
+
+_FULL_DATE = re.compile(r"((?:19|20)\d\d)\s*[年./-]\s*(\d{1,2})\s*[月./-]\s*(\d{1,2})\s*日?")
+_OCCASION_LINE = re.compile(r"日\s*在.{0,40}(?:会议|大会)上")
+_DATE_LINE = re.compile(r"(?:印发|发布|成文|签发)日期\s*[:：]?\s*")
+
+
+def parse_date(text: str) -> str | None:
+    """"2024-01-15" from 2024年1月15日 / 2024-1-15 / 2024.01.15; None when it is no real date."""
+    m = _FULL_DATE.search(text)
+    if not m:
+        return None
+    y, mo, d = (int(g) for g in m.groups())
+    if not (1 <= mo <= 12 and 1 <= d <= 31):
+        return None
+    return f"{y:04d}-{mo:02d}-{d:02d}"
+
+
+def infer_date(doc: Document) -> str | None:
+    """The day the document was issued or delivered, where it says so: an 印发日期 line, a full date
+    above the first item (——2024年3月5日在第十四届全国人民代表大会…), or the date under the signature.
+    A date more than a year away from the document's own year is something the text talks about
+    (a meeting, a deadline), not its date, and is not taken. Lineage orders two copies of one year by it."""
+    first = doc.items[0].start if doc.items else min(len(doc.text), 600)
+    places = [m.group(0) + doc.text[m.end():m.end() + 20] for m in _DATE_LINE.finditer(doc.text)]
+    places.append(to_simplified(doc.text[:min(first, 600)]))
+    if doc.items and _OCCASION_LINE.search(doc.items[0].text[:80]):  # the occasion line read as an item
+        places.append(doc.items[0].text[:80])
+    places.extend(_signature(doc))
+    places.append(doc.text[-80:])  # a signature the outline kept as text
+    bounds = year_range(doc)
+    for place in places:
+        date = parse_date(place)
+        if date is None:
+            continue
+        year = int(date[:4])
+        if bounds is None or bounds[0] - 1 <= year <= bounds[1] + 1:
+            return date
+    return None
 
 
 # ---------------------------------------------------------------- titles
@@ -603,7 +645,7 @@ def parse_level(value: str, where: str = "") -> str | None:
 # ---------------------------------------------------------------- the manifest
 
 _KINDS = ("plan", "summary", "report", "mixed", "unknown")
-_COLUMNS = {"doc", "file", "title", "year", "region", "level", "issuer", "kind", "note", "source"}
+_COLUMNS = {"doc", "file", "title", "year", "date", "region", "level", "issuer", "kind", "note", "source"}
 
 
 @dataclass
@@ -621,6 +663,7 @@ class ManifestRow:
     level: str | None = None
     issuer: str | None = None
     kind: str | None = None
+    date: str | None = None  # "2024-01-15" or "2024-01"
     note: str = ""
 
     @property
@@ -648,7 +691,7 @@ def _parse_manifest_year(value: str, where: str) -> dict:
                             "like 2010→2011)").format(where=where, value=v))
 
 
-_MANIFEST_COLUMNS = "columns: doc,title,year,region,level,issuer,kind,note"
+_MANIFEST_COLUMNS = "columns: doc,title,year,date,region,level,issuer,kind,note"
 _NOTE_COLUMNS = ("note", "source")  # free text: the only cells where a line break is meant
 
 
@@ -775,6 +818,9 @@ def load_manifest(path: str | Path, warnings: list[str] | None = None) -> list[M
     return rows
 
 
+_MANIFEST_DATE = re.compile(r"((?:19|20)\d\d)\s*[-./年]\s*(\d{1,2})\s*月?(?:\s*[-./]?\s*(\d{1,2})\s*日?)?")
+
+
 def _manifest_row(rec: dict[str, str], key_col: str, lineno: int, where: str) -> ManifestRow:
     key = rec[key_col]
     if not key:
@@ -786,6 +832,12 @@ def _manifest_row(rec: dict[str, str], key_col: str, lineno: int, where: str) ->
     row.region = rec.get("region") or None
     row.level = parse_level(rec.get("level", ""), where)
     row.issuer = rec.get("issuer") or None
+    if raw_date := rec.get("date", ""):
+        m = _MANIFEST_DATE.fullmatch(raw_date)
+        if not m or not 1 <= int(m.group(2)) <= 12 or (m.group(3) and not 1 <= int(m.group(3)) <= 31):
+            raise PlansearchError(_("{where}: date {value!r} is not a date such as 2024-01-15 or 2024-01").format(
+                where=where, value=raw_date))
+        row.date = "-".join(f"{int(g):02d}" for g in m.groups() if g)
     kind = rec.get("kind", "").lower()
     if kind and kind not in _KINDS:
         raise PlansearchError(_("{where}: unknown kind {value!r} (one of {choices})").format(where=where, value=kind, choices=", ".join(_KINDS)))
@@ -848,6 +900,9 @@ def _apply_row(doc: Document, row: ManifestRow) -> None:
         for sec in doc.sections:
             sec.year = doc.review_year if sec.kind == "summary" else doc.plan_year
         set_fields.append("year")
+    if row.date:
+        doc.date = row.date
+        set_fields.append("date")
     if row.region:
         doc.region = row.region
         doc.flags[:] = [f for f in doc.flags if not f.startswith("region-")]

@@ -457,7 +457,7 @@ def _item_from_record(rec: str, doc_id: str) -> Item:
 def _doc_head(d: Document, first_item: int) -> str:
     return json.dumps({"doc_id": d.doc_id, "source": d.source, "title": d.title, "source_start": d.source_start,
                        "year": d.year, "year_mask": d.year_mask, "plan_year": d.plan_year,
-                       "review_year": d.review_year, "region": d.region, "level": d.level, "issuer": d.issuer, "kind": d.kind,
+                       "review_year": d.review_year, "region": d.region, "level": d.level, "date": d.date, "issuer": d.issuer, "kind": d.kind,
                        "sections": [[s.kind, s.start, s.end, s.year] for s in d.sections],
                        "flags": list(d.flags), "overridden": list(d.overridden), "first_item": first_item,
                        "n_items": len(d.items)}, ensure_ascii=False)
@@ -467,7 +467,7 @@ def _doc_from_head(head: str) -> tuple[Document, int, int]:
     h = json.loads(head)
     d = Document(doc_id=h["doc_id"], source=h["source"], title=h["title"], text="", source_start=h["source_start"],
                  year=h["year"], year_mask=h["year_mask"], plan_year=h["plan_year"], review_year=h["review_year"],
-                 region=h["region"], issuer=h["issuer"], kind=h["kind"],
+                 region=h["region"], issuer=h["issuer"], kind=h["kind"], date=h.get("date"),
                  level=h.get("level") or infer_level(h["region"], h["issuer"], [h["title"]]),
                  sections=[Section(*s) for s in h["sections"]], flags=h["flags"],
                  overridden=tuple(h["overridden"]))

@@ -178,6 +178,7 @@ class Document:
     region: str | None = None
     level: str | None = None  # national / province / city / county / district (metadata.LEVELS)
     issuer: str | None = None
+    date: str | None = None  # when it was issued, as finely as it says: "2024-01-15" / "2024-01" (lineage orders by it)
     kind: Kind = "unknown"
     sections: list[Section] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)  # e.g. "no-numbering", "unparsed:…"

@@ -499,3 +499,47 @@ def trend_records(table) -> list[dict]:
                 "example_highlights": [list(s) for s in ex.highlights] if ex else None,
             })
     return out
+
+
+# --- lineage ----------------------------------------------------------------------------------------
+
+def _copy_ref(o) -> dict | None:
+    if o is None:
+        return None
+    return {"doc_id": o.doc_id, "item_id": o.item_id, "year": o.year, "date": o.date}
+
+
+def lineage_item_record(il) -> dict:
+    """One item's lineage: its earliest copy in the corpus, its parent, every occurrence in time order."""
+    return {
+        "type": "item",
+        "doc_id": il.doc_id,
+        "item_id": il.item_id,
+        "label": il.label,
+        "path": list(il.path),
+        "text": il.text,
+        "year": il.year,
+        "date": il.date,
+        "documents": il.documents,
+        "boilerplate": il.boilerplate,
+        "earliest": _copy_ref(il.earliest),
+        "same_period_as_earliest": [_copy_ref(o) for o in il.same_period_as_earliest],
+        "parent": _copy_ref(il.parent),
+        "chain": [_copy_ref(o) for o in il.chain],
+        "occurrences": [{"doc_id": o.doc_id, "item_id": o.item_id, "label": o.label, "year": o.year, "date": o.date,
+                         "region": o.region, "issuer": o.issuer, "level": o.level,
+                         "similarity": round(o.similarity, 4), "relation": o.relation, "text": o.text}
+                        for o in il.occurrences],
+    }
+
+
+def lineage_edge_record(e) -> dict:
+    return {"type": "edge", "source": e.source, "target": e.target, "items": e.items, "chars": e.chars,
+            **{f"items_{lv}": e.by_level.get(lv, 0) for lv in ("verbatim", "edited", "disguised", "reworded")},
+            "same_period": e.same_period, "median_lag": e.median_lag}
+
+
+def lineage_role_record(r) -> dict:
+    return {"type": "node", "node": r.node, "first_seen_copied": r.first_seen_copied, "taken": r.taken,
+            "carried": r.carried, "top_sources": [{"node": n, "items": k} for n, k in r.top_sources],
+            "top_followers": [{"node": n, "items": k} for n, k in r.top_followers], "median_lag": r.median_lag}

@@ -726,3 +726,120 @@ def print_trend(table) -> None:
                    "holds at least {words_min:.0%} of the query's words by weight (or, for a query no item has the "
                    "words of, by meaning); see README, trend.").format(
         by=grouping_word(table.by), top=top, heads=heads, words_min=table.rule.words_min), style="dim"))
+
+
+# --- lineage -------------------------------------------------------------------------------------
+
+_COPY_STYLE = {"verbatim": "red", "edited": "yellow", "disguised": "magenta", "reworded": "cyan"}
+
+
+def _when(o) -> str:
+    return o.date or (str(o.year) if o.year is not None else _("year unknown"))
+
+
+def _copy_line(o, width: int = 60, with_relation: bool = True) -> Text:
+    t = Text()
+    t.append(_when(o), style="bold")
+    t.append(f"  {o.doc_id}", style="bold")
+    t.append(f" {o.label or '·'}", style="cyan")
+    place = " · ".join(x for x in (o.region, o.issuer) if x)
+    if place:
+        t.append(f"  {place}", style="dim")
+    t.append("  " + term(o.level), style=_COPY_STYLE.get(o.level, ""))
+    t.append(f" {o.similarity:.2f}", style="dim")
+    if with_relation and o.relation == "same-period":
+        t.append("  " + _("same period: cannot be ordered"), style="yellow")
+    t.append("  " + trim(o.text, width), style="dim")
+    return t
+
+
+def print_lineage(lin, show_all: bool = False, width: int = 60) -> None:
+    """Each item's copies as a tree: the earliest in this corpus, the parent chain, the later copies."""
+    c = _make_console()
+    d = lin.doc
+    head = Text(_("lineage of {doc}").format(doc=d.doc_id), style="bold")
+    head.append(f"  {trim(d.title or '', 40)}  [{year_label(d)}{' · ' + d.date if d.date else ''}]", style="dim")
+    c.print(head)
+    c.print(Text(_("copies looked for in {n} documents{filters}; \"earliest in this corpus\" is not the origin: "
+                   "the source may be outside the corpus").format(
+        n=lin.compared_documents, filters=f" ({lin.filters})" if lin.filters else ""), style="dim"))
+    lonely = 0
+    for il in lin.items:
+        if not il.occurrences and not show_all:
+            lonely += 1
+            continue
+        label = Text()
+        label.append(f"{il.label or '·'} ", style="cyan bold")
+        label.append(trim(il.text, width))
+        if il.boilerplate:
+            label.append("  " + _("boilerplate: in {n} documents, no lineage drawn").format(n=il.documents), style="yellow")
+        elif il.occurrences:
+            label.append("  " + ngettext("in {n} document", "in {n} documents", il.documents).format(n=il.documents),
+                         style="dim")
+        else:
+            label.append("  " + (_("no copy elsewhere") if il.traced else _("too short to trace")), style="dim")
+        tree = Tree(label)
+        if not il.boilerplate and il.occurrences:
+            if il.earliest is not None:
+                tree.add(Text(_("earliest in this corpus") + ": ", style="green").append_text(_copy_line(il.earliest, width)))
+                for o in il.same_period_as_earliest:
+                    tree.add(Text(_("same period as the earliest") + ": ", style="yellow").append_text(
+                        _copy_line(o, width, with_relation=False)))
+            else:
+                tree.add(Text(_("nothing earlier in this corpus: this item is the earliest copy"), style="green"))
+                for o in il.same_period_as_earliest:
+                    tree.add(Text(_("same period") + ": ", style="yellow").append_text(_copy_line(o, width)))
+            if il.chain:
+                chain = Text(_("parent chain") + ": ", style="green")
+                chain.append(" ← ".join([_("this")] + [f"{_when(o)} {o.doc_id}" for o in il.chain]))
+                tree.add(chain)
+            others = [o for o in il.occurrences if o is not il.earliest and o not in il.same_period_as_earliest]
+            for o in others:
+                lead = {"earlier": _("earlier"), "same-period": _("same period"), "later": _("later")}[o.relation]
+                tree.add(Text(f"{lead}: ", style="dim").append_text(_copy_line(o, width, with_relation=False)))
+        c.print(tree)
+    if lonely:
+        c.print(Text(ngettext("{n} item has no copy in the other documents (--all shows it)",
+                              "{n} items have no copy in the other documents (--all shows them)", lonely).format(n=lonely),
+                     style="dim"))
+    c.print(Text(_("{s:.1f} s").format(s=lin.seconds), style="dim"))
+
+
+def print_diffusion(graph, top: int = 30) -> None:
+    """The edge table (who copies whom) and the nodes' roles."""
+    c = _make_console()
+    c.print(Text(_("who copies whom, by {by}: {docs} documents{filters}; {n} boilerplate measures left out").format(
+        by=term(graph.by), docs=graph.documents, filters=f" ({graph.filters})" if graph.filters else "",
+        n=graph.boilerplate_groups), style="bold"))
+    table = Table(title=_("edges: A → B when items of B have their parent in A"))
+    for col, just in ((N_("from"), "left"), (N_("to"), "left"), (N_("items"), "right"), (N_("chars"), "right"),
+                      (N_("verbatim"), "right"), (N_("edited"), "right"), (N_("disguised"), "right"),
+                      (N_("reworded"), "right"), (N_("median lag (years)"), "right")):
+        table.add_column(_(col), justify=just, overflow="fold")
+    for e in graph.edges[:top]:
+        arrow_to = Text(e.target)
+        if e.same_period:
+            arrow_to.append("  " + _("(same period, undirected)"), style="yellow")
+        elif e.is_self:
+            arrow_to.append("  " + _("(its own earlier documents)"), style="dim")
+        table.add_row(Text(e.source), arrow_to, Text(str(e.items), style="bold"), Text(str(e.chars)),
+                      *[Text(str(e.by_level.get(lv, 0))) for lv in ("verbatim", "edited", "disguised", "reworded")],
+                      Text("" if e.median_lag is None else f"{e.median_lag:g}"))
+    c.print(table)
+    if len(graph.edges) > top:
+        c.print(Text(_("… {n} more edges (--top 0 shows all; --format json lists all)").format(n=len(graph.edges) - top),
+                     style="dim"))
+    roles = Table(title=_("each {by}: first seen here and copied, taken from others").format(by=term(graph.by)))
+    for col, just in ((term(graph.by), "left"), (N_("first seen here, copied"), "right"), (N_("taken from others"), "right"),
+                      (N_("carried from its own"), "right"), (N_("top sources"), "left"), (N_("top followers"), "left"),
+                      (N_("median lag (years)"), "right")):
+        roles.add_column(_(col), justify=just, overflow="fold")
+    for r in graph.roles[:top]:
+        if not (r.first_seen_copied or r.taken or r.carried):
+            continue
+        roles.add_row(Text(r.node), Text(str(r.first_seen_copied)), Text(str(r.taken)), Text(str(r.carried)),
+                      Text(", ".join(f"{n} ({k})" for n, k in r.top_sources[:3])),
+                      Text(", ".join(f"{n} ({k})" for n, k in r.top_followers[:3])),
+                      Text("" if r.median_lag is None else f"{r.median_lag:g}"))
+    c.print(roles)
+    c.print(Text(_("{s:.1f} s").format(s=graph.seconds), style="dim"))

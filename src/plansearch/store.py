@@ -406,7 +406,7 @@ def _fingerprint(docs: list[Document], model: str, scheme: str) -> str:
     h = _settings_hash(model, scheme)
     for d in docs:
         h.update(json.dumps([d.doc_id, d.source, d.title, d.year, d.year_mask, d.region, d.issuer,
-                             d.kind, d.plan_year, d.review_year], ensure_ascii=False).encode())
+                             d.kind, d.plan_year, d.review_year, d.date], ensure_ascii=False).encode())
         for it in d.items:
             h.update(f"{it.label}\x1f{'|'.join(it.path)}\x1f{it.text}\x1e".encode())
     return h.hexdigest()
@@ -1015,7 +1015,7 @@ def _describe(paths) -> str:
 
 
 _DOC_COLS = ("doc_id", "source", "title", "text", "source_start", "year", "year_mask", "plan_year",
-             "review_year", "region", "issuer", "kind", "sections", "flags", "overridden", "level")
+             "review_year", "region", "issuer", "kind", "sections", "flags", "overridden", "level", "date")
 _ITEM_COLS = ("doc_row", "ordinal", "label", "number", "level", "path", "text", "norm", "start", "end",
               "subpoints", "section", "flags")
 
@@ -1034,7 +1034,7 @@ def _write_sqlite(path: Path, documents: list[Document]) -> None:
                        (d_row, d.doc_id, d.source, d.title, d.text, d.source_start, d.year, d.year_mask,
                         d.plan_year, d.review_year, d.region, d.issuer, d.kind,
                         js([[s.kind, s.start, s.end, s.year] for s in d.sections]), js(list(d.flags)),
-                        js(list(d.overridden)), d.level))
+                        js(list(d.overridden)), d.level, d.date))
             rows = []
             for it in d.items:
                 rows.append((item_row, d_row, it.ordinal, it.label, it.number, it.level, js(list(it.path)),
@@ -1477,10 +1477,10 @@ class StoredIndex(LocalIndex):
 
     def _doc_from_row(self, r) -> Document:
         (row, doc_id, source, title, text, source_start, year, year_mask, plan_year, review_year, region,
-         issuer, kind, sections, flags, overridden, level) = r
+         issuer, kind, sections, flags, overridden, level, date) = r
         return Document(doc_id=doc_id, source=source, title=title, text=text, source_start=source_start,
                         year=year, year_mask=year_mask, plan_year=plan_year, review_year=review_year,
-                        region=region, issuer=issuer, kind=kind,
+                        region=region, issuer=issuer, kind=kind, date=date,
                         level=level or infer_level(region, issuer, [title]),
                         sections=[Section(*s) for s in json.loads(sections)], flags=json.loads(flags),
                         overridden=tuple(json.loads(overridden)))
