@@ -240,3 +240,22 @@ def test_a_manifest_sets_a_date_the_text_does_not_state(tmp_path):
     (tmp_path / "manifest.csv").write_text("file,date\nnational_gwr_2025.txt,2025-13-05\n", encoding="utf-8")
     res = runner.invoke(app, ["docs", str(tmp_path)])
     assert "date '2025-13-05' is not a date" in res.output
+
+
+def test_lineage_reads_a_milvus_lite_store_alike(tmp_path):
+    pytest.importorskip("pymilvus")
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    for name, text in PLANS.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    build_index(corpus, tmp_path / "ix", store=f"milvus-lite:{tmp_path}/plans.db")
+    from plansearch.store import open_index
+
+    ix = open_index(tmp_path / "ix")
+    try:
+        aid = _item(document_lineage(ix, "bing_2023"), "持续关注弱势群体")
+        assert [o.doc_id for o in aid.chain] == ["yi_2021", "jia_2019"]
+        pairs = {(e.source, e.target, e.same_period) for e in diffusion_graph(ix, by="doc").edges}
+        assert ("ding_2022", "wu_2022", True) in pairs and ("yi_2021", "bing_2023", False) in pairs
+    finally:
+        ix.close()

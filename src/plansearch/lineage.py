@@ -82,8 +82,11 @@ class LineageSettings:
 
     edited_min: float = 0.6  # compare.Thresholds.edited_min: an edited copy
     disguised_gain: float = 0.08  # canonical keys this much closer than the plain ones: synonyms did it
-    reworded_min: float = 0.5  # centred item cosine for a reworded copy, and
-    reworded_window_cos: float = 0.96  # ... sentence windows this close (check.CheckSettings.paraphrase_min)
+    reworded_min: float = 0.6  # centred item cosine for a reworded copy, and
+    # ... sentence windows this close: check's "versions of one sentence" (CheckSettings.paraphrase_same);
+    # at 0.96 (paraphrase_min) every year's paragraph on the same policy slot (货币政策, 新的一年…) with new
+    # content passed on the work reports, at 0.975 what passes is the measure said again in new words
+    reworded_window_cos: float = 0.975
     reworded_share: float = 0.5  # ... for this share of each side's windows
     min_chars: int = 12  # shorter items (key characters) are not traced
     shingle: int = 10  # a shared run of this many canonical characters always makes a candidate
@@ -111,6 +114,7 @@ class Occurrence:
     level: LineageLevel  # how it stands to the item whose lineage this is
     similarity: float  # char similarity of the keys (reworded: centred cosine), 0..1
     relation: Relation  # its time against that item's document's
+    direct: bool = True  # False: no copy of the item itself, reached through the chain (its level is the link's)
 
 
 @dataclass
@@ -255,11 +259,25 @@ def _unpack(blob: np.ndarray, ends: np.ndarray) -> list[str]:
 def _item_vectors(index, progress: Progress | None) -> np.ndarray | None:
     """Each item's windows' mean vector, centred on the mean item and unit length (float16)."""
     n = len(index.item_doc)
-    owners = np.asarray(index.window_item)
-    if not len(owners) or not n:
+    if not n:
         return None
     dim = int(index.meta.dim)
     out = np.zeros((n, dim), np.float32)
+    if not hasattr(index, "window_item"):  # a store that reads windows by item (Milvus): a query per batch
+        step = 1000
+        for lo in range(0, n, step):
+            rows = list(range(lo, min(n, lo + step)))
+            index.preload(rows)
+            for r in rows:
+                wins, _spans = index.item_windows(r)
+                if len(wins):
+                    out[r] = np.asarray(index.window_vectors(wins), np.float32).sum(axis=0)
+            if progress:
+                progress(_("reading the item vectors (once per index)"), rows[-1] + 1, n)
+        return _centred(out)
+    owners = np.asarray(index.window_item)
+    if not len(owners):
+        return None
     step = 65536
     for lo in range(0, len(owners), step):
         hi = min(len(owners), lo + step)
@@ -270,6 +288,11 @@ def _item_vectors(index, progress: Progress | None) -> np.ndarray | None:
         out[own[starts]] += np.add.reduceat(v, starts, axis=0)
         if progress:
             progress(_("reading the item vectors (once per index)"), hi, len(owners))
+    return _centred(out)
+
+
+def _centred(out: np.ndarray) -> np.ndarray | None:
+    """Sums of window vectors -> unit item vectors, centred on the mean item, unit again (float16)."""
     has = np.linalg.norm(out, axis=1) > 0
     if not has.any():
         return None
@@ -566,14 +589,14 @@ def document_lineage(index, doc_id: str, *, item: str | None = None, years: tupl
     for r, ms, chain, first, same in plans:
         it = own[r]
         by_row: dict[int, _Match] = {m.row: m for m in ms}
+        indirect: set[int] = set()
         for link in chain:  # chain copies the item does not match directly: measured against it
             if link.row not in by_row:
-                by_row[link.row] = tracer.m.score(r, link.row) or _Match(link.row, link.level, _plain_similarity(table, r, link.row))
-        for x in [*same, *([first] if first is not None else [])]:
-            if x not in by_row:
-                by_row[x] = tracer.m.score(r, x) or _Match(x, "reworded", _plain_similarity(table, r, x))
-
-        occ_of_row = {row: _make_occurrence(index, texts[row], m, _relation(tracer.order(row, r)))
+                direct = tracer.m.score(r, link.row)
+                if direct is None:
+                    indirect.add(link.row)
+                by_row[link.row] = direct or _Match(link.row, link.level, _plain_similarity(table, r, link.row))
+        occ_of_row = {row: _make_occurrence(index, texts[row], m, _relation(tracer.order(row, r)), row not in indirect)
                       for row, m in sorted(by_row.items(), key=lambda kv: tracer._time_key(kv[0]))}
         lineages.append(ItemLineage(
             doc_id=doc.doc_id, item_id=it.item_id, label=it.label, text=it.text, path=it.path,
@@ -590,10 +613,11 @@ def _plain_similarity(table: _Table, a: int, b: int) -> float:
     return round(Indel.normalized_similarity(table.plain[a], table.plain[b]), 4)
 
 
-def _make_occurrence(index, it, m: _Match, relation: Relation) -> Occurrence:
+def _make_occurrence(index, it, m: _Match, relation: Relation, direct: bool = True) -> Occurrence:
     d = index.documents[int(np.asarray(index.item_doc)[m.row])]
     return Occurrence(doc_id=d.doc_id, item_id=it.item_id, label=it.label, text=it.text, year=_year(d), date=d.date,
-                      region=d.region, issuer=d.issuer, level=m.level, similarity=m.similarity, relation=relation)
+                      region=d.region, issuer=d.issuer, level=m.level, similarity=m.similarity, relation=relation,
+                      direct=direct)
 
 
 def _year(d: Document) -> int | None:

@@ -34,10 +34,12 @@ def _when(o) -> str:
 
 def _copy_row(o, mark: str = "") -> str:
     place = " · ".join(x for x in (o.region, o.issuer) if x)
+    level = (f'<td class="{o.level}">{escape(term(o.level))} {o.similarity:.2f}</td>' if o.direct
+             else f'<td class="meta">{escape(_("through the chain"))}</td>')
+    text = escape(o.text[:160]) + ("…" if len(o.text) > 160 else "")
     return (f'<tr><td>{escape(mark)}</td><td>{escape(_when(o))}</td><td>{escape(o.doc_id)} '
             f'<span class="label">{escape(o.label or "·")}</span></td><td>{escape(place)}</td>'
-            f'<td class="{o.level}">{escape(term(o.level))} {o.similarity:.2f}</td>'
-            f'<td class="copy-text">{escape(o.text[:160])}{"…" if len(o.text) > 160 else ""}</td></tr>')
+            f'{level}<td class="copy-text">{text}</td></tr>')
 
 
 def lineage_html(lin) -> str:

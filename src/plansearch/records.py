@@ -528,7 +528,8 @@ def lineage_item_record(il) -> dict:
         "chain": [_copy_ref(o) for o in il.chain],
         "occurrences": [{"doc_id": o.doc_id, "item_id": o.item_id, "label": o.label, "year": o.year, "date": o.date,
                          "region": o.region, "issuer": o.issuer, "level": o.level,
-                         "similarity": round(o.similarity, 4), "relation": o.relation, "text": o.text}
+                         "similarity": round(o.similarity, 4), "relation": o.relation, "direct": o.direct,
+                         "text": o.text}
                         for o in il.occurrences],
     }
 

@@ -745,8 +745,11 @@ def _copy_line(o, width: int = 60, with_relation: bool = True) -> Text:
     place = " · ".join(x for x in (o.region, o.issuer) if x)
     if place:
         t.append(f"  {place}", style="dim")
-    t.append("  " + term(o.level), style=_COPY_STYLE.get(o.level, ""))
-    t.append(f" {o.similarity:.2f}", style="dim")
+    if o.direct:
+        t.append("  " + term(o.level), style=_COPY_STYLE.get(o.level, ""))
+        t.append(f" {o.similarity:.2f}", style="dim")
+    else:
+        t.append("  " + _("through the chain"), style="dim")
     if with_relation and o.relation == "same-period":
         t.append("  " + _("same period: cannot be ordered"), style="yellow")
     t.append("  " + trim(o.text, width), style="dim")
