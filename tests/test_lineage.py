@@ -259,3 +259,34 @@ def test_lineage_reads_a_milvus_lite_store_alike(tmp_path):
         assert ("ding_2022", "wu_2022", True) in pairs and ("yi_2021", "bing_2023", False) in pairs
     finally:
         ix.close()
+
+
+# --- the work reports ------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def gwr(gwr_index):
+    index = StoredIndex(gwr_index)
+    yield index
+    index.close()
+
+
+def test_the_2024_report_s_targets_go_back_through_2023_to_2022(gwr):
+    lin = document_lineage(gwr, "national_gwr_2024")
+    targets = _item(lin, "今年发展主要预期目标是")
+    assert [(o.doc_id, o.date) for o in targets.chain] == [("national_gwr_2023", "2023-03-05"),
+                                                            ("national_gwr_2022", "2022-03-05")]
+    assert targets.earliest.doc_id == "national_gwr_2022"
+    later = {o.doc_id for o in targets.occurrences if o.relation == "later"}
+    assert "national_gwr_2025" in later
+    assert _item(lin, "现在，我代表国务院").boilerplate  # every report's opening
+
+
+def test_the_national_and_provincial_2025_reports_are_not_ordered_by_their_year_alone(gwr):
+    """The 2025 national report of this corpus states no day; the provincial ones state January days.
+    Copies between them are of the same period; between provinces, the days order them."""
+    graph = diffusion_graph(gwr, by="issuer")
+    between = [e for e in graph.edges if "国务院" in (e.source, e.target) and not e.is_self]
+    assert any(e.same_period for e in between)
+    assert all(e.same_period or (e.median_lag or 0) >= 1 for e in between)  # directed only from earlier years
+    provinces = [e for e in graph.edges if "国务院" not in (e.source, e.target) and not e.same_period]
+    assert provinces and all(e.median_lag == 0 for e in provinces)  # one year, ordered by the stated days
