@@ -90,10 +90,11 @@ LATIN_OK = {"plansearch", "cos", "json", "csv", "html", "svg", "pdf", "txt", "do
             "any", "local", "milvus", "lite", "db", "host", "port", "path", "name", "nanoe", "multilingual", "e5",
             "small", "id", "doc", "query", "options", "file", "lang", "zh", "en", "ctrl", "readme", "trend",
             "edited", "new", "dropped", "st", "xlsx", "level", "nh", "gb", "mb", "kb", "http", "tls",
-            "search", "docs", "outline", "compare", "reuse", "check", "serve",  # the commands, as typed
+            "search", "docs", "outline", "compare", "reuse", "check", "serve", "lineage",  # the commands, as typed
             "year", "region", "issuer", "kind",  # --by values, as typed
             "levels", "national", "province", "city", "county", "district",  # --level / --across values, as typed
-            "excel", "wps", "chromium", "microhei", "wqy", "noto", "cjk", "fonts"}  # programs and fonts by name
+            "excel", "wps", "chromium", "microhei", "wqy", "noto", "cjk", "fonts",  # programs and fonts by name
+            "graphml", "gephi", "networkx"}
 _CONTENT = [
     re.compile(r"<[A-Za-z\[\]]+>"),                        # typer's value types: <str>, <list[str]>
     re.compile(r"--[a-z][a-z-]*"),                       # options as typed
@@ -146,6 +147,8 @@ def test_a_chinese_reader_meets_no_english_in_any_command(seed_index, tmp_path):
         "compare": ["compare", doc, "000_5ae896fcb747d54c#3", "--index", seed_index],
         "reuse": ["reuse", "--index", seed_index, "--top", "2"],
         "check": ["check", b, "--index", seed_index, "--top", "2"],
+        "lineage": ["lineage", "000_5ae896fcb747d54c#4", "--index", seed_index],
+        "lineage --graph": ["lineage", "--graph", "--index", seed_index],
         "unknown id": ["outline", "nope", "--index", seed_index],
         "bad option": ["search", "x", "--indx", seed_index],
         "missing argument": ["search"], "bad value": ["search", "x", "-k", "abc", "--index", seed_index],
@@ -156,7 +159,7 @@ def test_a_chinese_reader_meets_no_english_in_any_command(seed_index, tmp_path):
     (tmp_path / "odd").mkdir()
     (tmp_path / "odd" / "x.doc").write_bytes(b"\xd0\xcf\x11\xe0")
     (tmp_path / "odd" / "a.txt").write_bytes(a.read_bytes())
-    for cmd in ("docs", "outline", "index", "search", "trend", "compare", "reuse", "check", "serve"):
+    for cmd in ("docs", "outline", "index", "search", "trend", "compare", "reuse", "check", "lineage", "serve"):
         runs[f"{cmd} --help"] = [cmd, "--help"]
     found = {}
     for what, args in runs.items():
@@ -186,6 +189,8 @@ def test_an_english_reader_meets_no_chinese_but_the_documents(seed_index):
             ["search", "火星基地", "--index", seed_index, "-k", "1"], ["trend", "留守儿童关爱", "--index", seed_index],
             ["compare", doc, "000_5ae896fcb747d54c#3", "--index", seed_index], ["reuse", "--index", seed_index, "--top", "2"],
             ["check", seed_path("002"), "--index", seed_index, "--top", "2"], ["outline", "nope", "--index", seed_index],
+            ["lineage", "000_5ae896fcb747d54c#4", "--index", seed_index], ["lineage", "--graph", "--index", seed_index],
+            ["lineage", "--help"],
             ["search", "x", "--indx", "y"], ["search", "--help"], ["check", "--help"]]
     found = {}
     for args in runs:

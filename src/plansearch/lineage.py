@@ -61,7 +61,7 @@ from .check import FingerprintTable, index_items, norm_key
 from .corpus import find_document
 from .fingerprint import fingerprint
 from .i18n import _
-from .metadata import year_bounds
+from .metadata import year_bounds, year_label
 from .models import BadParameter, Document, PlansearchError
 from .normalise import normalise
 from .search import Filters
@@ -114,6 +114,7 @@ class Occurrence:
     level: LineageLevel  # how it stands to the item whose lineage this is
     similarity: float  # char similarity of the keys (reworded: centred cosine), 0..1
     relation: Relation  # its time against that item's document's
+    when: str = ""  # as a reader dates it: the stated day, else the year as year_label gives it (2024, 201X, ?)
     direct: bool = True  # False: no copy of the item itself, reached through the chain (its level is the link's)
 
 
@@ -143,6 +144,16 @@ class DocumentLineage:
     seconds: float = 0.0
     compared_documents: int = 0  # documents the copies were looked for in (after filters)
     filters: str = ""
+
+    @property
+    def parents(self) -> list[tuple[str, int]]:
+        """The documents this one's items were copied from (their parents), most items first."""
+        return Counter(il.parent.doc_id for il in self.items if il.parent is not None).most_common()
+
+    @property
+    def copied_items(self) -> int:
+        """Items with an earlier copy in the corpus."""
+        return sum(1 for il in self.items if il.parent is not None)
 
 
 @dataclass
@@ -617,7 +628,7 @@ def _make_occurrence(index, it, m: _Match, relation: Relation, direct: bool = Tr
     d = index.documents[int(np.asarray(index.item_doc)[m.row])]
     return Occurrence(doc_id=d.doc_id, item_id=it.item_id, label=it.label, text=it.text, year=_year(d), date=d.date,
                       region=d.region, issuer=d.issuer, level=m.level, similarity=m.similarity, relation=relation,
-                      direct=direct)
+                      when=d.date or year_label(d), direct=direct)
 
 
 def _year(d: Document) -> int | None:

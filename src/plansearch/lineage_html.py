@@ -29,7 +29,7 @@ td.num, th.num { text-align: right; white-space: nowrap; }
 
 
 def _when(o) -> str:
-    return o.date or (str(o.year) if o.year is not None else _("year unknown"))
+    return o.when if o.when and o.when != "?" else _("year unknown")
 
 
 def _copy_row(o, mark: str = "") -> str:

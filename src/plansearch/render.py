@@ -734,7 +734,7 @@ _COPY_STYLE = {"verbatim": "red", "edited": "yellow", "disguised": "magenta", "r
 
 
 def _when(o) -> str:
-    return o.date or (str(o.year) if o.year is not None else _("year unknown"))
+    return o.when if o.when and o.when != "?" else _("year unknown")
 
 
 def _copy_line(o, width: int = 60, with_relation: bool = True) -> Text:
@@ -766,6 +766,15 @@ def print_lineage(lin, show_all: bool = False, width: int = 60) -> None:
     c.print(Text(_("copies looked for in {n} documents{filters}; \"earliest in this corpus\" is not the origin: "
                    "the source may be outside the corpus").format(
         n=lin.compared_documents, filters=f" ({lin.filters})" if lin.filters else ""), style="dim"))
+    traced = [il for il in lin.items if il.traced]
+    if traced:
+        line = ngettext("{n} of {total} item has an earlier copy in this corpus",
+                        "{n} of {total} items have an earlier copy in this corpus", len(traced)).format(
+            n=lin.copied_items, total=len(traced))
+        if lin.parents:
+            line += _("; copied from: {sources}").format(
+                sources=", ".join(f"{doc} ({n})" for doc, n in lin.parents[:5]))
+        c.print(Text(line, style="bold"))
     lonely = 0
     for il in lin.items:
         if not il.occurrences and not show_all:
