@@ -290,3 +290,24 @@ def test_the_national_and_provincial_2025_reports_are_not_ordered_by_their_year_
     assert all(e.same_period or (e.median_lag or 0) >= 1 for e in between)  # directed only from earlier years
     provinces = [e for e in graph.edges if "国务院" not in (e.source, e.target) and not e.same_period]
     assert provinces and all(e.median_lag == 0 for e in provinces)  # one year, ordered by the stated days
+
+
+def test_a_plan_that_is_not_in_the_index_is_traced_through_it(diffusion_index, tmp_path):
+    """A journalist holds a 2025 county plan: its measure came from 丙 2023, which had it from 乙 and 甲."""
+    path = tmp_path / "ren_2025.txt"
+    path.write_text(_plan("区壬", 2025, [AID_2023, "开展校园足球特色学校创建。"]), encoding="utf-8")
+    res = runner.invoke(app, ["lineage", str(path), "--index", str(diffusion_index), "--json"])
+    assert res.exit_code == 0, res.output
+    aid = next(json.loads(line) for line in res.stdout.splitlines() if "持续关注" in line)
+    assert aid["parent"]["doc_id"] == "bing_2023" and aid["earliest"]["doc_id"] == "jia_2019"
+    assert [c["doc_id"] for c in aid["chain"]] == ["bing_2023", "yi_2021", "jia_2019"]
+    assert aid["occurrences"][-1] == {**aid["occurrences"][-1], "doc_id": "bing_2023", "level": "verbatim"}
+
+
+def test_a_file_the_index_holds_is_read_as_the_index_holds_it(diffusion_index, tmp_path):
+    path = tmp_path / "bing_2023.txt"
+    path.write_text(PLANS["bing_2023.txt"], encoding="utf-8")
+    res = runner.invoke(app, ["lineage", str(path), "--index", str(diffusion_index), "--json"])
+    aid = next(json.loads(line) for line in res.stdout.splitlines() if "持续关注" in line)
+    assert aid["item_id"] == "bing_2023:1" and aid["parent"]["doc_id"] == "yi_2021"
+    assert "bing_2023" not in {o["doc_id"] for o in aid["occurrences"]}  # not its own copy

@@ -611,7 +611,7 @@ def reuse(
 @app.command("lineage", short_help=_("Where each item came from: its copies in time order, and who copies whom."), help=_("Trace a document's items through the index: for each item, its copies in other documents (verbatim,\nedited, disguised by synonyms, reworded), in time order, the earliest copy in this corpus, the\nparent it was most likely copied from and the chain back. With --graph, the whole index: who copies\nwhom, by issuer, region or document, with each one's role."))
 @friendly
 def lineage_cmd(
-    doc: Optional[str] = typer.Argument(None, metavar="DOC", help=_("A document of the index (its id); not with --graph.")),
+    doc: Optional[str] = typer.Argument(None, metavar="DOC", help=_("A document of the index (its id), or a file (file#N for one plan of a compiled page), indexed or not; not with --graph.")),
     item: Optional[str] = typer.Option(None, "--item", help=_("Only this item: its label as printed (三、, (2), 5.), #N for the N-th item, or its id.")),
     graph: bool = typer.Option(False, "--graph", help=_("The whole index: who copies whom (the edge table and each one's role).")),
     by: str = typer.Option("issuer", "--by", help=_("With --graph: nodes are issuers, regions or documents (issuer, region, doc).")),
@@ -648,6 +648,14 @@ def lineage_cmd(
     _check_html_target(html)
     _check_html_target(graphml, "--graphml", _("the GraphML file"))
     filters = Filters.from_strings(years=years, region=region, issuer=issuer, kind=kind, level=level)
+    target = doc
+    if doc is not None and Path(doc.partition("#")[0]).is_file():
+        # a file (a plan someone holds, indexed or not) is read before the index is opened
+        finder = DocumentFinder()
+        try:
+            target = finder.find(doc)
+        finally:
+            _report_load(finder.errors, [])
     ix = open_index(index_dir)
     try:
         with render.IndexProgress() as bar:
@@ -655,7 +663,7 @@ def lineage_cmd(
                 result = lineage_lib.diffusion_graph(ix, by=by, filters=filters if filters.active() else None,
                                                      progress=bar.update)
             else:
-                result = lineage_lib.document_lineage(ix, doc, item=item, filters=filters if filters.active() else None,
+                result = lineage_lib.document_lineage(ix, target, item=item, filters=filters if filters.active() else None,
                                                       progress=bar.update)
     finally:
         ix.close()

@@ -57,7 +57,8 @@ from typing import Callable, Iterable, Literal, Sequence
 import numpy as np
 from rapidfuzz.distance import Indel
 
-from .check import FingerprintTable, index_items, norm_key
+from .check import FingerprintTable, index_items, indexed_as, norm_key
+from .chunk import windows_of_items
 from .corpus import find_document
 from .fingerprint import fingerprint
 from .i18n import _
@@ -65,14 +66,14 @@ from .metadata import year_bounds, year_label
 from .models import BadParameter, Document, PlansearchError
 from .normalise import normalise
 from .search import Filters
-from .store import user_home
+from .store import cached_embedder_vectors, user_home
 
 LineageLevel = Literal["verbatim", "edited", "disguised", "reworded"]
 LEVELS: tuple[LineageLevel, ...] = ("verbatim", "edited", "disguised", "reworded")
 Relation = Literal["earlier", "same-period", "later"]
 GRAPH_BY = ("issuer", "region", "doc")
 _CHAR_LEVELS = {"verbatim", "edited", "disguised"}
-TABLE_VERSION = 1
+TABLE_VERSION = 2
 Progress = Callable[[str, int, int], None]
 
 
@@ -250,6 +251,7 @@ class _Table:
     canon: list[str]
     fingerprints: FingerprintTable
     vectors: np.ndarray | None  # (items, dim) float16, centred on the mean item and unit length
+    centre: np.ndarray | None = None  # the mean item the vectors are centred on (a file's items are centred alike)
 
     def item_vector(self, rows: np.ndarray) -> np.ndarray:
         return np.asarray(self.vectors[rows], dtype=np.float32)
@@ -267,11 +269,11 @@ def _unpack(blob: np.ndarray, ends: np.ndarray) -> list[str]:
     return [raw[a:b].decode("utf-8") for a, b in zip(starts.tolist(), ends.tolist())]
 
 
-def _item_vectors(index, progress: Progress | None) -> np.ndarray | None:
+def _item_vectors(index, progress: Progress | None) -> tuple[np.ndarray | None, np.ndarray | None]:
     """Each item's windows' mean vector, centred on the mean item and unit length (float16)."""
     n = len(index.item_doc)
     if not n:
-        return None
+        return None, None
     dim = int(index.meta.dim)
     out = np.zeros((n, dim), np.float32)
     if not hasattr(index, "window_item"):  # a store that reads windows by item (Milvus): a query per batch
@@ -288,7 +290,7 @@ def _item_vectors(index, progress: Progress | None) -> np.ndarray | None:
         return _centred(out)
     owners = np.asarray(index.window_item)
     if not len(owners):
-        return None
+        return None, None
     step = 65536
     for lo in range(0, len(owners), step):
         hi = min(len(owners), lo + step)
@@ -302,16 +304,19 @@ def _item_vectors(index, progress: Progress | None) -> np.ndarray | None:
     return _centred(out)
 
 
-def _centred(out: np.ndarray) -> np.ndarray | None:
-    """Sums of window vectors -> unit item vectors, centred on the mean item, unit again (float16)."""
+def _centred(out: np.ndarray, centre: np.ndarray | None = None) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Sums of window vectors -> unit item vectors, centred on the mean item (or `centre`), unit again
+    (float16); with the centre used."""
     has = np.linalg.norm(out, axis=1) > 0
     if not has.any():
-        return None
+        return None, centre
     out[has] /= np.linalg.norm(out[has], axis=1, keepdims=True)
-    out[has] -= out[has].mean(axis=0)
+    if centre is None:
+        centre = out[has].mean(axis=0)
+    out[has] -= centre
     norms = np.linalg.norm(out, axis=1, keepdims=True)
     out /= np.where(norms > 0, norms, 1.0)
-    return out.astype(np.float16)
+    return out.astype(np.float16), centre.astype(np.float32)
 
 
 def lineage_table(index, settings: "LineageSettings", progress: Progress | None = None) -> _Table:
@@ -326,7 +331,8 @@ def lineage_table(index, settings: "LineageSettings", progress: Progress | None 
             with np.load(path, allow_pickle=False) as z:
                 vectors = z["vectors"] if z["vectors"].ndim == 2 else None
                 table = _Table(_unpack(z["plain"], z["plain_ends"]), _unpack(z["canon"], z["canon_ends"]),
-                               FingerprintTable(st.shingle, z["hashes"], z["rows"]), vectors)
+                               FingerprintTable(st.shingle, z["hashes"], z["rows"]), vectors,
+                               z["centre"] if vectors is not None else None)
             if len(table.plain) == len(index.item_doc):
                 os.utime(path)
                 return table
@@ -343,7 +349,7 @@ def lineage_table(index, settings: "LineageSettings", progress: Progress | None 
             canon.append(norm_key(norm, canonical=True).text)
         if progress:
             progress(_("reading every item's words (once per index)"), min(n, lo + step), n)
-    table = _Table(plain, canon, FingerprintTable.build(canon, st.shingle), _item_vectors(index, progress))
+    table = _Table(plain, canon, FingerprintTable.build(canon, st.shingle), *_item_vectors(index, progress))
     try:
         folder.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -352,7 +358,8 @@ def lineage_table(index, settings: "LineageSettings", progress: Progress | None 
         with open(tmp, "wb") as f:
             np.savez(f, plain=pb, plain_ends=pe, canon=cb, canon_ends=ce, hashes=table.fingerprints.hashes,
                      rows=table.fingerprints.rows,
-                     vectors=table.vectors if table.vectors is not None else np.zeros(0, np.float16))
+                     vectors=table.vectors if table.vectors is not None else np.zeros(0, np.float16),
+                     centre=table.centre if table.centre is not None else np.zeros(0, np.float32))
         os.replace(tmp, path)
         for p in sorted(folder.glob("*.npz"), key=lambda p: p.stat().st_mtime, reverse=True)[4:]:
             p.unlink(missing_ok=True)
@@ -378,9 +385,12 @@ class _Match:
 class _Matcher:
     """Finds, for item rows, their best copy in each other document (allowed by the filters)."""
 
-    def __init__(self, index, table: _Table, allowed_docs: np.ndarray, st: LineageSettings):
+    def __init__(self, index, table: _Table, allowed_docs: np.ndarray, st: LineageSettings,
+                 item_doc: np.ndarray | None = None, extra_windows: dict[int, np.ndarray] | None = None):
         self.index, self.t, self.st = index, table, st
-        self.item_doc = np.asarray(index.item_doc)
+        # a file's items follow the index's rows (item_doc, the table and the windows extended for them)
+        self.item_doc = np.asarray(index.item_doc) if item_doc is None else item_doc
+        self.extra_windows = extra_windows or {}
         self.allowed_rows = allowed_docs[self.item_doc] if len(self.item_doc) else np.zeros(0, bool)
         self.traced = np.array([len(k) >= st.min_chars for k in table.plain], bool)
         self.cache: dict[int, list[_Match]] = {}
@@ -416,6 +426,8 @@ class _Matcher:
         return None
 
     def _window_vectors(self, row: int) -> np.ndarray:
+        if row in self.extra_windows:
+            return self.extra_windows[row]
         wins, _spans = self.index.item_windows(row)
         v = np.asarray(self.index.window_vectors(wins), dtype=np.float32) if len(wins) else np.zeros((0, 1), np.float32)
         return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-9)
@@ -452,6 +464,7 @@ class _Matcher:
     def _semantic_candidates(self, rows: Sequence[int]) -> dict[int, list[int]]:
         if self._allowed_vectors is None or not len(self._vec_rows) or self.st.semantic_k <= 0:
             return {}
+        rows = [r for r in rows if r < len(self.t.vectors)]
         q = self.t.item_vector(np.asarray(rows))
         sims = q @ self._allowed_vectors.T
         k = min(self.st.semantic_k + 8, sims.shape[1])
@@ -510,9 +523,11 @@ def _filters(years, region, filters: Filters | None) -> Filters | None:
 class _Tracer:
     """Parents, chains and earliest copies over a matcher, with documents' times."""
 
-    def __init__(self, index, matcher: _Matcher, st: LineageSettings, n_allowed_docs: int):
+    def __init__(self, index, matcher: _Matcher, st: LineageSettings, n_allowed_docs: int,
+                 documents: Sequence[Document] | None = None):
         self.index, self.m, self.st = index, matcher, st
-        self.when = [_When.of(d) for d in index.documents]
+        self.documents = list(index.documents) if documents is None else list(documents)
+        self.when = [_When.of(d) for d in self.documents]
         self.item_doc = matcher.item_doc
         self.spread_min = max(st.boilerplate_min_docs, int(np.ceil(st.boilerplate_share * n_allowed_docs)))
 
@@ -560,30 +575,52 @@ class _Tracer:
 
     def _time_key(self, r: int) -> tuple:
         d = int(self.item_doc[r])
-        return (self.when[d].sort_key(), self.index.documents[d].doc_id, r)
+        return (self.when[d].sort_key(), self.documents[d].doc_id, r)
 
 
-def document_lineage(index, doc_id: str, *, item: str | None = None, years: tuple[int, int] | None = None,
+def document_lineage(index, doc: str | Document, *, item: str | None = None, years: tuple[int, int] | None = None,
                      region: str | None = None, filters: Filters | None = None,
-                     settings: LineageSettings = LineageSettings(), progress: Progress | None = None
-                     ) -> DocumentLineage:
-    """The lineage of every item of the index's document `doc_id` (with `item`: of the item whose
-    label, ordinal or id it names), its copies looked for in the documents the filters take."""
+                     settings: LineageSettings = LineageSettings(), model: str | None = None,
+                     progress: Progress | None = None) -> DocumentLineage:
+    """The lineage of every item of a document (with `item`: of the item whose label, ordinal or id
+    it names), its copies looked for in the documents of `index` the filters take. `doc`: the id of a
+    document of the index, or a Document read from a file (a plan a journalist holds, not indexed: its
+    items are matched the same way, its windows embedded through the caches with `model`, default the
+    index's)."""
     t0 = time.perf_counter()
     st = settings
-    doc = find_document(index.documents, doc_id)
-    d_row = [d.doc_id for d in index.documents].index(doc.doc_id)
-    full = index.document_with_items(d_row)
-    item_doc = np.asarray(index.item_doc)
-    rows = np.flatnonzero(item_doc == d_row)
-    if item is not None:
-        rows = _pick_item(full, rows, item)
     f = _filters(years, region, filters)
     allowed = _allowed(index, f)
-    allowed[d_row] = True
     table = lineage_table(index, st, progress)
-    matcher = _Matcher(index, table, allowed, st)
-    tracer = _Tracer(index, matcher, st, int(allowed.sum()))
+    documents = list(index.documents)
+    if isinstance(doc, Document) and (held := indexed_as(doc, index)) is not None:
+        doc = held  # the file is a document of the index: read as the index holds it
+    if isinstance(doc, Document):
+        full = doc
+        d_row = len(documents)
+        documents.append(doc)
+        n = len(table.plain)
+        rows = np.arange(n, n + len(doc.items))
+        table, extra = _with_file(table, doc, index, model, progress)
+        item_doc = np.concatenate([np.asarray(index.item_doc), np.full(len(doc.items), d_row, np.asarray(index.item_doc).dtype)])
+        allowed = np.append(allowed, True)
+        matcher = _Matcher(index, table, allowed, st, item_doc=item_doc, extra_windows=extra)
+        own_items = list(doc.items)
+        compared = int(allowed.sum()) - 1
+    else:
+        found = find_document(documents, doc)
+        d_row = [d.doc_id for d in documents].index(found.doc_id)
+        full = index.document_with_items(d_row)
+        rows = np.flatnonzero(np.asarray(index.item_doc) == d_row)
+        compared = int(allowed.sum()) - (1 if allowed[d_row] else 0)
+        allowed[d_row] = True
+        matcher = _Matcher(index, table, allowed, st)
+        own_items = index_items(index, rows.tolist())
+    if item is not None:
+        picked = _pick_item(full, rows, item)
+        own_items = [own_items[int(np.flatnonzero(rows == picked[0])[0])]]
+        rows = picked
+    tracer = _Tracer(index, matcher, st, int(allowed.sum()), documents)
     lineages: list[ItemLineage] = []
     plans: list[tuple[int, list[_Match], list[_Match], int | None, list[int]]] = []
     needed: set[int] = set()
@@ -596,9 +633,7 @@ def document_lineage(index, doc_id: str, *, item: str | None = None, years: tupl
         if progress:
             progress(_("tracing the items"), k + 1, len(rows))
     texts = {it_row: it for it_row, it in zip(sorted(needed), index_items(index, sorted(needed)))}
-    own = {r: it for r, it in zip(rows.tolist(), index_items(index, rows.tolist()))}
-    for r, ms, chain, first, same in plans:
-        it = own[r]
+    for (r, ms, chain, first, same), it in zip(plans, own_items):
         by_row: dict[int, _Match] = {m.row: m for m in ms}
         indirect: set[int] = set()
         for link in chain:  # chain copies the item does not match directly: measured against it
@@ -610,14 +645,36 @@ def document_lineage(index, doc_id: str, *, item: str | None = None, years: tupl
         occ_of_row = {row: _make_occurrence(index, texts[row], m, _relation(tracer.order(row, r)), row not in indirect)
                       for row, m in sorted(by_row.items(), key=lambda kv: tracer._time_key(kv[0]))}
         lineages.append(ItemLineage(
-            doc_id=doc.doc_id, item_id=it.item_id, label=it.label, text=it.text, path=it.path,
-            year=_year(doc), date=doc.date, occurrences=list(occ_of_row.values()),
+            doc_id=full.doc_id, item_id=it.item_id, label=it.label, text=it.text, path=it.path,
+            year=_year(full), date=full.date, occurrences=list(occ_of_row.values()),
             earliest=occ_of_row[first] if first is not None else None,
             same_period_as_earliest=[occ_of_row[x] for x in same],
             parent=occ_of_row[chain[0].row] if chain else None, chain=[occ_of_row[m.row] for m in chain],
             boilerplate=tracer.is_boilerplate(r), documents=len(ms) + 1, traced=bool(matcher.traced[r])))
-    return DocumentLineage(full, lineages, time.perf_counter() - t0, int(allowed.sum()) - 1,
-                           _describe(f))
+    return DocumentLineage(full, lineages, time.perf_counter() - t0, compared, _describe(f))
+
+
+def _with_file(table: _Table, doc: Document, index, model: str | None, progress: Progress | None
+               ) -> tuple[_Table, dict[int, np.ndarray]]:
+    """The table extended by a file's items (after the index's rows), and their windows' vectors."""
+    n = len(table.plain)
+    norms = [it.norm or normalise(it.text) for it in doc.items]
+    plain = table.plain + [norm_key(x).text for x in norms]
+    canon = table.canon + [norm_key(x, canonical=True).text for x in norms]
+    vectors, extra = table.vectors, {}
+    if table.vectors is not None and doc.items:
+        wins = windows_of_items(doc.items)
+        v = cached_embedder_vectors(wins.texts, model=model or index.meta.model, index_dir=index.location,
+                                    progress=progress)
+        v = v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-9)
+        sums = np.zeros((len(doc.items), v.shape[1]), np.float32)
+        owners = np.asarray(wins.item_rows)
+        for k in range(len(doc.items)):
+            extra[n + k] = v[owners == k]
+            sums[k] = v[owners == k].sum(axis=0)
+        mine, _c = _centred(sums, table.centre)
+        vectors = np.concatenate([table.vectors, mine if mine is not None else np.zeros_like(sums, np.float16)])
+    return _Table(plain, canon, table.fingerprints, vectors, table.centre), extra
 
 
 def _plain_similarity(table: _Table, a: int, b: int) -> float:
