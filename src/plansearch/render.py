@@ -766,11 +766,10 @@ def print_lineage(lin, show_all: bool = False, width: int = 60) -> None:
     c.print(Text(_("copies looked for in {n} documents{filters}; \"earliest in this corpus\" is not the origin: "
                    "the source may be outside the corpus").format(
         n=lin.compared_documents, filters=f" ({lin.filters})" if lin.filters else ""), style="dim"))
-    traced = [il for il in lin.items if il.traced]
-    if traced:
+    if lin.items:
         line = ngettext("{n} of {total} item has an earlier copy in this corpus",
-                        "{n} of {total} items have an earlier copy in this corpus", len(traced)).format(
-            n=lin.copied_items, total=len(traced))
+                        "{n} of {total} items have an earlier copy in this corpus", len(lin.items)).format(
+            n=lin.copied_items, total=len(lin.items))
         if lin.parents:
             line += _("; copied from: {sources}").format(
                 sources=", ".join(f"{doc} ({n})" for doc, n in lin.parents[:5]))
