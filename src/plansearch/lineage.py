@@ -402,6 +402,7 @@ class _Matcher:
         else:
             self._crowded_hashes = np.zeros(0, np.uint64)
         self._allowed_vectors = None
+        self._flat = None
         if table.vectors is not None:
             self._vec_rows = np.flatnonzero(self.allowed_rows & self.traced)
             self._allowed_vectors = np.asarray(table.vectors[self._vec_rows], dtype=np.float32)
@@ -465,15 +466,19 @@ class _Matcher:
         if self._allowed_vectors is None or not len(self._vec_rows) or self.st.semantic_k <= 0:
             return {}
         rows = [r for r in rows if r < len(self.t.vectors)]
-        q = self.t.item_vector(np.asarray(rows))
-        sims = q @ self._allowed_vectors.T
-        k = min(self.st.semantic_k + 8, sims.shape[1])
-        top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        if not rows:
+            return {}
+        if self._flat is None:  # FAISS scans in blocks: no (rows x items) matrix in memory
+            import faiss
+
+            self._flat = faiss.IndexFlatIP(self._allowed_vectors.shape[1])
+            self._flat.add(self._allowed_vectors)
+        k = min(self.st.semantic_k + 8, len(self._vec_rows))  # room for copies in the item's own document
+        sims, idx = self._flat.search(np.ascontiguousarray(self.t.item_vector(np.asarray(rows))), k)
         out = {}
         for i, r in enumerate(rows):
-            cand = self._vec_rows[top[i]]
-            keep = [int(c) for c in cand[np.argsort(-sims[i, top[i]])]
-                    if self.item_doc[c] != self.item_doc[r] and sims[i, np.searchsorted(self._vec_rows, c)] >= self.st.reworded_min]
+            keep = [int(self._vec_rows[j]) for j, sim in zip(idx[i].tolist(), sims[i].tolist())
+                    if j >= 0 and sim >= self.st.reworded_min and self.item_doc[self._vec_rows[j]] != self.item_doc[r]]
             out[r] = keep[:self.st.semantic_k]
         return out
 
