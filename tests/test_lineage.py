@@ -22,7 +22,7 @@ from conftest import require_shared, GWR
 
 from plansearch.cli import app
 from plansearch.corpus import load_corpus
-from plansearch.lineage import LineageSettings, corpus_lineage, diffusion_graph, document_lineage, write_graphml
+from plansearch.lineage import corpus_lineage, diffusion_graph, document_lineage, write_graphml
 from plansearch.store import StoredIndex, build_index
 
 runner = CliRunner()

@@ -45,12 +45,11 @@ parent and draws no edge -- otherwise it would link everyone to everyone.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import statistics
 import time
 from collections import Counter, defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Literal, Sequence
 
@@ -63,7 +62,7 @@ from .corpus import find_document
 from .fingerprint import fingerprint
 from .i18n import _
 from .metadata import year_bounds, year_label
-from .models import BadParameter, Document, PlansearchError
+from .models import BadParameter, Document
 from .normalise import normalise
 from .search import Filters
 from .store import cached_embedder_vectors, user_home
