@@ -251,6 +251,32 @@ class _Table:
     fingerprints: FingerprintTable
     vectors: np.ndarray | None  # (items, dim) float16, centred on the mean item and unit length
     centre: np.ndarray | None = None  # the mean item the vectors are centred on (a file's items are centred alike)
+    _crowded: dict = field(default_factory=dict)
+
+    def crowded_hashes(self, cap: int) -> np.ndarray:
+        """Fingerprints held by more than `cap` items (boilerplate's), sorted."""
+        if cap not in self._crowded:
+            fp = self.fingerprints
+            if len(fp.hashes):  # the hashes are sorted: runs longer than cap
+                starts = np.flatnonzero(np.r_[True, fp.hashes[1:] != fp.hashes[:-1]])
+                counts = np.diff(np.r_[starts, len(fp.hashes)])
+                self._crowded[cap] = fp.hashes[starts[counts > cap]]
+            else:
+                self._crowded[cap] = np.zeros(0, np.uint64)
+        return self._crowded[cap]
+
+    def traced(self, min_chars: int) -> np.ndarray:
+        """Items long enough to trace (key characters), from the packed lengths when there are many."""
+        if isinstance(self.plain, _Strings):
+            ends = np.asarray(self.plain._ends)
+            nbytes = np.diff(np.r_[0, ends])
+            # a CJK character is 3 bytes in UTF-8: a key of >= min_chars characters has >= min_chars bytes;
+            # only keys whose byte length is ambiguous are decoded
+            out = nbytes >= 3 * min_chars
+            for i in np.flatnonzero((nbytes >= min_chars) & ~out).tolist():
+                out[i] = len(self.plain[i]) >= min_chars
+            return out
+        return np.array([len(k) >= min_chars for k in self.plain], bool)
 
     def item_vector(self, rows: np.ndarray) -> np.ndarray:
         return np.asarray(self.vectors[rows], dtype=np.float32)
@@ -262,10 +288,22 @@ def _pack(strings: list[str]) -> tuple[np.ndarray, np.ndarray]:
     return np.frombuffer(b"".join(data), np.uint8), ends
 
 
-def _unpack(blob: np.ndarray, ends: np.ndarray) -> list[str]:
-    raw = blob.tobytes()
-    starts = np.concatenate([[0], ends[:-1]]) if len(ends) else ends
-    return [raw[a:b].decode("utf-8") for a, b in zip(starts.tolist(), ends.tolist())]
+class _Strings:
+    """Strings packed in one UTF-8 buffer, decoded one at a time when asked for: one document's
+    lineage reads a few hundred of 10^5 keys, and decoding them all took half a second."""
+
+    def __init__(self, blob: np.ndarray, ends: np.ndarray):
+        self._raw = blob.tobytes()
+        self._ends = ends.tolist()
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def __getitem__(self, i: int) -> str:
+        return self._raw[self._ends[i - 1] if i else 0:self._ends[i]].decode("utf-8")
+
+    def __add__(self, more: list[str]) -> list[str]:
+        return [self[i] for i in range(len(self))] + list(more)
 
 
 def _item_vectors(index, progress: Progress | None) -> tuple[np.ndarray | None, np.ndarray | None]:
@@ -329,7 +367,7 @@ def lineage_table(index, settings: "LineageSettings", progress: Progress | None 
         try:
             with np.load(path, allow_pickle=False) as z:
                 vectors = z["vectors"] if z["vectors"].ndim == 2 else None
-                table = _Table(_unpack(z["plain"], z["plain_ends"]), _unpack(z["canon"], z["canon_ends"]),
+                table = _Table(_Strings(z["plain"], z["plain_ends"]), _Strings(z["canon"], z["canon_ends"]),
                                FingerprintTable(st.shingle, z["hashes"], z["rows"]), vectors,
                                z["centre"] if vectors is not None else None)
             if len(table.plain) == len(index.item_doc):
@@ -391,15 +429,10 @@ class _Matcher:
         self.item_doc = np.asarray(index.item_doc) if item_doc is None else item_doc
         self.extra_windows = extra_windows or {}
         self.allowed_rows = allowed_docs[self.item_doc] if len(self.item_doc) else np.zeros(0, bool)
-        self.traced = np.array([len(k) >= st.min_chars for k in table.plain], bool)
+        self.traced = table.traced(st.min_chars)
         self.cache: dict[int, list[_Match]] = {}
         self.crowded: dict[int, bool] = {}  # fingerprints mostly beyond the cap: boilerplate
-        fp = table.fingerprints
-        if len(fp.hashes):
-            uniq, first, counts = np.unique(fp.hashes, return_index=True, return_counts=True)
-            self._crowded_hashes = uniq[counts > st.fingerprint_cap]
-        else:
-            self._crowded_hashes = np.zeros(0, np.uint64)
+        self._crowded_hashes = table.crowded_hashes(st.fingerprint_cap)
         self._allowed_vectors = None
         self._flat = None
         self.many_queries = False  # corpus_lineage: every item asks
@@ -647,6 +680,7 @@ def document_lineage(index, doc: str | Document, *, item: str | None = None, yea
     lineages: list[ItemLineage] = []
     plans: list[tuple[int, list[_Match], list[_Match], int | None, list[int]]] = []
     needed: set[int] = set()
+    matcher.matches(rows.tolist())  # one vector search for all the document's items
     for k, r in enumerate(rows.tolist()):
         ms = matcher.matches([r])[r]
         chain = tracer.chain(r)
