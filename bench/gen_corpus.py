@@ -446,3 +446,155 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+# --- a diffusion corpus for lineage (issue #26) ------------------------------------------------------
+
+def synonym_swap(text: str, share: float, rng: random.Random) -> str:
+    """Swap `share` of the words the thesaurus (词林, as check reads it) holds for one of their
+    synonyms: the 降重 a copier does to hide a copy."""
+    from plansearch.synonyms import segment, synonyms
+
+    out = []
+    for a, b in segment(text):
+        w = text[a:b]
+        alts = sorted(synonyms(w)) if len(w) >= 2 else []
+        out.append(rng.choice(alts) if alts and rng.random() < share else w)
+    return "".join(out)
+
+
+def reword(text: str, mat: SeedMaterial, rng: random.Random) -> str:
+    """The same measure in other words: clauses kept in order, most words swapped for seed words
+    (a char-level copy no longer; the meaning is carried by the vectors the benchmark gives it)."""
+    clauses = _CLAUSE.findall(text)
+    return "".join(_perturb_clause(c, mat, rng, 0.7) for c in clauses) or text
+
+
+@dataclass
+class DiffusionItem:
+    key: str  # "doc_id:ordinal" once placed; "absent:N" for a source outside the corpus
+    text: str
+    seed: int  # the seed item its vectors derive from (originals)
+    parent: str | None = None  # the key of the item it was copied from (truth)
+    how: str = ""  # original | edit | reword | boilerplate | sibling (a copy of an absent source)
+    source: str | None = None  # a sibling's absent source
+
+
+def generate_diffusion(n_items: int, out: str | Path, seed: int = 0, swap_share: float = 0.25,
+                       items_per_doc: int = 40, years: tuple[int, int] = (2016, 2024),
+                       mat: SeedMaterial | None = None) -> dict:
+    """A corpus whose copies are known: who copied which item from whom, when.
+
+    - Issuers (a district's 教育局) publish one plan a year over `years`; a third of the plans state
+      their day (印发日期).
+    - Each plan's items are new measures (made from seed items), except: one boilerplate item every
+      plan holds; copies of measures of *other* issuers published 1-3 years before (each copy edited,
+      `swap_share` of its thesaurus words swapped for synonyms, one in six reworded), so that a copy
+      of a copy is a chain (the copy inherits its parent's edits and swaps and adds its own);
+    - absent sources: a measure outside the corpus copied by two plans of one year: undated, they are
+      same-period relatives (no parent); dated, the later has the earlier as parent.
+    Writes docs/*.txt, docs/manifest.csv and lineage_truth.json (every item's key, parent, how, text
+    and seed; the absent sources too). Returns a summary."""
+    rng = random.Random(seed)
+    mat = mat or load_seed_material()
+    out = Path(out)
+    (out / "docs").mkdir(parents=True, exist_ok=True)
+    span = list(range(years[0], years[1] + 1))
+    n_docs = max(8, round(n_items / items_per_doc))
+    per_issuer = 3  # plans of an issuer in the corpus (years drawn from `years`)
+    n_issuers = max(3, n_docs // per_issuer)
+    issuers = [f"{REGIONS[i % len(REGIONS)]}{'' if i < len(REGIONS) else i // len(REGIONS)}教育局"
+               for i in range(n_issuers)]
+    boiler = make_item(mat, rng)
+    plans = []  # (doc_id, issuer, year, date or None)
+    for i, iss in enumerate(issuers):
+        for y in sorted(rng.sample(span, min(per_issuer, len(span)))):
+            if len(plans) >= n_docs:
+                break
+            date = f"{y}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}" if rng.random() < 1 / 3 else None
+            plans.append((f"p{i:04d}_{y}", iss, y, date))
+    plans.sort(key=lambda p: (p[2], p[3] or "9999", p[0]))
+    published: dict[int, list[DiffusionItem]] = {}  # year -> measures placed that year (copyable later)
+    docs_items: dict[str, list[DiffusionItem]] = {}
+    issuer_of = {p[0]: p[1] for p in plans}
+    absent: list[DiffusionItem] = []
+    # absent sources: pairs of plans of one year, one measure each
+    by_year: dict[int, list[tuple]] = {}
+    for p in plans:
+        by_year.setdefault(p[2], []).append(p)
+    sibling_pairs = []
+    for y, ps in by_year.items():
+        rng.shuffle(ps)
+        for a, b in zip(ps[0:max(1, len(ps) // 10) * 2:2], ps[1:max(1, len(ps) // 10) * 2:2]):
+            sibling_pairs.append((a[0], b[0]))
+    sibling_of: dict[str, list[DiffusionItem]] = {}
+    for a, b in sibling_pairs:
+        text, s = make_item(mat, rng)
+        src = DiffusionItem(f"absent:{len(absent)}", text, s, None, "absent")
+        absent.append(src)
+        for d in (a, b):
+            sibling_of.setdefault(d, []).append(src)
+
+    def copy_of(parent: DiffusionItem) -> DiffusionItem:
+        if rng.random() < 1 / 6:
+            return DiffusionItem("", reword(parent.text, mat, rng), parent.seed, parent.key, "reword")
+        text = synonym_swap(small_edit(parent.text, mat, rng), swap_share, rng)
+        return DiffusionItem("", text, parent.seed, parent.key, "edit")
+
+    for doc_id, iss, y, date in plans:
+        items = [DiffusionItem("", boiler[0], boiler[1], None, "boilerplate")]
+        pool = [m for yy in range(y - 3, y) for m in published.get(yy, []) if issuer_of[m.key.partition(":")[0]] != iss]
+        k = min(len(pool), rng.choice([0, 1, 2, 3, 4, 6]))
+        for parent in rng.sample(pool, k):
+            items.append(copy_of(parent))
+        for src in sibling_of.get(doc_id, []):
+            items.append(copy_of(src))
+        while len(items) < items_per_doc:
+            text, s = make_item(mat, rng)
+            items.append(DiffusionItem("", text, s, None, "original"))
+        head, rest = items[:1], items[1:]
+        rng.shuffle(rest)
+        items = head + rest
+        for n, it in enumerate(items):
+            it.key = f"{doc_id}:{n}"
+        docs_items[doc_id] = items
+        published.setdefault(y, []).extend(it for it in items[1:])
+    # a copy of an absent source: its parent is outside the corpus; between the two siblings, the dated
+    # earlier one is the later one's parent (truth follows the rule lineage is asked to follow)
+    when = {p[0]: (p[2], p[3]) for p in plans}
+    key_of_absent = {a.key for a in absent}
+    for a, b in sibling_pairs:
+        ia = next(it for it in docs_items[a] if it.parent in key_of_absent and it.parent in
+                  {x.parent for x in docs_items[b]})
+        ib = next(it for it in docs_items[b] if it.parent == ia.parent)
+        (ya, da), (yb, db) = when[a], when[b]
+        for it in (ia, ib):
+            it.how, it.source = "sibling", it.parent
+        if da and db and da != db and ya == yb:
+            first, second = (ia, ib) if da < db else (ib, ia)
+            second.parent = first.key
+            first.parent = None
+        else:
+            ia.parent = ib.parent = None
+    # write
+    rows = []
+    for doc_id, iss, y, date in plans:
+        lines = [f"{iss}{y}年工作要点", "一、总体要求", docs_items[doc_id][0].text, "二、重点工作"]
+        lines += [f"{n}. {it.text}" for n, it in enumerate(docs_items[doc_id][1:], 1)]
+        if date:
+            yy, mm, dd = date.split("-")
+            lines += [iss, f"{yy}年{int(mm)}月{int(dd)}日"]
+        (out / "docs" / f"{doc_id}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        rows.append({"file": f"{doc_id}.txt", "year": y, "region": iss.removesuffix("教育局"), "issuer": iss,
+                     "kind": "plan"})
+    with open(out / "docs" / "manifest.csv", "w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=["file", "year", "region", "issuer", "kind"])
+        w.writeheader()
+        w.writerows(rows)
+    truth = {"seed": seed, "swap_share": swap_share, "absent": [vars(a) for a in absent],
+             "plans": [{"doc_id": p[0], "issuer": p[1], "year": p[2], "date": p[3]} for p in plans],
+             "items": [vars(it) for d in plans for it in docs_items[d[0]]]}
+    (out / "lineage_truth.json").write_text(json.dumps(truth, ensure_ascii=False), encoding="utf-8")
+    n_copies = sum(1 for d in docs_items.values() for it in d if it.parent)
+    return {"documents": len(plans), "issuers": n_issuers, "items": sum(len(v) for v in docs_items.values()),
+            "copies": n_copies, "absent_sources": len(absent)}
