@@ -505,6 +505,20 @@ def generate_diffusion(n_items: int, out: str | Path, seed: int = 0, swap_share:
     n_issuers = max(3, n_docs // per_issuer)
     issuers = [f"{REGIONS[i % len(REGIONS)]}{'' if i < len(REGIONS) else i // len(REGIONS)}教育局"
                for i in range(n_issuers)]
+    made: dict[int, list[str]] = {}  # seed item -> the originals made from it
+
+    def fresh_item() -> tuple[str, int]:
+        """A new measure that is no chance copy of another made from the same seed item: the
+        truth has no edge for it, so it must not read as one (char similarity < 0.5)."""
+        from rapidfuzz.distance import Indel
+
+        for _ in range(30):
+            text, s = make_item(mat, rng)
+            if all(Indel.normalized_similarity(text, t) < 0.5 for t in made.get(s, ())):
+                break
+        made.setdefault(s, []).append(text)
+        return text, s
+
     boiler = make_item(mat, rng)
     plans = []  # (doc_id, issuer, year, date or None)
     for i, iss in enumerate(issuers):
@@ -529,7 +543,7 @@ def generate_diffusion(n_items: int, out: str | Path, seed: int = 0, swap_share:
             sibling_pairs.append((a[0], b[0]))
     sibling_of: dict[str, list[DiffusionItem]] = {}
     for a, b in sibling_pairs:
-        text, s = make_item(mat, rng)
+        text, s = fresh_item()
         src = DiffusionItem(f"absent:{len(absent)}", text, s, None, "absent")
         absent.append(src)
         for d in (a, b):
@@ -550,7 +564,7 @@ def generate_diffusion(n_items: int, out: str | Path, seed: int = 0, swap_share:
         for src in sibling_of.get(doc_id, []):
             items.append(copy_of(src))
         while len(items) < items_per_doc:
-            text, s = make_item(mat, rng)
+            text, s = fresh_item()
             items.append(DiffusionItem("", text, s, None, "original"))
         head, rest = items[:1], items[1:]
         rng.shuffle(rest)

@@ -411,12 +411,15 @@ def lineage_table(index, settings: "LineageSettings", progress: Progress | None 
 class _Match:
     row: int
     level: str
-    similarity: float
+    similarity: float  # shown: the level's own measure
+    closeness: float = 0.0  # for choosing a parent: plain + canonical similarity (char levels)
 
     @property
     def strength(self) -> tuple:
-        """How close a copy is, for choosing a parent: a copy in characters before one in meaning."""
-        return (self.level in _CHAR_LEVELS, self.similarity)
+        """How close a copy is, for choosing a parent: a copy in characters before one in meaning, then
+        the plain and canonical keys together: synonym swaps vanish from the canonical keys, and a copy
+        inherits its parent's swaps, so the plain keys tell a parent from its other copies."""
+        return (self.level in _CHAR_LEVELS, self.closeness or self.similarity)
 
 
 class _Matcher:
@@ -445,14 +448,14 @@ class _Matcher:
         if not pa or not pb:
             return None
         if pa == pb:
-            return _Match(b, "verbatim", 1.0)
+            return _Match(b, "verbatim", 1.0, 2.0)
         st = self.st
         ps = Indel.normalized_similarity(pa, pb, score_cutoff=0.0)
         cs = Indel.normalized_similarity(self.t.canon[a], self.t.canon[b], score_cutoff=0.0)
         if ps >= st.edited_min:
-            return _Match(b, "disguised" if cs - ps >= st.disguised_gain else "edited", round(max(ps, cs), 4))
+            return _Match(b, "disguised" if cs - ps >= st.disguised_gain else "edited", round(max(ps, cs), 4), ps + cs)
         if cs >= st.edited_min:
-            return _Match(b, "disguised", round(cs, 4))
+            return _Match(b, "disguised", round(cs, 4), ps + cs)
         if self.t.vectors is not None:
             cos = float(np.dot(self.t.vectors[a].astype(np.float32), self.t.vectors[b].astype(np.float32)))
             if cos >= st.reworded_min and self._sentences_partnered(a, b):
@@ -792,7 +795,7 @@ def corpus_lineage(index, *, years: tuple[int, int] | None = None, region: str |
             if not any(x.row == r for x in back):
                 d = int(matcher.item_doc[r])
                 same_doc = [x for x in back if int(matcher.item_doc[x.row]) == d]
-                mine = _Match(r, m.level, m.similarity)
+                mine = _Match(r, m.level, m.similarity, m.closeness)
                 if not same_doc or mine.strength > same_doc[0].strength:
                     back[:] = [x for x in back if int(matcher.item_doc[x.row]) != d] + [mine]
     ids = _item_ids(index, rows)
