@@ -203,7 +203,8 @@ def test_lineage_graph_writes_graphml_and_html(diffusion_index, tmp_path):
     assert res.exit_code == 0, res.output
     assert "区甲教育局" in res.stdout and "(same period, undirected)" in res.stdout
     assert (tmp_path / "g.graphml").read_text(encoding="utf-8").startswith("<?xml")
-    assert "区乙教育局" in (tmp_path / "g.html").read_text(encoding="utf-8")
+    page = (tmp_path / "g.html").read_text(encoding="utf-8")
+    assert "区乙教育局" in page and "<svg" in page and "<script" not in page
 
 
 @pytest.mark.parametrize("args, says", [

@@ -137,6 +137,11 @@ def term(value: str | None) -> str:
     return _(msgid) if msgid else value
 
 
+def labelled(label: str) -> str:
+    """"label: " as the reader writes it (本库最早：, not 本库最早: ): a label before what it names."""
+    return _("{label}: ").format(label=label)
+
+
 def say_group(label: str) -> str:
     """A group label (group_label's English, which the records keep) in the reader's language:
     "201X (year unknown)" -> "201X（年份不明）", "region unknown" -> "地区不明"."""

@@ -8,7 +8,7 @@ from html import escape
 from pathlib import Path
 
 from .html_report import FONT_STACK, page
-from .i18n import _, get_lang, ngettext, term
+from .i18n import _, get_lang, labelled, ngettext, term
 from .metadata import year_label
 
 _CSS = """
@@ -65,7 +65,7 @@ def lineage_html(lin) -> str:
         rows += [_copy_row(o, lead[o.relation]) for o in il.occurrences if id(o) not in shown]
         chain = ""
         if il.chain:
-            chain = (f'<p class="chain">{escape(w[3])}: '
+            chain = (f'<p class="chain">{escape(labelled(w[3]))}'
                      + escape(" ← ".join([w[13]] + [f"{_when(o)} {o.doc_id}" for o in il.chain])) + "</p>")
         elif il.earliest is None:
             chain = f'<p class="chain">{escape(w[12])}</p>'
@@ -130,4 +130,6 @@ def write_lineage_html(lin, path: str | os.PathLike) -> Path:
 
 
 def write_diffusion_html(graph, path: str | os.PathLike) -> Path:
-    return _write(diffusion_html(graph), path)
+    from .diffusion_svg import diffusion_svg
+
+    return _write(diffusion_html(graph, diffusion_svg(graph)), path)

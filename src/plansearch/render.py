@@ -21,7 +21,7 @@ from rich.text import Text
 from rich.tree import Tree
 
 from .metadata import year_label
-from .i18n import N_, _, ngettext, say_group, term
+from .i18n import N_, _, labelled, ngettext, say_group, term
 from .models import Document
 from .records import excerpt_bounds, item_label, items_label, percent, sentence_fields
 
@@ -792,22 +792,22 @@ def print_lineage(lin, show_all: bool = False, width: int = 60) -> None:
         tree = Tree(label)
         if not il.boilerplate and il.occurrences:
             if il.earliest is not None:
-                tree.add(Text(_("earliest in this corpus") + ": ", style="green").append_text(_copy_line(il.earliest, width)))
+                tree.add(Text(labelled(_("earliest in this corpus")), style="green").append_text(_copy_line(il.earliest, width)))
                 for o in il.same_period_as_earliest:
-                    tree.add(Text(_("same period as the earliest") + ": ", style="yellow").append_text(
+                    tree.add(Text(labelled(_("same period as the earliest")), style="yellow").append_text(
                         _copy_line(o, width, with_relation=False)))
             else:
                 tree.add(Text(_("nothing earlier in this corpus: this item is the earliest copy"), style="green"))
                 for o in il.same_period_as_earliest:
-                    tree.add(Text(_("same period") + ": ", style="yellow").append_text(_copy_line(o, width)))
+                    tree.add(Text(labelled(_("same period")), style="yellow").append_text(_copy_line(o, width)))
             if il.chain:
-                chain = Text(_("parent chain") + ": ", style="green")
+                chain = Text(labelled(_("parent chain")), style="green")
                 chain.append(" ← ".join([_("this")] + [f"{_when(o)} {o.doc_id}" for o in il.chain]))
                 tree.add(chain)
             others = [o for o in il.occurrences if o is not il.earliest and o not in il.same_period_as_earliest]
             for o in others:
                 lead = {"earlier": _("earlier"), "same-period": _("same period"), "later": _("later")}[o.relation]
-                tree.add(Text(f"{lead}: ", style="dim").append_text(_copy_line(o, width, with_relation=False)))
+                tree.add(Text(labelled(lead), style="dim").append_text(_copy_line(o, width, with_relation=False)))
         c.print(tree)
     if lonely:
         c.print(Text(ngettext("{n} item has no copy in the other documents (--all shows it)",

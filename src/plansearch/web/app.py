@@ -32,7 +32,7 @@ from starlette.templating import Jinja2Templates
 
 from .. import compare as compare_mod
 from ..check import LEVELS
-from ..i18n import N_, _, get_lang, ngettext, list_sep, normalise_lang, term, use_lang, say_group
+from ..i18n import N_, _, get_lang, labelled, ngettext, list_sep, normalise_lang, term, use_lang, say_group
 from ..metadata import LEVELS as ADMIN_LEVELS
 from ..metadata import year_label
 from ..models import LoadError, PlansearchError
@@ -142,6 +142,61 @@ def doc_url(doc_id: str, ordinal: int | None = None, mark: tuple[int, int] | Non
 
 def item_ordinal(item_id: str) -> int:
     return int(item_id.rsplit(":", 1)[1])
+
+
+def _when(o) -> str:
+    return o.when if o.when and o.when != "?" else _("year unknown")
+
+
+def lineage_view(il, doc_id: str, engine) -> dict:
+    """One item's 来历 as the document page shows it: a summary line, then every copy in time order
+    with its mark (earliest in this corpus, parent, same period), level, and a link to the compare view
+    of the two documents at that item."""
+    if il.boilerplate:
+        return dict(summary=_("boilerplate: in {n} documents, no lineage drawn").format(n=il.documents),
+                    boilerplate=True, rows=[], chain="")
+    same = {o.item_id for o in il.same_period_as_earliest}
+    rows = []
+    for o in il.occurrences:
+        marks = []
+        if il.earliest is not None and o.item_id == il.earliest.item_id:
+            marks.append(_("earliest in this corpus"))
+        if il.parent is not None and o.item_id == il.parent.item_id:
+            marks.append(_("parent"))
+        if o.relation == "same-period" or o.item_id in same:
+            marks.append(_("same period: cannot be ordered"))
+        a, b, at = (doc_id, o.doc_id, item_ordinal(o.item_id)) if o.relation == "later" else \
+            (o.doc_id, doc_id, item_ordinal(il.item_id))
+        meta = engine.doc_meta(o.doc_id)
+        rows.append(dict(when=_when(o), doc_id=o.doc_id, title=meta.title or o.doc_id,
+                         place=" · ".join(x for x in (o.region, o.issuer) if x), relation=o.relation,
+                         relation_word=term(o.relation), level=o.level,
+                         level_word=term(o.level) if o.direct else _("through the chain"),
+                         similarity=f"{o.similarity:.2f}" if o.direct else "", marks=marks,
+                         url=doc_url(o.doc_id, item_ordinal(o.item_id)),
+                         compare=page_link("/compare", {"a": a, "b": b}) + f"#b-{at}",
+                         text=o.text if len(o.text) <= 120 else o.text[:119] + "…"))
+    if il.earliest is not None:
+        summary = _("in {n} documents; earliest in this corpus: {when} {doc}").format(
+            n=il.documents, when=_when(il.earliest), doc=engine.doc_meta(il.earliest.doc_id).title or il.earliest.doc_id)
+    else:
+        summary = _("in {n} documents; nothing earlier in this corpus").format(n=il.documents)
+    chain = (labelled(_("parent chain")) + " ← ".join([_("this")] + [f"{_when(o)} {o.doc_id}" for o in il.chain])
+             if il.chain else "")
+    return dict(summary=summary, boilerplate=False, rows=rows, chain=chain)
+
+
+def lineage_summary(lin, engine) -> str:
+    """The document's line: how many of its items have an earlier copy, and from which documents."""
+    if not lin.items:
+        return ""
+    line = ngettext("{n} of {total} item has an earlier copy in this corpus",
+                    "{n} of {total} items have an earlier copy in this corpus", len(lin.items)).format(
+        n=lin.copied_items, total=len(lin.items))
+    if lin.parents:
+        line += _("; copied from: {sources}").format(sources=", ".join(
+            f"{engine.doc_meta(d).title or d} ({n})" for d, n in lin.parents[:5]))
+    return line
 
 
 def url_with(request: Request, path: str | None = None, **changes) -> str:
@@ -509,11 +564,15 @@ def create_app(index_dir: str | os.PathLike = "index", *, model: str | None = No
                 segments=views.marked(it.text, None, [span] if span else []),
                 marked=span is not None,
                 similar=page_link("/search", {"q": literal_query(it.text), "exclude": doc.doc_id}),
-                relations=[])
+                relations=[], lineage=None)
         _add_relations(items, doc, reuse, engine)
+        lin = engine.lineage(doc.doc_id)
+        for il in lin.items:
+            if il.occurrences:
+                items[item_ordinal(il.item_id)]["lineage"] = lineage_view(il, doc.doc_id, engine)
         first_marked = next((o for o, v in items.items() if v["marked"]), None)
         return page(request, "document.html", doc=doc, rec=doc_record(doc), tree=views.outline_tree(doc),
-                    items=items, share=share, first_marked=first_marked,
+                    items=items, share=share, first_marked=first_marked, lineage_line=lineage_summary(lin, engine),
                     titles={d.doc_id: d.title for d in engine.documents}, relations_shown=RELATIONS_SHOWN,
                     years={d.doc_id: year_label(d) for d in engine.documents})
 
@@ -552,6 +611,37 @@ def create_app(index_dir: str | os.PathLike = "index", *, model: str | None = No
             rows.append(dict(al=al, rec=rec, a=a_side, b=b_side))
         ctx.update(cmp=cmp, summary=compare_summary_record(cmp), rows=rows, counts=cmp.summary.counts)
         return page(request, "compare.html", **ctx)
+
+    # --- diffusion: who copies whom ------------------------------------------------------------
+    def diffusion(request: Request) -> Response:
+        from ..diffusion_svg import diffusion_svg
+        from ..lineage import GRAPH_BY, write_graphml
+        from ..records import lineage_edge_record, lineage_role_record
+
+        params = request.query_params
+        by = _choice(params, "by", GRAPH_BY, "issuer")
+        years, region = _text(params, "years"), _text(params, "region")
+        try:
+            filters = Filters.from_strings(years=years, region=region)
+        except PlansearchError as e:
+            raise WebError(400, str(e)) from None
+        fmt = download_format(params, ("graphml", "csv", "json", "xlsx"))
+        graph = engine.diffusion(by, filters if filters.active() else None)
+        if fmt == "graphml":
+            with tempfile.TemporaryDirectory() as tmp:
+                path = Path(tmp) / "diffusion.graphml"
+                write_graphml(graph, path)
+                body = path.read_bytes()
+            return Response(body, media_type="application/graphml+xml",
+                            headers={"Content-Disposition": f'attachment; filename="plansearch-diffusion-{by}.graphml"'})
+        if fmt:
+            return records_response([lineage_edge_record(e) for e in graph.edges]
+                                    + ([lineage_role_record(r) for r in graph.roles] if fmt != "csv" else []),
+                                    fmt, f"diffusion-{by}")
+        return page(request, "diffusion.html", graph=graph, by=by, years=years or "", region=region or "",
+                    svg=Markup(diffusion_svg(graph)), by_choices=GRAPH_BY,
+                    regions=sorted({d.region for d in engine.documents if d.region}),
+                    roles=[r for r in graph.roles if r.first_seen_copied or r.taken or r.carried])
 
     # --- reuse --------------------------------------------------------------------------------
     def reuse(request: Request) -> Response:
@@ -695,6 +785,7 @@ def create_app(index_dir: str | os.PathLike = "index", *, model: str | None = No
         Route("/document", document),
         Route("/compare", compare),
         Route("/reuse", reuse),
+        Route("/diffusion", diffusion),
         Route("/trend", trend_page),
         Route("/check", check_page, methods=["GET"]),
         Route("/check", check_upload, methods=["POST"]),

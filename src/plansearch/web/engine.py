@@ -117,6 +117,8 @@ class Engine:
         self.documents: list[Document] = list(self.searcher.index.documents)  # metadata, no items
         self._rows = {d.doc_id: row for row, d in enumerate(self.documents)}
         self._comparisons: OrderedDict[tuple, Comparison] = OrderedDict()
+        self._lineages: OrderedDict[str, object] = OrderedDict()  # doc_id -> lineage.DocumentLineage
+        self._corpus_lineage: dict[str, object] = {}  # filters -> lineage.CorpusLineage
         self._reuse: dict[tuple, ReuseView] = {}
         self._reuse_locks: dict[tuple, threading.Lock] = {}
         self._reuse_guard = threading.Lock()
@@ -218,6 +220,32 @@ class Engine:
             while len(self._comparisons) > COMPARISONS_KEPT:
                 self._comparisons.popitem(last=False)
             return cmp
+
+    # --- lineage ------------------------------------------------------------------------------
+    def lineage(self, doc_id: str):
+        """The document's lineage (every item's copies in time order), kept for the last few documents."""
+        from ..lineage import document_lineage
+
+        self._row(doc_id)
+        with self.lock:
+            if doc_id in self._lineages:
+                self._lineages.move_to_end(doc_id)
+                return self._lineages[doc_id]
+            lin = document_lineage(self.searcher.index, doc_id)
+            self._lineages[doc_id] = lin
+            while len(self._lineages) > COMPARISONS_KEPT:
+                self._lineages.popitem(last=False)
+            return lin
+
+    def diffusion(self, by: str, filters: Filters | None):
+        """Who copies whom (lineage.diffusion_graph); the corpus's lineage is computed once per filter."""
+        from ..lineage import corpus_lineage, diffusion_graph
+
+        key = filters.describe() if filters is not None else ""
+        with self.lock:
+            if key not in self._corpus_lineage:
+                self._corpus_lineage[key] = corpus_lineage(self.searcher.index, filters=filters)
+            return diffusion_graph(self.searcher.index, by=by, filters=filters, lineage=self._corpus_lineage[key])
 
     # --- check --------------------------------------------------------------------------------
     def keep_upload(self, name: str, size: int, docs: list[Document]) -> Upload:
