@@ -76,8 +76,14 @@ def diffusion_svg(graph, max_nodes: int = 60, max_edges: int = 200) -> str:
                          f'stroke="#c47f00" stroke-width="{w:.1f}" stroke-dasharray="6 4" opacity="0.8">'
                          f'<title>{escape(title)}</title></line>')
             continue
-        bend = 30 if x1 == x2 else (y2 - y1) * 0.15 + 12
-        mx, my = (x1 + x2) / 2, (y1 + y2) / 2 - bend
+        if x1 == x2:  # one year's column: bow out to the left (the labels are on the right)
+            mx, my = x1 - 40 - abs(y2 - y1) * 0.3, (y1 + y2) / 2
+        else:
+            mx, my = (x1 + x2) / 2, (y1 + y2) / 2 - (y2 - y1) * 0.15 - 12
+        # end short of the target's circle, so that the arrowhead shows
+        dx, dy = x2 - mx, y2 - my
+        d = math.hypot(dx, dy) or 1.0
+        x2, y2 = x2 - dx / d * 8, y2 - dy / d * 8
         parts.append(f'<path class="edge" d="M{x1:.0f},{y1:.0f} Q{mx:.0f},{my:.0f} {x2:.0f},{y2:.0f}" fill="none" '
                      f'stroke="#4a6fa5" stroke-width="{w:.1f}" opacity="0.7" marker-end="url(#arrow)">'
                      f'<title>{escape(title)}</title></path>')
