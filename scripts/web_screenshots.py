@@ -1,6 +1,7 @@
 """Screenshots of the web app's pages with headless Chromium (Debian's /usr/bin/chromium, driven by
 Playwright; no browser download): the README's docs/web-search.png, docs/web-compare.png,
-docs/web-trend.png and docs/web-check.png.
+docs/web-trend.png, docs/web-check.png, docs/web-diffusion.png and docs/web-lineage.png (--a's page
+with the first item whose 来历 has a chain opened).
 With `pngquant` on the PATH (apt-get install pngquant) the PNGs are quantised to a third of the size.
 
     .venv/bin/python scripts/web_screenshots.py --index gwr-index --out docs/
@@ -43,7 +44,9 @@ def main() -> None:
     pages = {"web-search": "/search?" + urlencode({"q": args.query}),
              "web-compare": "/compare?" + urlencode({"a": args.a, "b": args.b, "only": "edited"}),
              "web-trend": "/trend?" + urlencode({"q": args.topics}),
-             "web-check": "/check?" + urlencode({"doc": args.check or args.b})}
+             "web-check": "/check?" + urlencode({"doc": args.check or args.b}),
+             "web-diffusion": "/diffusion",
+             "web-lineage": "/document?" + urlencode({"id": args.a})}
     if args.all:
         pages.update({"web-search-year": "/search?" + urlencode({"q": args.query, "view": "year"}),
                       "web-document": "/document?" + urlencode({"id": args.b}),
@@ -54,6 +57,11 @@ def main() -> None:
         page = browser.new_page(viewport={"width": args.width, "height": args.height})
         for name, path in pages.items():
             page.goto(url + path, timeout=600_000)  # the first compare embeds its items
+            if name == "web-lineage":  # open an item's 来历 that has a chain, and show it
+                box = page.locator("details.lineage").filter(has_text="←").first
+                box.locator("summary").click()
+                box.scroll_into_view_if_needed()
+                page.evaluate("window.scrollBy(0, -260)")
             target = out / f"{name}.png"
             page.screenshot(path=str(target))
             if shutil.which("pngquant"):  # palette PNG: a third of the size, text still sharp
