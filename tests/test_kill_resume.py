@@ -78,3 +78,16 @@ def test_kill_9_during_embedding_loses_at_most_the_batch_in_flight(tmp_path, kil
     assert p.wait(timeout=300) == 0, p.stderr.read()
     re_embedded = before_kill + sum(_batches(again)) - distinct
     assert 0 <= re_embedded <= EMBED_BATCH  # nothing lost; at most the batch in flight again
+
+
+def test_a_piped_build_logs_progress_with_rate_and_time_left(capsys):
+    from plansearch.render import IndexProgress
+    now = [0.0]
+    with IndexProgress(clock=lambda: now[0], every=10) as bar:
+        bar.update("embed", 0, 1000)
+        for done in (100, 200, 600):
+            now[0] += 5
+            bar.update("embed", done, 1000)
+    lines = capsys.readouterr().err.splitlines()
+    # one line per 10 s, not one per batch: at 10 s 200 done (20/s, 40 s left); at 15 s 600 done
+    assert lines == ["embedding new sentence windows: 200 / 1,000 (20 %), 20.0 per second, about 40 s left"]

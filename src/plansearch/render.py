@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 import unicodedata
 
 from rich.console import Console
 from rich.measure import Measurement
 from rich.panel import Panel
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
@@ -167,20 +168,50 @@ def print_outline(doc: Document, width: int = 60) -> None:
 
 # --- index / search ------------------------------------------------------------------------------
 
+PROGRESS_EVERY_ENV = "PLANSEARCH_PROGRESS_EVERY"  # seconds between piped progress lines (default 10)
+
+
+class _RateColumn(ProgressColumn):
+    """Items per second of a stage (rich's own speed columns count bytes)."""
+
+    def render(self, task) -> Text:
+        return Text(_("{rate:,.1f}/s").format(rate=task.speed) if task.speed else "")
+
+
+def _duration(seconds: float) -> str:
+    m, s = divmod(int(round(seconds)), 60)
+    h, m = divmod(m, 60)
+    return (_("{h} h {m} min").format(h=h, m=m) if h else _("{m} min {s} s").format(m=m, s=s) if m
+            else _("{s} s").format(s=s))
+
+
 class IndexProgress:
-    """A rich progress bar fed by build_index's progress(stage, done, total) callback."""
+    """Progress fed by build_index's progress(stage, done, total) callback: a rich bar on a
+    terminal (done / total, rate, time left); into a pipe or a log, one line every
+    $PLANSEARCH_PROGRESS_EVERY seconds (10) with the same figures, so a long embedding run that
+    is logged does not look hung."""
 
     _LABELS = {"keyword": N_("building the keyword index"), "embed": N_("embedding new sentence windows"),
                "write": N_("writing the index"), "compare": N_("embedding items to compare")}
 
-    def __init__(self):
+    def __init__(self, clock=time.monotonic, every: float | None = None):
         console = _make_console(stderr=True)
+        self._console = console
         # only on a terminal: into a pipe or a log, rich would leave the bar's last frame (or, with
         # nothing to show, an empty line) behind
         self._on = console.is_terminal
         self._progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                  TimeRemainingColumn(), console=console, transient=True)
+                                  _RateColumn(), TimeRemainingColumn(), console=console, transient=True)
         self._tasks: dict[str, int] = {}
+        self._clock = clock
+        if every is None:
+            try:
+                every = float(os.environ.get(PROGRESS_EVERY_ENV, "10"))
+            except ValueError:
+                every = 10.0
+        self._every = every
+        self._started: dict[str, tuple[float, int]] = {}  # stage: (when, done) at its first report
+        self._last_line = 0.0
 
     def __enter__(self):
         if self._on:
@@ -192,10 +223,28 @@ class IndexProgress:
 
     def update(self, stage: str, done: int, total: int) -> None:
         if not self._on:
+            self._log(stage, done, total)
             return
         if stage not in self._tasks:
             self._tasks[stage] = self._progress.add_task(_(self._LABELS.get(stage, stage)), total=total)
         self._progress.update(self._tasks[stage], completed=done, total=total)
+
+    def _log(self, stage: str, done: int, total: int) -> None:
+        now = self._clock()
+        if stage not in self._started:
+            self._started[stage] = (now, done)
+            self._last_line = now
+            return
+        if self._every <= 0 or now - self._last_line < self._every or not total:
+            return
+        self._last_line = now
+        t0, d0 = self._started[stage]
+        rate = (done - d0) / (now - t0) if now > t0 else 0.0
+        left = _duration((total - done) / rate) if rate > 0 else "?"
+        self._console.print(_("{what}: {done:,} / {total:,} ({pct:.0f} %), {rate:,.1f} per second, "
+                              "about {left} left").format(what=_(self._LABELS.get(stage, stage)), done=done,
+                                                          total=total, pct=100 * done / total, rate=rate,
+                                                          left=left), markup=False)
 
 
 # "3 documents": the words counted in the terminal's lines, singular and plural (the catalogue has
