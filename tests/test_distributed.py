@@ -38,7 +38,7 @@ def corpus(tmp_path):
 @pytest.fixture
 def local_ray():
     ray = pytest.importorskip("ray")
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="WARNING")
+    ray.init(num_cpus=2, _node_ip_address="127.0.0.1", include_dashboard=False, log_to_driver=False, logging_level="WARNING")
     try:
         yield ray
     finally:
@@ -69,8 +69,15 @@ def _cache_rows(index_dir: Path) -> list[tuple[bytes, bytes]]:
 
 
 @pytest.mark.slow
-def test_a_killed_worker_costs_only_its_batch_and_index_then_embeds_nothing(corpus, tmp_path, local_ray, monkeypatch):
+@pytest.mark.parametrize("store", ["local", "milvus-lite"])
+def test_a_killed_worker_costs_only_its_batch_and_index_then_embeds_nothing(corpus, tmp_path, local_ray, monkeypatch,
+                                                                           store):
+    """The Milvus store has no cache of its own: it keeps the same cache.sqlite in the index directory."""
     from plansearch.distributed import embed_on_ray
+
+    if store == "milvus-lite":
+        pytest.importorskip("pymilvus")
+        pytest.importorskip("milvus_lite")
 
     texts = windows_of_items([it for d in load_corpus([corpus]) for it in d.items]).texts
     index_dir = tmp_path / "idx"
@@ -107,7 +114,8 @@ def test_a_killed_worker_costs_only_its_batch_and_index_then_embeds_nothing(corp
         raise AssertionError("index embedded after embed --ray")
 
     monkeypatch.setattr(type(emb), "embed_passages", no_embedding)
-    built = build_index([corpus], index_dir)
+    built = build_index([corpus], index_dir,
+                        store=None if store == "local" else f"milvus-lite:{tmp_path / 'plans.db'}")
     assert built.embedded == 0 and built.reused == len(texts)
 
     # a second run finds everything in the cache and sends nothing to Ray

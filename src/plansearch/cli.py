@@ -406,12 +406,14 @@ def embed(
     model: Optional[str] = typer.Option(None, "--model", help=_("A sentence-transformers name already on this "
                                         "machine, st:NAME, or a local model directory (default: the bundled "
                                         "multilingual-e5-small).")),
-    cpus: Optional[int] = typer.Option(None, "--cpus", min=1, help=_("With --ray local: how many CPUs (workers) "
+    cpus: Optional[int] = typer.Option(None, "--cpus", help=_("With --ray local: how many CPUs (workers) "
                                        "Ray may use (default: every core).")),
     gpu: bool = typer.Option(False, "--gpu", help=_("One GPU per batch instead of one CPU.")),
 ):
     from .distributed import embed_on_ray
 
+    if cpus is not None and cpus < 1:
+        raise BadParameter("cpus", _("must be at least {n}, not {value}").format(n=1, value=cpus))
     _check_model(model)
     errors: list[LoadError] = []
     warnings: list[str] = []

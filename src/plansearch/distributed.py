@@ -70,8 +70,8 @@ def connect(address: str, num_cpus: int | None = None):
         return ray
     quiet = dict(include_dashboard=False, log_to_driver=False, logging_level="WARNING")
     try:
-        if address == "local":
-            ray.init(num_cpus=num_cpus, **quiet)
+        if address == "local":  # on loopback: a local cluster is no service to the network
+            ray.init(num_cpus=num_cpus, _node_ip_address="127.0.0.1", **quiet)
         else:
             ray.init(address=address, log_to_driver=False, logging_level="WARNING")
     except (ConnectionError, ValueError, RuntimeError) as e:
