@@ -20,7 +20,7 @@ from conftest import seed_path
 from plansearch.check import (
     CheckSettings,
     FingerprintTable,
-    _item_key,
+    verbatim_key_text,
     check_document,
     diff_ops,
     regions,
@@ -249,14 +249,14 @@ def test_the_fingerprint_table_keys_are_the_verbatim_keys(corpus_docs):
     # the table is built from the stored normalised text; matching reads the original text
     for d in corpus_docs:
         for it in d.items:
-            assert _item_key(it.norm) == verbatim_key(it.text).text
+            assert verbatim_key_text(it.norm) == verbatim_key(it.text).text
 
 
 def test_the_fingerprint_table_finds_every_item_sharing_a_13_character_run(corpus_docs):
     from plansearch.fingerprint import fingerprint
 
     items = [it for d in corpus_docs for it in d.items]
-    table = FingerprintTable.build([_item_key(it.norm) for it in items], 13)
+    table = FingerprintTable.build([verbatim_key_text(it.norm) for it in items], 13)
     probe = verbatim_key(items[5].text).text
     run = probe[3:16]  # any 13 characters of item 5, inside other text
     fp, _ = fingerprint("前后文字" + run + "其他内容", 13)

@@ -223,6 +223,13 @@ def norm_key(norm: str, canonical: bool = False) -> FingerprintText:
                            tuple(b for _c, _a, b in kept))
 
 
+def canonical_key_text(norm: str) -> str:
+    """norm_key(norm, canonical=True).text without the offsets: what the disguised level compares,
+    for tables of every item (lineage's) where the offsets are never used and cost most of the time."""
+    masked = _NUMBER.sub("§N", mask_variables(norm))
+    return _DROPPED.sub("", canonicalise(masked)[0])
+
+
 def _in_text(key: FingerprintText, offsets: Sequence[int]) -> FingerprintText:
     """A key with offsets into normalised text, re-pointed into the original text (`offsets`: of
     each normalised character, its source character, as normalise_with_map gives them)."""
@@ -558,7 +565,7 @@ class FingerprintTable:
             return cls(int(z["min_chars"][0]), z["hashes"], z["rows"])
 
 
-def _item_key(norm: str) -> str:
+def verbatim_key_text(norm: str) -> str:
     """An item's verbatim key from its stored normalised text (= verbatim_key(text).text)."""
     return compact(mask_variables(norm))
 
@@ -593,7 +600,7 @@ def fingerprint_table(index, min_chars: int, progress: Callable[[str, int, int],
     step = 5000
     for lo in range(0, n, step):
         items = index_items(index, range(lo, min(n, lo + step)))
-        keys.extend(_item_key(it.norm or normalise(it.text)) for it in items)
+        keys.extend(verbatim_key_text(it.norm or normalise(it.text)) for it in items)
         if progress:
             progress("fingerprinting the indexed items (once per index)", min(n, lo + step), n)
     table = FingerprintTable.build(keys, min_chars)
@@ -618,7 +625,7 @@ class _Side:
         self.item = item
         self.norm = norm if norm is not None else (item.norm or normalise(item.text))
         self._offsets = offsets
-        self.vtext = _item_key(self.norm)  # the verbatim key's text; its offsets when a passage needs them
+        self.vtext = verbatim_key_text(self.norm)  # the verbatim key's text; its offsets when a passage needs them
         self._vkey: FingerprintText | None = None
         self._ckey: FingerprintText | None = None
         self._grams: dict[tuple[bool, int], dict[str, list[int]]] = {}

@@ -56,7 +56,7 @@ from typing import Callable, Iterable, Literal, Sequence
 import numpy as np
 from rapidfuzz.distance import Indel
 
-from .check import FingerprintTable, index_items, indexed_as, norm_key
+from .check import FingerprintTable, canonical_key_text, index_items, indexed_as, verbatim_key_text
 from .chunk import windows_of_items
 from .corpus import find_document
 from .fingerprint import fingerprint
@@ -382,8 +382,8 @@ def lineage_table(index, settings: "LineageSettings", progress: Progress | None 
     for lo in range(0, n, step):
         for it in index_items(index, range(lo, min(n, lo + step))):
             norm = it.norm or normalise(it.text)
-            plain.append(norm_key(norm).text)
-            canon.append(norm_key(norm, canonical=True).text)
+            plain.append(verbatim_key_text(norm))
+            canon.append(canonical_key_text(norm))
         if progress:
             progress(_("reading every item's words (once per index)"), min(n, lo + step), n)
     table = _Table(plain, canon, FingerprintTable.build(canon, st.shingle), *_item_vectors(index, progress))
@@ -719,8 +719,8 @@ def _with_file(table: _Table, doc: Document, index, model: str | None, progress:
     """The table extended by a file's items (after the index's rows), and their windows' vectors."""
     n = len(table.plain)
     norms = [it.norm or normalise(it.text) for it in doc.items]
-    plain = table.plain + [norm_key(x).text for x in norms]
-    canon = table.canon + [norm_key(x, canonical=True).text for x in norms]
+    plain = table.plain + [verbatim_key_text(x) for x in norms]
+    canon = table.canon + [canonical_key_text(x) for x in norms]
     vectors, extra = table.vectors, {}
     if table.vectors is not None and doc.items:
         wins = windows_of_items(doc.items)
