@@ -130,10 +130,11 @@ def embed_on_ray(paths: Iterable[str | os.PathLike], index_dir: str | os.PathLik
     """Fill the embedding cache of `index_dir` with the vectors of every sentence window of the
     documents under `paths` that it lacks, embedded on the Ray cluster at `address`."""
     t0 = time.perf_counter()
+    paths = list(paths)
     resolve_model(model)  # a wrong name fails before the corpus is read or the cluster joined
     name = embedder_name(model)
     warnings = warnings if warnings is not None else []
-    documents = load_corpus(list(paths), errors=errors, warnings=warnings)
+    documents = load_corpus(paths, errors=errors, warnings=warnings)
     if not documents:
         raise PlansearchError(_("no documents found in {paths}").format(paths=", ".join(map(str, paths))))
     texts = windows_of_items([it for d in documents for it in d.items]).texts
@@ -155,10 +156,11 @@ def embed_on_ray(paths: Iterable[str | os.PathLike], index_dir: str | os.PathLik
 
             def store(start: int, vecs: np.ndarray) -> None:
                 nonlocal done
-                if vecs.shape != (len(keys[start:start + batch]), vecs.shape[1]):
+                part = keys[start:start + batch]
+                if len(vecs) != len(part):
                     raise PlansearchError(_("a Ray worker returned {got} vectors for {n} texts").format(
-                        got=len(vecs), n=len(keys[start:start + batch])))
-                cache.put_many(name, keys[start:start + batch], vecs)  # committed: a later crash keeps it
+                        got=len(vecs), n=len(part)))
+                cache.put_many(name, part, vecs)  # committed: a later crash keeps it
                 done += len(vecs)
                 if progress:
                     progress("embed", done, len(todo))
