@@ -4,7 +4,7 @@
 set -uo pipefail
 . "$(dirname "$0")/venv.sh"
 python -m pip install -q "torch==2.13.0" || exit 1
-python -m pip install -q -e ".[test,st,bench,milvus]" || exit 1
+python -m pip install -q -e ".[test,st,bench,milvus,ray]" || exit 1
 # The only Milvus server pip installs here (2.3.5, 57 MB): the store must refuse it in one line
 # (tests/test_milvus_faults.py starts it on 127.0.0.1). Unpacked beside the venv, not into it.
 [ -f .cache/milvus-2.3.5/milvus/__init__.py ] || python -m pip install -q --no-deps \

@@ -90,11 +90,11 @@ LATIN_OK = {"plansearch", "cos", "json", "csv", "html", "svg", "pdf", "txt", "do
             "any", "local", "milvus", "lite", "db", "host", "port", "path", "name", "nanoe", "multilingual", "e5",
             "small", "id", "doc", "query", "options", "file", "lang", "zh", "en", "ctrl", "readme", "trend",
             "edited", "new", "dropped", "st", "xlsx", "level", "nh", "gb", "mb", "kb", "http", "tls",
-            "search", "docs", "outline", "compare", "reuse", "check", "serve", "lineage",  # the commands, as typed
+            "search", "docs", "outline", "compare", "reuse", "check", "serve", "lineage", "embed",  # the commands, as typed
             "year", "region", "issuer", "kind",  # --by values, as typed
             "levels", "national", "province", "city", "county", "district",  # --level / --across values, as typed
             "excel", "wps", "chromium", "microhei", "wqy", "noto", "cjk", "fonts",  # programs and fonts by name
-            "graphml", "gephi", "networkx"}
+            "graphml", "gephi", "networkx", "ray", "gpu", "cpu"}
 _CONTENT = [
     re.compile(r"<[A-Za-z\[\]]+>"),                        # typer's value types: <str>, <list[str]>
     re.compile(r"--[a-z][a-z-]*"),                       # options as typed
@@ -159,7 +159,7 @@ def test_a_chinese_reader_meets_no_english_in_any_command(seed_index, tmp_path):
     (tmp_path / "odd").mkdir()
     (tmp_path / "odd" / "x.doc").write_bytes(b"\xd0\xcf\x11\xe0")
     (tmp_path / "odd" / "a.txt").write_bytes(a.read_bytes())
-    for cmd in ("docs", "outline", "index", "search", "trend", "compare", "reuse", "check", "lineage", "serve"):
+    for cmd in ("docs", "outline", "index", "search", "trend", "compare", "reuse", "check", "lineage", "serve", "embed"):
         runs[f"{cmd} --help"] = [cmd, "--help"]
     found = {}
     for what, args in runs.items():

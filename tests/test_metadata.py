@@ -354,7 +354,7 @@ def test_an_unknown_column_and_extra_cells_are_warnings(tmp_path):
     warnings: list[str] = []
     rows = load_manifest(path, warnings)
     assert warnings == [
-        f"{path}:1: unknown column 'colour' ignored (columns: doc,title,year,region,level,issuer,kind,note)",
+        f"{path}:1: unknown column 'colour' ignored (columns: doc,title,year,date,region,level,issuer,kind,note)",
         f"{path}:2: 6 cells for 5 columns: the cells from column 5 on are read as the note "
         f"(quote a cell that holds a comma)"]
     assert [(r.key, r.review_year, r.region, r.note) for r in rows] == [

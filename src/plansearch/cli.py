@@ -396,6 +396,40 @@ def index(
     render.print_index_report(report)
 
 
+@app.command(short_help=_("Embed a corpus on a Ray cluster into the index's embedding cache."), help=_("Embed the sentence windows the index's embedding cache does not hold yet on a Ray cluster\n(extra plansearch[ray]), batch by batch, writing each batch into the cache as it comes back; a\nlost worker costs only its batch. The next `plansearch index` builds from the cache."))
+@friendly
+def embed(
+    path: List[Path] = typer.Argument(None, metavar="PATH", help=_("Files or directories (default: the corpus, $PLANSEARCH_CORPUS).")),
+    index_dir: Path = typer.Option(Path(DEFAULT_INDEX), "--index", help=_("Index directory ($PLANSEARCH_INDEX).")),
+    ray: str = typer.Option(..., "--ray", metavar="ADDRESS", help=_("The Ray cluster: ray://HOST:PORT, or local "
+                            "(start Ray on this machine with --cpus CPUs).")),
+    model: Optional[str] = typer.Option(None, "--model", help=_("A sentence-transformers name already on this "
+                                        "machine, st:NAME, or a local model directory (default: the bundled "
+                                        "multilingual-e5-small).")),
+    cpus: Optional[int] = typer.Option(None, "--cpus", help=_("With --ray local: how many CPUs (workers) "
+                                       "Ray may use (default: every core).")),
+    gpu: bool = typer.Option(False, "--gpu", help=_("One GPU per batch instead of one CPU.")),
+):
+    from .distributed import embed_on_ray
+
+    if cpus is not None and cpus < 1:
+        raise BadParameter("cpus", _("must be at least {n}, not {value}").format(n=1, value=cpus))
+    _check_model(model)
+    errors: list[LoadError] = []
+    warnings: list[str] = []
+    try:
+        with render.IndexProgress() as bar:
+            report = embed_on_ray(path or [Path(DEFAULT_CORPUS)], index_dir, ray, model=model, num_cpus=cpus,
+                                  progress=bar.update, errors=errors, warnings=warnings, use_gpu=gpu)
+    finally:
+        _report_load(errors, warnings)
+    typer.echo(_("{windows} sentence windows ({distinct} distinct): {cached} already in {dir}/, {embedded} embedded "
+                 "on Ray ({workers} workers, {batches} batches) in {seconds:.1f}s, {rate:.1f}/s").format(
+        windows=report.windows, distinct=report.distinct, cached=report.cached, dir=index_dir,
+        embedded=report.embedded, workers=report.workers, batches=report.batches, seconds=report.seconds,
+        rate=report.per_second))
+
+
 @app.command(short_help=_("Search the index by topic: hybrid meaning + words, with filters."), help=_("Search the index: hybrid meaning (embeddings) + words (BM25) by default, with metadata filters.\nEach hit says which of the query's words it holds; when no item holds them all, a note says so."))
 @friendly
 def search(
@@ -623,13 +657,13 @@ def lineage_cmd(
     level: Optional[str] = typer.Option(None, "--level", help=_("Only documents of this administrative level: national, province, city, county or district.")),
     show_all: bool = typer.Option(False, "--all", help=_("Also list the items without copies.")),
     top: int = typer.Option(30, "--top", "-k", help=_("With --graph: edges and nodes shown in the terminal (0: all).")),
-    fmt: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP),
+    fmt: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP + " " + _("(csv: one row per copy; with --graph: the edges)")),
     as_json: bool = typer.Option(False, "--json", help=_("One JSON object per item (with --graph: per edge, then per node).")),
     html: Optional[Path] = typer.Option(None, "--html", help=_("Also write a self-contained HTML report to this file.")),
     graphml: Optional[Path] = typer.Option(None, "--graphml", help=_("With --graph: also write the graph as GraphML (Gephi, networkx).")),
 ):
     from . import lineage as lineage_lib
-    from .records import lineage_edge_record, lineage_item_record, lineage_role_record
+    from .records import lineage_copy_records, lineage_edge_record, lineage_item_record, lineage_role_record
     from .search import Filters
     from .store import open_index
 
@@ -675,15 +709,17 @@ def lineage_cmd(
             write_diffusion_html(result, html)
         if fmt == "table":
             render.print_diffusion(result, top if top else len(result.edges) + len(result.roles))
-        else:
+        else:  # csv: the edges only (one table); json and xlsx: the nodes' roles too
             write_records([lineage_edge_record(e) for e in result.edges]
-                          + [lineage_role_record(r) for r in result.roles], fmt)
+                          + ([lineage_role_record(r) for r in result.roles] if fmt != "csv" else []), fmt)
     else:
         if html is not None:
             from .lineage_html import write_lineage_html
             write_lineage_html(result, html)
         if fmt == "table":
             render.print_lineage(result, show_all)
+        elif fmt == "csv":  # a flat table: one row per copy
+            write_records((r for il in result.items for r in lineage_copy_records(il)), fmt)
         else:
             write_records([lineage_item_record(il) for il in result.items], fmt)
     for path in (html, graphml):

@@ -233,6 +233,16 @@ def resolve_model(name: str | None) -> ModelSpec:
     return ModelSpec("st", _check_sentence_transformers(name))
 
 
+def embedder_name(name: str | None) -> str:
+    """The name the embedder for `name` records (its embedding cache key), without loading it: a
+    machine that only hands texts out (plansearch embed --ray) need not hold the model."""
+    spec = resolve_model(name)
+    if spec.backend == "st":
+        local = Path(spec.name).expanduser()
+        return str(local.resolve()) if local.exists() else spec.name
+    return spec.name
+
+
 @functools.lru_cache(maxsize=4)
 def get_embedder(name: str | None = None) -> Embedder:
     """The embedder for `name` (None: the bundled default). Loaded once per process."""
