@@ -31,12 +31,16 @@ QUERY_SETS = {
     # Held out too: a second reporting set (tests/data/fresh/SOURCES.md), built the same way after
     # the unseen set had been looked at while developing. Report on it; never tune on it.
     "fresh": DATA / "queries_fresh.jsonl",
+    # Held out, on the gwr reports: queries and their patterns written (and committed) before any run
+    # and without reading the reports' text (issue #29). Report on it; never tune on it.
+    "blind": DATA / "queries_blind.jsonl",
 }
 CORPORA = {
     "seeds": REPO / "corpus",
     "gwr": REPO.parent / "shared" / "corpora" / "gwr",
     "unseen": DATA / "unseen" / "corpus",
     "fresh": DATA / "fresh" / "corpus",
+    "blind": REPO.parent / "shared" / "corpora" / "gwr",
 }
 KINDS = ("exact", "paraphrase", "traditional", "compound")
 
