@@ -38,7 +38,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--index-root", type=Path, default=OUT)
     ap.add_argument("--mode", default="hybrid")
+    ap.add_argument("--judge-headings", action="store_true",
+                    help="an item is also relevant when its innermost heading holds a pattern (bench/judge.HEADINGS)")
     args = ap.parse_args()
+    import bench.judge
+
+    bench.judge.HEADINGS = args.judge_headings
+    print(f"judge: item text{' + innermost heading' if args.judge_headings else ' only'}", flush=True)
     fit: dict[float, float] = {}
     for w in WEIGHTS:
         score = 0.0

@@ -508,8 +508,10 @@ class Searcher:
             if cosine is None and qv is not None:
                 cosine = self._item_cosine(row, qv)
             if fusion == "adaptive":  # the default: the shown score is the estimated P(relevant)
+                # words its heading holds count as held: the item's topic stands there (not refitted)
+                held = min(1.0, coverage + sum(map(len, heading_of.get(row, ()))) / len(key)) if key else coverage
                 score = RELEVANCE.probability(
-                    fused=score, cosine=cosine, coverage=coverage, keyword=scale.keyword_share(bm25),
+                    fused=score, cosine=cosine, coverage=held, keyword=scale.keyword_share(bm25),
                     best_cosine=scale.dense_hi, query_coverage=query_coverage)
             hits.append(Hit(rank=rank, score=float(score), item=item, doc=self.index.document_of_item(row),
                             dense_score=cosine, keyword_score=bm25 if fusion != "dense" else None,
