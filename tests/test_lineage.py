@@ -312,3 +312,16 @@ def test_a_file_the_index_holds_is_read_as_the_index_holds_it(diffusion_index, t
     aid = next(json.loads(line) for line in res.stdout.splitlines() if "持续关注" in line)
     assert aid["item_id"] == "bing_2023:1" and aid["parent"]["doc_id"] == "yi_2021"
     assert "bing_2023" not in {o["doc_id"] for o in aid["occurrences"]}  # not its own copy
+
+
+def test_lineage_csv_is_one_row_per_copy(diffusion_index):
+    import csv
+    import io
+
+    res = runner.invoke(app, ["lineage", "bing_2023", "--index", str(diffusion_index), "--format", "csv"])
+    assert res.exit_code == 0, res.output
+    rows = list(csv.DictReader(io.StringIO(res.stdout.lstrip("\ufeff"))))
+    aid = [r for r in rows if r["item_id"] == "bing_2023:1"]
+    assert [(r["copy_doc_id"], r["level"], r["relation"], r["is_parent"]) for r in aid] == [
+        ("jia_2019", "edited", "earlier", "False"), ("yi_2021", "edited", "earlier", "True")]
+    assert all(r["earliest_doc_id"] == "jia_2019" for r in aid)

@@ -657,13 +657,13 @@ def lineage_cmd(
     level: Optional[str] = typer.Option(None, "--level", help=_("Only documents of this administrative level: national, province, city, county or district.")),
     show_all: bool = typer.Option(False, "--all", help=_("Also list the items without copies.")),
     top: int = typer.Option(30, "--top", "-k", help=_("With --graph: edges and nodes shown in the terminal (0: all).")),
-    fmt: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP),
+    fmt: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP + " " + _("(csv: one row per copy; with --graph: the edges)")),
     as_json: bool = typer.Option(False, "--json", help=_("One JSON object per item (with --graph: per edge, then per node).")),
     html: Optional[Path] = typer.Option(None, "--html", help=_("Also write a self-contained HTML report to this file.")),
     graphml: Optional[Path] = typer.Option(None, "--graphml", help=_("With --graph: also write the graph as GraphML (Gephi, networkx).")),
 ):
     from . import lineage as lineage_lib
-    from .records import lineage_edge_record, lineage_item_record, lineage_role_record
+    from .records import lineage_copy_records, lineage_edge_record, lineage_item_record, lineage_role_record
     from .search import Filters
     from .store import open_index
 
@@ -709,15 +709,17 @@ def lineage_cmd(
             write_diffusion_html(result, html)
         if fmt == "table":
             render.print_diffusion(result, top if top else len(result.edges) + len(result.roles))
-        else:
+        else:  # csv: the edges only (one table); json and xlsx: the nodes' roles too
             write_records([lineage_edge_record(e) for e in result.edges]
-                          + [lineage_role_record(r) for r in result.roles], fmt)
+                          + ([lineage_role_record(r) for r in result.roles] if fmt != "csv" else []), fmt)
     else:
         if html is not None:
             from .lineage_html import write_lineage_html
             write_lineage_html(result, html)
         if fmt == "table":
             render.print_lineage(result, show_all)
+        elif fmt == "csv":  # a flat table: one row per copy
+            write_records((r for il in result.items for r in lineage_copy_records(il)), fmt)
         else:
             write_records([lineage_item_record(il) for il in result.items], fmt)
     for path in (html, graphml):

@@ -917,8 +917,8 @@ def diffusion_graph(index, *, by: str = "issuer", years: tuple[int, int] | None 
         lv = lin.level.get(item, "edited")
         e.by_level[lv] = e.by_level.get(lv, 0) + 1
         wa, wb = when[a.doc_id], when[b.doc_id]
-        if wa.lo is not None and wb.lo is not None:
-            lags[key].append(float(wb.lo - wa.lo))
+        if wa.lo is not None and wb.lo is not None and wa.lo == wa.hi and wb.lo == wb.hi:
+            lags[key].append(float(wb.lo - wa.lo))  # a masked year (201X) gives no lag
     for item, same in lin.same_period.items():
         for other in same:
             if other < item:

@@ -89,12 +89,13 @@ def diffusion_html(graph, svg: str = "") -> str:
          _("edges: A → B when items of B have their parent in A"), _("from"), _("to"), _("items"), _("chars"),
          _("median lag (years)"), _("(same period, undirected)"), _("(its own earlier documents)"),
          _("each {by}: first seen here and copied, taken from others"), _("first seen here, copied"),
-         _("taken from others"), _("carried from its own"), _("top sources"), _("top followers")]
+         _("taken from others"), _("carried from its own"), _("top sources"), _("top followers"),
+         _("(its own documents of the same period)")]
     levels = ("verbatim", "edited", "disguised", "reworded")
     edge_rows = "".join(
         f'<tr><td>{escape(e.source)}</td><td>{escape(e.target)}'
-        f'{" <span class=same-period>" + escape(w[7]) + "</span>" if e.same_period else ""}'
-        f'{" <span class=meta>" + escape(w[8]) + "</span>" if e.is_self and not e.same_period else ""}</td>'
+        f'{" <span class=same-period>" + escape(w[7]) + "</span>" if e.same_period and not e.is_self else ""}'
+        f'{" <span class=meta>" + escape(w[8] if not e.same_period else w[15]) + "</span>" if e.is_self else ""}</td>'
         f'<td class="num"><b>{e.items}</b></td><td class="num">{e.chars}</td>'
         + "".join(f'<td class="num">{e.by_level.get(lv, 0)}</td>' for lv in levels)
         + f'<td class="num">{"" if e.median_lag is None else f"{e.median_lag:g}"}</td></tr>'

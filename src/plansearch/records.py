@@ -335,7 +335,7 @@ def _sheet_rows(records: Iterable[dict]) -> dict[str, list[dict]]:
         row = {}
         for key, value in r.items():
             if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-                parent_key = next((k for k in ("rank", "doc_id", "item_id", "id") if k in r), None)
+                parent_key = next((k for k in ("rank", "item_id", "doc_id", "id") if k in r), None)
                 parent = {f"{kind}_{parent_key}": r[parent_key]} if parent_key else {}
                 sheets.setdefault(f"{kind}.{key}", []).extend({**parent, **v} for v in value)
                 row[key] = len(value)
@@ -532,6 +532,18 @@ def lineage_item_record(il) -> dict:
                          "text": o.text}
                         for o in il.occurrences],
     }
+
+
+def lineage_copy_records(il) -> list[dict]:
+    """One row per copy of the item (CSV: a spreadsheet's flat table): the item, then the copy."""
+    ref = lambda o: o.doc_id if o is not None else ""  # noqa: E731
+    return [{"type": "copy", "doc_id": il.doc_id, "item_id": il.item_id, "label": il.label, "year": il.year,
+             "date": il.date, "earliest_doc_id": ref(il.earliest), "parent_doc_id": ref(il.parent),
+             "copy_doc_id": o.doc_id, "copy_item_id": o.item_id, "copy_year": o.year, "copy_date": o.date,
+             "copy_region": o.region, "copy_issuer": o.issuer, "level": o.level, "similarity": round(o.similarity, 4),
+             "relation": o.relation, "direct": o.direct, "is_parent": il.parent is not None and o.item_id == il.parent.item_id,
+             "text": il.text, "copy_text": o.text}
+            for o in il.occurrences]
 
 
 def lineage_edge_record(e) -> dict:

@@ -836,7 +836,9 @@ def print_diffusion(graph, top: int = 30) -> None:
         table.add_column(_(col), justify=just, overflow="fold")
     for e in graph.edges[:top]:
         arrow_to = Text(e.target)
-        if e.same_period:
+        if e.same_period and e.is_self:
+            arrow_to.append("  " + _("(its own documents of the same period)"), style="dim")
+        elif e.same_period:
             arrow_to.append("  " + _("(same period, undirected)"), style="yellow")
         elif e.is_self:
             arrow_to.append("  " + _("(its own earlier documents)"), style="dim")
