@@ -31,12 +31,16 @@ QUERY_SETS = {
     # Held out too: a second reporting set (tests/data/fresh/SOURCES.md), built the same way after
     # the unseen set had been looked at while developing. Report on it; never tune on it.
     "fresh": DATA / "queries_fresh.jsonl",
+    # Held out, on the gwr reports: queries and their patterns written (and committed) before any run
+    # and without reading the reports' text (issue #29). Report on it; never tune on it.
+    "blind": DATA / "queries_blind.jsonl",
 }
 CORPORA = {
     "seeds": REPO / "corpus",
     "gwr": REPO.parent / "shared" / "corpora" / "gwr",
     "unseen": DATA / "unseen" / "corpus",
     "fresh": DATA / "fresh" / "corpus",
+    "blind": REPO.parent / "shared" / "corpora" / "gwr",
 }
 KINDS = ("exact", "paraphrase", "traditional", "compound")
 
@@ -96,9 +100,17 @@ def load_documents(path: str | Path):
     return docs
 
 
+# The judge's second reading (issue #29): an item also counts as relevant when its innermost
+# heading holds a pattern (2024's items under "加快发展新质生产力" for 新质生产力). Off by default:
+# every figure in RESULTS before #29 is on the item's text alone. bench/tune_headings.py reports both.
+HEADINGS = False
+
+
 def item_norm(item) -> str:
     """The text the judge reads: the item's own text, normalised (not `item.norm`, which may
-    be masked differently by other stages)."""
+    be masked differently by other stages); with HEADINGS, its innermost heading before it."""
+    if HEADINGS and item.path:
+        return normalise(item.path[-1]) + "\n" + normalise(item.text)
     return normalise(item.text)
 
 

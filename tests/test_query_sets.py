@@ -59,7 +59,7 @@ def test_ids_unique_and_prefixed(name):
     qs = load_queries(QUERY_SETS[name])
     ids = [q.id for q in qs]
     assert len(ids) == len(set(ids))
-    prefix = {"seeds": "s", "gwr": "g", "unseen": "u", "fresh": "f"}[name]
+    prefix = {"seeds": "s", "gwr": "g", "unseen": "u", "fresh": "f", "blind": "b"}[name]
     assert all(i.startswith(prefix) for i in ids)
 
 

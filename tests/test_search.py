@@ -330,7 +330,8 @@ def test_a_year_whose_best_hit_is_more_likely_unrelated_shows_no_match(gwr_index
 
     groups = Searcher(gwr_index).search_by("新质生产力", by="year", per_group=2)
     answered = [g.key for g in groups if g.hits]
-    assert answered == ["2025"]  # the term is 2024's heading and 2025's items; no earlier item says it
+    # the term is 2024's heading (its items answer through it, #29) and 2025's items; no earlier item says it
+    assert answered == ["2024", "2025"]
     below = [g for g in groups if g.below is not None]
     assert below and all(g.below.score < RELEVANT_MIN and "no match" in g.note for g in below)
     result = runner.invoke(app, ["search", "新质生产力", "--by", "year", "--index", str(gwr_index)])
@@ -350,3 +351,50 @@ def test_level_filters_and_groups_the_work_reports(gwr_index):
     assert records and {r["level"] for r in records} == {"national"}
     bad = runner.invoke(app, ["search", "新质生产力", "--index", str(gwr_index), "--level", "planet"])
     assert bad.exit_code == 1 and "unknown level 'planet'" in bad.stderr and "Traceback" not in bad.output
+
+
+# --- headings as evidence (issue #29) ----------------------------------------------------------------
+
+def test_an_item_under_a_heading_that_names_the_query_says_so_and_rises(searcher, monkeypatch):
+    # 000's "㈡进一步加强教师队伍建设": its items ⒏ (培训) and ⒐ (补充) say 教师 but not 教师队伍建设.
+    import plansearch.search as search
+
+    def under_heading(hits):
+        return {h.item.item_id: h.rank for h in hits
+                if h.item.doc_id.startswith("000") and h.item.path and "教师队伍建设" in h.item.path[-1]
+                and "教师队伍建设" not in normalise(h.item.text)}
+
+    with_headings = searcher.search("教师队伍建设", k=10)
+    ranked = under_heading(with_headings)
+    assert ranked, [(h.item.item_id, h.item.path) for h in with_headings]
+    for h in with_headings:
+        if h.item.item_id in ranked:
+            assert h.heading_found == ("教师队伍建设",)
+        elif "教师队伍建设" in normalise(h.item.text):
+            assert h.heading_found == ()  # the text holds the words: the match does not rest on the heading
+    monkeypatch.setattr(search, "HEADING_WEIGHT", 0.0)
+    without = {h.item.item_id: h.rank for h in searcher.search("教师队伍建设", k=50)}
+    assert all(rank < without.get(item_id, 51) for item_id, rank in ranked.items())
+
+
+def test_the_heading_words_are_shown_in_the_terminal_and_in_json(seed_index):
+    result = runner.invoke(app, ["search", "教师队伍建设", "--index", str(seed_index), "--json"])
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert all("heading_found" in r for r in records)
+    assert any(r["heading_found"] == ["教师队伍建设"] for r in records)
+    shown = runner.invoke(app, ["search", "教师队伍建设", "--index", str(seed_index)])
+    assert "words in its heading: 教师队伍建设" in shown.stdout
+
+
+def test_constraints_read_the_item_text_not_its_heading(searcher):
+    # "-word" and "quoted" phrases bind the item's own words; a heading is context only.
+    hits = searcher.search('"教师队伍建设"', k=20)
+    assert hits and all("教师队伍建设" in normalise(h.item.text) for h in hits)
+
+
+def test_new_quality_productive_forces_finds_2024s_item_under_that_heading(gwr_index):
+    # 2024's work report: "（一）…加快发展新质生产力。" heads items whose text says only 生产力.
+    hits = Searcher(gwr_index).search("新质生产力", k=10, filters=Filters(level="national"))
+    under = [h for h in hits if h.doc.year == 2024 and any("新质生产力" in normalise(p) for p in h.item.path)
+             and "新质生产力" not in normalise(h.item.text)]
+    assert under and under[0].rank <= 5 and under[0].heading_found == ("新质生产力",)

@@ -206,6 +206,9 @@ class Hit:
     # (the query's word, its synonym the item holds) for the words no document uses, which search
     # read as a synonym (Searcher.rewrite: 托儿所 -> 幼儿园)
     read_as: tuple[tuple[str, str], ...] = ()
+    # the query's words that stand in the item's heading path but not in its own text: the match
+    # rests (partly) on the heading, e.g. 新质生产力 for an item under "加快发展新质生产力"
+    heading_found: tuple[str, ...] = ()
 
 
 AlignStatus = Literal["same", "edited", "rewritten", "related", "new", "dropped"]

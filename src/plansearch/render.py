@@ -330,6 +330,8 @@ def _evidence(hit) -> Text:
     if hit.read_as:
         t.append((" · " if hit.found else "") + " · ".join(_("{new} for {old}").format(new=new, old=old)
                                                            for old, new in hit.read_as))
+    if hit.heading_found:
+        t.append(" · " + _("words in its heading: {words}").format(words=" · ".join(hit.heading_found)))
     if hit.dense_score is not None:
         t.append(f" · cos {hit.dense_score:.2f}")
     return t
@@ -369,10 +371,15 @@ def print_hits(query: str, hits) -> None:
     probability = getattr(hits, "probability", False)
     if probability and hits:
         c.print(Text(_("score: estimated chance that the item is relevant"), style="dim"))
+    from .search import highlight_spans  # search imports the store; render is loaded without it
+
     for hit in hits:
         print_hanging(c, _hit_header(hit, probability))
         path = hit.item.path_str
-        print_hanging(c, Text(f"    {path + ' › ' if path else ''}{item_label(hit.item)}", style="cyan"), 6)
+        line = Text(f"    {path + ' › ' if path else ''}{item_label(hit.item)}", style="cyan")
+        for a, b in highlight_spans(line.plain, list(hit.heading_found)):  # the heading's words the query holds
+            line.stylize("bold yellow", a, b)
+        print_hanging(c, line, 6)
         print_indented(c, highlighted(hit.item.text, hit.highlights, hit.match_span))
 
 

@@ -57,6 +57,12 @@ DENSE_WEIGHT = 0.6  # the one global weight of "weighted" (the default before "a
 # broad plateau around these values; a high power means "only a whole match earns the keyword side")
 ADAPTIVE_WEIGHTS = (0.35, 0.85)
 ADAPTIVE_POWER = 4
+# Headings as evidence (issue #29): a fused candidate gains HEADING_WEIGHT x the share of the
+# query's characters its heading path holds and its own text does not (in these plans an item's
+# topic often stands only in its heading: under "加强教师队伍建设" the items say 县管校聘).
+# Applied to the [0, 1]-scaled fusions ("weighted", "adaptive"). The -word and "quoted"
+# constraints still read the item's own text only: a heading is context, not the item's words.
+HEADING_WEIGHT = 0.15
 TIEBREAK = 0.05
 CANDIDATES = 100  # items each side contributes to a fusion
 MAX_QUERY_CHARS = 500  # a pasted page is cut here (whole documents: `plansearch check`)
@@ -480,6 +486,9 @@ class Searcher:
             kw_rows, kw_vals = kw_rows[:n], kw_vals[:n]
         rows, fused = fuse(fusion, d_rows, d_vals, kw_rows, kw_vals, scale,
                            dense_weight=adaptive_dense_weight(query_coverage))
+        heading_of: dict[int, tuple[str, ...]] = {}
+        if fusion in ("weighted", "adaptive") and key and HEADING_WEIGHT:
+            rows, fused, heading_of = self._heading_evidence(key, rows, fused)
         rows, fused = rows[:k], fused[:k]
         dense_of = dict(zip(d_rows.tolist(), d_vals.tolist())) if d_rows is not None else {}
         items = self.index.items(rows)
@@ -499,14 +508,17 @@ class Searcher:
             if cosine is None and qv is not None:
                 cosine = self._item_cosine(row, qv)
             if fusion == "adaptive":  # the default: the shown score is the estimated P(relevant)
+                # words its heading holds count as held: the item's topic stands there (not refitted)
+                held = min(1.0, coverage + sum(map(len, heading_of.get(row, ()))) / len(key)) if key else coverage
                 score = RELEVANCE.probability(
-                    fused=score, cosine=cosine, coverage=coverage, keyword=scale.keyword_share(bm25),
+                    fused=score, cosine=cosine, coverage=held, keyword=scale.keyword_share(bm25),
                     best_cosine=scale.dense_hi, query_coverage=query_coverage)
             hits.append(Hit(rank=rank, score=float(score), item=item, doc=self.index.document_of_item(row),
                             dense_score=cosine, keyword_score=bm25 if fusion != "dense" else None,
                             match_span=span,
                             highlights=highlight_spans(item.text, pieces + [new for _old, new in read_as]),
-                            found=tuple(pieces), coverage=coverage, read_as=read_as))
+                            found=tuple(pieces), coverage=coverage, read_as=read_as,
+                            heading_found=heading_of.get(row, ())))
         if rewrite.swaps:
             notices.append(Notice(N_("read {swaps} (no document uses {words})"),
                                   swaps=[Notice(N_("“{old}” as “{new}”"), old=old, new=new) for old, new in rewrite.swaps],
@@ -518,6 +530,29 @@ class Searcher:
                                   else N_("no item holds all of “{query}”: the hits are the nearest in meaning and wording"),
                                   query=q.text))
         return Hits(hits, q, all_words, notices, probability=fusion == "adaptive")
+
+    def _heading_evidence(self, key: str, rows: np.ndarray, fused: np.ndarray
+                          ) -> tuple[np.ndarray, np.ndarray, dict[int, tuple[str, ...]]]:
+        """The fused candidates re-ranked with their headings as a second field: each gains
+        HEADING_WEIGHT x the share of the query (compact `key`) that its heading path holds and its
+        own text does not. Returns (rows, scores, {row: the heading's words})."""
+        if not len(rows):
+            return rows, fused, {}
+        found: dict[int, tuple[str, ...]] = {}
+        bonus = np.zeros(len(rows), np.float32)
+        for i, (row, item) in enumerate(zip(rows.tolist(), self.index.items(rows))):
+            if not item.path:
+                continue
+            item_key = compact(item.norm or normalise(item.text))
+            pieces = [p for p in found_pieces(key, compact(normalise("".join(item.path)))) if p not in item_key]
+            if pieces:
+                found[row] = tuple(pieces)
+                bonus[i] = HEADING_WEIGHT * sum(map(len, pieces)) / len(key)
+        if not found:
+            return rows, fused, {}
+        fused = fused + bonus
+        order = np.argsort(-fused, kind="stable")
+        return rows[order], fused[order], found
 
     def _best_coverage(self, key: str, rows: np.ndarray) -> float:
         """The largest share of the query's characters that one of the keyword side's best items
