@@ -162,7 +162,7 @@ def milvus_side_fusion(ix: Path, searcher, queries) -> dict:
     from pymilvus import AnnSearchRequest, DataType, Function, FunctionType, RRFRanker, WeightedRanker
 
     from plansearch.chunk import windows_of_items
-    from plansearch.milvus_store import _connect, _disconnect, keyword_text, parse_spec
+    from plansearch.milvus_store import connect, disconnect, keyword_text, parse_spec
     from plansearch.normalise import normalise
     from plansearch.store import recorded_store
 
@@ -171,7 +171,7 @@ def milvus_side_fusion(ix: Path, searcher, queries) -> dict:
     items = [it for d in docs for it in d.items]
     wins = windows_of_items(items)
     uri = parse_spec(recorded_store(ix)["store"], ix)
-    client = _connect(uri)
+    client = connect(uri)
     name = "bench_fusion_windows"
     try:
         if client.has_collection(name):
@@ -215,7 +215,7 @@ def milvus_side_fusion(ix: Path, searcher, queries) -> dict:
         client.drop_collection(name)
         return out
     finally:
-        _disconnect(client, uri)
+        disconnect(client, uri)
 
 
 def judged(work: Path) -> dict:

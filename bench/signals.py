@@ -119,9 +119,9 @@ class CorpusSignals:
         import re
         from collections import Counter
 
-        from plansearch.synonyms import _jieba
+        from plansearch.synonyms import jieba_segmenter
 
-        seg = _jieba()
+        seg = jieba_segmenter()
         df: Counter = Counter()
         for k in self.item_keys:
             df.update({w for w in seg.cut(k) if len(w) >= 2 and re.fullmatch(r"[\u4e00-\u9fff]+", w)})

@@ -98,3 +98,36 @@ def test_a_vector_index_asked_for_more_than_it_holds_pads_with_minus_one(vector_
     index.add(x)
     _scores, ids = index.search(x[:1], 12)
     assert sorted(ids[0][ids[0] >= 0].tolist()) == list(range(8)) and (ids[0][8:] == -1).all()
+
+
+# --- index stores (--store): one registry, backends.py, that store.py does not have to name ------
+
+def test_a_store_backend_is_one_register_line_and_store_py_names_none(tmp_path, monkeypatch):
+    """A new --store backend is a module with for_index() plus one backends.register line; the
+    interface's file (store.py) names no backend, so a backend importing it makes no circle."""
+    import sys
+    import types
+    from pathlib import Path
+
+    import plansearch.store as store_mod
+    from plansearch import backends
+    from plansearch.store import check_store_spec, store_for
+
+    assert "milvus_store" not in Path(store_mod.__file__).read_text(encoding="utf-8").replace(
+        "(milvus_store.MilvusStore)", "")  # the docstring's pointer aside, no import of it
+    fake = types.ModuleType("fake_backend")
+
+    class FakeStore:
+        @classmethod
+        def for_index(cls, index_dir, spec, rec):
+            return (cls, Path(index_dir), spec, rec)
+
+    fake.FakeStore = FakeStore
+    monkeypatch.setitem(sys.modules, "fake_backend", fake)
+    monkeypatch.setattr(backends, "_REGISTRY", dict(backends._REGISTRY))
+    with pytest.raises(PlansearchError):
+        check_store_spec("fake://x")
+    backends.register("fake://", "fake_backend:FakeStore")
+    assert store_for(tmp_path, "fake://x") == (FakeStore, tmp_path, "fake://x", None)
+    with pytest.raises(PlansearchError, match="needs a path"):
+        check_store_spec("milvus-lite:  ")

@@ -165,11 +165,11 @@ def test_a_build_whose_collection_index_fails_leaves_no_orphan(small_corpus, tmp
     with pytest.raises(RuntimeError):
         build_index(small_corpus, ix, store=spec)
     monkeypatch.undo()
-    client = milvus_store._connect(str(ix / "plans.db"))
+    client = milvus_store.connect(str(ix / "plans.db"))
     try:
         assert client.list_collections() == []
     finally:
-        milvus_store._disconnect(client, str(ix / "plans.db"))
+        milvus_store.disconnect(client, str(ix / "plans.db"))
     assert build_index(small_corpus, ix, store=spec).documents == 1
 
 
@@ -185,12 +185,12 @@ def test_index_drop_removes_the_versions_and_keeps_the_cache(kind, small_corpus,
     gone = runner.invoke(app, ["search", "留守儿童", "--index", str(ix)])
     assert gone.exit_code == 1 and "no index" in gone.output.lower(), gone.output
     if kind == "milvus-lite":
-        client = milvus_store._connect(str(ix / "plans.db"))
+        client = milvus_store.connect(str(ix / "plans.db"))
         try:
             assert not [c for c in client.list_collections() if c.startswith(name)]
             assert name not in milvus_store._aliases(client)
         finally:
-            milvus_store._disconnect(client, str(ix / "plans.db"))
+            milvus_store.disconnect(client, str(ix / "plans.db"))
     else:
         assert not list(ix.glob("gen-*"))
     rebuilt = runner.invoke(app, ["index", str(small_corpus), "--index", str(ix)])

@@ -228,16 +228,16 @@ def _assert_previous_version_answers_and_next_build_finishes(kind: str, corpus: 
     if kind == "local":
         assert not [p for p in ix.iterdir() if p.name.startswith(".tmp-")]
         return
-    from plansearch.milvus_store import _connect, _disconnect
+    from plansearch.milvus_store import connect, disconnect
     from plansearch.store import recorded_store, store_for
 
     uri = store_for(ix).uri
     name = recorded_store(ix)["collection"]
-    client = _connect(uri)
+    client = connect(uri)
     try:
         gens = {c.split("__")[1] for c in client.list_collections() if c.startswith(name + "__")}
     finally:
-        _disconnect(client, uri)
+        disconnect(client, uri)
     assert len(gens) <= 2  # the live version and the one it replaced; the broken build's are gone
 
 

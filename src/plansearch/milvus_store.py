@@ -130,7 +130,7 @@ def _milvus_lite():
 _LITE_USERS: dict[str, int] = {}  # Milvus Lite path -> clients open in this process
 
 
-def _connect(uri: str):
+def connect(uri: str):
     """A MilvusClient for a Lite path or a server address, or one line saying why not."""
     pm = _pymilvus()
     if not uri.startswith("http"):
@@ -210,7 +210,7 @@ def _locked_elsewhere(lock: Path) -> bool:
         os.close(fd)
 
 
-def _disconnect(client, uri: str) -> None:
+def disconnect(client, uri: str) -> None:
     """Close a client; the last one of a Lite path in this process stops its server too, so
     another process (the next build) can open the file."""
     try:
@@ -272,7 +272,7 @@ class MilvusStore:
         return {"store": self.spec, "collection": self.name}
 
     def live(self, full: bool = False) -> Version | None:
-        client = _connect(self.uri)
+        client = connect(self.uri)
         try:
             return self._live(client, full)
         except PlansearchError:
@@ -280,7 +280,7 @@ class MilvusStore:
         except Exception as e:  # the database's own files, unreadable
             raise self.damaged(e) from None
         finally:
-            _disconnect(client, self.uri)
+            disconnect(client, self.uri)
 
     def damaged(self, e: BaseException) -> IndexDamaged:
         if self.uri.startswith("http"):
@@ -311,7 +311,7 @@ class MilvusStore:
     def drop(self) -> list[str]:
         """Remove every collection and the alias of this index from its Milvus (what deleting
         the index folder leaves behind on a server). Returns the collections dropped."""
-        client = _connect(self.uri)
+        client = connect(self.uri)
         try:
             if self.name in _aliases(client):
                 client.drop_alias(self.name)
@@ -324,7 +324,7 @@ class MilvusStore:
         except Exception as e:
             raise self.damaged(e) from None
         finally:
-            _disconnect(client, self.uri)
+            disconnect(client, self.uri)
 
     def _live(self, client, full: bool) -> Version | None:
         gen = _live_gen(client, self.name)
@@ -628,7 +628,7 @@ class MilvusWriter:
         self.store, self._kind, self.scheme = store, vector_kind or "flat", keyword_scheme
         self._progress, self._warnings = progress, warnings
         self.gen = f"g{time.strftime('%Y%m%dT%H%M%S')}_{os.urandom(3).hex()}"
-        self.client = _connect(store.uri)
+        self.client = connect(store.uri)
         self._created: list[str] = []
         self._drop_stale()
         self._doc_fields: list[dict] = []
@@ -753,7 +753,7 @@ class MilvusWriter:
             c.create_alias(collection_name=self._items, alias=self.store.name)
         self._created = []  # live now: abort must not drop them
         self._drop_stale()
-        _disconnect(c, self.store.uri)
+        disconnect(c, self.store.uri)
         return self.gen
 
     def abort(self) -> None:
@@ -764,7 +764,7 @@ class MilvusWriter:
         except Exception:
             pass  # the next build sweeps what is left
         finally:
-            _disconnect(self.client, self.store.uri)
+            disconnect(self.client, self.store.uri)
 
 
 # --- reading ---------------------------------------------------------------------------------------
@@ -775,7 +775,7 @@ class MilvusIndex:
     def __init__(self, store: MilvusStore):
         self.store = store
         self.location = str(store.index_dir)  # messages, and compare's embedding cache, name the directory
-        self.client = _connect(store.uri)
+        self.client = connect(store.uri)
         try:
             gen = _live_gen(self.client, store.name)
             if gen is None:
@@ -1015,7 +1015,7 @@ class MilvusIndex:
 
     def close(self) -> None:
         if getattr(self, "client", None) is not None:
-            _disconnect(self.client, self.store.uri)
+            disconnect(self.client, self.store.uri)
             self.client = None
 
     def __del__(self):

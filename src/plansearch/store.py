@@ -50,6 +50,7 @@ from typing import Callable, Iterable, Iterator, Protocol, Sequence
 import numpy as np
 from filelock import FileLock, Timeout
 
+from .backends import backend_for, open_backend
 from .chunk import MAX_WINDOWS_PER_ITEM, WINDOW_MIN_CHARS, ItemWindows, windows_of_items
 from .corpus import load_corpus
 from .embed import get_embedder, resolve_model
@@ -679,10 +680,14 @@ def _record_store(index_dir: Path, rec: dict) -> None:
 
 
 def check_store_spec(spec: str) -> str:
-    """A --store value as given: local, milvus-lite:PATH.db or milvus://HOST:PORT; else one line."""
+    """A --store value as given: local or one a registered backend takes (backends.py:
+    milvus-lite:PATH.db, milvus://HOST:PORT); else one line."""
     spec = spec.strip()
-    if spec == "local" or spec.startswith("milvus://") or spec.startswith("milvus-lite:"):
-        if spec.startswith("milvus-lite:") and not spec[len("milvus-lite:"):].strip():
+    if spec == "local":
+        return spec
+    backend = backend_for(spec)
+    if backend is not None:
+        if backend.needs_path and not spec[len(backend.prefix):].strip():
             raise PlansearchError(_("--store milvus-lite: needs a path, e.g. milvus-lite:index/plans.db"))
         return spec
     raise PlansearchError(_("--store takes local, milvus-lite:PATH.db or milvus://HOST:PORT, not {value!r}").format(value=spec))
@@ -690,15 +695,14 @@ def check_store_spec(spec: str) -> str:
 
 def store_for(index_dir: Path, spec: str | None = None) -> IndexStore:
     """The store of an index directory: `spec` when given (a build choosing or switching
-    stores), else the one store.json records, else local."""
+    stores), else the one store.json records, else local. Any store but local comes from the
+    backends registry, so this module names none of them."""
     index_dir = Path(index_dir)
     rec = recorded_store(index_dir)
     spec = check_store_spec(spec if spec is not None else rec["store"] if rec is not None else "local")
     if spec == "local":
         return LocalStore(index_dir)
-    from .milvus_store import MilvusStore  # optional (the milvus extra), and it imports this module
-
-    return MilvusStore.for_index(index_dir, spec, rec)
+    return open_backend(backend_for(spec), index_dir, spec, rec)
 
 
 def drop_index(index_dir: str | os.PathLike = "index") -> list[str]:

@@ -208,7 +208,8 @@ def _dictionary_frequency(word: str) -> int:
     return _dictionary_entry(word)[0]
 
 
-def _jieba():
+def jieba_segmenter():
+    """jieba's default tokenizer, initialised once quietly (its dictionary loads on first use)."""
     import logging
 
     import jieba
@@ -223,7 +224,7 @@ def _canonical_map() -> dict[str, str]:
     """word -> representative, for every word whose representative is another word."""
     th = thesaurus()
     heads = {words[0] for words in th.lines.values()}
-    freq = _jieba().FREQ
+    freq = jieba_segmenter().FREQ
     out: dict[str, str] = {}
     for word, codes in th.codes.items():
         if word in heads:
@@ -242,7 +243,7 @@ def canonical(word: str) -> str:
 
 def segment(text: str) -> list[tuple[int, int]]:
     """[start, end) of each jieba word of `text` (precise mode), covering all of it in order."""
-    return [(a, b) for _w, a, b in _jieba().tokenize(text)] if text else []
+    return [(a, b) for _w, a, b in jieba_segmenter().tokenize(text)] if text else []
 
 
 def canonicalise(text: str) -> tuple[str, list[tuple[int, int]]]:
