@@ -17,7 +17,7 @@ SRC = REPO / "src" / "plansearch"
 # import name -> distribution name, where they differ
 DISTRIBUTION = {"faiss": "faiss-cpu", "docx": "python-docx", "charset_normalizer": "charset-normalizer"}
 # Optional backends: imported only behind a check that says what to install.
-OPTIONAL = {"sentence_transformers", "huggingface_hub", "pymilvus", "milvus_lite"}
+OPTIONAL = {"sentence_transformers", "huggingface_hub", "pymilvus", "milvus_lite", "ray"}
 
 
 def _core_dependencies() -> set[str]:
