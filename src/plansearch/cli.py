@@ -279,6 +279,16 @@ def _check_pdf_target(pdf: Optional[Path]) -> None:
     check_cjk_font()
 
 
+def _read_document(ref: str):
+    """The document a FILE (or file#N) argument names, read from disk; what could not be read is said
+    as the other commands say it."""
+    finder = DocumentFinder()
+    try:
+        return finder.find(ref)
+    finally:
+        _report_load(finder.errors, [])
+
+
 def _check_html_target(html: Optional[Path], option: str = "--html", what: str | None = None) -> None:
     """Refuse an HTML path (or another output file: `what`) that cannot be written before any
     work is done."""
@@ -685,11 +695,7 @@ def lineage_cmd(
     target = doc
     if doc is not None and Path(doc.partition("#")[0]).is_file():
         # a file (a plan someone holds, indexed or not) is read before the index is opened
-        finder = DocumentFinder()
-        try:
-            target = finder.find(doc)
-        finally:
-            _report_load(finder.errors, [])
+        target = _read_document(doc)
     ix = open_index(index_dir)
     try:
         with render.IndexProgress() as bar:
@@ -852,11 +858,7 @@ def check_cmd(
             raise PlansearchError(_("{path}: no such file").format(path=path))
         # The file is read before the index is opened: a file that cannot be read is the user's first
         # problem, whether or not an index exists yet.
-        finder = DocumentFinder()
-        try:
-            checked = finder.find(file)
-        finally:
-            _report_load(finder.errors, [])
+        checked = _read_document(file)
     ix = StoredIndex(index_dir)
     try:
         excluded = list(exclude)
