@@ -167,6 +167,7 @@ class CorpusLineage:
     groups: list[list[str]]  # copies of one measure (connected), boilerplate left out
     boilerplate: set[str]  # items left out as boilerplate
     boilerplate_groups: int = 0  # measures those items are copies of
+    chars: dict[str, int] = field(default_factory=dict)  # key characters of each item (edges weigh by them)
     seconds: float = 0.0
 
 
@@ -615,17 +616,17 @@ class _Tracer:
             p = self.parent(p.row)
         return out
 
-    def earliest(self, row: int, chain: list[_Match]) -> tuple[int | None, list[int]]:
+    def earliest(self, row: int, chain: Sequence[int]) -> tuple[int | None, list[int]]:
         """(the earliest copy's row, or None when nothing is certainly earlier than `row`; the rows
-        of the same period as it)."""
-        pool = {m.row for m in self.m.matches([row])[row]} | {m.row for m in chain}
+        of the same period as it), among the row's copies and its chain (parent, its parent, … rows)."""
+        pool = {m.row for m in self.m.matches([row])[row]} | set(chain)
         pool.discard(row)
         earlier = [r for r in pool if self.order(r, row) < 0]
         if not earlier:
             return None, sorted((r for r in pool if self.order(r, row) == 0), key=self._time_key)
-        first = min(earlier, key=lambda r: (self._time_key(r), 0 if any(m.row == r for m in chain) else 1))
+        first = min(earlier, key=lambda r: (self._time_key(r), 0 if r in chain else 1))
         # prefer the chain's root among copies of one time
-        root = chain[-1].row if chain else None
+        root = chain[-1] if chain else None
         if root is not None and self.order(root, first) == 0 and self.order(root, row) < 0:
             first = root
         same = sorted((r for r in pool if r != first and self.order(r, first) == 0 and self.order(r, row) < 0),
@@ -687,7 +688,7 @@ def document_lineage(index, doc: str | Document, *, item: str | None = None, yea
     for k, r in enumerate(rows.tolist()):
         ms = matcher.matches([r])[r]
         chain = tracer.chain(r)
-        first, same = tracer.earliest(r, chain) if not tracer.is_boilerplate(r) else (None, [])
+        first, same = tracer.earliest(r, [m.row for m in chain]) if not tracer.is_boilerplate(r) else (None, [])
         plans.append((r, ms, chain, first, same))
         needed |= {m.row for m in ms} | {m.row for m in chain} | set(same) | ({first} if first is not None else set())
         if progress:
@@ -827,13 +828,14 @@ def corpus_lineage(index, *, years: tuple[int, int] | None = None, region: str |
             chain.append(p)
             seen.add(p)
             p = parent_row.get(p)
-        first, same = tracer.earliest(r, [_Match(x, "edited", 1.0) for x in chain])
+        first, same = tracer.earliest(r, chain)
         earliest[i] = ids.get(first, i) if first is not None else i
         if parent_row[r] is None:
             same_period[i] = tuple(ids[x] for x in same if x in ids and ids[x] not in boiler)
     groups = _groups(rows, matcher, ids, boiler)
     return CorpusLineage(parent, earliest, same_period, level, groups, boiler,
-                         len(_groups(rows, matcher, ids, boiler, of_boilerplate=True)), time.perf_counter() - t0)
+                         len(_groups(rows, matcher, ids, boiler, of_boilerplate=True)),
+                         {ids[r]: len(table.plain[r]) for r in rows}, time.perf_counter() - t0)
 
 
 def _item_ids(index, rows: Sequence[int]) -> dict[int, str]:
@@ -891,17 +893,9 @@ def diffusion_graph(index, *, by: str = "issuer", years: tuple[int, int] | None 
     lin = lineage or corpus_lineage(index, filters=f, settings=settings, progress=progress)
     docs = {d.doc_id: d for d in index.documents}
     allowed = _allowed(index, f)
-    table = lineage_table(index, settings)
-    item_doc = np.asarray(index.item_doc)
-    doc_rows = {d.doc_id: k for k, d in enumerate(index.documents)}
-    first = np.searchsorted(item_doc, np.arange(len(index.documents)), "left")
 
     def doc_of(item_id: str) -> Document:
         return docs[item_id.rpartition(":")[0]]
-
-    def chars(item_id: str) -> int:
-        d, _c, k = item_id.rpartition(":")
-        return len(table.plain[int(first[doc_rows[d]]) + int(k)])
 
     edges: dict[tuple[str, str, bool], DiffusionEdge] = {}
     lags: dict[tuple[str, str, bool], list[float]] = defaultdict(list)
@@ -913,7 +907,7 @@ def diffusion_graph(index, *, by: str = "issuer", years: tuple[int, int] | None 
         key = (_node_of(a, by), _node_of(b, by), False)
         e = edges.setdefault(key, DiffusionEdge(key[0], key[1]))
         e.items += 1
-        e.chars += chars(item)
+        e.chars += lin.chars[item]
         lv = lin.level.get(item, "edited")
         e.by_level[lv] = e.by_level.get(lv, 0) + 1
         wa, wb = when[a.doc_id], when[b.doc_id]
@@ -927,7 +921,7 @@ def diffusion_graph(index, *, by: str = "issuer", years: tuple[int, int] | None 
             key = (na, nb, True)
             e = edges.setdefault(key, DiffusionEdge(na, nb, same_period=True))
             e.items += 1
-            e.chars += chars(item)
+            e.chars += lin.chars[item]
             lv = "edited"
             e.by_level[lv] = e.by_level.get(lv, 0) + 1
     for key, e in edges.items():
