@@ -67,13 +67,18 @@ PLANS = {
 }
 
 
+def write_plans(folder):
+    """The diffusion corpus's plans written into `folder` (returned)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in PLANS.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
 @pytest.fixture(scope="module")
 def diffusion_index(tmp_path_factory):
-    corpus = tmp_path_factory.mktemp("diffusion")
-    for name, text in PLANS.items():
-        (corpus / name).write_text(text, encoding="utf-8")
     index_dir = tmp_path_factory.mktemp("diffusion-index")
-    build_index(corpus, index_dir)
+    build_index(write_plans(tmp_path_factory.mktemp("diffusion")), index_dir)
     return index_dir
 
 
@@ -245,11 +250,7 @@ def test_a_manifest_sets_a_date_the_text_does_not_state(tmp_path):
 
 def test_lineage_reads_a_milvus_lite_store_alike(tmp_path):
     pytest.importorskip("pymilvus")
-    corpus = tmp_path / "c"
-    corpus.mkdir()
-    for name, text in PLANS.items():
-        (corpus / name).write_text(text, encoding="utf-8")
-    build_index(corpus, tmp_path / "ix", store=f"milvus-lite:{tmp_path}/plans.db")
+    build_index(write_plans(tmp_path / "c"), tmp_path / "ix", store=f"milvus-lite:{tmp_path}/plans.db")
     from plansearch.store import open_index
 
     ix = open_index(tmp_path / "ix")

@@ -9,7 +9,7 @@ import re
 import pytest
 from starlette.testclient import TestClient
 
-from test_lineage import PLANS
+from test_lineage import write_plans
 from test_web_browser import CHROMIUM, CHROMIUM_ARGS
 
 from plansearch.store import build_index
@@ -19,11 +19,8 @@ from plansearch.store import build_index
 def lineage_engine(tmp_path_factory):
     from plansearch.web.engine import Engine
 
-    corpus = tmp_path_factory.mktemp("diffusion-web")
-    for name, text in PLANS.items():
-        (corpus / name).write_text(text, encoding="utf-8")
     index_dir = tmp_path_factory.mktemp("diffusion-web-index")
-    build_index(corpus, index_dir)
+    build_index(write_plans(tmp_path_factory.mktemp("diffusion-web")), index_dir)
     engine = Engine(index_dir)
     yield engine
     engine.close()
