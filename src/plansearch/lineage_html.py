@@ -10,6 +10,7 @@ from pathlib import Path
 from .html_report import FONT_STACK, page
 from .i18n import _, get_lang, labelled, ngettext, term
 from .metadata import year_label
+from .records import when_said
 
 _CSS = """
 body { font-family: %s; margin: 1.5em; color: #222; line-height: 1.6; }
@@ -28,16 +29,12 @@ td.num, th.num { text-align: right; white-space: nowrap; }
 """ % FONT_STACK
 
 
-def _when(o) -> str:
-    return o.when if o.when and o.when != "?" else _("year unknown")
-
-
 def _copy_row(o, mark: str = "") -> str:
     place = " · ".join(x for x in (o.region, o.issuer) if x)
     level = (f'<td class="{o.level}">{escape(term(o.level))} {o.similarity:.2f}</td>' if o.direct
              else f'<td class="meta">{escape(_("through the chain"))}</td>')
     text = escape(o.text[:160]) + ("…" if len(o.text) > 160 else "")
-    return (f'<tr><td>{escape(mark)}</td><td>{escape(_when(o))}</td><td>{escape(o.doc_id)} '
+    return (f'<tr><td>{escape(mark)}</td><td>{escape(when_said(o))}</td><td>{escape(o.doc_id)} '
             f'<span class="label">{escape(o.label or "·")}</span></td><td>{escape(place)}</td>'
             f'{level}<td class="copy-text">{text}</td></tr>')
 
@@ -66,7 +63,7 @@ def lineage_html(lin) -> str:
         chain = ""
         if il.chain:
             chain = (f'<p class="chain">{escape(labelled(w[3]))}'
-                     + escape(" ← ".join([w[13]] + [f"{_when(o)} {o.doc_id}" for o in il.chain])) + "</p>")
+                     + escape(" ← ".join([w[13]] + [f"{when_said(o)} {o.doc_id}" for o in il.chain])) + "</p>")
         elif il.earliest is None:
             chain = f'<p class="chain">{escape(w[12])}</p>'
         count = ngettext("in {n} document", "in {n} documents", il.documents).format(n=il.documents)

@@ -503,6 +503,14 @@ def trend_records(table) -> list[dict]:
 
 # --- lineage ----------------------------------------------------------------------------------------
 
+def when_said(o) -> str:
+    """A copy's time (lineage.Occurrence) as the views print it: its `when`, or "year unknown" in the
+    reader's language."""
+    from .i18n import _
+
+    return o.when if o.when and o.when != "?" else _("year unknown")
+
+
 def _copy_ref(o) -> dict | None:
     if o is None:
         return None

@@ -24,7 +24,7 @@ from rich.tree import Tree
 from .metadata import year_label
 from .i18n import N_, _, labelled, ngettext, say_group, term
 from .models import Document
-from .records import excerpt_bounds, item_label, items_label, percent, sentence_fields
+from .records import excerpt_bounds, item_label, items_label, percent, sentence_fields, when_said
 
 _PIPED_WIDTH = 4000  # "unlimited": a pipe gets whole lines
 
@@ -789,13 +789,9 @@ def print_trend(table) -> None:
 _COPY_STYLE = {"verbatim": "red", "edited": "yellow", "disguised": "magenta", "reworded": "cyan"}
 
 
-def _when(o) -> str:
-    return o.when if o.when and o.when != "?" else _("year unknown")
-
-
 def _copy_line(o, width: int = 60, with_relation: bool = True) -> Text:
     t = Text()
-    t.append(_when(o), style="bold")
+    t.append(when_said(o), style="bold")
     t.append(f"  {o.doc_id}", style="bold")
     t.append(f" {o.label or '·'}", style="cyan")
     place = " · ".join(x for x in (o.region, o.issuer) if x)
@@ -858,7 +854,7 @@ def print_lineage(lin, show_all: bool = False, width: int = 60) -> None:
                     tree.add(Text(labelled(_("same period")), style="yellow").append_text(_copy_line(o, width)))
             if il.chain:
                 chain = Text(labelled(_("parent chain")), style="green")
-                chain.append(" ← ".join([_("this")] + [f"{_when(o)} {o.doc_id}" for o in il.chain]))
+                chain.append(" ← ".join([_("this")] + [f"{when_said(o)} {o.doc_id}" for o in il.chain]))
                 tree.add(chain)
             others = [o for o in il.occurrences if o is not il.earliest and o not in il.same_period_as_earliest]
             for o in others:

@@ -53,6 +53,7 @@ from ..records import (
     reuse_cluster_record,
     trend_records,
     write_records,
+    when_said,
 )
 from ..search import MAX_QUERY_CHARS, MIXED_LEVELS_PAGE, MODES, Filters, literal_query, mixed_levels, parse_query
 from ..trend import GROUPINGS, ChartWords, chart_svg
@@ -144,10 +145,6 @@ def item_ordinal(item_id: str) -> int:
     return int(item_id.rsplit(":", 1)[1])
 
 
-def _when(o) -> str:
-    return o.when if o.when and o.when != "?" else _("year unknown")
-
-
 def lineage_view(il, doc_id: str, engine) -> dict:
     """One item's 来历 as the document page shows it: a summary line, then every copy in time order
     with its mark (earliest in this corpus, parent, same period), level, and a link to the compare view
@@ -168,7 +165,7 @@ def lineage_view(il, doc_id: str, engine) -> dict:
         a, b, at = (doc_id, o.doc_id, item_ordinal(o.item_id)) if o.relation == "later" else \
             (o.doc_id, doc_id, item_ordinal(il.item_id))
         meta = engine.doc_meta(o.doc_id)
-        rows.append(dict(when=_when(o), doc_id=o.doc_id, title=meta.title or o.doc_id,
+        rows.append(dict(when=when_said(o), doc_id=o.doc_id, title=meta.title or o.doc_id,
                          place=" · ".join(x for x in (o.region, o.issuer) if x), relation=o.relation,
                          relation_word=term(o.relation), level=o.level,
                          level_word=term(o.level) if o.direct else _("through the chain"),
@@ -178,10 +175,10 @@ def lineage_view(il, doc_id: str, engine) -> dict:
                          text=o.text if len(o.text) <= 120 else o.text[:119] + "…"))
     if il.earliest is not None:
         summary = _("in {n} documents; earliest in this corpus: {when} {doc}").format(
-            n=il.documents, when=_when(il.earliest), doc=engine.doc_meta(il.earliest.doc_id).title or il.earliest.doc_id)
+            n=il.documents, when=when_said(il.earliest), doc=engine.doc_meta(il.earliest.doc_id).title or il.earliest.doc_id)
     else:
         summary = _("in {n} documents; nothing earlier in this corpus").format(n=il.documents)
-    chain = (labelled(_("parent chain")) + " ← ".join([_("this")] + [f"{_when(o)} {o.doc_id}" for o in il.chain])
+    chain = (labelled(_("parent chain")) + " ← ".join([_("this")] + [f"{when_said(o)} {o.doc_id}" for o in il.chain])
              if il.chain else "")
     return dict(summary=summary, boilerplate=False, rows=rows, chain=chain)
 
