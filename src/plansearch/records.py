@@ -511,6 +511,22 @@ def when_said(o) -> str:
     return o.when if o.when and o.when != "?" else _("year unknown")
 
 
+def copied_line(lin, name=lambda doc_id: doc_id) -> str:
+    """A document's lineage in one line (lineage.DocumentLineage): how many of its items have an earlier
+    copy, and from which documents (`name` says a document: its id in the terminal, its title on a page)."""
+    from .i18n import _, ngettext
+
+    if not lin.items:
+        return ""
+    line = ngettext("{n} of {total} item has an earlier copy in this corpus",
+                    "{n} of {total} items have an earlier copy in this corpus", len(lin.items)).format(
+        n=lin.copied_items, total=len(lin.items))
+    if lin.parents:
+        line += _("; copied from: {sources}").format(
+            sources=", ".join(f"{name(doc)} ({n})" for doc, n in lin.parents[:5]))
+    return line
+
+
 def _copy_ref(o) -> dict | None:
     if o is None:
         return None

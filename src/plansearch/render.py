@@ -24,7 +24,7 @@ from rich.tree import Tree
 from .metadata import year_label
 from .i18n import N_, _, labelled, ngettext, say_group, term
 from .models import Document
-from .records import excerpt_bounds, item_label, items_label, percent, sentence_fields, when_said
+from .records import excerpt_bounds, item_label, items_label, percent, sentence_fields, copied_line, when_said
 
 _PIPED_WIDTH = 4000  # "unlimited": a pipe gets whole lines
 
@@ -819,13 +819,7 @@ def print_lineage(lin, show_all: bool = False, width: int = 60) -> None:
                    "the source may be outside the corpus").format(
         n=lin.compared_documents, filters=f" ({lin.filters})" if lin.filters else ""), style="dim"))
     if lin.items:
-        line = ngettext("{n} of {total} item has an earlier copy in this corpus",
-                        "{n} of {total} items have an earlier copy in this corpus", len(lin.items)).format(
-            n=lin.copied_items, total=len(lin.items))
-        if lin.parents:
-            line += _("; copied from: {sources}").format(
-                sources=", ".join(f"{doc} ({n})" for doc, n in lin.parents[:5]))
-        c.print(Text(line, style="bold"))
+        c.print(Text(copied_line(lin), style="bold"))
     lonely = 0
     for il in lin.items:
         if not il.occurrences and not show_all:

@@ -52,6 +52,7 @@ from ..records import (
     percent,
     reuse_cluster_record,
     trend_records,
+    copied_line,
     write_records,
     when_said,
 )
@@ -183,17 +184,6 @@ def lineage_view(il, doc_id: str, engine) -> dict:
     return dict(summary=summary, boilerplate=False, rows=rows, chain=chain)
 
 
-def lineage_summary(lin, engine) -> str:
-    """The document's line: how many of its items have an earlier copy, and from which documents."""
-    if not lin.items:
-        return ""
-    line = ngettext("{n} of {total} item has an earlier copy in this corpus",
-                    "{n} of {total} items have an earlier copy in this corpus", len(lin.items)).format(
-        n=lin.copied_items, total=len(lin.items))
-    if lin.parents:
-        line += _("; copied from: {sources}").format(sources=", ".join(
-            f"{engine.doc_meta(d).title or d} ({n})" for d, n in lin.parents[:5]))
-    return line
 
 
 def url_with(request: Request, path: str | None = None, **changes) -> str:
@@ -569,7 +559,7 @@ def create_app(index_dir: str | os.PathLike = "index", *, model: str | None = No
                 items[item_ordinal(il.item_id)]["lineage"] = lineage_view(il, doc.doc_id, engine)
         first_marked = next((o for o, v in items.items() if v["marked"]), None)
         return page(request, "document.html", doc=doc, rec=doc_record(doc), tree=views.outline_tree(doc),
-                    items=items, share=share, first_marked=first_marked, lineage_line=lineage_summary(lin, engine),
+                    items=items, share=share, first_marked=first_marked, lineage_line=copied_line(lin, lambda d: engine.doc_meta(d).title or d),
                     titles={d.doc_id: d.title for d in engine.documents}, relations_shown=RELATIONS_SHOWN,
                     years={d.doc_id: year_label(d) for d in engine.documents})
 
