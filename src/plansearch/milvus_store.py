@@ -731,11 +731,12 @@ class MilvusWriter:
             progress("write", 0, n)
         for i in range(0, n, BATCH):
             rows = []
+            block = np.asarray(vectors[i:min(n, i + BATCH)], np.float32)  # RowVectors read a block at once
             for w in range(i, min(n, i + BATCH)):
                 item = windows.item_rows[w]
                 a, b = windows.spans[w]
                 rows.append({"id": w, "item_row": item, "span_a": a, "span_b": b,
-                             **self._doc_fields[int(self._item_doc[item])], "vec": vectors[w]})
+                             **self._doc_fields[int(self._item_doc[item])], "vec": block[w - i]})
             self.client.insert(self._wins, rows)
             if progress:
                 progress("write", min(n, i + BATCH), n)

@@ -10,12 +10,15 @@ Layout of an index directory:
         files.json         size and CRC-32 of every file above, recorded at commit
         readers.lock       searches hold a shared lock on it while they use the generation
         store.sqlite       documents and items (original text, normalised text, outline path, spans)
-        vectors.npy        one L2-normalised float32 row per sentence window
+        window_row.npy     window -> its vector's row in the cache's vector file (the vectors are
+                           stored once, float16, in the cache; files.json records the file's
+                           length and checksums at commit, and it is only ever appended to)
         window_item.npy    window -> item row;  window_span.npy: window's [start, end) in item text
         item_doc.npy       item row -> document row
         bm25_*.npy/json    keyword index over items
         vectors.pq.*.faiss only for an approximate backend (vectors.hnsw.faiss for --vectors hnsw)
       cache.sqlite         embedding cache, keyed by model + sha256(normalised text); outlives builds
+      cache.sqlite.<model hash>.f16   its vectors: one L2-normalised float16 row each, append-only
       .lock                held while a build runs
 
 Why generations: a build writes a new directory and only then points CURRENT at it, so a crash,
@@ -59,9 +62,10 @@ from .i18n import _
 from .metadata import infer_level
 from .models import Document, Heading, Item, LoadError, PlansearchError, Section
 from .normalise import normalise
-from .vectors import FlatIndex, check_kind, choose_kind, exact_search, load_vector_index, make_vector_index
+from .vectors import (FlatIndex, RowVectors, check_kind, choose_kind, exact_search, load_vector_index,
+                      make_vector_index, vector_chunks)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: vectors are float16 rows of the cache (window_row.npy); 1: vectors.npy float32
 CURRENT = "CURRENT"
 CACHE_FILE = "cache.sqlite"
 LOCK_FILE = ".lock"
@@ -79,9 +83,10 @@ Progress = Callable[[str, int, int], None]
 class IndexDamaged(PlansearchError):
     """A generation whose files are missing, truncated or unreadable: rebuild it."""
 
-    def __init__(self, index_dir: Path, what: str):
+    def __init__(self, index_dir: Path, what: str, vector_file: Path | None = None):
         self.index_dir = index_dir
         self.what = what
+        self.vector_file = vector_file  # the damage is in the embedding cache's vector file
         super().__init__(_("index in {dir}/ is damaged: {what}; run `plansearch index --force --index {dir}` (with "
                            "the corpus paths it was built from) to rebuild it").format(dir=index_dir, what=what))
 
@@ -106,16 +111,28 @@ def user_home() -> Path:
 
 class EmbeddingCache:
     """Vectors by (model, sha256 of the exact text embedded). Plans repeat themselves year after
-    year, so most of a new year's items are already here. A damaged cache file is set aside
-    (renamed *.damaged-<time>) and started anew, whether the damage shows when it is opened or
-    halfway through a build: it only ever costs re-embedding. A cache that cannot be written (a
-    read-only share) is opened read-only (`read_only`, or found so) and never set aside: being
-    unable to open a file is not damage."""
+    year, so most of a new year's items are already here.
+
+    Layout: `cache.sqlite` maps (model, key) to a row; the rows are float16 vectors appended to one
+    file per model beside it (`cache.sqlite.<model hash>.f16`, see `vector_file`). The file is only
+    ever appended to, so a row once written never changes: an index generation refers to its
+    windows' rows instead of holding a second copy of the vectors (bench/RESULTS-1e6.md: float32
+    twice was 9.8 KB an item), and records the file's length and checksums at commit.
+
+    A damaged mapping is set aside (renamed *.damaged-<time>) and started anew, whether the damage
+    shows when it is opened or halfway through a build: it only ever costs re-embedding (the
+    vector file is kept: generations still read their rows from it). A cache that cannot be
+    written (a read-only share) is opened read-only (`read_only`, or found so) and never set aside:
+    being unable to open a file is not damage. A cache written before float16 (its vectors as
+    float32 blobs in an `embedding` table) is converted when first opened for writing, without
+    embedding anything again; read-only, it is read as it is."""
 
     def __init__(self, path: Path, on_warning: Callable[[str], None] | None = None, read_only: bool = False):
         self.path = path
         self.on_warning = on_warning
         self.read_only = read_only or not _writable_dir(path.parent)
+        self._models: dict[str, tuple[int, int]] = {}  # name -> (id, dim)
+        self._maps: dict[str, np.ndarray] = {}  # name -> memory map of its vector file
         try:
             self._db = self._open(path, self.read_only)
         except sqlite3.OperationalError:
@@ -125,6 +142,9 @@ class EmbeddingCache:
                 raise
             self._set_aside(e)
             self._db = self._open(path, False)
+        self._legacy = self._has_table("embedding")
+        if self._legacy and not self.read_only:
+            self._convert_float32()
 
     def _set_aside(self, error: Exception) -> None:
         aside = self.path.with_name(f"{self.path.name}.damaged-{time.strftime('%Y%m%dT%H%M%S')}")
@@ -132,6 +152,7 @@ class EmbeddingCache:
             p = Path(str(self.path) + suffix)
             if p.exists():
                 os.replace(p, Path(str(aside) + suffix))
+        self._models.clear()
         if self.on_warning:
             self.on_warning(_("embedding cache {path} was unreadable ({error}); set aside as {aside}, "
                               "starting a new one").format(path=self.path, error=error, aside=aside.name))
@@ -147,6 +168,7 @@ class EmbeddingCache:
             return False
         self._set_aside(error)
         self._db = self._open(self.path, False)
+        self._legacy = False
         return True
 
     @staticmethod
@@ -160,45 +182,193 @@ class EmbeddingCache:
         try:
             if not read_only:
                 db.execute("PRAGMA journal_mode=WAL")
-                # A rowid table: WITHOUT ROWID stores 1.5 KB vectors in overflow pages at twice the size.
-                db.execute("CREATE TABLE IF NOT EXISTS embedding (model TEXT, key BLOB, dim INTEGER, "
-                           "vec BLOB, PRIMARY KEY (model, key))")
-            db.execute("SELECT model, key, dim, vec FROM embedding LIMIT 1").fetchall()
+                db.execute("CREATE TABLE IF NOT EXISTS model (id INTEGER PRIMARY KEY, name TEXT UNIQUE, "
+                           "dim INTEGER)")
+                # 32-byte key and a row number: ~60 bytes a vector, the vector itself in the .f16 file
+                db.execute("CREATE TABLE IF NOT EXISTS vector (model INTEGER, key BLOB, row INTEGER, "
+                           "PRIMARY KEY (model, key)) WITHOUT ROWID")
+            tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            if "vector" in tables:
+                db.execute("SELECT model, key, row FROM vector LIMIT 1").fetchall()
+                db.execute("SELECT id, name, dim FROM model LIMIT 1").fetchall()
+            if "embedding" in tables:
+                db.execute("SELECT model, key, dim, vec FROM embedding LIMIT 1").fetchall()
         except sqlite3.DatabaseError:
             db.close()
             raise
         return db
 
-    def iter_many(self, model: str, keys: Sequence[bytes]) -> Iterator[tuple[bytes, np.ndarray]]:
-        """(key, vector) for each of `keys` the cache holds, in no particular order."""
+    def _has_table(self, name: str) -> bool:
+        return self._db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?",
+                                (name,)).fetchone() is not None
+
+    # --- the vector files ---------------------------------------------------------------------
+    def vector_file(self, model: str) -> Path:
+        """The float16 vector file of `model` (named by a hash of the name: a model name may hold
+        any character, and a new mapping after damage must find the same file again)."""
+        return vector_file_of(self.path, model)
+
+    def _model(self, model: str, dim: int | None = None) -> tuple[int, int] | None:
+        """(id, dim) of `model` in this cache; registered with `dim` when given and not yet held."""
+        if model not in self._models:
+            row = None
+            if self._has_table("model"):
+                row = self._db.execute("SELECT id, dim FROM model WHERE name=?", (model,)).fetchone()
+            if row is None:
+                if dim is None or self.read_only:
+                    return None
+                with self._db:
+                    cur = self._db.execute("INSERT INTO model (name, dim) VALUES (?, ?)", (model, dim))
+                row = (cur.lastrowid, dim)
+            self._models[model] = (int(row[0]), int(row[1]))
+        return self._models[model]
+
+    def vectors(self, model: str) -> np.ndarray:
+        """Every row of `model`'s vector file, memory-mapped read-only (float16, rows x dim); an
+        empty array when there is none. Rows appended later need a new call."""
+        held = self._model(model)
+        if held is None:
+            return np.zeros((0, 0), np.float16)
+        return map_vector_file(self.vector_file(model), held[1])
+
+    def _append(self, model: str, vectors: np.ndarray) -> np.ndarray:
+        """Append rows to the model's vector file; their row numbers. O_APPEND under an exclusive
+        lock: two processes sharing a cache (the user's own) never interleave rows."""
+        _id, dim = self._model(model, int(vectors.shape[1]))
+        if vectors.shape[1] != dim:
+            raise PlansearchError(f"{self.path}: {model} holds {dim}-dimensional vectors, got {vectors.shape[1]}")
+        width = dim * 2
+        data = np.ascontiguousarray(vectors, dtype=np.float16).tobytes()
+        fd = os.open(self.vector_file(model), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            end = os.fstat(fd).st_size
+            if end % width:  # a row cut short by a crash or a full disk: pad it, never reuse it
+                os.write(fd, b"\0" * (width - end % width))
+                end += width - end % width
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fdatasync(fd)  # the rows are on disk before the mapping that names them commits
+        finally:
+            os.close(fd)
+        self._maps.pop(model, None)
+        return np.arange(end // width, end // width + len(vectors), dtype=np.int64)
+
+    # --- lookups --------------------------------------------------------------------------------
+    def rows(self, model: str, keys: Sequence[bytes]) -> dict[bytes, int]:
+        """Row in `model`'s vector file of each of `keys` the cache holds (rows past the file's end,
+        lost with a truncated file, are not held)."""
+        held = self._model(model)
+        if held is None or not self._has_table("vector"):
+            return {}
+        n_rows = self._file_rows(model, held[1])
+        out: dict[bytes, int] = {}
         for i in range(0, len(keys), 500):  # SQLite caps the number of bound parameters
             chunk = list(keys[i:i + 500])
-            q = f"SELECT key, vec, dim FROM embedding WHERE model=? AND key IN ({','.join('?' * len(chunk))})"
+            q = f"SELECT key, row FROM vector WHERE model=? AND key IN ({','.join('?' * len(chunk))})"
             try:
-                rows = self._db.execute(q, [model, *chunk]).fetchall()
+                found = self._db.execute(q, [held[0], *chunk]).fetchall()
             except sqlite3.OperationalError:
                 raise
             except sqlite3.DatabaseError as e:  # damage past the first page: what is left is embedded
                 self._renew(e)
+                return {}
+            out.update((bytes(k), int(r)) for k, r in found if r < n_rows)
+        return out
+
+    def keys(self, model: str) -> list[bytes]:
+        """Every key the cache holds a vector of for `model`."""
+        held = self._model(model)
+        if held is None or not self._has_table("vector"):
+            return []
+        return [bytes(k) for (k,) in self._db.execute("SELECT key FROM vector WHERE model=?", (held[0],))]
+
+    def _file_rows(self, model: str, dim: int) -> int:
+        try:
+            return self.vector_file(model).stat().st_size // (dim * 2)
+        except OSError:
+            return 0
+
+    def _mapped(self, model: str) -> np.ndarray:
+        if model not in self._maps:
+            self._maps[model] = self.vectors(model)
+        return self._maps[model]
+
+    def iter_many(self, model: str, keys: Sequence[bytes]) -> Iterator[tuple[bytes, np.ndarray]]:
+        """(key, float32 vector) for each of `keys` the cache holds, in no particular order."""
+        rows = self.rows(model, keys)
+        if rows:
+            ks = list(rows)
+            at = np.fromiter((rows[k] for k in ks), np.int64, len(ks))
+            vecs = self._mapped(model)
+            order = np.argsort(at)  # one forward pass over the file
+            for j in order:
+                yield ks[j], vecs[at[j]].astype(np.float32)
+        if self._legacy:  # read-only cache written before float16: the float32 blobs as they are
+            missing = [k for k in keys if k not in rows]
+            yield from self._iter_float32(model, missing)
+
+    def _iter_float32(self, model: str, keys: Sequence[bytes]) -> Iterator[tuple[bytes, np.ndarray]]:
+        for i in range(0, len(keys), 500):
+            chunk = list(keys[i:i + 500])
+            q = f"SELECT key, vec, dim FROM embedding WHERE model=? AND key IN ({','.join('?' * len(chunk))})"
+            try:
+                found = self._db.execute(q, [model, *chunk]).fetchall()
+            except sqlite3.DatabaseError:
                 return
-            for key, blob, dim in rows:
+            for key, blob, dim in found:
                 v = np.frombuffer(blob, dtype=np.float32)
                 if len(v) == dim:  # a short blob is a damaged row: embed that text again
                     yield bytes(key), v
 
-    def put_many(self, model: str, keys: Sequence[bytes], vectors: np.ndarray) -> None:
-        if self.read_only:
-            return
-        rows = [(model, k, int(v.shape[0]), np.asarray(v, np.float32).tobytes()) for k, v in zip(keys, vectors)]
+    def put_many(self, model: str, keys: Sequence[bytes], vectors: np.ndarray) -> np.ndarray | None:
+        """Store the vectors of `keys`; their rows (None when the cache cannot be written)."""
+        if self.read_only or not len(keys):
+            return None
         try:
+            rows = self._append(model, np.asarray(vectors))
+            mid = self._models[model][0]
             with self._db:
-                self._db.executemany("INSERT OR REPLACE INTO embedding VALUES (?,?,?,?)", rows)
+                self._db.executemany("INSERT OR REPLACE INTO vector VALUES (?,?,?)",
+                                     [(mid, bytes(k), int(r)) for k, r in zip(keys, rows)])
         except sqlite3.OperationalError:
             raise
         except sqlite3.DatabaseError as e:
-            if self._renew(e):
-                with self._db:
-                    self._db.executemany("INSERT OR REPLACE INTO embedding VALUES (?,?,?,?)", rows)
+            if not self._renew(e):
+                return None
+            return self.put_many(model, keys, vectors)
+        return rows
+
+    def _convert_float32(self) -> None:
+        """Move a pre-float16 cache's float32 blobs into the vector files, in batches, and drop
+        the old table: nothing is embedded again, and the file shrinks to a third."""
+        if self.on_warning:
+            self.on_warning(_("converting the embedding cache {path} to float16 (once; nothing is embedded "
+                              "again)").format(path=self.path))
+        last = -1
+        try:
+            while True:
+                batch = self._db.execute("SELECT rowid, model, key, dim, vec FROM embedding WHERE rowid > ? "
+                                         "ORDER BY rowid LIMIT 20000", (last,)).fetchall()
+                if not batch:
+                    break
+                last = batch[-1][0]
+                by_model: dict[tuple[str, int], list] = {}
+                for _rowid, model, key, dim, blob in batch:
+                    v = np.frombuffer(blob, dtype=np.float32)
+                    if len(v) == dim:
+                        by_model.setdefault((model, dim), []).append((bytes(key), v))
+                for (model, _dim), kv in by_model.items():
+                    self.put_many(model, [k for k, _v in kv], np.stack([v for _k, v in kv]))
+            with self._db:
+                self._db.execute("DROP TABLE embedding")
+            self._db.execute("VACUUM")
+        except sqlite3.OperationalError:
+            raise
+        except sqlite3.DatabaseError as e:  # what was converted is kept; the rest is embedded again
+            self._renew(e)
+        self._legacy = False
 
     def close(self) -> None:
         if not self.read_only:
@@ -207,6 +377,33 @@ class EmbeddingCache:
             with contextlib.suppress(sqlite3.Error):
                 self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         self._db.close()
+
+
+def vector_file_of(cache_path: Path, model: str) -> Path:
+    return cache_path.with_name(f"{cache_path.name}.{hashlib.sha256(model.encode()).hexdigest()[:16]}.f16")
+
+
+def map_vector_file(path: Path, dim: int, rows: int | None = None) -> np.ndarray:
+    """A vector file's first `rows` rows (default: every whole row), memory-mapped read-only."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return np.zeros((0, dim), np.float16)
+    n = size // (dim * 2) if rows is None else rows
+    if n == 0:
+        return np.zeros((0, dim), np.float16)
+    return np.memmap(path, dtype=np.float16, mode="r", shape=(n, dim))
+
+
+def cache_files(cache_path: Path) -> list[Path]:
+    """The files an embedding cache is made of: the mapping and each model's vector file."""
+    return [p for p in [cache_path, *sorted(cache_path.parent.glob(f"{cache_path.name}.*.f16"))] if p.is_file()]
+
+
+def copy_cache(source: Path, target: Path) -> None:
+    """Copy an embedding cache (all its files) from `source` to `target` (both the .sqlite path)."""
+    for f in cache_files(source):
+        shutil.copy(f, target.with_name(target.name + f.name[len(source.name):]))
 
 
 def _writable_dir(directory: Path) -> bool:
@@ -262,6 +459,32 @@ def embed_cached(embedder, texts: Sequence[str], cache: EmbeddingCache | None,
         if first[k] != i:
             out[i] = out[first[k]]
     return out
+
+
+def cache_rows(embedder, texts: Sequence[str], cache: EmbeddingCache, progress: Progress | None = None,
+               count: EmbedCount | None = None) -> np.ndarray:
+    """The row of every text in the cache's vector file for `embedder`: identical texts embedded
+    once, cached ones not at all. The build's way in: it never holds the vectors themselves."""
+    count = count if count is not None else EmbedCount()
+    keys = [text_key(t) for t in texts]
+    first: dict[bytes, int] = {}
+    for i, k in enumerate(keys):
+        first.setdefault(k, i)
+    held = cache.rows(embedder.name, list(first))
+    todo = [k for k in first if k not in held]
+    count.reused += len(texts) - len(todo)
+    if progress:
+        progress("embed", 0, len(todo))
+    for b in range(0, len(todo), EMBED_BATCH):
+        batch = todo[b:b + EMBED_BATCH]
+        rows = cache.put_many(embedder.name, batch, embedder.embed_passages([texts[first[k]] for k in batch]))
+        if rows is None:
+            raise PlansearchError(_("{path}: the embedding cache cannot be written").format(path=cache.path))
+        held.update(zip(batch, rows.tolist()))
+        count.embedded += len(batch)
+        if progress:
+            progress("embed", min(b + EMBED_BATCH, len(todo)), len(todo))
+    return np.fromiter((held[k] for k in keys), np.int64, len(keys))
 
 
 def cached_embedder_vectors(texts: Sequence[str], model: str | None = None,
@@ -349,6 +572,7 @@ class IndexMeta:
     fingerprint: str
     built_at: str
     window_min_chars: int = WINDOW_MIN_CHARS
+    vector_file: str = ""  # the cache's vector file the window rows point into (local store)
 
     @classmethod
     def read(cls, gen: Path) -> "IndexMeta":
@@ -432,29 +656,43 @@ def _crc_sample(path: Path, size: int) -> int:
     crc = 0
     with open(path, "rb") as f:
         if size <= _SAMPLE_BLOCK * _SAMPLES:
-            return zlib.crc32(f.read())
+            return zlib.crc32(f.read(size))
         for k in range(_SAMPLES):
             f.seek((size - _SAMPLE_BLOCK) * k // (_SAMPLES - 1))
             crc = zlib.crc32(f.read(_SAMPLE_BLOCK), crc)
     return crc
 
 
-def _crc_full(path: Path) -> int:
-    crc = 0
+def _crc_full(path: Path, size: int | None = None) -> int:
+    """CRC-32 of the file (of its first `size` bytes)."""
+    crc, left = 0, size
     with open(path, "rb") as f:
-        while block := f.read(1 << 22):
+        while block := f.read(1 << 22 if left is None else min(1 << 22, left)):
             crc = zlib.crc32(block, crc)
+            if left is not None:
+                left -= len(block)
     return crc
 
 
-def _record_files(gen: Path) -> None:
-    """files.json: size, sampled and full CRC-32 of every file of the generation."""
+def _record_files(gen: Path, shared: Path | None = None, shared_size: int = 0) -> None:
+    """files.json: size, sampled and full CRC-32 of every file of the generation, and of the first
+    `shared_size` bytes of `shared` (the cache's vector file: append-only, so that prefix is the
+    generation's and never changes). An existing entry for the shared file is kept."""
+    manifest = gen / FILES_MANIFEST
     entries = {}
+    if shared is None and manifest.is_file():
+        with contextlib.suppress(OSError, ValueError):
+            entries = {k: v for k, v in json.loads(manifest.read_text(encoding="utf-8")).items()
+                       if isinstance(v, dict) and v.get("prefix")}
     for p in sorted(gen.iterdir()):
         if p.is_file() and p.name not in (FILES_MANIFEST, READERS_LOCK):
             size = p.stat().st_size
             entries[p.name] = {"size": size, "sample_crc": _crc_sample(p, size), "crc": _crc_full(p)}
-    (gen / FILES_MANIFEST).write_text(json.dumps(entries, indent=1), encoding="utf-8")
+    if shared is not None:
+        entries[f"../{shared.name}"] = {"size": shared_size, "prefix": True,
+                                        "sample_crc": _crc_sample(shared, shared_size),
+                                        "crc": _crc_full(shared, shared_size)}
+    manifest.write_text(json.dumps(entries, indent=1), encoding="utf-8")
 
 
 def verify_generation(gen: Path, full: bool = False) -> None:
@@ -473,11 +711,25 @@ def verify_generation(gen: Path, full: bool = False) -> None:
     except (OSError, ValueError) as e:
         raise IndexDamaged(index_dir, f"{gen.name}/{FILES_MANIFEST} is unreadable ({e})") from None
     for name, want in entries.items():
-        p = gen / name
+        prefix = isinstance(want, dict) and want.get("prefix")
+        if prefix and (not name.startswith("../") or "/" in name[3:]):
+            raise IndexDamaged(index_dir, f"{gen.name}/{FILES_MANIFEST} names {name!r}")
+        p = index_dir / name[3:] if prefix else gen / name
+        shown = name[3:] if prefix else f"{gen.name}/{name}"
         try:
             size = p.stat().st_size
         except OSError:
-            raise IndexDamaged(index_dir, f"{gen.name}/{name} is missing") from None
+            raise IndexDamaged(index_dir, f"{shown} is missing") from None
+        if prefix:  # the cache's vector file: it may have grown since; its first bytes may not change
+            if size < want.get("size", 0):
+                raise IndexDamaged(index_dir, f"{shown} has {size:,} bytes, this index reads "
+                                              f"{want.get('size'):,}", vector_file=p)
+            size = want["size"]
+            crc = _crc_full(p, size) if full else _crc_sample(p, size)
+            if crc != want.get("crc" if full else "sample_crc"):
+                raise IndexDamaged(index_dir, f"{shown} is not the file that was written (its checksum differs)",
+                                   vector_file=p)
+            continue
         if size != want.get("size"):
             raise IndexDamaged(index_dir, f"{gen.name}/{name} has {size:,} bytes, {want.get('size'):,} "
                                           f"were written")
@@ -571,7 +823,19 @@ class LocalStore:
         return StoredIndex(self.index_dir)
 
     def repair(self, damage: IndexDamaged) -> str | None:
-        return None  # a build writes a whole new generation beside the damaged one
+        # A build writes a whole new generation beside a damaged one. Damaged vectors must not be
+        # read again: the vector file and the mapping that names its rows are set aside together.
+        if damage.vector_file is None or not damage.vector_file.is_file():
+            return None
+        stamp = time.strftime("%Y%m%dT%H%M%S")
+        os.replace(damage.vector_file, damage.vector_file.with_name(f"{damage.vector_file.name}.damaged-{stamp}"))
+        cache = self.index_dir / CACHE_FILE
+        for suffix in ("", "-wal", "-shm"):
+            p = Path(str(cache) + suffix)
+            if p.exists():
+                os.replace(p, p.with_name(f"{CACHE_FILE}.damaged-{stamp}{suffix}"))
+        return _("the embedding cache's vectors ({file}) were damaged: set aside, and embedded again").format(
+            file=damage.vector_file.name)
 
     def drop(self) -> list[str]:
         gens = sorted(p.name for p in self.index_dir.iterdir() if _is_ours(p)) if self.index_dir.is_dir() else []
@@ -600,7 +864,7 @@ class LocalWriter:
         (self.tmp / GEN_MARKER).write_text("written by plansearch; deleted by it when superseded\n")
         self._documents: list[Document] = []
         self._windows: ItemWindows | None = None
-        self._vectors: np.ndarray | None = None
+        self._vectors: RowVectors | None = None
 
     def vector_kind(self, n_windows: int) -> str:
         return self._kind or choose_kind(n_windows)
@@ -616,7 +880,10 @@ class LocalWriter:
             self._progress("keyword", 1, 1)
         self._documents = documents
 
-    def add_windows(self, windows: ItemWindows, vectors: np.ndarray) -> None:
+    def add_windows(self, windows: ItemWindows, vectors: RowVectors) -> None:
+        # rows of the cache's vector file: the generation refers to them and holds no copy
+        if not isinstance(vectors, RowVectors) or vectors.source is None:
+            raise TypeError("the local store takes the cache's rows (RowVectors of its vector file)")
         self._windows, self._vectors = windows, vectors
 
     def commit(self, meta: IndexMeta) -> str:
@@ -624,22 +891,24 @@ class LocalWriter:
         if progress:
             progress("write", 0, 3)
         _write_sqlite(gen / "store.sqlite", self._documents)
-        np.save(gen / "vectors.npy", vectors)
+        np.save(gen / "window_row.npy", np.asarray(vectors.rows, np.uint32 if
+                                                   (not len(vectors) or vectors.rows.max() < 2**32) else np.int64))
         np.save(gen / "window_item.npy", np.asarray(wins.item_rows, np.int32))
         np.save(gen / "window_span.npy", np.asarray(wins.spans, np.int32).reshape(-1, 2))
         np.save(gen / "item_doc.npy", np.repeat(np.arange(len(self._documents), dtype=np.int32),
                                                 [len(d.items) for d in self._documents]))
         if progress:
             progress("write", 1, 3)
-        if meta.vector_kind != "flat":  # the flat index is rebuilt from vectors.npy on load
+        if meta.vector_kind != "flat":  # the flat index is rebuilt from the rows on load
             vindex = make_vector_index(meta.vector_kind, meta.dim)
             vindex.add(vectors)
             vindex.save(gen)
         if progress:
             progress("write", 2, 3)
+        meta.vector_file = vectors.source.name
         meta.write(gen)
         (gen / READERS_LOCK).touch()
-        _record_files(gen)
+        _record_files(gen, vectors.source, len(vectors.base) * meta.dim * 2)
         _fsync_tree(gen)
         final = self.index_dir / self.name
         gen.rename(final)
@@ -962,9 +1231,12 @@ def _write_version(writer: IndexWriter, documents: list[Document], embedder, ind
     writer.add_documents(documents)
     cache = EmbeddingCache(index_dir / CACHE_FILE, on_warning=warnings.append)
     try:
-        vectors = embed_cached(embedder, wins.texts, cache, progress, count)
+        rows = cache_rows(embedder, wins.texts, cache, progress, count)
+        source = cache.vector_file(embedder.name)
     finally:
         cache.close()
+    # the file as it is now: every row named is in it, and later appends do not concern this build
+    vectors = RowVectors(map_vector_file(source, embedder.dim), rows, source)
     writer.add_windows(wins, vectors)
     return IndexMeta(FORMAT_VERSION, embedder.name, embedder.dim, writer.vector_kind(len(vectors)),
                      keyword_scheme, len(documents), len(items), len(wins.texts), fp,
@@ -1256,7 +1528,7 @@ class LocalIndex:
         return self._bm25
 
     def _load_vector_index(self):
-        return FlatIndex.load(Path("."), self.meta.dim, np.asarray(self.vectors))
+        return FlatIndex.load(Path("."), self.meta.dim, self.vectors)
 
     def _load_bm25(self):
         raise PlansearchError(f"{self.location}: no keyword index")
@@ -1308,13 +1580,18 @@ class LocalIndex:
     def dense_all_many(self, query_vectors: np.ndarray) -> np.ndarray:
         """dense_all for several queries at once, (m, dim) -> (m, items): one pass over the
         vectors instead of one per query (a 10-topic trend at 10^5 items is memory-bound)."""
-        sims = np.asarray(query_vectors, np.float32) @ np.asarray(self.vectors).T
-        best = np.full((len(query_vectors), len(self.item_doc)), -1.0, np.float32)
-        owners = np.asarray(self.window_item)
-        if len(owners):
+        queries = np.asarray(query_vectors, np.float32)
+        best = np.full((len(queries), len(self.item_doc)), -1.0, np.float32)
+        owners_all = np.asarray(self.window_item)
+        # a block of windows at a time: float32 of every window at 10^6 items would be 4 GB
+        for lo, block in vector_chunks(self.vectors):
+            sims = queries @ block.T
+            owners = owners_all[lo:lo + len(block)]
             # windows are stored in item order: each item's windows are one run, reduced at once
+            # (an item cut by the block's edge is reduced in both blocks and keeps the larger)
             starts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]])
-            best[:, owners[starts]] = np.maximum.reduceat(sims, starts, axis=1)
+            at = owners[starts]
+            best[:, at] = np.maximum(best[:, at], np.maximum.reduceat(sims, starts, axis=1))
         return best
 
     def keyword_top(self, query_norm: str, n: int, selection: Selection | None = None) -> KeywordHits:
@@ -1423,22 +1700,26 @@ class StoredIndex(LocalIndex):
         meta = IndexMeta.read(gen)
         if meta.format != FORMAT_VERSION:
             raise PlansearchError(_("index in {dir}/ has format {format}, this plansearch reads {reads}: rebuild it "
-                                    "with `plansearch index`").format(dir=self.index_dir, format=meta.format,
-                                                                       reads=FORMAT_VERSION))
+                                    "with `plansearch index` (its embedding cache is kept: nothing is embedded "
+                                    "again)").format(dir=self.index_dir, format=meta.format, reads=FORMAT_VERSION))
         arrays = {}
-        for name in ("vectors.npy", "window_item.npy", "window_span.npy", "item_doc.npy"):
-            path = gen / name
-            if name == "item_doc.npy" and not path.is_file():
-                continue  # generations written before the file existed: read from SQLite below
+        for name in ("window_row.npy", "window_item.npy", "window_span.npy", "item_doc.npy"):
             try:
-                arrays[name] = np.load(path, mmap_mode="r" if name == "vectors.npy" else None,
+                arrays[name] = np.load(gen / name, mmap_mode="r" if name == "window_row.npy" else None,
                                        allow_pickle=False)
             except (OSError, ValueError, EOFError) as e:
                 raise self._damaged(name, e) from None
-        vectors = arrays["vectors.npy"]
-        if vectors.ndim != 2 or vectors.shape[1] != meta.dim or len(vectors) != meta.windows:
-            raise IndexDamaged(self.index_dir, f"{gen.name}/vectors.npy holds {vectors.shape}, "
-                                               f"meta.json says {meta.windows} windows of dim {meta.dim}")
+        rows = arrays["window_row.npy"]
+        source = self.index_dir / meta.vector_file
+        if not meta.vector_file or "/" in meta.vector_file or not source.is_file():
+            raise IndexDamaged(self.index_dir, f"the embedding cache's vector file {meta.vector_file or '?'} "
+                                               f"is missing")
+        base = map_vector_file(source, meta.dim)
+        if rows.ndim != 1 or len(rows) != meta.windows or (len(rows) and int(rows.max()) >= len(base)):
+            raise IndexDamaged(self.index_dir, f"{gen.name}/window_row.npy holds {rows.shape} rows up to "
+                                               f"{int(rows.max()) if len(rows) else 0}, meta.json says "
+                                               f"{meta.windows} windows and the cache holds {len(base)}")
+        vectors = RowVectors(base, rows, source)
         try:
             self._db = sqlite3.connect(f"file:{gen / 'store.sqlite'}?mode=ro", uri=True,
                                        check_same_thread=False)
@@ -1466,8 +1747,7 @@ class StoredIndex(LocalIndex):
 
     def _load_vector_index(self):
         try:
-            return load_vector_index(self.meta.vector_kind, self.generation, self.meta.dim,
-                                     np.asarray(self.vectors))
+            return load_vector_index(self.meta.vector_kind, self.generation, self.meta.dim, self.vectors)
         except PlansearchError:
             raise
         except Exception as e:  # FAISS raises RuntimeError on a damaged file
