@@ -55,9 +55,9 @@ from filelock import FileLock, Timeout
 
 from .backends import backend_for, open_backend
 from .chunk import MAX_WINDOWS_PER_ITEM, WINDOW_MIN_CHARS, ItemWindows, windows_of_items
-from .corpus import load_corpus
+from .corpus import iter_corpus
 from .embed import get_embedder, resolve_model
-from .keyword import BM25Index, select_top_k, tokenize
+from .keyword import BM25Index, KeywordBuilder, select_top_k, tokenize
 from .i18n import _
 from .metadata import infer_level
 from .models import Document, Heading, Item, LoadError, PlansearchError, Section
@@ -447,7 +447,9 @@ def embed_cached(embedder, texts: Sequence[str], cache: EmbeddingCache | None,
         progress("embed", 0, len(todo))
     for b in range(0, len(todo), EMBED_BATCH):
         batch = todo[b:b + EMBED_BATCH]
-        vecs = embedder.embed_passages([texts[first[k]] for k in batch])
+        # as the cache keeps them (float16): a text's vector is the same whether it was just
+        # embedded or read back, with or without a cache
+        vecs = np.asarray(embedder.embed_passages([texts[first[k]] for k in batch]), np.float16).astype(np.float32)
         if cache:
             cache.put_many(embedder.name, batch, vecs)
         for k, v in zip(batch, vecs):
@@ -626,15 +628,21 @@ def _settings_hash(model: str | None, scheme: str):
     return hashlib.sha256(f"{FORMAT_VERSION}|{_version()}|{model}|{scheme}|{WINDOW_MIN_CHARS}".encode())
 
 
-def _fingerprint(docs: list[Document], model: str, scheme: str) -> str:
-    """Everything a build depends on: the parsed corpus (text and metadata), model, code version."""
-    h = _settings_hash(model, scheme)
-    for d in docs:
-        h.update(json.dumps([d.doc_id, d.source, d.title, d.year, d.year_mask, d.region, d.issuer,
-                             d.kind, d.plan_year, d.review_year, d.date], ensure_ascii=False).encode())
+class _Fingerprint:
+    """Everything a build depends on: the parsed corpus (text and metadata), model, code version;
+    fed a document at a time as the build streams them."""
+
+    def __init__(self, model: str, scheme: str):
+        self._h = _settings_hash(model, scheme)
+
+    def update(self, d: Document) -> None:
+        self._h.update(json.dumps([d.doc_id, d.source, d.title, d.year, d.year_mask, d.region, d.issuer,
+                                   d.kind, d.plan_year, d.review_year, d.date], ensure_ascii=False).encode())
         for it in d.items:
-            h.update(f"{it.label}\x1f{'|'.join(it.path)}\x1f{it.text}\x1e".encode())
-    return h.hexdigest()
+            self._h.update(f"{it.label}\x1f{'|'.join(it.path)}\x1f{it.text}\x1e".encode())
+
+    def hexdigest(self) -> str:
+        return self._h.hexdigest()
 
 
 def _version() -> str:
@@ -862,7 +870,11 @@ class LocalWriter:
         self.tmp = index_dir / f".tmp-{self.name}"
         self.tmp.mkdir()
         (self.tmp / GEN_MARKER).write_text("written by plansearch; deleted by it when superseded\n")
-        self._documents: list[Document] = []
+        # Batch by batch: rows into SQLite and postings into a spill file as documents come, so
+        # the build's memory holds one batch, not the corpus.
+        self._tables = _StoreTables(self.tmp / "store.sqlite")
+        self._keyword = KeywordBuilder(self.tmp, keyword_scheme)
+        self._item_doc: list[np.ndarray] = []
         self._windows: ItemWindows | None = None
         self._vectors: RowVectors | None = None
 
@@ -870,15 +882,11 @@ class LocalWriter:
         return self._kind or choose_kind(n_windows)
 
     def add_documents(self, documents: list[Document]) -> None:
-        # The keyword index now, before the vectors are in memory: a large build's BM25 arrays and
-        # vectors must not peak together. The documents go into SQLite at commit.
-        if self._progress:
-            self._progress("keyword", 0, 1)
-        norms = [it.norm or normalise(it.text) for d in documents for it in d.items]
-        BM25Index.build(norms, self._scheme).save(self.tmp)
-        if self._progress:
-            self._progress("keyword", 1, 1)
-        self._documents = documents
+        first = self._tables.documents
+        self._tables.add(documents)
+        self._keyword.add([it.norm or normalise(it.text) for d in documents for it in d.items])
+        self._item_doc.append(np.repeat(np.arange(first, first + len(documents), dtype=np.int32),
+                                        [len(d.items) for d in documents]))
 
     def add_windows(self, windows: ItemWindows, vectors: RowVectors) -> None:
         # rows of the cache's vector file: the generation refers to them and holds no copy
@@ -890,13 +898,14 @@ class LocalWriter:
         gen, wins, vectors, progress = self.tmp, self._windows, self._vectors, self._progress
         if progress:
             progress("write", 0, 3)
-        _write_sqlite(gen / "store.sqlite", self._documents)
+        self._tables.close()
+        self._keyword.finish().save(gen)
+        self._keyword.discard()  # the spill and stream files: copied into the bm25_*.npy above
         np.save(gen / "window_row.npy", np.asarray(vectors.rows, np.uint32 if
                                                    (not len(vectors) or vectors.rows.max() < 2**32) else np.int64))
         np.save(gen / "window_item.npy", np.asarray(wins.item_rows, np.int32))
         np.save(gen / "window_span.npy", np.asarray(wins.spans, np.int32).reshape(-1, 2))
-        np.save(gen / "item_doc.npy", np.repeat(np.arange(len(self._documents), dtype=np.int32),
-                                                [len(d.items) for d in self._documents]))
+        np.save(gen / "item_doc.npy", np.concatenate(self._item_doc) if self._item_doc else np.zeros(0, np.int32))
         if progress:
             progress("write", 1, 3)
         if meta.vector_kind != "flat":  # the flat index is rebuilt from the rows on load
@@ -919,6 +928,8 @@ class LocalWriter:
         return self.name
 
     def abort(self) -> None:
+        self._tables.abort()
+        self._keyword.discard()
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
@@ -1059,32 +1070,35 @@ def build_index(paths: str | os.PathLike | Iterable[str | os.PathLike] = "corpus
                 and (vector_kind is None or vector_kind == live.meta.vector_kind)):
             _record_in(index_dir, where)
             return IndexReport.of(index_dir, live.meta, None, time.perf_counter() - t0, load_errors)
-        if documents is None:
-            documents = load_corpus(paths, errors=load_errors, warnings=build_warnings)
-        if not documents:
-            why = "; ".join(_("skipped {problem}").format(problem=e) for e in load_errors[:3])
-            raise PlansearchError(_("no documents found in {paths}").format(paths=_describe(paths))
-                                  + (f" ({why})" if why else ""))
+        # Documents stream through the build a batch at a time (iter_corpus), so whether the corpus
+        # changed is known only once they are all read: an unchanged one's new version is dropped.
+        stream = iter_corpus(paths, errors=load_errors, warnings=build_warnings) if documents is None \
+            else iter(documents)
         embedder = get_embedder(model)
-        fp = _fingerprint(documents, embedder.name, keyword_scheme)
-        if live is not None:  # about to call it up to date: every byte, not a sample (parsing cost more)
+        if live is not None:  # it may be called up to date: every byte, not a sample (parsing costs more)
             live, damage = _live_or_damage(where, full=True)
             if isinstance(damage, IndexDamaged):
                 note = where.repair(damage)
                 if note:
                     build_warnings.append(note)
                 damage = damage.what
-        if (not force and live is not None and live.meta.fingerprint == fp
-                and (vector_kind is None or vector_kind == live.meta.vector_kind)):
-            _write_stamp(index_dir, live.name, stamp)
-            _record_in(index_dir, where)
-            return IndexReport.of(index_dir, live.meta, None, time.perf_counter() - t0, load_errors)
         count = EmbedCount()
         writer = None
+        size = _SizeSeen(stream)
         try:
             writer = where.writer(vector_kind, keyword_scheme, progress, build_warnings)
-            meta = _write_version(writer, documents, embedder, index_dir, fp, keyword_scheme,
-                                  progress, count, build_warnings)
+            meta = _write_version(writer, size, embedder, index_dir, keyword_scheme, progress, count,
+                                  build_warnings)
+            if meta is None:
+                why = "; ".join(_("skipped {problem}").format(problem=e) for e in load_errors[:3])
+                raise PlansearchError(_("no documents found in {paths}").format(paths=_describe(paths))
+                                      + (f" ({why})" if why else ""))
+            if (not force and live is not None and live.meta.fingerprint == meta.fingerprint
+                    and (vector_kind is None or vector_kind == live.meta.vector_kind)):
+                writer.abort()
+                _write_stamp(index_dir, live.name, stamp)
+                _record_in(index_dir, where)
+                return IndexReport.of(index_dir, live.meta, None, time.perf_counter() - t0, load_errors)
             name = writer.commit(meta)
             _write_stamp(index_dir, name, stamp)
             _record_in(index_dir, where)
@@ -1092,7 +1106,7 @@ def build_index(paths: str | os.PathLike | Iterable[str | os.PathLike] = "corpus
             if writer is not None:
                 writer.abort()  # the .tmp-gen-… folder goes; the live version was never touched
             if _is_disk_full(e):
-                raise DiskFull(index_dir, _build_bytes(documents, embedder.dim), had_live=live is not None) from None
+                raise DiskFull(index_dir, _build_bytes(size.chars, embedder.dim), had_live=live is not None) from None
             raise
         return IndexReport.of(index_dir, meta, count, time.perf_counter() - t0, load_errors,
                               build_warnings, repaired=damage)
@@ -1149,13 +1163,27 @@ def _is_disk_full(e: BaseException) -> bool:
             or (isinstance(e, OSError) and "requested and" in text and "written" in text))
 
 
-def _build_bytes(documents: list[Document], dim: int) -> int:
-    """About how much disk a generation of `documents` takes, with its new cache rows: the vectors
-    (a window per ~40 characters), and ~21 bytes a character for the text, the documents' table and
-    the keyword postings (measured on the sample corpus: 2.0 MB for 42,418 characters, 754 windows)."""
-    chars = sum(len(d.text) for d in documents)
+class _SizeSeen:
+    """The documents as they stream by, counting their characters (a full disk's message says
+    how much room the build needed)."""
+
+    def __init__(self, documents: Iterable[Document]):
+        self._documents = documents
+        self.chars = 0
+
+    def __iter__(self) -> Iterator[Document]:
+        for d in self._documents:
+            self.chars += len(d.text)
+            yield d
+
+
+def _build_bytes(chars: int, dim: int) -> int:
+    """About how much disk a generation of `chars` characters takes, with its new cache rows: the
+    vectors (a window per ~40 characters, float16), and ~21 bytes a character for the text, the
+    documents' table and the keyword postings (measured on the sample corpus: 2.0 MB for 42,418
+    characters, 754 windows)."""
     windows = max(1, chars // 40)
-    return int(1.1 * (windows * (2 * dim * 4 + 72) + 21 * chars))
+    return int(1.1 * (windows * (dim * 2 + 72) + 21 * chars))
 
 
 def _free_bytes(path: Path) -> int:
@@ -1217,30 +1245,154 @@ def _live_or_damage(where: IndexStore, full: bool) -> tuple[Version | None, Inde
         return None, str(e)
 
 
-def _write_version(writer: IndexWriter, documents: list[Document], embedder, index_dir: Path, fp: str,
+BUILD_BATCH_ITEMS = 20_000  # items a build holds at a time: its memory is bounded by this, not the corpus
+
+
+def _batches(documents: Iterable[Document], max_items: int = BUILD_BATCH_ITEMS) -> Iterator[list[Document]]:
+    batch: list[Document] = []
+    n = 0
+    for d in documents:
+        batch.append(d)
+        n += len(d.items)
+        if n >= max_items:
+            yield batch
+            batch, n = [], 0
+    if batch:
+        yield batch
+
+
+class _PendingWindows:
+    """Window texts the cache lacked when their batch went by, kept on disk (key, length, UTF-8)
+    until they are embedded after the last batch: the build holds a slot number per window, not
+    10^6 texts. Texts repeated across batches are embedded once: the cache answers the second."""
+
+    def __init__(self, directory: Path):
+        directory.mkdir()
+        self.directory = directory
+        self._file = open(directory / "texts", "wb")
+        self.count = 0
+
+    def add(self, keys: Sequence[bytes], texts: Sequence[str]) -> np.ndarray:
+        for k, t in zip(keys, texts):
+            data = t.encode("utf-8")
+            self._file.write(k + len(data).to_bytes(4, "little") + data)
+        slots = np.arange(self.count, self.count + len(keys), dtype=np.int64)
+        self.count += len(keys)
+        return slots
+
+    def chunks(self, size: int) -> Iterator[tuple[list[bytes], list[str]]]:
+        self._file.close()
+        with open(self.directory / "texts", "rb") as f:
+            keys: list[bytes] = []
+            texts: list[str] = []
+            while head := f.read(36):
+                keys.append(head[:32])
+                texts.append(f.read(int.from_bytes(head[32:], "little")).decode("utf-8"))
+                if len(keys) == size:
+                    yield keys, texts
+                    keys, texts = [], []
+            if keys:
+                yield keys, texts
+
+    def remove(self) -> None:
+        with contextlib.suppress(OSError):
+            self._file.close()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+PENDING_PREFIX = ".pending-"
+
+
+def _write_version(writer: IndexWriter, documents: Iterable[Document], embedder, index_dir: Path,
                    keyword_scheme: str, progress: Progress | None, count: EmbedCount,
-                   warnings: list[str]) -> IndexMeta:
-    """Documents, windows and their vectors into `writer`; the meta it is to commit."""
-    items = [it for d in documents for it in d.items]
-    wins = windows_of_items(items)
-    for row, n in wins.capped:
-        it = items[row]
-        warnings.append(f"{it.item_id}: {n:,} sentence windows ({len(it.text):,} characters without "
-                        f"sentence breaks?); the first {MAX_WINDOWS_PER_ITEM} are embedded, "
-                        f"the keyword search covers all of it")
-    writer.add_documents(documents)
+                   warnings: list[str]) -> IndexMeta | None:
+    """Documents, windows and their vectors into `writer`, a batch at a time; the meta it is to
+    commit (None: there were no documents).
+
+    Two passes. (1) Each batch of documents goes to the writer (SQLite rows, keyword postings),
+    its sentence windows are cut and looked up in the cache; the texts the cache lacks are set
+    aside on disk. (2) Those are embedded, `EMBED_BATCH` at a time, each batch committed to the
+    cache (an interrupted build loses one batch of work), and the writer gets every window's row."""
+    for p in index_dir.glob(PENDING_PREFIX + "*"):  # a killed build's (this one holds the lock)
+        shutil.rmtree(p, ignore_errors=True)
+    fp = _Fingerprint(embedder.name, keyword_scheme)
     cache = EmbeddingCache(index_dir / CACHE_FILE, on_warning=warnings.append)
+    pending = _PendingWindows(index_dir / f"{PENDING_PREFIX}{os.getpid()}-{os.urandom(3).hex()}")
     try:
-        rows = cache_rows(embedder, wins.texts, cache, progress, count)
+        n_docs = n_items = 0
+        item_rows: list[np.ndarray] = []
+        spans: list[np.ndarray] = []
+        rows: list[np.ndarray] = []  # a cache row, or -1 - its slot among the pending texts
+        for batch in _batches(documents):
+            for d in batch:
+                fp.update(d)
+            writer.add_documents(batch)
+            items = [it for d in batch for it in d.items]
+            wins = windows_of_items(items)
+            for row, n in wins.capped:
+                it = items[row]
+                warnings.append(f"{it.item_id}: {n:,} sentence windows ({len(it.text):,} characters without "
+                                f"sentence breaks?); the first {MAX_WINDOWS_PER_ITEM} are embedded, "
+                                f"the keyword search covers all of it")
+            keys = [text_key(t) for t in wins.texts]
+            held = cache.rows(embedder.name, list(dict.fromkeys(keys)))
+            first_missing: dict[bytes, int] = {}
+            for i, k in enumerate(keys):
+                if k not in held:
+                    first_missing.setdefault(k, i)
+            slots = pending.add(list(first_missing), [wins.texts[i] for i in first_missing.values()])
+            slot_of = dict(zip(first_missing, slots.tolist()))
+            rows.append(np.fromiter((held[k] if k in held else -1 - slot_of[k] for k in keys), np.int64, len(keys)))
+            item_rows.append(np.asarray(wins.item_rows, np.int32) + n_items)
+            spans.append(np.asarray(wins.spans, np.int32).reshape(-1, 2))
+            n_docs += len(batch)
+            n_items += len(items)
+            if progress:
+                progress("read", n_items, 0)
+        if not n_docs:
+            return None
+        window_rows = np.concatenate(rows)
+        slot_rows = _embed_pending(embedder, cache, pending, progress, count)
+        todo = window_rows < 0
+        window_rows[todo] = slot_rows[-1 - window_rows[todo]]
+        count.reused += len(window_rows) - count.embedded
         source = cache.vector_file(embedder.name)
     finally:
         cache.close()
+        pending.remove()
     # the file as it is now: every row named is in it, and later appends do not concern this build
-    vectors = RowVectors(map_vector_file(source, embedder.dim), rows, source)
-    writer.add_windows(wins, vectors)
-    return IndexMeta(FORMAT_VERSION, embedder.name, embedder.dim, writer.vector_kind(len(vectors)),
-                     keyword_scheme, len(documents), len(items), len(wins.texts), fp,
+    vectors = RowVectors(map_vector_file(source, embedder.dim), window_rows, source)
+    writer.add_windows(ItemWindows(np.concatenate(item_rows), np.concatenate(spans)), vectors)
+    return IndexMeta(FORMAT_VERSION, embedder.name, embedder.dim, writer.vector_kind(len(window_rows)),
+                     keyword_scheme, n_docs, n_items, len(window_rows), fp.hexdigest(),
                      time.strftime("%Y-%m-%dT%H:%M:%S"))
+
+
+def _embed_pending(embedder, cache: EmbeddingCache, pending: _PendingWindows, progress: Progress | None,
+                   count: EmbedCount) -> np.ndarray:
+    """The cache row of every pending text, embedding those the cache still lacks."""
+    slot_rows = np.full(pending.count, -1, np.int64)
+    done = 0
+    if progress:
+        progress("embed", 0, pending.count)
+    for keys, texts in pending.chunks(EMBED_BATCH * 64):
+        held = cache.rows(embedder.name, keys)  # a text an earlier batch of the corpus also had
+        todo = [i for i, k in enumerate(keys) if k not in held]
+        for b in range(0, len(todo), EMBED_BATCH):
+            part = todo[b:b + EMBED_BATCH]
+            vecs = np.asarray(embedder.embed_passages([texts[i] for i in part]), np.float16).astype(np.float32)
+            got = cache.put_many(embedder.name, [keys[i] for i in part], vecs)
+            if got is None:
+                raise PlansearchError(_("{path}: the embedding cache cannot be written").format(path=cache.path))
+            held.update(zip((keys[i] for i in part), got.tolist()))
+            count.embedded += len(part)
+            if progress:
+                progress("embed", done + min(b + EMBED_BATCH, len(todo)) + (len(keys) - len(todo)), pending.count)
+        slot_rows[done:done + len(keys)] = [held[k] for k in keys]
+        done += len(keys)
+        if progress:
+            progress("embed", done, pending.count)
+    return slot_rows
 
 
 def _sources_stamp(paths, model: str | None, keyword_scheme: str) -> str | None:
@@ -1296,33 +1448,55 @@ _ITEM_COLS = ("doc_row", "ordinal", "label", "number", "level", "path", "text", 
               "subpoints", "section", "flags")
 
 
-def _write_sqlite(path: Path, documents: list[Document]) -> None:
-    db = sqlite3.connect(str(path))
-    db.execute(f"CREATE TABLE document (row INTEGER PRIMARY KEY, {', '.join(_DOC_COLS)})")
-    db.execute(f"CREATE TABLE item (row INTEGER PRIMARY KEY, {', '.join(_ITEM_COLS)})")
-    # Headings too, so reuse/compare on a stored index see what they see on the files.
-    db.execute("CREATE TABLE heading (doc_row, label, number, level, title, start, end)")
-    js = lambda v: json.dumps(v, ensure_ascii=False)  # noqa: E731
-    item_row = 0
-    with db:
-        for d_row, d in enumerate(documents):
-            db.execute(f"INSERT INTO document VALUES ({','.join('?' * (len(_DOC_COLS) + 1))})",
-                       (d_row, d.doc_id, d.source, d.title, d.text, d.source_start, d.year, d.year_mask,
-                        d.plan_year, d.review_year, d.region, d.issuer, d.kind,
-                        js([[s.kind, s.start, s.end, s.year] for s in d.sections]), js(list(d.flags)),
-                        js(list(d.overridden)), d.level, d.date))
-            rows = []
-            for it in d.items:
-                rows.append((item_row, d_row, it.ordinal, it.label, it.number, it.level, js(list(it.path)),
-                             it.text, it.norm, it.start, it.end, js(list(it.subpoints)), it.section,
-                             js(list(it.flags))))
-                item_row += 1
-            db.executemany(f"INSERT INTO item VALUES ({','.join('?' * (len(_ITEM_COLS) + 1))})", rows)
-            db.executemany("INSERT INTO heading VALUES (?,?,?,?,?,?,?)",
-                           [(d_row, h.label, h.number, h.level, h.title, h.start, h.end) for h in d.headings])
-        db.execute("CREATE INDEX item_doc ON item(doc_row)")
-        db.execute("CREATE INDEX heading_doc ON heading(doc_row)")
-    db.close()
+class _StoreTables:
+    """store.sqlite written batch by batch: documents, items and headings as they come, the
+    look-up indexes made once at the end."""
+
+    def __init__(self, path: Path):
+        self.db = sqlite3.connect(str(path))
+        self.db.execute(f"CREATE TABLE document (row INTEGER PRIMARY KEY, {', '.join(_DOC_COLS)})")
+        self.db.execute(f"CREATE TABLE item (row INTEGER PRIMARY KEY, {', '.join(_ITEM_COLS)})")
+        # Headings too, so reuse/compare on a stored index see what they see on the files.
+        self.db.execute("CREATE TABLE heading (doc_row, label, number, level, title, start, end)")
+        self.documents = 0
+        self.items = 0
+
+    def add(self, documents: Sequence[Document]) -> None:
+        db = self.db
+        js = lambda v: json.dumps(v, ensure_ascii=False)  # noqa: E731
+        with db:
+            for d in documents:
+                d_row = self.documents
+                db.execute(f"INSERT INTO document VALUES ({','.join('?' * (len(_DOC_COLS) + 1))})",
+                           (d_row, d.doc_id, d.source, d.title, d.text, d.source_start, d.year, d.year_mask,
+                            d.plan_year, d.review_year, d.region, d.issuer, d.kind,
+                            js([[s.kind, s.start, s.end, s.year] for s in d.sections]), js(list(d.flags)),
+                            js(list(d.overridden)), d.level, d.date))
+                rows = []
+                for it in d.items:
+                    # Text once: an item's text is NULL where it is its document's text at its
+                    # offsets (95 % of the work reports' items), its normalised form NULL where it
+                    # is what normalise() makes of the text (every item a build writes).
+                    text = None if d.text[it.start:it.end] == it.text else it.text
+                    norm = None if not it.norm or it.norm == normalise(it.text) else it.norm
+                    rows.append((self.items, d_row, it.ordinal, it.label, it.number, it.level, js(list(it.path)),
+                                 text, norm, it.start, it.end, js(list(it.subpoints)), it.section,
+                                 js(list(it.flags))))
+                    self.items += 1
+                db.executemany(f"INSERT INTO item VALUES ({','.join('?' * (len(_ITEM_COLS) + 1))})", rows)
+                db.executemany("INSERT INTO heading VALUES (?,?,?,?,?,?,?)",
+                               [(d_row, h.label, h.number, h.level, h.title, h.start, h.end) for h in d.headings])
+                self.documents += 1
+
+    def close(self) -> None:
+        with self.db:
+            self.db.execute("CREATE INDEX item_doc ON item(doc_row)")
+            self.db.execute("CREATE INDEX heading_doc ON heading(doc_row)")
+        self.db.close()
+
+    def abort(self) -> None:
+        with contextlib.suppress(sqlite3.Error):
+            self.db.close()
 
 
 def _fsync_tree(directory: Path) -> None:
@@ -1769,18 +1943,25 @@ class StoredIndex(LocalIndex):
                         sections=[Section(*s) for s in json.loads(sections)], flags=json.loads(flags),
                         overridden=tuple(json.loads(overridden)))
 
-    def _item_from_row(self, r, doc_id: str) -> Item:
+    def _item_from_row(self, r, doc_id: str, doc_text: str | None = None) -> Item:
+        """An item from its row; a NULL text is its document's text at its offsets (`doc_text`,
+        or the row's own substr), a NULL norm is normalise(text)."""
         (_row, _doc_row, ordinal, label, number, level, path, text, norm, start, end, subpoints, section,
-         flags) = r
+         flags) = r[:14]
+        if text is None:
+            text = doc_text[start:end] if doc_text is not None else r[14]
         return Item(doc_id=doc_id, ordinal=ordinal, label=label, number=number, level=level,
-                    path=tuple(json.loads(path)), text=text, start=start, end=end, norm=norm,
+                    path=tuple(json.loads(path)), text=text, start=start, end=end, norm=norm or normalise(text),
                     subpoints=tuple(json.loads(subpoints)), section=section, flags=tuple(json.loads(flags)))
 
     def _items_from_db(self, rows: Sequence[int]) -> list[Item]:
         rows = [int(r) for r in rows]
         if not rows:
             return []
-        q = f"SELECT row, {', '.join(_ITEM_COLS)} FROM item WHERE row IN ({','.join('?' * len(rows))})"
+        # a NULL text is read from the document by SQLite (character offsets, as Python's)
+        q = (f"SELECT item.row, {', '.join('item.' + c for c in _ITEM_COLS)}, CASE WHEN item.text IS NULL THEN "
+             f"substr(document.text, item.start + 1, item.end - item.start) END FROM item JOIN document "
+             f"ON document.row = item.doc_row WHERE item.row IN ({','.join('?' * len(rows))})")
         try:
             by_row = {r[0]: r for r in self._db.execute(q, rows)}
             return [self._item_from_row(by_row[r], self.documents[by_row[r][1]].doc_id) for r in rows]
@@ -1793,7 +1974,7 @@ class StoredIndex(LocalIndex):
             try:
                 d.text = self._db.execute("SELECT text FROM document WHERE row=?", (doc_row,)).fetchone()[0]
                 q = f"SELECT row, {', '.join(_ITEM_COLS)} FROM item WHERE doc_row=? ORDER BY ordinal"
-                d.items = [self._item_from_row(r, d.doc_id) for r in self._db.execute(q, (doc_row,))]
+                d.items = [self._item_from_row(r, d.doc_id, d.text) for r in self._db.execute(q, (doc_row,))]
                 has_headings = self._db.execute(
                     "SELECT 1 FROM sqlite_master WHERE type='table' AND name='heading'").fetchone()
                 if has_headings:  # generations written before headings were stored have none
