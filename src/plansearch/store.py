@@ -424,6 +424,12 @@ class EmbedCount:
     reused: int = 0  # texts answered by the cache or by an identical text in the same run
 
 
+def as_stored(vectors: np.ndarray) -> np.ndarray:
+    """Vectors as the cache keeps them (float16), in float32: a text's vector is then the same
+    whether it was just embedded or read back, with a cache or without one."""
+    return np.asarray(vectors, np.float16).astype(np.float32)
+
+
 def embed_cached(embedder, texts: Sequence[str], cache: EmbeddingCache | None,
                  progress: Progress | None = None, count: EmbedCount | None = None) -> np.ndarray:
     """Passage vectors for `texts`: identical texts embedded once, cached ones not at all."""
@@ -447,9 +453,7 @@ def embed_cached(embedder, texts: Sequence[str], cache: EmbeddingCache | None,
         progress("embed", 0, len(todo))
     for b in range(0, len(todo), EMBED_BATCH):
         batch = todo[b:b + EMBED_BATCH]
-        # as the cache keeps them (float16): a text's vector is the same whether it was just
-        # embedded or read back, with or without a cache
-        vecs = np.asarray(embedder.embed_passages([texts[first[k]] for k in batch]), np.float16).astype(np.float32)
+        vecs = as_stored(embedder.embed_passages([texts[first[k]] for k in batch]))
         if cache:
             cache.put_many(embedder.name, batch, vecs)
         for k, v in zip(batch, vecs):
@@ -461,32 +465,6 @@ def embed_cached(embedder, texts: Sequence[str], cache: EmbeddingCache | None,
         if first[k] != i:
             out[i] = out[first[k]]
     return out
-
-
-def cache_rows(embedder, texts: Sequence[str], cache: EmbeddingCache, progress: Progress | None = None,
-               count: EmbedCount | None = None) -> np.ndarray:
-    """The row of every text in the cache's vector file for `embedder`: identical texts embedded
-    once, cached ones not at all. The build's way in: it never holds the vectors themselves."""
-    count = count if count is not None else EmbedCount()
-    keys = [text_key(t) for t in texts]
-    first: dict[bytes, int] = {}
-    for i, k in enumerate(keys):
-        first.setdefault(k, i)
-    held = cache.rows(embedder.name, list(first))
-    todo = [k for k in first if k not in held]
-    count.reused += len(texts) - len(todo)
-    if progress:
-        progress("embed", 0, len(todo))
-    for b in range(0, len(todo), EMBED_BATCH):
-        batch = todo[b:b + EMBED_BATCH]
-        rows = cache.put_many(embedder.name, batch, embedder.embed_passages([texts[first[k]] for k in batch]))
-        if rows is None:
-            raise PlansearchError(_("{path}: the embedding cache cannot be written").format(path=cache.path))
-        held.update(zip(batch, rows.tolist()))
-        count.embedded += len(batch)
-        if progress:
-            progress("embed", min(b + EMBED_BATCH, len(todo)), len(todo))
-    return np.fromiter((held[k] for k in keys), np.int64, len(keys))
 
 
 def cached_embedder_vectors(texts: Sequence[str], model: str | None = None,
@@ -1380,7 +1358,7 @@ def _embed_pending(embedder, cache: EmbeddingCache, pending: _PendingWindows, pr
         todo = [i for i, k in enumerate(keys) if k not in held]
         for b in range(0, len(todo), EMBED_BATCH):
             part = todo[b:b + EMBED_BATCH]
-            vecs = np.asarray(embedder.embed_passages([texts[i] for i in part]), np.float16).astype(np.float32)
+            vecs = as_stored(embedder.embed_passages([texts[i] for i in part]))
             got = cache.put_many(embedder.name, [keys[i] for i in part], vecs)
             if got is None:
                 raise PlansearchError(_("{path}: the embedding cache cannot be written").format(path=cache.path))
