@@ -14,6 +14,8 @@ Layout of an index directory:
         window_item.npy    window -> item row;  window_span.npy: window's [start, end) in item text
         item_doc.npy       item row -> document row
         bm25_*.npy/json    keyword index over items
+        words.json         the term bridge's vocabulary: the items' jieba words and how many items hold each
+        word_vectors.npy   one float16 row per word, embedded as a query (bridge.py)
         vectors.pq.*.faiss only for an approximate backend (vectors.hnsw.faiss for --vectors hnsw)
       cache.sqlite         embedding cache, keyed by model + sha256(normalised text); outlives builds
       .lock                held while a build runs
@@ -51,6 +53,7 @@ import numpy as np
 from filelock import FileLock, Timeout
 
 from .backends import backend_for, open_backend
+from .bridge import Vocabulary, nearest, vocabulary
 from .chunk import MAX_WINDOWS_PER_ITEM, WINDOW_MIN_CHARS, ItemWindows, windows_of_items
 from .corpus import load_corpus
 from .embed import get_embedder, resolve_model
@@ -70,6 +73,9 @@ GEN_MARKER = "PLANSEARCH_GENERATION"
 FILES_MANIFEST = "files.json"
 READERS_LOCK = "readers.lock"
 EMBED_BATCH = 64
+# What the term bridge's vocabulary is (bridge.py); in the settings hash, so an index built
+# before it, or by other rules, is rebuilt (its windows' vectors come from the cache)
+BRIDGE_VOCABULARY = "words-1"
 _GEN_NAME = re.compile(r"gen-\d{8}T\d{6}-\d+-[0-9a-f]{6}")
 
 # progress(stage, done, total): the CLI draws a bar from it; stages are "keyword", "embed", "write".
@@ -227,12 +233,18 @@ class EmbedCount:
     reused: int = 0  # texts answered by the cache or by an identical text in the same run
 
 
+QUERY_KEY = "\x1fquery\x1f"  # prefixed to a text embedded as a query: its cache key is not the passage's
+
+
 def embed_cached(embedder, texts: Sequence[str], cache: EmbeddingCache | None,
-                 progress: Progress | None = None, count: EmbedCount | None = None) -> np.ndarray:
-    """Passage vectors for `texts`: identical texts embedded once, cached ones not at all."""
+                 progress: Progress | None = None, count: EmbedCount | None = None,
+                 as_queries: bool = False) -> np.ndarray:
+    """Passage vectors for `texts` (query vectors with `as_queries`: the term bridge's words):
+    identical texts embedded once, cached ones not at all."""
     count = count if count is not None else EmbedCount()
     out = np.zeros((len(texts), embedder.dim), np.float32)
-    keys = [text_key(t) for t in texts]
+    keys = [text_key(QUERY_KEY + t if as_queries else t) for t in texts]
+    embed = embedder.embed_queries if as_queries else embedder.embed_passages
     first: dict[bytes, int] = {}
     for i, k in enumerate(keys):
         first.setdefault(k, i)
@@ -250,7 +262,7 @@ def embed_cached(embedder, texts: Sequence[str], cache: EmbeddingCache | None,
         progress("embed", 0, len(todo))
     for b in range(0, len(todo), EMBED_BATCH):
         batch = todo[b:b + EMBED_BATCH]
-        vecs = embedder.embed_passages([texts[first[k]] for k in batch])
+        vecs = embed([texts[first[k]] for k in batch])
         if cache:
             cache.put_many(embedder.name, batch, vecs)
         for k, v in zip(batch, vecs):
@@ -399,7 +411,7 @@ def live_generation(index_dir: Path) -> Path | None:
 def _settings_hash(model: str | None, scheme: str):
     """A sha256 started with what every build depends on besides its input: format, code version,
     model, tokenizer, window size."""
-    return hashlib.sha256(f"{FORMAT_VERSION}|{_version()}|{model}|{scheme}|{WINDOW_MIN_CHARS}".encode())
+    return hashlib.sha256(f"{FORMAT_VERSION}|{_version()}|{model}|{scheme}|{WINDOW_MIN_CHARS}|{BRIDGE_VOCABULARY}".encode())
 
 
 def _fingerprint(docs: list[Document], model: str, scheme: str) -> str:
@@ -512,6 +524,9 @@ class IndexWriter(Protocol):
     def add_windows(self, windows: ItemWindows, vectors: np.ndarray) -> None:
         """The sentence windows of the items added, in item order, with one vector each."""
 
+    def add_vocabulary(self, vocab: Vocabulary) -> None:
+        """The term bridge's words with their item counts and vectors (bridge.py)."""
+
     def commit(self, meta: IndexMeta) -> str:
         """Make this version the live one (atomically) and return its name."""
 
@@ -618,6 +633,10 @@ class LocalWriter:
 
     def add_windows(self, windows: ItemWindows, vectors: np.ndarray) -> None:
         self._windows, self._vectors = windows, vectors
+
+    def add_vocabulary(self, vocab: Vocabulary) -> None:
+        # float16: the words' rows only pick a query's nearest few, and half the bytes on disk
+        write_vocabulary(self.tmp, vocab)
 
     def commit(self, meta: IndexMeta) -> str:
         gen, wins, vectors, progress = self.tmp, self._windows, self._vectors, self._progress
@@ -966,9 +985,45 @@ def _write_version(writer: IndexWriter, documents: list[Document], embedder, ind
     finally:
         cache.close()
     writer.add_windows(wins, vectors)
+    # the words' embeddings are not counted with the windows' (the report's "embedded" is windows)
+    writer.add_vocabulary(_embedded_vocabulary(documents, embedder, index_dir, progress, EmbedCount(), warnings))
     return IndexMeta(FORMAT_VERSION, embedder.name, embedder.dim, writer.vector_kind(len(vectors)),
                      keyword_scheme, len(documents), len(items), len(wins.texts), fp,
                      time.strftime("%Y-%m-%dT%H:%M:%S"))
+
+
+def _embedded_vocabulary(documents: list[Document], embedder, index_dir: Path, progress: Progress | None,
+                         count: EmbedCount, warnings: list[str]) -> Vocabulary:
+    """The term bridge's words of the documents' items, embedded as queries through the cache."""
+    if progress:
+        progress("words", 0, 1)
+    vocab = vocabulary(it.norm or normalise(it.text) for d in documents for it in d.items)
+    cache = EmbeddingCache(index_dir / CACHE_FILE, on_warning=warnings.append)
+    try:
+        vocab.vectors = embed_cached(embedder, vocab.words, cache, None, count, as_queries=True)
+    finally:
+        cache.close()
+    if progress:
+        progress("words", 1, 1)
+    return vocab
+
+
+def write_vocabulary(directory: Path, vocab: Vocabulary) -> None:
+    """words.json and word_vectors.npy (float16) into a generation being written."""
+    (directory / "words.json").write_text(json.dumps({"words": vocab.words, "items": vocab.items.tolist()},
+                                                     ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    np.save(directory / "word_vectors.npy", np.asarray(vocab.vectors, np.float16))
+
+
+def read_vocabulary(directory: Path) -> Vocabulary | None:
+    """The vocabulary written by write_vocabulary (None: a generation built before the term bridge)."""
+    if not (directory / "words.json").is_file():
+        return None
+    data = json.loads((directory / "words.json").read_text(encoding="utf-8"))
+    vectors = np.load(directory / "word_vectors.npy", allow_pickle=False).astype(np.float32)
+    if len(vectors) != len(data["words"]):
+        raise ValueError(f"{len(vectors)} word vectors for {len(data['words'])} words")
+    return Vocabulary(data["words"], np.asarray(data["items"], np.int32), vectors)
 
 
 def _sources_stamp(paths, model: str | None, keyword_scheme: str) -> str | None:
@@ -1208,6 +1263,10 @@ class IndexReader(Protocol):
         """How many items may hold the compact normalised phrase `key`: 0 only if none does, and
         at least the true count (an upper bound, cheap enough to ask of many words)."""
 
+    def nearest_words(self, query_vector: np.ndarray, n: int, floor: float) -> list[tuple[str, float]]:
+        """The term bridge: the index's words nearest the query vector (cosine ≥ floor), best first;
+        none for an index built before it kept words."""
+
     def preload(self, rows: Sequence[int]) -> None:
         """A hint that the windows of these items are read next (a remote store fetches them in
         one round trip instead of one per item)."""
@@ -1240,6 +1299,7 @@ class LocalIndex:
         self._bm25 = bm25
         self._item_source = item_source
         self._masks: dict[bytes, np.ndarray] = {}
+        self._vocab: Vocabulary | None | bool = False  # False: not read yet
         self._last_keyword: tuple[str | None, np.ndarray] = (None, np.zeros(0, np.float32))
 
     # lazily: keyword-only searches never touch the vector index, and vice versa
@@ -1340,6 +1400,19 @@ class LocalIndex:
         if not self._bigram_postings:
             return len(self.item_doc)
         return self.bm25.rows_bound(tokenize(key))
+
+    def nearest_words(self, query_vector: np.ndarray, n: int, floor: float) -> list[tuple[str, float]]:
+        vocab = self.vocabulary
+        return nearest(vocab.words, vocab.vectors, query_vector, n, floor) if vocab is not None else []
+
+    @property
+    def vocabulary(self) -> Vocabulary | None:
+        if self._vocab is False:
+            self._vocab = self._load_vocabulary()
+        return self._vocab
+
+    def _load_vocabulary(self) -> Vocabulary | None:
+        return None  # arrays a benchmark makes directly hold no words
 
     @property
     def _bigram_postings(self) -> bool:
@@ -1472,6 +1545,12 @@ class StoredIndex(LocalIndex):
             raise
         except Exception as e:  # FAISS raises RuntimeError on a damaged file
             raise self._damaged(f"the {self.meta.vector_kind} vector index", e) from None
+
+    def _load_vocabulary(self) -> Vocabulary | None:
+        try:
+            return read_vocabulary(self.generation)
+        except (OSError, ValueError, KeyError, TypeError, EOFError) as e:
+            raise self._damaged("the term bridge's words (words.json, word_vectors.npy)", e) from None
 
     def _load_bm25(self):
         try:
