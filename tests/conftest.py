@@ -98,16 +98,16 @@ EMBED_CACHE = REPO / ".cache" / "test-embeddings"
 def build_cached(corpus: Path, index_dir: Path, name: str) -> Path:
     """Index `corpus` into `index_dir` with the default model, starting from (and refreshing) the
     kept embedding cache `name`."""
-    from plansearch.store import CACHE_FILE, build_index
+    from plansearch.store import CACHE_FILE, build_index, copy_cache
 
     kept = EMBED_CACHE / f"{name}.sqlite"
     index_dir.mkdir(parents=True, exist_ok=True)
     if kept.is_file() and not os.environ.get("CI"):
-        shutil.copy(kept, index_dir / CACHE_FILE)
+        copy_cache(kept, index_dir / CACHE_FILE)
     build_index(corpus, index_dir)
     if not os.environ.get("CI"):
         EMBED_CACHE.mkdir(parents=True, exist_ok=True)
-        shutil.copy(index_dir / CACHE_FILE, kept)
+        copy_cache(index_dir / CACHE_FILE, kept)
     return index_dir
 
 

@@ -18,7 +18,7 @@ from plansearch.chunk import windows_of_items
 from plansearch.cli import app
 from plansearch.corpus import load_corpus
 from plansearch.embed import DEFAULT_MODEL, get_embedder
-from plansearch.store import CACHE_FILE, build_index, text_key
+from plansearch.store import CACHE_FILE, EmbeddingCache, build_index, text_key
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 if not SEEDS.is_dir():
@@ -60,12 +60,12 @@ def _running_batch_pids() -> list[int]:
 
 
 def _cache_rows(index_dir: Path) -> list[tuple[bytes, bytes]]:
-    db = sqlite3.connect(index_dir / CACHE_FILE)
+    """(key, vector bytes) of every vector the index's cache holds for the default model."""
+    cache = EmbeddingCache(index_dir / CACHE_FILE, read_only=True)
     try:
-        return [(bytes(k), bytes(v)) for k, v in
-                db.execute("SELECT key, vec FROM embedding WHERE model=?", (DEFAULT_MODEL,))]
+        return [(k, v.astype(np.float16).tobytes()) for k, v in cache.iter_many(DEFAULT_MODEL, cache.keys(DEFAULT_MODEL))]
     finally:
-        db.close()
+        cache.close()
 
 
 @pytest.mark.slow

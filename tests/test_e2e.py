@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from conftest import CORPUS, REPO, require_shared
+from plansearch.store import copy_cache
 
 pytestmark = pytest.mark.slow
 
@@ -51,7 +52,7 @@ def workdir(tmp_path_factory, gwr_dir, gwr_index) -> Path:
     shutil.copytree(REPO / "tests" / "data" / "unseen", work / "tests" / "data" / "unseen")  # README's check example
     (base / "shared").symlink_to(require_shared(REPO.parent / "shared"))
     (work / "gwr-index").mkdir()
-    shutil.copy(gwr_index / "cache.sqlite", work / "gwr-index" / "cache.sqlite")
+    copy_cache(gwr_index / "cache.sqlite", work / "gwr-index" / "cache.sqlite")
     return work
 
 

@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from plansearch.cli import app
-from plansearch.store import CACHE_FILE, CURRENT, READERS_LOCK, build_index, live_generation
+from plansearch.store import CACHE_FILE, CURRENT, READERS_LOCK, build_index, cache_files, live_generation
 
 runner = CliRunner()
 
@@ -72,15 +72,16 @@ def _index(corpus: Path, ix: Path):
 
 def test_the_generation_holds_the_files_this_module_damages(pristine):
     names = _generation_files(pristine[1])
-    assert {"meta.json", "files.json", "store.sqlite", "vectors.npy", "window_item.npy", "window_span.npy",
-            "item_doc.npy", "bm25_vocab.json", "bm25_tokens.npy"} <= set(names)
+    assert {"meta.json", "files.json", "store.sqlite", "window_row.npy", "window_item.npy", "window_span.npy",
+            "item_doc.npy", "bm25_vocab.json", "bm25_tokens.npy", "bm25_ptr.npy", "bm25_gaps1.npy"} <= set(names)
 
 
 @pytest.mark.parametrize("how", DAMAGES)
-@pytest.mark.parametrize("name", ["meta.json", "files.json", "store.sqlite", "vectors.npy", "window_item.npy",
-                                  "window_span.npy", "item_doc.npy", "bm25_indptr.npy", "bm25_docs.npy",
-                                  "bm25_weights.npy", "bm25_tokens.npy", "bm25_token_ids.npy",
-                                  "bm25_vocab.json", "PLANSEARCH_GENERATION"])
+@pytest.mark.parametrize("name", ["meta.json", "files.json", "store.sqlite", "window_row.npy", "window_item.npy",
+                                  "window_span.npy", "item_doc.npy", "bm25_ptr.npy", "bm25_first.npy",
+                                  "bm25_width.npy", "bm25_start.npy", "bm25_gaps1.npy", "bm25_gaps2.npy",
+                                  "bm25_tf.npy", "bm25_lengths.npy", "bm25_tokens.npy", "bm25_vocab.json",
+                                  "PLANSEARCH_GENERATION"])
 def test_a_damaged_generation_file_is_reported_and_one_index_run_repairs_it(pristine, tmp_path, name, how):
     corpus, ix = _fresh_copy(pristine, tmp_path)
     gen = live_generation(ix)
@@ -135,6 +136,24 @@ def test_a_damaged_embedding_cache_is_set_aside_and_rebuilt(pristine, tmp_path, 
     assert cmp.exit_code == 0, cmp.output
 
 
+@pytest.mark.parametrize("how", DAMAGES)
+def test_damaged_vectors_in_the_cache_are_reported_and_one_index_run_embeds_them_again(pristine, tmp_path, how):
+    """The generation reads its vectors from the cache's float16 file (stored once); the bytes it
+    reads are checked like its own files, and a repair sets the file and its mapping aside."""
+    corpus, ix = _fresh_copy(pristine, tmp_path)
+    (vector_file,) = [p for p in cache_files(ix / CACHE_FILE) if p.suffix == ".f16"]
+    _damage(vector_file, how)
+    res = _search(ix)
+    assert res.exit_code == 1 and len(res.output.strip().splitlines()) == 1, res.output
+    assert "damaged" in res.output and vector_file.name in res.output, res.output
+    repaired = runner.invoke(app, ["index", str(corpus), "--index", str(ix)])
+    assert repaired.exit_code == 0, repaired.output
+    assert "embedded again" in repaired.output and "embedded 4" in repaired.stdout, repaired.output
+    assert any(p.name.startswith(f"{vector_file.name}.damaged-") for p in ix.iterdir())
+    after = _search(ix)
+    assert after.exit_code == 0 and "留守儿童" in after.stdout, after.output
+
+
 def test_a_readers_lock_file_is_not_data(pristine, tmp_path):
     _corpus, ix = _fresh_copy(pristine, tmp_path)
     _damage(live_generation(ix) / READERS_LOCK, "garbage")
@@ -166,7 +185,7 @@ def test_a_wrong_dimension_in_meta_json_is_damage_and_is_repaired(pristine, tmp_
     corpus, ix = _fresh_copy(pristine, tmp_path)
     _edit_meta(ix, dim=768)
     res = _search(ix)
-    assert res.exit_code == 1 and "vectors.npy holds" in res.output, res.output
+    assert res.exit_code == 1 and "window_row.npy holds" in res.output, res.output
     repaired = _index(corpus, ix)
     assert repaired.exit_code == 0 and "up to date" not in repaired.stdout, repaired.output
     assert _search(ix).exit_code == 0

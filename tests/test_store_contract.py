@@ -13,7 +13,7 @@ import pytest
 
 from plansearch.models import PlansearchError
 from plansearch.search import Filters, Searcher
-from plansearch.store import CACHE_FILE, STORE_FILE, build_index, open_index
+from plansearch.store import CACHE_FILE, STORE_FILE, build_index, copy_cache, open_index
 
 from conftest import CORPUS, PLAN_B, kill_build_at
 
@@ -44,7 +44,7 @@ def seed_store(request, seed_index, tmp_path_factory) -> tuple[str, Path]:
     if kind == "local":
         return kind, seed_index
     ix = tmp_path_factory.mktemp(f"seed-{kind}")
-    shutil.copy(seed_index / CACHE_FILE, ix / CACHE_FILE)
+    copy_cache(seed_index / CACHE_FILE, ix / CACHE_FILE)
     report = build_index(CORPUS, ix, store=store_spec(kind, ix))
     assert report.embedded == 0
     return kind, ix

@@ -62,19 +62,34 @@ class Vocabulary:
         return len(self.words)
 
 
-def vocabulary(norms: Iterable[str]) -> Vocabulary:
-    """The words of the items (their normalised texts) worth bridging to, in a fixed order."""
-    from .synonyms import jieba_segmenter
+class WordCounter:
+    """How many items hold each word, fed the items' normalised texts a batch at a time (a build
+    streams its documents)."""
 
-    seg = jieba_segmenter()
-    held: Counter = Counter()
-    n = 0
-    for norm in norms:
-        n += 1
-        held.update({w for run in _HAN.findall(norm) for w in seg.cut(run) if len(w) >= 2})
-    most = max(MIN_ITEMS, MAX_SHARE * n)
-    words = sorted(w for w, c in held.items() if MIN_ITEMS <= c <= most and w not in STOP_WORDS)
-    return Vocabulary(words, np.array([held[w] for w in words], np.int32))
+    def __init__(self):
+        from .synonyms import jieba_segmenter
+
+        self._seg = jieba_segmenter()
+        self.held: Counter = Counter()
+        self.items = 0
+
+    def add(self, norms: Iterable[str]) -> None:
+        for norm in norms:
+            self.items += 1
+            self.held.update({w for run in _HAN.findall(norm) for w in self._seg.cut(run) if len(w) >= 2})
+
+    def vocabulary(self) -> Vocabulary:
+        """The words worth bridging to, in a fixed order."""
+        most = max(MIN_ITEMS, MAX_SHARE * self.items)
+        words = sorted(w for w, c in self.held.items() if MIN_ITEMS <= c <= most and w not in STOP_WORDS)
+        return Vocabulary(words, np.array([self.held[w] for w in words], np.int32))
+
+
+def vocabulary(norms: Iterable[str]) -> Vocabulary:
+    """The words of the items (their normalised texts) worth bridging to."""
+    counter = WordCounter()
+    counter.add(norms)
+    return counter.vocabulary()
 
 
 def nearest(words: list[str], vectors: np.ndarray, query_vector: np.ndarray, n: int = BRIDGE_WORDS,

@@ -649,6 +649,9 @@ class MilvusWriter:
         self._drop_stale()
         self._doc_fields: list[dict] = []
         self._item_doc: np.ndarray | None = None
+        self._items = self._docs = None
+        self._pairs: Counter = Counter()  # character pair -> items holding it, over every batch
+        self._n_items = 0
 
     def vector_kind(self, n_windows: int) -> str:
         return self._kind
@@ -684,20 +687,17 @@ class MilvusWriter:
             self.client.insert(collection, rows[i:i + BATCH])
 
     def add_documents(self, documents: list[Document]) -> None:
-        """Items (Milvus computes their BM25 terms as they go in) and documents, before the
-        embedding, as the local store builds its keyword index first."""
-        items_s, docs_s = _item_schemas(self.client, self.scheme)
-        self._items = self._create("items", items_s)
-        self._docs = self._create("docs", docs_s)
-        progress = self._progress
-        total = sum(len(d.items) for d in documents)
-        if progress:
-            progress("keyword", 0, total)
-        row = 0
+        """Items (Milvus computes their BM25 terms as they go in) and documents, a batch at a
+        time, before the embedding, as the local store builds its keyword index first."""
+        if self._items is None:
+            items_s, docs_s = _item_schemas(self.client, self.scheme)
+            self._items = self._create("items", items_s)
+            self._docs = self._create("docs", docs_s)
+        row = self._n_items
         doc_rows: list[dict] = []
         item_rows: list[dict] = []
-        pairs: Counter = Counter()  # character pair -> items holding it
-        for d_row, d in enumerate(documents):
+        pairs = self._pairs
+        for d_row, d in enumerate(documents, start=len(self._doc_fields)):
             fields = doc_fields(d, d_row)
             self._doc_fields.append(fields)
             first = row
@@ -719,8 +719,6 @@ class MilvusWriter:
                 if len(item_rows) >= BATCH:
                     self._insert(self._items, item_rows)
                     item_rows = []
-                    if progress:
-                        progress("keyword", row, total)
             body = json.dumps({"text": d.text, "headings": [[h.label, h.number, h.level, h.title, h.start, h.end]
                                                            for h in d.headings], "big_items": spilled},
                               ensure_ascii=False)
@@ -731,13 +729,11 @@ class MilvusWriter:
                 self._insert(self._docs, doc_rows)
                 doc_rows = []
         self._insert(self._items, item_rows)
-        table = json.dumps(pairs, ensure_ascii=False, separators=(",", ":"))
-        doc_rows += [{"id": BIGRAM_ID + p, "doc_row": BIGRAM_ROW, "part": p, "body": part, "nothing": [1.0, 0.0]}
-                     for p, part in enumerate(_cut(table))]
         self._insert(self._docs, doc_rows)
-        if progress:
-            progress("keyword", total, total)
-        self._item_doc = np.repeat(np.arange(len(documents), dtype=np.int32), [len(d.items) for d in documents])
+        first = len(self._doc_fields) - len(documents)
+        batch_doc = np.repeat(np.arange(first, first + len(documents), dtype=np.int32), [len(d.items) for d in documents])
+        self._item_doc = batch_doc if self._item_doc is None else np.concatenate([self._item_doc, batch_doc])
+        self._n_items = row
 
     def add_windows(self, windows: ItemWindows, vectors: np.ndarray) -> None:
         self._wins = self._create("windows", _window_schema(self.client, int(vectors.shape[1]), self._kind))
@@ -747,11 +743,12 @@ class MilvusWriter:
             progress("write", 0, n)
         for i in range(0, n, BATCH):
             rows = []
+            block = np.asarray(vectors[i:min(n, i + BATCH)], np.float32)  # RowVectors read a block at once
             for w in range(i, min(n, i + BATCH)):
                 item = windows.item_rows[w]
                 a, b = windows.spans[w]
                 rows.append({"id": w, "item_row": item, "span_a": a, "span_b": b,
-                             **self._doc_fields[int(self._item_doc[item])], "vec": vectors[w]})
+                             **self._doc_fields[int(self._item_doc[item])], "vec": block[w - i]})
             self.client.insert(self._wins, rows)
             if progress:
                 progress("write", min(n, i + BATCH), n)
@@ -763,6 +760,9 @@ class MilvusWriter:
 
     def commit(self, meta: IndexMeta) -> str:
         c = self.client
+        table = json.dumps(self._pairs, ensure_ascii=False, separators=(",", ":"))
+        self._insert(self._docs, [{"id": BIGRAM_ID + p, "doc_row": BIGRAM_ROW, "part": p, "body": part,
+                                   "nothing": [1.0, 0.0]} for p, part in enumerate(_cut(table))])
         c.insert(self._docs, [{"id": META_ID, "doc_row": -1, "part": 0, "nothing": [1.0, 0.0],
                                "body": json.dumps(meta.__dict__, ensure_ascii=False)}])
         for name in self._created:

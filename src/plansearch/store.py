@@ -10,7 +10,9 @@ Layout of an index directory:
         files.json         size and CRC-32 of every file above, recorded at commit
         readers.lock       searches hold a shared lock on it while they use the generation
         store.sqlite       documents and items (original text, normalised text, outline path, spans)
-        vectors.npy        one L2-normalised float32 row per sentence window
+        window_row.npy     window -> its vector's row in the cache's vector file (the vectors are
+                           stored once, float16, in the cache; files.json records the file's
+                           length and checksums at commit, and it is only ever appended to)
         window_item.npy    window -> item row;  window_span.npy: window's [start, end) in item text
         item_doc.npy       item row -> document row
         bm25_*.npy/json    keyword index over items
@@ -18,6 +20,7 @@ Layout of an index directory:
         word_vectors.npy   one float16 row per word, embedded as a query (bridge.py)
         vectors.pq.*.faiss only for an approximate backend (vectors.hnsw.faiss for --vectors hnsw)
       cache.sqlite         embedding cache, keyed by model + sha256(normalised text); outlives builds
+      cache.sqlite.<model hash>.f16   its vectors: one L2-normalised float16 row each, append-only
       .lock                held while a build runs
 
 Why generations: a build writes a new directory and only then points CURRENT at it, so a crash,
@@ -53,18 +56,19 @@ import numpy as np
 from filelock import FileLock, Timeout
 
 from .backends import backend_for, open_backend
-from .bridge import Vocabulary, nearest, vocabulary
+from .bridge import Vocabulary, WordCounter, nearest
 from .chunk import MAX_WINDOWS_PER_ITEM, WINDOW_MIN_CHARS, ItemWindows, windows_of_items
-from .corpus import load_corpus
+from .corpus import iter_corpus
 from .embed import get_embedder, resolve_model
-from .keyword import BM25Index, select_top_k, tokenize
+from .keyword import BM25Index, KeywordBuilder, select_top_k, tokenize
 from .i18n import _
 from .metadata import infer_level
 from .models import Document, Heading, Item, LoadError, PlansearchError, Section
 from .normalise import normalise
-from .vectors import FlatIndex, check_kind, choose_kind, exact_search, load_vector_index, make_vector_index
+from .vectors import (FlatIndex, RowVectors, check_kind, choose_kind, exact_search, load_vector_index,
+                      make_vector_index, vector_chunks)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: vectors are float16 rows of the cache (window_row.npy); 1: vectors.npy float32
 CURRENT = "CURRENT"
 CACHE_FILE = "cache.sqlite"
 LOCK_FILE = ".lock"
@@ -85,9 +89,10 @@ Progress = Callable[[str, int, int], None]
 class IndexDamaged(PlansearchError):
     """A generation whose files are missing, truncated or unreadable: rebuild it."""
 
-    def __init__(self, index_dir: Path, what: str):
+    def __init__(self, index_dir: Path, what: str, vector_file: Path | None = None):
         self.index_dir = index_dir
         self.what = what
+        self.vector_file = vector_file  # the damage is in the embedding cache's vector file
         super().__init__(_("index in {dir}/ is damaged: {what}; run `plansearch index --force --index {dir}` (with "
                            "the corpus paths it was built from) to rebuild it").format(dir=index_dir, what=what))
 
@@ -112,16 +117,28 @@ def user_home() -> Path:
 
 class EmbeddingCache:
     """Vectors by (model, sha256 of the exact text embedded). Plans repeat themselves year after
-    year, so most of a new year's items are already here. A damaged cache file is set aside
-    (renamed *.damaged-<time>) and started anew, whether the damage shows when it is opened or
-    halfway through a build: it only ever costs re-embedding. A cache that cannot be written (a
-    read-only share) is opened read-only (`read_only`, or found so) and never set aside: being
-    unable to open a file is not damage."""
+    year, so most of a new year's items are already here.
+
+    Layout: `cache.sqlite` maps (model, key) to a row; the rows are float16 vectors appended to one
+    file per model beside it (`cache.sqlite.<model hash>.f16`, see `vector_file`). The file is only
+    ever appended to, so a row once written never changes: an index generation refers to its
+    windows' rows instead of holding a second copy of the vectors (bench/RESULTS-1e6.md: float32
+    twice was 9.8 KB an item), and records the file's length and checksums at commit.
+
+    A damaged mapping is set aside (renamed *.damaged-<time>) and started anew, whether the damage
+    shows when it is opened or halfway through a build: it only ever costs re-embedding (the
+    vector file is kept: generations still read their rows from it). A cache that cannot be
+    written (a read-only share) is opened read-only (`read_only`, or found so) and never set aside:
+    being unable to open a file is not damage. A cache written before float16 (its vectors as
+    float32 blobs in an `embedding` table) is converted when first opened for writing, without
+    embedding anything again; read-only, it is read as it is."""
 
     def __init__(self, path: Path, on_warning: Callable[[str], None] | None = None, read_only: bool = False):
         self.path = path
         self.on_warning = on_warning
         self.read_only = read_only or not _writable_dir(path.parent)
+        self._models: dict[str, tuple[int, int]] = {}  # name -> (id, dim)
+        self._maps: dict[str, np.ndarray] = {}  # name -> memory map of its vector file
         try:
             self._db = self._open(path, self.read_only)
         except sqlite3.OperationalError:
@@ -131,6 +148,9 @@ class EmbeddingCache:
                 raise
             self._set_aside(e)
             self._db = self._open(path, False)
+        self._legacy = self._has_table("embedding")
+        if self._legacy and not self.read_only:
+            self._convert_float32()
 
     def _set_aside(self, error: Exception) -> None:
         aside = self.path.with_name(f"{self.path.name}.damaged-{time.strftime('%Y%m%dT%H%M%S')}")
@@ -138,6 +158,7 @@ class EmbeddingCache:
             p = Path(str(self.path) + suffix)
             if p.exists():
                 os.replace(p, Path(str(aside) + suffix))
+        self._models.clear()
         if self.on_warning:
             self.on_warning(_("embedding cache {path} was unreadable ({error}); set aside as {aside}, "
                               "starting a new one").format(path=self.path, error=error, aside=aside.name))
@@ -153,6 +174,7 @@ class EmbeddingCache:
             return False
         self._set_aside(error)
         self._db = self._open(self.path, False)
+        self._legacy = False
         return True
 
     @staticmethod
@@ -166,45 +188,193 @@ class EmbeddingCache:
         try:
             if not read_only:
                 db.execute("PRAGMA journal_mode=WAL")
-                # A rowid table: WITHOUT ROWID stores 1.5 KB vectors in overflow pages at twice the size.
-                db.execute("CREATE TABLE IF NOT EXISTS embedding (model TEXT, key BLOB, dim INTEGER, "
-                           "vec BLOB, PRIMARY KEY (model, key))")
-            db.execute("SELECT model, key, dim, vec FROM embedding LIMIT 1").fetchall()
+                db.execute("CREATE TABLE IF NOT EXISTS model (id INTEGER PRIMARY KEY, name TEXT UNIQUE, "
+                           "dim INTEGER)")
+                # 32-byte key and a row number: ~60 bytes a vector, the vector itself in the .f16 file
+                db.execute("CREATE TABLE IF NOT EXISTS vector (model INTEGER, key BLOB, row INTEGER, "
+                           "PRIMARY KEY (model, key)) WITHOUT ROWID")
+            tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            if "vector" in tables:
+                db.execute("SELECT model, key, row FROM vector LIMIT 1").fetchall()
+                db.execute("SELECT id, name, dim FROM model LIMIT 1").fetchall()
+            if "embedding" in tables:
+                db.execute("SELECT model, key, dim, vec FROM embedding LIMIT 1").fetchall()
         except sqlite3.DatabaseError:
             db.close()
             raise
         return db
 
-    def iter_many(self, model: str, keys: Sequence[bytes]) -> Iterator[tuple[bytes, np.ndarray]]:
-        """(key, vector) for each of `keys` the cache holds, in no particular order."""
+    def _has_table(self, name: str) -> bool:
+        return self._db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?",
+                                (name,)).fetchone() is not None
+
+    # --- the vector files ---------------------------------------------------------------------
+    def vector_file(self, model: str) -> Path:
+        """The float16 vector file of `model` (named by a hash of the name: a model name may hold
+        any character, and a new mapping after damage must find the same file again)."""
+        return vector_file_of(self.path, model)
+
+    def _model(self, model: str, dim: int | None = None) -> tuple[int, int] | None:
+        """(id, dim) of `model` in this cache; registered with `dim` when given and not yet held."""
+        if model not in self._models:
+            row = None
+            if self._has_table("model"):
+                row = self._db.execute("SELECT id, dim FROM model WHERE name=?", (model,)).fetchone()
+            if row is None:
+                if dim is None or self.read_only:
+                    return None
+                with self._db:
+                    cur = self._db.execute("INSERT INTO model (name, dim) VALUES (?, ?)", (model, dim))
+                row = (cur.lastrowid, dim)
+            self._models[model] = (int(row[0]), int(row[1]))
+        return self._models[model]
+
+    def vectors(self, model: str) -> np.ndarray:
+        """Every row of `model`'s vector file, memory-mapped read-only (float16, rows x dim); an
+        empty array when there is none. Rows appended later need a new call."""
+        held = self._model(model)
+        if held is None:
+            return np.zeros((0, 0), np.float16)
+        return map_vector_file(self.vector_file(model), held[1])
+
+    def _append(self, model: str, vectors: np.ndarray) -> np.ndarray:
+        """Append rows to the model's vector file; their row numbers. O_APPEND under an exclusive
+        lock: two processes sharing a cache (the user's own) never interleave rows."""
+        _id, dim = self._model(model, int(vectors.shape[1]))
+        if vectors.shape[1] != dim:
+            raise PlansearchError(f"{self.path}: {model} holds {dim}-dimensional vectors, got {vectors.shape[1]}")
+        width = dim * 2
+        data = np.ascontiguousarray(vectors, dtype=np.float16).tobytes()
+        fd = os.open(self.vector_file(model), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            end = os.fstat(fd).st_size
+            if end % width:  # a row cut short by a crash or a full disk: pad it, never reuse it
+                os.write(fd, b"\0" * (width - end % width))
+                end += width - end % width
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fdatasync(fd)  # the rows are on disk before the mapping that names them commits
+        finally:
+            os.close(fd)
+        self._maps.pop(model, None)
+        return np.arange(end // width, end // width + len(vectors), dtype=np.int64)
+
+    # --- lookups --------------------------------------------------------------------------------
+    def rows(self, model: str, keys: Sequence[bytes]) -> dict[bytes, int]:
+        """Row in `model`'s vector file of each of `keys` the cache holds (rows past the file's end,
+        lost with a truncated file, are not held)."""
+        held = self._model(model)
+        if held is None or not self._has_table("vector"):
+            return {}
+        n_rows = self._file_rows(model, held[1])
+        out: dict[bytes, int] = {}
         for i in range(0, len(keys), 500):  # SQLite caps the number of bound parameters
             chunk = list(keys[i:i + 500])
-            q = f"SELECT key, vec, dim FROM embedding WHERE model=? AND key IN ({','.join('?' * len(chunk))})"
+            q = f"SELECT key, row FROM vector WHERE model=? AND key IN ({','.join('?' * len(chunk))})"
             try:
-                rows = self._db.execute(q, [model, *chunk]).fetchall()
+                found = self._db.execute(q, [held[0], *chunk]).fetchall()
             except sqlite3.OperationalError:
                 raise
             except sqlite3.DatabaseError as e:  # damage past the first page: what is left is embedded
                 self._renew(e)
+                return {}
+            out.update((bytes(k), int(r)) for k, r in found if r < n_rows)
+        return out
+
+    def keys(self, model: str) -> list[bytes]:
+        """Every key the cache holds a vector of for `model`."""
+        held = self._model(model)
+        if held is None or not self._has_table("vector"):
+            return []
+        return [bytes(k) for (k,) in self._db.execute("SELECT key FROM vector WHERE model=?", (held[0],))]
+
+    def _file_rows(self, model: str, dim: int) -> int:
+        try:
+            return self.vector_file(model).stat().st_size // (dim * 2)
+        except OSError:
+            return 0
+
+    def _mapped(self, model: str) -> np.ndarray:
+        if model not in self._maps:
+            self._maps[model] = self.vectors(model)
+        return self._maps[model]
+
+    def iter_many(self, model: str, keys: Sequence[bytes]) -> Iterator[tuple[bytes, np.ndarray]]:
+        """(key, float32 vector) for each of `keys` the cache holds, in no particular order."""
+        rows = self.rows(model, keys)
+        if rows:
+            ks = list(rows)
+            at = np.fromiter((rows[k] for k in ks), np.int64, len(ks))
+            vecs = self._mapped(model)
+            order = np.argsort(at)  # one forward pass over the file
+            for j in order:
+                yield ks[j], vecs[at[j]].astype(np.float32)
+        if self._legacy:  # read-only cache written before float16: the float32 blobs as they are
+            missing = [k for k in keys if k not in rows]
+            yield from self._iter_float32(model, missing)
+
+    def _iter_float32(self, model: str, keys: Sequence[bytes]) -> Iterator[tuple[bytes, np.ndarray]]:
+        for i in range(0, len(keys), 500):
+            chunk = list(keys[i:i + 500])
+            q = f"SELECT key, vec, dim FROM embedding WHERE model=? AND key IN ({','.join('?' * len(chunk))})"
+            try:
+                found = self._db.execute(q, [model, *chunk]).fetchall()
+            except sqlite3.DatabaseError:
                 return
-            for key, blob, dim in rows:
+            for key, blob, dim in found:
                 v = np.frombuffer(blob, dtype=np.float32)
                 if len(v) == dim:  # a short blob is a damaged row: embed that text again
                     yield bytes(key), v
 
-    def put_many(self, model: str, keys: Sequence[bytes], vectors: np.ndarray) -> None:
-        if self.read_only:
-            return
-        rows = [(model, k, int(v.shape[0]), np.asarray(v, np.float32).tobytes()) for k, v in zip(keys, vectors)]
+    def put_many(self, model: str, keys: Sequence[bytes], vectors: np.ndarray) -> np.ndarray | None:
+        """Store the vectors of `keys`; their rows (None when the cache cannot be written)."""
+        if self.read_only or not len(keys):
+            return None
         try:
+            rows = self._append(model, np.asarray(vectors))
+            mid = self._models[model][0]
             with self._db:
-                self._db.executemany("INSERT OR REPLACE INTO embedding VALUES (?,?,?,?)", rows)
+                self._db.executemany("INSERT OR REPLACE INTO vector VALUES (?,?,?)",
+                                     [(mid, bytes(k), int(r)) for k, r in zip(keys, rows)])
         except sqlite3.OperationalError:
             raise
         except sqlite3.DatabaseError as e:
-            if self._renew(e):
-                with self._db:
-                    self._db.executemany("INSERT OR REPLACE INTO embedding VALUES (?,?,?,?)", rows)
+            if not self._renew(e):
+                return None
+            return self.put_many(model, keys, vectors)
+        return rows
+
+    def _convert_float32(self) -> None:
+        """Move a pre-float16 cache's float32 blobs into the vector files, in batches, and drop
+        the old table: nothing is embedded again, and the file shrinks to a third."""
+        if self.on_warning:
+            self.on_warning(_("converting the embedding cache {path} to float16 (once; nothing is embedded "
+                              "again)").format(path=self.path))
+        last = -1
+        try:
+            while True:
+                batch = self._db.execute("SELECT rowid, model, key, dim, vec FROM embedding WHERE rowid > ? "
+                                         "ORDER BY rowid LIMIT 20000", (last,)).fetchall()
+                if not batch:
+                    break
+                last = batch[-1][0]
+                by_model: dict[tuple[str, int], list] = {}
+                for _rowid, model, key, dim, blob in batch:
+                    v = np.frombuffer(blob, dtype=np.float32)
+                    if len(v) == dim:
+                        by_model.setdefault((model, dim), []).append((bytes(key), v))
+                for (model, _dim), kv in by_model.items():
+                    self.put_many(model, [k for k, _v in kv], np.stack([v for _k, v in kv]))
+            with self._db:
+                self._db.execute("DROP TABLE embedding")
+            self._db.execute("VACUUM")
+        except sqlite3.OperationalError:
+            raise
+        except sqlite3.DatabaseError as e:  # what was converted is kept; the rest is embedded again
+            self._renew(e)
+        self._legacy = False
 
     def close(self) -> None:
         if not self.read_only:
@@ -213,6 +383,33 @@ class EmbeddingCache:
             with contextlib.suppress(sqlite3.Error):
                 self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         self._db.close()
+
+
+def vector_file_of(cache_path: Path, model: str) -> Path:
+    return cache_path.with_name(f"{cache_path.name}.{hashlib.sha256(model.encode()).hexdigest()[:16]}.f16")
+
+
+def map_vector_file(path: Path, dim: int, rows: int | None = None) -> np.ndarray:
+    """A vector file's first `rows` rows (default: every whole row), memory-mapped read-only."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return np.zeros((0, dim), np.float16)
+    n = size // (dim * 2) if rows is None else rows
+    if n == 0:
+        return np.zeros((0, dim), np.float16)
+    return np.memmap(path, dtype=np.float16, mode="r", shape=(n, dim))
+
+
+def cache_files(cache_path: Path) -> list[Path]:
+    """The files an embedding cache is made of: the mapping and each model's vector file."""
+    return [p for p in [cache_path, *sorted(cache_path.parent.glob(f"{cache_path.name}.*.f16"))] if p.is_file()]
+
+
+def copy_cache(source: Path, target: Path) -> None:
+    """Copy an embedding cache (all its files) from `source` to `target` (both the .sqlite path)."""
+    for f in cache_files(source):
+        shutil.copy(f, target.with_name(target.name + f.name[len(source.name):]))
 
 
 def _writable_dir(directory: Path) -> bool:
@@ -262,7 +459,9 @@ def embed_cached(embedder, texts: Sequence[str], cache: EmbeddingCache | None,
         progress("embed", 0, len(todo))
     for b in range(0, len(todo), EMBED_BATCH):
         batch = todo[b:b + EMBED_BATCH]
-        vecs = embed([texts[first[k]] for k in batch])
+        # as the cache keeps them (float16): a text's vector is the same whether it was just
+        # embedded or read back, with or without a cache
+        vecs = np.asarray(embed([texts[first[k]] for k in batch]), np.float16).astype(np.float32)
         if cache:
             cache.put_many(embedder.name, batch, vecs)
         for k, v in zip(batch, vecs):
@@ -274,6 +473,32 @@ def embed_cached(embedder, texts: Sequence[str], cache: EmbeddingCache | None,
         if first[k] != i:
             out[i] = out[first[k]]
     return out
+
+
+def cache_rows(embedder, texts: Sequence[str], cache: EmbeddingCache, progress: Progress | None = None,
+               count: EmbedCount | None = None) -> np.ndarray:
+    """The row of every text in the cache's vector file for `embedder`: identical texts embedded
+    once, cached ones not at all. The build's way in: it never holds the vectors themselves."""
+    count = count if count is not None else EmbedCount()
+    keys = [text_key(t) for t in texts]
+    first: dict[bytes, int] = {}
+    for i, k in enumerate(keys):
+        first.setdefault(k, i)
+    held = cache.rows(embedder.name, list(first))
+    todo = [k for k in first if k not in held]
+    count.reused += len(texts) - len(todo)
+    if progress:
+        progress("embed", 0, len(todo))
+    for b in range(0, len(todo), EMBED_BATCH):
+        batch = todo[b:b + EMBED_BATCH]
+        rows = cache.put_many(embedder.name, batch, embedder.embed_passages([texts[first[k]] for k in batch]))
+        if rows is None:
+            raise PlansearchError(_("{path}: the embedding cache cannot be written").format(path=cache.path))
+        held.update(zip(batch, rows.tolist()))
+        count.embedded += len(batch)
+        if progress:
+            progress("embed", min(b + EMBED_BATCH, len(todo)), len(todo))
+    return np.fromiter((held[k] for k in keys), np.int64, len(keys))
 
 
 def cached_embedder_vectors(texts: Sequence[str], model: str | None = None,
@@ -361,6 +586,7 @@ class IndexMeta:
     fingerprint: str
     built_at: str
     window_min_chars: int = WINDOW_MIN_CHARS
+    vector_file: str = ""  # the cache's vector file the window rows point into (local store)
 
     @classmethod
     def read(cls, gen: Path) -> "IndexMeta":
@@ -414,15 +640,21 @@ def _settings_hash(model: str | None, scheme: str):
     return hashlib.sha256(f"{FORMAT_VERSION}|{_version()}|{model}|{scheme}|{WINDOW_MIN_CHARS}|{BRIDGE_VOCABULARY}".encode())
 
 
-def _fingerprint(docs: list[Document], model: str, scheme: str) -> str:
-    """Everything a build depends on: the parsed corpus (text and metadata), model, code version."""
-    h = _settings_hash(model, scheme)
-    for d in docs:
-        h.update(json.dumps([d.doc_id, d.source, d.title, d.year, d.year_mask, d.region, d.issuer,
-                             d.kind, d.plan_year, d.review_year, d.date], ensure_ascii=False).encode())
+class _Fingerprint:
+    """Everything a build depends on: the parsed corpus (text and metadata), model, code version;
+    fed a document at a time as the build streams them."""
+
+    def __init__(self, model: str, scheme: str):
+        self._h = _settings_hash(model, scheme)
+
+    def update(self, d: Document) -> None:
+        self._h.update(json.dumps([d.doc_id, d.source, d.title, d.year, d.year_mask, d.region, d.issuer,
+                                   d.kind, d.plan_year, d.review_year, d.date], ensure_ascii=False).encode())
         for it in d.items:
-            h.update(f"{it.label}\x1f{'|'.join(it.path)}\x1f{it.text}\x1e".encode())
-    return h.hexdigest()
+            self._h.update(f"{it.label}\x1f{'|'.join(it.path)}\x1f{it.text}\x1e".encode())
+
+    def hexdigest(self) -> str:
+        return self._h.hexdigest()
 
 
 def _version() -> str:
@@ -444,29 +676,43 @@ def _crc_sample(path: Path, size: int) -> int:
     crc = 0
     with open(path, "rb") as f:
         if size <= _SAMPLE_BLOCK * _SAMPLES:
-            return zlib.crc32(f.read())
+            return zlib.crc32(f.read(size))
         for k in range(_SAMPLES):
             f.seek((size - _SAMPLE_BLOCK) * k // (_SAMPLES - 1))
             crc = zlib.crc32(f.read(_SAMPLE_BLOCK), crc)
     return crc
 
 
-def _crc_full(path: Path) -> int:
-    crc = 0
+def _crc_full(path: Path, size: int | None = None) -> int:
+    """CRC-32 of the file (of its first `size` bytes)."""
+    crc, left = 0, size
     with open(path, "rb") as f:
-        while block := f.read(1 << 22):
+        while block := f.read(1 << 22 if left is None else min(1 << 22, left)):
             crc = zlib.crc32(block, crc)
+            if left is not None:
+                left -= len(block)
     return crc
 
 
-def _record_files(gen: Path) -> None:
-    """files.json: size, sampled and full CRC-32 of every file of the generation."""
+def _record_files(gen: Path, shared: Path | None = None, shared_size: int = 0) -> None:
+    """files.json: size, sampled and full CRC-32 of every file of the generation, and of the first
+    `shared_size` bytes of `shared` (the cache's vector file: append-only, so that prefix is the
+    generation's and never changes). An existing entry for the shared file is kept."""
+    manifest = gen / FILES_MANIFEST
     entries = {}
+    if shared is None and manifest.is_file():
+        with contextlib.suppress(OSError, ValueError):
+            entries = {k: v for k, v in json.loads(manifest.read_text(encoding="utf-8")).items()
+                       if isinstance(v, dict) and v.get("prefix")}
     for p in sorted(gen.iterdir()):
         if p.is_file() and p.name not in (FILES_MANIFEST, READERS_LOCK):
             size = p.stat().st_size
             entries[p.name] = {"size": size, "sample_crc": _crc_sample(p, size), "crc": _crc_full(p)}
-    (gen / FILES_MANIFEST).write_text(json.dumps(entries, indent=1), encoding="utf-8")
+    if shared is not None:
+        entries[f"../{shared.name}"] = {"size": shared_size, "prefix": True,
+                                        "sample_crc": _crc_sample(shared, shared_size),
+                                        "crc": _crc_full(shared, shared_size)}
+    manifest.write_text(json.dumps(entries, indent=1), encoding="utf-8")
 
 
 def verify_generation(gen: Path, full: bool = False) -> None:
@@ -485,11 +731,25 @@ def verify_generation(gen: Path, full: bool = False) -> None:
     except (OSError, ValueError) as e:
         raise IndexDamaged(index_dir, f"{gen.name}/{FILES_MANIFEST} is unreadable ({e})") from None
     for name, want in entries.items():
-        p = gen / name
+        prefix = isinstance(want, dict) and want.get("prefix")
+        if prefix and (not name.startswith("../") or "/" in name[3:]):
+            raise IndexDamaged(index_dir, f"{gen.name}/{FILES_MANIFEST} names {name!r}")
+        p = index_dir / name[3:] if prefix else gen / name
+        shown = name[3:] if prefix else f"{gen.name}/{name}"
         try:
             size = p.stat().st_size
         except OSError:
-            raise IndexDamaged(index_dir, f"{gen.name}/{name} is missing") from None
+            raise IndexDamaged(index_dir, f"{shown} is missing") from None
+        if prefix:  # the cache's vector file: it may have grown since; its first bytes may not change
+            if size < want.get("size", 0):
+                raise IndexDamaged(index_dir, f"{shown} has {size:,} bytes, this index reads "
+                                              f"{want.get('size'):,}", vector_file=p)
+            size = want["size"]
+            crc = _crc_full(p, size) if full else _crc_sample(p, size)
+            if crc != want.get("crc" if full else "sample_crc"):
+                raise IndexDamaged(index_dir, f"{shown} is not the file that was written (its checksum differs)",
+                                   vector_file=p)
+            continue
         if size != want.get("size"):
             raise IndexDamaged(index_dir, f"{gen.name}/{name} has {size:,} bytes, {want.get('size'):,} "
                                           f"were written")
@@ -586,7 +846,19 @@ class LocalStore:
         return StoredIndex(self.index_dir)
 
     def repair(self, damage: IndexDamaged) -> str | None:
-        return None  # a build writes a whole new generation beside the damaged one
+        # A build writes a whole new generation beside a damaged one. Damaged vectors must not be
+        # read again: the vector file and the mapping that names its rows are set aside together.
+        if damage.vector_file is None or not damage.vector_file.is_file():
+            return None
+        stamp = time.strftime("%Y%m%dT%H%M%S")
+        os.replace(damage.vector_file, damage.vector_file.with_name(f"{damage.vector_file.name}.damaged-{stamp}"))
+        cache = self.index_dir / CACHE_FILE
+        for suffix in ("", "-wal", "-shm"):
+            p = Path(str(cache) + suffix)
+            if p.exists():
+                os.replace(p, p.with_name(f"{CACHE_FILE}.damaged-{stamp}{suffix}"))
+        return _("the embedding cache's vectors ({file}) were damaged: set aside, and embedded again").format(
+            file=damage.vector_file.name)
 
     def drop(self) -> list[str]:
         gens = sorted(p.name for p in self.index_dir.iterdir() if _is_ours(p)) if self.index_dir.is_dir() else []
@@ -613,25 +885,28 @@ class LocalWriter:
         self.tmp = index_dir / f".tmp-{self.name}"
         self.tmp.mkdir()
         (self.tmp / GEN_MARKER).write_text("written by plansearch; deleted by it when superseded\n")
-        self._documents: list[Document] = []
+        # Batch by batch: rows into SQLite and postings into a spill file as documents come, so
+        # the build's memory holds one batch, not the corpus.
+        self._tables = _StoreTables(self.tmp / "store.sqlite")
+        self._keyword = KeywordBuilder(self.tmp, keyword_scheme)
+        self._item_doc: list[np.ndarray] = []
         self._windows: ItemWindows | None = None
-        self._vectors: np.ndarray | None = None
+        self._vectors: RowVectors | None = None
 
     def vector_kind(self, n_windows: int) -> str:
         return self._kind or choose_kind(n_windows)
 
     def add_documents(self, documents: list[Document]) -> None:
-        # The keyword index now, before the vectors are in memory: a large build's BM25 arrays and
-        # vectors must not peak together. The documents go into SQLite at commit.
-        if self._progress:
-            self._progress("keyword", 0, 1)
-        norms = [it.norm or normalise(it.text) for d in documents for it in d.items]
-        BM25Index.build(norms, self._scheme).save(self.tmp)
-        if self._progress:
-            self._progress("keyword", 1, 1)
-        self._documents = documents
+        first = self._tables.documents
+        self._tables.add(documents)
+        self._keyword.add([it.norm or normalise(it.text) for d in documents for it in d.items])
+        self._item_doc.append(np.repeat(np.arange(first, first + len(documents), dtype=np.int32),
+                                        [len(d.items) for d in documents]))
 
-    def add_windows(self, windows: ItemWindows, vectors: np.ndarray) -> None:
+    def add_windows(self, windows: ItemWindows, vectors: RowVectors) -> None:
+        # rows of the cache's vector file: the generation refers to them and holds no copy
+        if not isinstance(vectors, RowVectors) or vectors.source is None:
+            raise TypeError("the local store takes the cache's rows (RowVectors of its vector file)")
         self._windows, self._vectors = windows, vectors
 
     def add_vocabulary(self, vocab: Vocabulary) -> None:
@@ -642,23 +917,26 @@ class LocalWriter:
         gen, wins, vectors, progress = self.tmp, self._windows, self._vectors, self._progress
         if progress:
             progress("write", 0, 3)
-        _write_sqlite(gen / "store.sqlite", self._documents)
-        np.save(gen / "vectors.npy", vectors)
+        self._tables.close()
+        self._keyword.finish().save(gen)
+        self._keyword.discard()  # the spill and stream files: copied into the bm25_*.npy above
+        np.save(gen / "window_row.npy", np.asarray(vectors.rows, np.uint32 if
+                                                   (not len(vectors) or vectors.rows.max() < 2**32) else np.int64))
         np.save(gen / "window_item.npy", np.asarray(wins.item_rows, np.int32))
         np.save(gen / "window_span.npy", np.asarray(wins.spans, np.int32).reshape(-1, 2))
-        np.save(gen / "item_doc.npy", np.repeat(np.arange(len(self._documents), dtype=np.int32),
-                                                [len(d.items) for d in self._documents]))
+        np.save(gen / "item_doc.npy", np.concatenate(self._item_doc) if self._item_doc else np.zeros(0, np.int32))
         if progress:
             progress("write", 1, 3)
-        if meta.vector_kind != "flat":  # the flat index is rebuilt from vectors.npy on load
+        if meta.vector_kind != "flat":  # the flat index is rebuilt from the rows on load
             vindex = make_vector_index(meta.vector_kind, meta.dim)
             vindex.add(vectors)
             vindex.save(gen)
         if progress:
             progress("write", 2, 3)
+        meta.vector_file = vectors.source.name
         meta.write(gen)
         (gen / READERS_LOCK).touch()
-        _record_files(gen)
+        _record_files(gen, vectors.source, len(vectors.base) * meta.dim * 2)
         _fsync_tree(gen)
         final = self.index_dir / self.name
         gen.rename(final)
@@ -669,6 +947,8 @@ class LocalWriter:
         return self.name
 
     def abort(self) -> None:
+        self._tables.abort()
+        self._keyword.discard()
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
@@ -809,32 +1089,35 @@ def build_index(paths: str | os.PathLike | Iterable[str | os.PathLike] = "corpus
                 and (vector_kind is None or vector_kind == live.meta.vector_kind)):
             _record_in(index_dir, where)
             return IndexReport.of(index_dir, live.meta, None, time.perf_counter() - t0, load_errors)
-        if documents is None:
-            documents = load_corpus(paths, errors=load_errors, warnings=build_warnings)
-        if not documents:
-            why = "; ".join(_("skipped {problem}").format(problem=e) for e in load_errors[:3])
-            raise PlansearchError(_("no documents found in {paths}").format(paths=_describe(paths))
-                                  + (f" ({why})" if why else ""))
+        # Documents stream through the build a batch at a time (iter_corpus), so whether the corpus
+        # changed is known only once they are all read: an unchanged one's new version is dropped.
+        stream = iter_corpus(paths, errors=load_errors, warnings=build_warnings) if documents is None \
+            else iter(documents)
         embedder = get_embedder(model)
-        fp = _fingerprint(documents, embedder.name, keyword_scheme)
-        if live is not None:  # about to call it up to date: every byte, not a sample (parsing cost more)
+        if live is not None:  # it may be called up to date: every byte, not a sample (parsing costs more)
             live, damage = _live_or_damage(where, full=True)
             if isinstance(damage, IndexDamaged):
                 note = where.repair(damage)
                 if note:
                     build_warnings.append(note)
                 damage = damage.what
-        if (not force and live is not None and live.meta.fingerprint == fp
-                and (vector_kind is None or vector_kind == live.meta.vector_kind)):
-            _write_stamp(index_dir, live.name, stamp)
-            _record_in(index_dir, where)
-            return IndexReport.of(index_dir, live.meta, None, time.perf_counter() - t0, load_errors)
         count = EmbedCount()
         writer = None
+        size = _SizeSeen(stream)
         try:
             writer = where.writer(vector_kind, keyword_scheme, progress, build_warnings)
-            meta = _write_version(writer, documents, embedder, index_dir, fp, keyword_scheme,
-                                  progress, count, build_warnings)
+            meta = _write_version(writer, size, embedder, index_dir, keyword_scheme, progress, count,
+                                  build_warnings)
+            if meta is None:
+                why = "; ".join(_("skipped {problem}").format(problem=e) for e in load_errors[:3])
+                raise PlansearchError(_("no documents found in {paths}").format(paths=_describe(paths))
+                                      + (f" ({why})" if why else ""))
+            if (not force and live is not None and live.meta.fingerprint == meta.fingerprint
+                    and (vector_kind is None or vector_kind == live.meta.vector_kind)):
+                writer.abort()
+                _write_stamp(index_dir, live.name, stamp)
+                _record_in(index_dir, where)
+                return IndexReport.of(index_dir, live.meta, None, time.perf_counter() - t0, load_errors)
             name = writer.commit(meta)
             _write_stamp(index_dir, name, stamp)
             _record_in(index_dir, where)
@@ -842,7 +1125,7 @@ def build_index(paths: str | os.PathLike | Iterable[str | os.PathLike] = "corpus
             if writer is not None:
                 writer.abort()  # the .tmp-gen-… folder goes; the live version was never touched
             if _is_disk_full(e):
-                raise DiskFull(index_dir, _build_bytes(documents, embedder.dim), had_live=live is not None) from None
+                raise DiskFull(index_dir, _build_bytes(size.chars, embedder.dim), had_live=live is not None) from None
             raise
         return IndexReport.of(index_dir, meta, count, time.perf_counter() - t0, load_errors,
                               build_warnings, repaired=damage)
@@ -899,13 +1182,27 @@ def _is_disk_full(e: BaseException) -> bool:
             or (isinstance(e, OSError) and "requested and" in text and "written" in text))
 
 
-def _build_bytes(documents: list[Document], dim: int) -> int:
-    """About how much disk a generation of `documents` takes, with its new cache rows: the vectors
-    (a window per ~40 characters), and ~21 bytes a character for the text, the documents' table and
-    the keyword postings (measured on the sample corpus: 2.0 MB for 42,418 characters, 754 windows)."""
-    chars = sum(len(d.text) for d in documents)
+class _SizeSeen:
+    """The documents as they stream by, counting their characters (a full disk's message says
+    how much room the build needed)."""
+
+    def __init__(self, documents: Iterable[Document]):
+        self._documents = documents
+        self.chars = 0
+
+    def __iter__(self) -> Iterator[Document]:
+        for d in self._documents:
+            self.chars += len(d.text)
+            yield d
+
+
+def _build_bytes(chars: int, dim: int) -> int:
+    """About how much disk a generation of `chars` characters takes, with its new cache rows: the
+    vectors (a window per ~40 characters, float16), and ~21 bytes a character for the text, the
+    documents' table and the keyword postings (measured on the sample corpus: 2.0 MB for 42,418
+    characters, 754 windows)."""
     windows = max(1, chars // 40)
-    return int(1.1 * (windows * (2 * dim * 4 + 72) + 21 * chars))
+    return int(1.1 * (windows * (dim * 2 + 72) + 21 * chars))
 
 
 def _free_bytes(path: Path) -> int:
@@ -967,42 +1264,168 @@ def _live_or_damage(where: IndexStore, full: bool) -> tuple[Version | None, Inde
         return None, str(e)
 
 
-def _write_version(writer: IndexWriter, documents: list[Document], embedder, index_dir: Path, fp: str,
+BUILD_BATCH_ITEMS = 20_000  # items a build holds at a time: its memory is bounded by this, not the corpus
+
+
+def _batches(documents: Iterable[Document], max_items: int = BUILD_BATCH_ITEMS) -> Iterator[list[Document]]:
+    batch: list[Document] = []
+    n = 0
+    for d in documents:
+        batch.append(d)
+        n += len(d.items)
+        if n >= max_items:
+            yield batch
+            batch, n = [], 0
+    if batch:
+        yield batch
+
+
+class _PendingWindows:
+    """Window texts the cache lacked when their batch went by, kept on disk (key, length, UTF-8)
+    until they are embedded after the last batch: the build holds a slot number per window, not
+    10^6 texts. Texts repeated across batches are embedded once: the cache answers the second."""
+
+    def __init__(self, directory: Path):
+        directory.mkdir()
+        self.directory = directory
+        self._file = open(directory / "texts", "wb")
+        self.count = 0
+
+    def add(self, keys: Sequence[bytes], texts: Sequence[str]) -> np.ndarray:
+        for k, t in zip(keys, texts):
+            data = t.encode("utf-8")
+            self._file.write(k + len(data).to_bytes(4, "little") + data)
+        slots = np.arange(self.count, self.count + len(keys), dtype=np.int64)
+        self.count += len(keys)
+        return slots
+
+    def chunks(self, size: int) -> Iterator[tuple[list[bytes], list[str]]]:
+        self._file.close()
+        with open(self.directory / "texts", "rb") as f:
+            keys: list[bytes] = []
+            texts: list[str] = []
+            while head := f.read(36):
+                keys.append(head[:32])
+                texts.append(f.read(int.from_bytes(head[32:], "little")).decode("utf-8"))
+                if len(keys) == size:
+                    yield keys, texts
+                    keys, texts = [], []
+            if keys:
+                yield keys, texts
+
+    def remove(self) -> None:
+        with contextlib.suppress(OSError):
+            self._file.close()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+PENDING_PREFIX = ".pending-"
+
+
+def _write_version(writer: IndexWriter, documents: Iterable[Document], embedder, index_dir: Path,
                    keyword_scheme: str, progress: Progress | None, count: EmbedCount,
-                   warnings: list[str]) -> IndexMeta:
-    """Documents, windows and their vectors into `writer`; the meta it is to commit."""
-    items = [it for d in documents for it in d.items]
-    wins = windows_of_items(items)
-    for row, n in wins.capped:
-        it = items[row]
-        warnings.append(f"{it.item_id}: {n:,} sentence windows ({len(it.text):,} characters without "
-                        f"sentence breaks?); the first {MAX_WINDOWS_PER_ITEM} are embedded, "
-                        f"the keyword search covers all of it")
-    writer.add_documents(documents)
+                   warnings: list[str]) -> IndexMeta | None:
+    """Documents, windows and their vectors into `writer`, a batch at a time; the meta it is to
+    commit (None: there were no documents).
+
+    Two passes. (1) Each batch of documents goes to the writer (SQLite rows, keyword postings),
+    its sentence windows are cut and looked up in the cache; the texts the cache lacks are set
+    aside on disk. (2) Those are embedded, `EMBED_BATCH` at a time, each batch committed to the
+    cache (an interrupted build loses one batch of work), and the writer gets every window's row."""
+    for p in index_dir.glob(PENDING_PREFIX + "*"):  # a killed build's (this one holds the lock)
+        shutil.rmtree(p, ignore_errors=True)
+    fp = _Fingerprint(embedder.name, keyword_scheme)
     cache = EmbeddingCache(index_dir / CACHE_FILE, on_warning=warnings.append)
+    pending = _PendingWindows(index_dir / f"{PENDING_PREFIX}{os.getpid()}-{os.urandom(3).hex()}")
     try:
-        vectors = embed_cached(embedder, wins.texts, cache, progress, count)
+        n_docs = n_items = 0
+        item_rows: list[np.ndarray] = []
+        spans: list[np.ndarray] = []
+        rows: list[np.ndarray] = []  # a cache row, or -1 - its slot among the pending texts
+        words = WordCounter()  # the term bridge's vocabulary, counted as the batches pass
+        for batch in _batches(documents):
+            for d in batch:
+                fp.update(d)
+            writer.add_documents(batch)
+            items = [it for d in batch for it in d.items]
+            words.add(it.norm or normalise(it.text) for it in items)
+            wins = windows_of_items(items)
+            for row, n in wins.capped:
+                it = items[row]
+                warnings.append(f"{it.item_id}: {n:,} sentence windows ({len(it.text):,} characters without "
+                                f"sentence breaks?); the first {MAX_WINDOWS_PER_ITEM} are embedded, "
+                                f"the keyword search covers all of it")
+            keys = [text_key(t) for t in wins.texts]
+            held = cache.rows(embedder.name, list(dict.fromkeys(keys)))
+            first_missing: dict[bytes, int] = {}
+            for i, k in enumerate(keys):
+                if k not in held:
+                    first_missing.setdefault(k, i)
+            slots = pending.add(list(first_missing), [wins.texts[i] for i in first_missing.values()])
+            slot_of = dict(zip(first_missing, slots.tolist()))
+            rows.append(np.fromiter((held[k] if k in held else -1 - slot_of[k] for k in keys), np.int64, len(keys)))
+            item_rows.append(np.asarray(wins.item_rows, np.int32) + n_items)
+            spans.append(np.asarray(wins.spans, np.int32).reshape(-1, 2))
+            n_docs += len(batch)
+            n_items += len(items)
+            if progress:
+                progress("read", n_items, 0)
+        if not n_docs:
+            return None
+        window_rows = np.concatenate(rows)
+        slot_rows = _embed_pending(embedder, cache, pending, progress, count)
+        todo = window_rows < 0
+        window_rows[todo] = slot_rows[-1 - window_rows[todo]]
+        count.reused += len(window_rows) - count.embedded
+        # the words' embeddings are not counted with the windows' (the report's "embedded" is windows)
+        vocab = _embedded_vocabulary(words, embedder, cache, progress)
+        source = cache.vector_file(embedder.name)
     finally:
         cache.close()
-    writer.add_windows(wins, vectors)
-    # the words' embeddings are not counted with the windows' (the report's "embedded" is windows)
-    writer.add_vocabulary(_embedded_vocabulary(documents, embedder, index_dir, progress, EmbedCount(), warnings))
-    return IndexMeta(FORMAT_VERSION, embedder.name, embedder.dim, writer.vector_kind(len(vectors)),
-                     keyword_scheme, len(documents), len(items), len(wins.texts), fp,
+        pending.remove()
+    # the file as it is now: every row named is in it, and later appends do not concern this build
+    vectors = RowVectors(map_vector_file(source, embedder.dim), window_rows, source)
+    writer.add_windows(ItemWindows(np.concatenate(item_rows), np.concatenate(spans)), vectors)
+    writer.add_vocabulary(vocab)
+    return IndexMeta(FORMAT_VERSION, embedder.name, embedder.dim, writer.vector_kind(len(window_rows)),
+                     keyword_scheme, n_docs, n_items, len(window_rows), fp.hexdigest(),
                      time.strftime("%Y-%m-%dT%H:%M:%S"))
 
 
-def _embedded_vocabulary(documents: list[Document], embedder, index_dir: Path, progress: Progress | None,
-                         count: EmbedCount, warnings: list[str]) -> Vocabulary:
-    """The term bridge's words of the documents' items, embedded as queries through the cache."""
+def _embed_pending(embedder, cache: EmbeddingCache, pending: _PendingWindows, progress: Progress | None,
+                   count: EmbedCount) -> np.ndarray:
+    """The cache row of every pending text, embedding those the cache still lacks."""
+    slot_rows = np.full(pending.count, -1, np.int64)
+    done = 0
+    if progress:
+        progress("embed", 0, pending.count)
+    for keys, texts in pending.chunks(EMBED_BATCH * 64):
+        held = cache.rows(embedder.name, keys)  # a text an earlier batch of the corpus also had
+        todo = [i for i, k in enumerate(keys) if k not in held]
+        for b in range(0, len(todo), EMBED_BATCH):
+            part = todo[b:b + EMBED_BATCH]
+            vecs = np.asarray(embedder.embed_passages([texts[i] for i in part]), np.float16).astype(np.float32)
+            got = cache.put_many(embedder.name, [keys[i] for i in part], vecs)
+            if got is None:
+                raise PlansearchError(_("{path}: the embedding cache cannot be written").format(path=cache.path))
+            held.update(zip((keys[i] for i in part), got.tolist()))
+            count.embedded += len(part)
+            if progress:
+                progress("embed", done + min(b + EMBED_BATCH, len(todo)) + (len(keys) - len(todo)), pending.count)
+        slot_rows[done:done + len(keys)] = [held[k] for k in keys]
+        done += len(keys)
+        if progress:
+            progress("embed", done, pending.count)
+    return slot_rows
+
+
+def _embedded_vocabulary(words: WordCounter, embedder, cache: EmbeddingCache,
+                         progress: Progress | None) -> Vocabulary:
+    """The term bridge's words of the items counted, embedded as queries through the cache."""
     if progress:
         progress("words", 0, 1)
-    vocab = vocabulary(it.norm or normalise(it.text) for d in documents for it in d.items)
-    cache = EmbeddingCache(index_dir / CACHE_FILE, on_warning=warnings.append)
-    try:
-        vocab.vectors = embed_cached(embedder, vocab.words, cache, None, count, as_queries=True)
-    finally:
-        cache.close()
+    vocab = words.vocabulary()
+    vocab.vectors = embed_cached(embedder, vocab.words, cache, None, EmbedCount(), as_queries=True)
     if progress:
         progress("words", 1, 1)
     return vocab
@@ -1079,33 +1502,55 @@ _ITEM_COLS = ("doc_row", "ordinal", "label", "number", "level", "path", "text", 
               "subpoints", "section", "flags")
 
 
-def _write_sqlite(path: Path, documents: list[Document]) -> None:
-    db = sqlite3.connect(str(path))
-    db.execute(f"CREATE TABLE document (row INTEGER PRIMARY KEY, {', '.join(_DOC_COLS)})")
-    db.execute(f"CREATE TABLE item (row INTEGER PRIMARY KEY, {', '.join(_ITEM_COLS)})")
-    # Headings too, so reuse/compare on a stored index see what they see on the files.
-    db.execute("CREATE TABLE heading (doc_row, label, number, level, title, start, end)")
-    js = lambda v: json.dumps(v, ensure_ascii=False)  # noqa: E731
-    item_row = 0
-    with db:
-        for d_row, d in enumerate(documents):
-            db.execute(f"INSERT INTO document VALUES ({','.join('?' * (len(_DOC_COLS) + 1))})",
-                       (d_row, d.doc_id, d.source, d.title, d.text, d.source_start, d.year, d.year_mask,
-                        d.plan_year, d.review_year, d.region, d.issuer, d.kind,
-                        js([[s.kind, s.start, s.end, s.year] for s in d.sections]), js(list(d.flags)),
-                        js(list(d.overridden)), d.level, d.date))
-            rows = []
-            for it in d.items:
-                rows.append((item_row, d_row, it.ordinal, it.label, it.number, it.level, js(list(it.path)),
-                             it.text, it.norm, it.start, it.end, js(list(it.subpoints)), it.section,
-                             js(list(it.flags))))
-                item_row += 1
-            db.executemany(f"INSERT INTO item VALUES ({','.join('?' * (len(_ITEM_COLS) + 1))})", rows)
-            db.executemany("INSERT INTO heading VALUES (?,?,?,?,?,?,?)",
-                           [(d_row, h.label, h.number, h.level, h.title, h.start, h.end) for h in d.headings])
-        db.execute("CREATE INDEX item_doc ON item(doc_row)")
-        db.execute("CREATE INDEX heading_doc ON heading(doc_row)")
-    db.close()
+class _StoreTables:
+    """store.sqlite written batch by batch: documents, items and headings as they come, the
+    look-up indexes made once at the end."""
+
+    def __init__(self, path: Path):
+        self.db = sqlite3.connect(str(path))
+        self.db.execute(f"CREATE TABLE document (row INTEGER PRIMARY KEY, {', '.join(_DOC_COLS)})")
+        self.db.execute(f"CREATE TABLE item (row INTEGER PRIMARY KEY, {', '.join(_ITEM_COLS)})")
+        # Headings too, so reuse/compare on a stored index see what they see on the files.
+        self.db.execute("CREATE TABLE heading (doc_row, label, number, level, title, start, end)")
+        self.documents = 0
+        self.items = 0
+
+    def add(self, documents: Sequence[Document]) -> None:
+        db = self.db
+        js = lambda v: json.dumps(v, ensure_ascii=False)  # noqa: E731
+        with db:
+            for d in documents:
+                d_row = self.documents
+                db.execute(f"INSERT INTO document VALUES ({','.join('?' * (len(_DOC_COLS) + 1))})",
+                           (d_row, d.doc_id, d.source, d.title, d.text, d.source_start, d.year, d.year_mask,
+                            d.plan_year, d.review_year, d.region, d.issuer, d.kind,
+                            js([[s.kind, s.start, s.end, s.year] for s in d.sections]), js(list(d.flags)),
+                            js(list(d.overridden)), d.level, d.date))
+                rows = []
+                for it in d.items:
+                    # Text once: an item's text is NULL where it is its document's text at its
+                    # offsets (95 % of the work reports' items), its normalised form NULL where it
+                    # is what normalise() makes of the text (every item a build writes).
+                    text = None if d.text[it.start:it.end] == it.text else it.text
+                    norm = None if not it.norm or it.norm == normalise(it.text) else it.norm
+                    rows.append((self.items, d_row, it.ordinal, it.label, it.number, it.level, js(list(it.path)),
+                                 text, norm, it.start, it.end, js(list(it.subpoints)), it.section,
+                                 js(list(it.flags))))
+                    self.items += 1
+                db.executemany(f"INSERT INTO item VALUES ({','.join('?' * (len(_ITEM_COLS) + 1))})", rows)
+                db.executemany("INSERT INTO heading VALUES (?,?,?,?,?,?,?)",
+                               [(d_row, h.label, h.number, h.level, h.title, h.start, h.end) for h in d.headings])
+                self.documents += 1
+
+    def close(self) -> None:
+        with self.db:
+            self.db.execute("CREATE INDEX item_doc ON item(doc_row)")
+            self.db.execute("CREATE INDEX heading_doc ON heading(doc_row)")
+        self.db.close()
+
+    def abort(self) -> None:
+        with contextlib.suppress(sqlite3.Error):
+            self.db.close()
 
 
 def _fsync_tree(directory: Path) -> None:
@@ -1316,7 +1761,7 @@ class LocalIndex:
         return self._bm25
 
     def _load_vector_index(self):
-        return FlatIndex.load(Path("."), self.meta.dim, np.asarray(self.vectors))
+        return FlatIndex.load(Path("."), self.meta.dim, self.vectors)
 
     def _load_bm25(self):
         raise PlansearchError(f"{self.location}: no keyword index")
@@ -1368,13 +1813,18 @@ class LocalIndex:
     def dense_all_many(self, query_vectors: np.ndarray) -> np.ndarray:
         """dense_all for several queries at once, (m, dim) -> (m, items): one pass over the
         vectors instead of one per query (a 10-topic trend at 10^5 items is memory-bound)."""
-        sims = np.asarray(query_vectors, np.float32) @ np.asarray(self.vectors).T
-        best = np.full((len(query_vectors), len(self.item_doc)), -1.0, np.float32)
-        owners = np.asarray(self.window_item)
-        if len(owners):
+        queries = np.asarray(query_vectors, np.float32)
+        best = np.full((len(queries), len(self.item_doc)), -1.0, np.float32)
+        owners_all = np.asarray(self.window_item)
+        # a block of windows at a time: float32 of every window at 10^6 items would be 4 GB
+        for lo, block in vector_chunks(self.vectors):
+            sims = queries @ block.T
+            owners = owners_all[lo:lo + len(block)]
             # windows are stored in item order: each item's windows are one run, reduced at once
+            # (an item cut by the block's edge is reduced in both blocks and keeps the larger)
             starts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]])
-            best[:, owners[starts]] = np.maximum.reduceat(sims, starts, axis=1)
+            at = owners[starts]
+            best[:, at] = np.maximum(best[:, at], np.maximum.reduceat(sims, starts, axis=1))
         return best
 
     def keyword_top(self, query_norm: str, n: int, selection: Selection | None = None) -> KeywordHits:
@@ -1496,22 +1946,26 @@ class StoredIndex(LocalIndex):
         meta = IndexMeta.read(gen)
         if meta.format != FORMAT_VERSION:
             raise PlansearchError(_("index in {dir}/ has format {format}, this plansearch reads {reads}: rebuild it "
-                                    "with `plansearch index`").format(dir=self.index_dir, format=meta.format,
-                                                                       reads=FORMAT_VERSION))
+                                    "with `plansearch index` (its embedding cache is kept: nothing is embedded "
+                                    "again)").format(dir=self.index_dir, format=meta.format, reads=FORMAT_VERSION))
         arrays = {}
-        for name in ("vectors.npy", "window_item.npy", "window_span.npy", "item_doc.npy"):
-            path = gen / name
-            if name == "item_doc.npy" and not path.is_file():
-                continue  # generations written before the file existed: read from SQLite below
+        for name in ("window_row.npy", "window_item.npy", "window_span.npy", "item_doc.npy"):
             try:
-                arrays[name] = np.load(path, mmap_mode="r" if name == "vectors.npy" else None,
+                arrays[name] = np.load(gen / name, mmap_mode="r" if name == "window_row.npy" else None,
                                        allow_pickle=False)
             except (OSError, ValueError, EOFError) as e:
                 raise self._damaged(name, e) from None
-        vectors = arrays["vectors.npy"]
-        if vectors.ndim != 2 or vectors.shape[1] != meta.dim or len(vectors) != meta.windows:
-            raise IndexDamaged(self.index_dir, f"{gen.name}/vectors.npy holds {vectors.shape}, "
-                                               f"meta.json says {meta.windows} windows of dim {meta.dim}")
+        rows = arrays["window_row.npy"]
+        source = self.index_dir / meta.vector_file
+        if not meta.vector_file or "/" in meta.vector_file or not source.is_file():
+            raise IndexDamaged(self.index_dir, f"the embedding cache's vector file {meta.vector_file or '?'} "
+                                               f"is missing")
+        base = map_vector_file(source, meta.dim)
+        if rows.ndim != 1 or len(rows) != meta.windows or (len(rows) and int(rows.max()) >= len(base)):
+            raise IndexDamaged(self.index_dir, f"{gen.name}/window_row.npy holds {rows.shape} rows up to "
+                                               f"{int(rows.max()) if len(rows) else 0}, meta.json says "
+                                               f"{meta.windows} windows and the cache holds {len(base)}")
+        vectors = RowVectors(base, rows, source)
         try:
             self._db = sqlite3.connect(f"file:{gen / 'store.sqlite'}?mode=ro", uri=True,
                                        check_same_thread=False)
@@ -1539,8 +1993,7 @@ class StoredIndex(LocalIndex):
 
     def _load_vector_index(self):
         try:
-            return load_vector_index(self.meta.vector_kind, self.generation, self.meta.dim,
-                                     np.asarray(self.vectors))
+            return load_vector_index(self.meta.vector_kind, self.generation, self.meta.dim, self.vectors)
         except PlansearchError:
             raise
         except Exception as e:  # FAISS raises RuntimeError on a damaged file
@@ -1568,18 +2021,25 @@ class StoredIndex(LocalIndex):
                         sections=[Section(*s) for s in json.loads(sections)], flags=json.loads(flags),
                         overridden=tuple(json.loads(overridden)))
 
-    def _item_from_row(self, r, doc_id: str) -> Item:
+    def _item_from_row(self, r, doc_id: str, doc_text: str | None = None) -> Item:
+        """An item from its row; a NULL text is its document's text at its offsets (`doc_text`,
+        or the row's own substr), a NULL norm is normalise(text)."""
         (_row, _doc_row, ordinal, label, number, level, path, text, norm, start, end, subpoints, section,
-         flags) = r
+         flags) = r[:14]
+        if text is None:
+            text = doc_text[start:end] if doc_text is not None else r[14]
         return Item(doc_id=doc_id, ordinal=ordinal, label=label, number=number, level=level,
-                    path=tuple(json.loads(path)), text=text, start=start, end=end, norm=norm,
+                    path=tuple(json.loads(path)), text=text, start=start, end=end, norm=norm or normalise(text),
                     subpoints=tuple(json.loads(subpoints)), section=section, flags=tuple(json.loads(flags)))
 
     def _items_from_db(self, rows: Sequence[int]) -> list[Item]:
         rows = [int(r) for r in rows]
         if not rows:
             return []
-        q = f"SELECT row, {', '.join(_ITEM_COLS)} FROM item WHERE row IN ({','.join('?' * len(rows))})"
+        # a NULL text is read from the document by SQLite (character offsets, as Python's)
+        q = (f"SELECT item.row, {', '.join('item.' + c for c in _ITEM_COLS)}, CASE WHEN item.text IS NULL THEN "
+             f"substr(document.text, item.start + 1, item.end - item.start) END FROM item JOIN document "
+             f"ON document.row = item.doc_row WHERE item.row IN ({','.join('?' * len(rows))})")
         try:
             by_row = {r[0]: r for r in self._db.execute(q, rows)}
             return [self._item_from_row(by_row[r], self.documents[by_row[r][1]].doc_id) for r in rows]
@@ -1592,7 +2052,7 @@ class StoredIndex(LocalIndex):
             try:
                 d.text = self._db.execute("SELECT text FROM document WHERE row=?", (doc_row,)).fetchone()[0]
                 q = f"SELECT row, {', '.join(_ITEM_COLS)} FROM item WHERE doc_row=? ORDER BY ordinal"
-                d.items = [self._item_from_row(r, d.doc_id) for r in self._db.execute(q, (doc_row,))]
+                d.items = [self._item_from_row(r, d.doc_id, d.text) for r in self._db.execute(q, (doc_row,))]
                 has_headings = self._db.execute(
                     "SELECT 1 FROM sqlite_master WHERE type='table' AND name='heading'").fetchone()
                 if has_headings:  # generations written before headings were stored have none

@@ -9,8 +9,9 @@
   vectors its recall needs a large efSearch and its build takes minutes.
 Why these choices: bench/results-notes.md, "Vector backends".
 
-The raw vectors always stay in `vectors.npy` beside the index: a filtered query (one district, a
-few years) scores its allowed subset exactly instead of hoping the graph reaches it.
+The raw vectors stay readable beside the index (float16 rows of the embedding cache's vector file,
+picked by `RowVectors`): a filtered query (one district, a few years) scores its allowed subset
+exactly instead of hoping the graph reaches it.
 To add a backend, write a class with the `VectorIndex` methods and register it in `_BACKENDS`.
 """
 from __future__ import annotations
@@ -38,6 +39,59 @@ PQ_MIN_CANDIDATES = 100  # ... and at least this many per shard
 PQ_TRAIN_SAMPLE = 100_000  # vectors the codes are trained on
 PQ_IMPLEM = 14  # FAISS fast-scan kernel for one query (heap, no query blocks): faster than its own pick
 PQ_MIN_VECTORS = 39 * 16  # FAISS trains 16 levels a code on >= 39 points each; fewer: searched exactly
+
+
+VECTOR_CHUNK = 131_072  # rows converted to float32 at a time: 200 MB at 384 dimensions
+
+
+class RowVectors:
+    """The vectors of an index's windows: rows of a float16 vector file (the embedding cache's),
+    picked by row number. Indexing gives float32 arrays; nothing is read until asked for, so an
+    index of 10^7 windows opens without loading 15 GB. `np.asarray` reads every row."""
+
+    dtype = np.dtype(np.float32)
+    ndim = 2
+
+    def __init__(self, base: np.ndarray, rows: np.ndarray, source=None):
+        self.base, self.rows, self.source = base, np.asarray(rows), source
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return len(self.rows), int(self.base.shape[1]) if self.base.ndim == 2 else 0
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def _read(self, rows: np.ndarray) -> np.ndarray:
+        rows = np.asarray(rows, np.int64)
+        if len(rows) > 1 and rows[-1] - rows[0] == len(rows) - 1 and np.all(np.diff(rows) == 1):
+            return np.asarray(self.base[rows[0]:rows[-1] + 1], np.float32)  # one run: a plain slice
+        return np.asarray(self.base[rows], np.float32)
+
+    def __getitem__(self, idx):
+        if isinstance(idx, (int, np.integer)):
+            return np.asarray(self.base[int(self.rows[idx])], np.float32)
+        return self._read(self.rows[idx])
+
+    def chunks(self, size: int = VECTOR_CHUNK):
+        """(first window, float32 block) over every row, `size` at a time."""
+        for lo in range(0, len(self.rows), size):
+            yield lo, self._read(self.rows[lo:lo + size])
+
+    def __array__(self, dtype=None, copy=None):
+        out = np.empty(self.shape, np.float32)
+        for lo, block in self.chunks():
+            out[lo:lo + len(block)] = block
+        return out if dtype is None else out.astype(dtype)
+
+
+def vector_chunks(vectors, size: int = VECTOR_CHUNK):
+    """(first row, float32 block) over an array or RowVectors, `size` rows at a time."""
+    if isinstance(vectors, RowVectors):
+        yield from vectors.chunks(size)
+        return
+    for lo in range(0, len(vectors), size):
+        yield lo, np.asarray(vectors[lo:lo + size], np.float32)
 
 
 class VectorIndex(Protocol):
@@ -74,7 +128,7 @@ def _one_thread(n_queries: int):
 
 
 class FlatIndex:
-    """Exact search. Nothing to save: it is rebuilt from vectors.npy on load (a memory copy)."""
+    """Exact search. Nothing to save: it is rebuilt from the raw vectors on load (a memory copy)."""
 
     kind = "flat"
 
@@ -136,7 +190,7 @@ class PQRerankIndex:
     stored as d/PQ_DIMS_PER_CODE 4-bit codes (192 bytes for 384 dimensions, 1/8 of float32) that
     SIMD scans without decoding; the codes are split into PQ_SHARDS shards scanned in parallel
     threads, and each proposes max(k x PQ_RERANK, PQ_MIN_CANDIDATES) candidates. (2) The candidates
-    are re-scored exactly from the raw vectors (vectors.npy, memory-mapped): the scores returned are
+    are re-scored exactly from the raw vectors (float16 rows, memory-mapped): the scores returned are
     true cosines; only the candidate set is approximate. One dimension a code, two shards and no
     inverted lists: e5's vectors sit in a narrow cone where inverted lists miss true neighbours
     (bench/results-notes.md, "Vector backends").
@@ -151,28 +205,29 @@ class PQRerankIndex:
         self._vectors = _vectors if _vectors is not None else np.zeros((0, dim), np.float32)
         self._pool = None
 
-    def add(self, vectors: np.ndarray) -> None:
+    def add(self, vectors) -> None:
+        """Every vector, in one call: an array, or RowVectors read in chunks (a 10^7-window index
+        is never held as float32)."""
         if not len(vectors):
             return
-        if self._shards:
+        if self._shards or len(self._vectors):
             raise ValueError("the pq index is built in one add() call")
-        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        self._vectors = vectors if not len(self._vectors) else np.vstack([self._vectors, vectors])
+        self._vectors = vectors if isinstance(vectors, RowVectors) else np.ascontiguousarray(vectors, np.float32)
         n = len(self._vectors)
         if n < PQ_MIN_VECTORS:
             return  # too few to train 16 levels per code: searched exactly
         faiss = _faiss()
         trained = faiss.index_factory(self.dim, f"PQ{self.dim // PQ_DIMS_PER_CODE}x4fs",
                                       faiss.METRIC_INNER_PRODUCT)
-        sample = self._vectors
+        pick = np.arange(n)
         if n > PQ_TRAIN_SAMPLE:
-            rng = np.random.default_rng(0)
-            sample = sample[np.sort(rng.choice(n, PQ_TRAIN_SAMPLE, replace=False))]
-        trained.train(np.ascontiguousarray(sample))
+            pick = np.sort(np.random.default_rng(0).choice(n, PQ_TRAIN_SAMPLE, replace=False))
+        trained.train(np.ascontiguousarray(self._vectors[pick], np.float32))
         bounds = np.linspace(0, n, PQ_SHARDS + 1).astype(int)
         for lo, hi in zip(bounds[:-1], bounds[1:]):
             shard = faiss.clone_index(trained)
-            shard.add(self._vectors[lo:hi])
+            for a in range(lo, hi, VECTOR_CHUNK):
+                shard.add(np.ascontiguousarray(self._vectors[a:min(hi, a + VECTOR_CHUNK)], np.float32))
             shard.implem = PQ_IMPLEM
             self._shards.append((int(lo), shard))
 
@@ -246,7 +301,7 @@ def load_vector_index(kind: str, directory: Path, dim: int, vectors: np.ndarray)
 def exact_search(vectors: np.ndarray, query: np.ndarray, k: int, subset: np.ndarray | None = None
                  ) -> tuple[np.ndarray, np.ndarray]:
     """(scores, ids) of the k best rows of `vectors` for one query, optionally among `subset` ids."""
-    rows = vectors if subset is None else vectors[subset]
+    rows = np.asarray(vectors if subset is None else vectors[subset], np.float32)
     if not len(rows):
         return np.zeros(0, np.float32), np.zeros(0, np.int64)
     sims = rows @ query.astype(np.float32)
