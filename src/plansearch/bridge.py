@@ -57,6 +57,7 @@ class Vocabulary:
     words: list[str]
     items: np.ndarray  # int32: how many items hold each word
     vectors: np.ndarray | None = None  # float32, one L2-normalised row per word
+    rows: np.ndarray | None = None  # each word's row in the embedding cache's vector file, when it holds all
 
     def __len__(self) -> int:
         return len(self.words)

@@ -17,7 +17,8 @@ Layout of an index directory:
         item_doc.npy       item row -> document row
         bm25_*.npy/json    keyword index over items
         words.json         the term bridge's vocabulary: the items' jieba words and how many items hold each
-        word_vectors.npy   one float16 row per word, embedded as a query (bridge.py)
+        word_row.npy       each word's vector (embedded as a query, bridge.py): its row in the cache's
+                           vector file (word_vectors.npy, float16 rows, when the cache could not keep them)
         vectors.pq.*.faiss only for an approximate backend (vectors.hnsw.faiss for --vectors hnsw)
       cache.sqlite         embedding cache, keyed by model + sha256(normalised text); outlives builds
       cache.sqlite.<model hash>.f16   its vectors: one L2-normalised float16 row each, append-only
@@ -1426,24 +1427,39 @@ def _embedded_vocabulary(words: WordCounter, embedder, cache: EmbeddingCache,
         progress("words", 0, 1)
     vocab = words.vocabulary()
     vocab.vectors = embed_cached(embedder, vocab.words, cache, None, EmbedCount(), as_queries=True)
+    keys = [text_key(QUERY_KEY + w) for w in vocab.words]
+    held = cache.rows(embedder.name, keys)
+    if all(k in held for k in keys):  # the local store then keeps rows, as for windows, not a copy
+        vocab.rows = np.array([held[k] for k in keys], np.int64)
     if progress:
         progress("words", 1, 1)
     return vocab
 
 
 def write_vocabulary(directory: Path, vocab: Vocabulary) -> None:
-    """words.json and word_vectors.npy (float16) into a generation being written."""
+    """words.json, and word_row.npy (the words' rows in the cache's vector file, as window_row.npy)
+    or, when the cache could not keep them, word_vectors.npy (float16), into a generation."""
     (directory / "words.json").write_text(json.dumps({"words": vocab.words, "items": vocab.items.tolist()},
                                                      ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
-    np.save(directory / "word_vectors.npy", np.asarray(vocab.vectors, np.float16))
+    if vocab.rows is not None:
+        np.save(directory / "word_row.npy", np.asarray(vocab.rows, np.int64))
+    else:
+        np.save(directory / "word_vectors.npy", np.asarray(vocab.vectors, np.float16))
 
 
-def read_vocabulary(directory: Path) -> Vocabulary | None:
-    """The vocabulary written by write_vocabulary (None: a generation built before the term bridge)."""
+def read_vocabulary(directory: Path, vector_file: np.ndarray | None = None) -> Vocabulary | None:
+    """The vocabulary written by write_vocabulary (None: a generation built before the term bridge);
+    `vector_file`: the cache's vectors its word_row.npy points into."""
     if not (directory / "words.json").is_file():
         return None
     data = json.loads((directory / "words.json").read_text(encoding="utf-8"))
-    vectors = np.load(directory / "word_vectors.npy", allow_pickle=False).astype(np.float32)
+    if (directory / "word_row.npy").is_file():
+        rows = np.load(directory / "word_row.npy", allow_pickle=False)
+        if vector_file is None or (len(rows) and int(rows.max()) >= len(vector_file)):
+            raise ValueError(f"word_row.npy points past the cache's {0 if vector_file is None else len(vector_file)} vectors")
+        vectors = np.asarray(vector_file[rows], np.float32)
+    else:
+        vectors = np.load(directory / "word_vectors.npy", allow_pickle=False).astype(np.float32)
     if len(vectors) != len(data["words"]):
         raise ValueError(f"{len(vectors)} word vectors for {len(data['words'])} words")
     return Vocabulary(data["words"], np.asarray(data["items"], np.int32), vectors)
@@ -2001,7 +2017,7 @@ class StoredIndex(LocalIndex):
 
     def _load_vocabulary(self) -> Vocabulary | None:
         try:
-            return read_vocabulary(self.generation)
+            return read_vocabulary(self.generation, self.vectors.base)
         except (OSError, ValueError, KeyError, TypeError, EOFError) as e:
             raise self._damaged("the term bridge's words (words.json, word_vectors.npy)", e) from None
 
