@@ -73,21 +73,11 @@ class WordCounter:
         self._seg = jieba_segmenter()
         self.held: Counter = Counter()
         self.items = 0
-        self._cut: dict[str, tuple[str, ...]] = {}
 
     def add(self, norms: Iterable[str]) -> None:
         for norm in norms:
             self.items += 1
-            self.held.update({w for run in _HAN.findall(norm) for w in self._words(run)})
-
-    def _words(self, run: str) -> tuple[str, ...]:
-        # plans repeat their clauses (boilerplate, copied measures): a run is cut once (a bounded memo)
-        words = self._cut.get(run)
-        if words is None:
-            if len(self._cut) >= 1 << 18:
-                self._cut.clear()
-            words = self._cut[run] = tuple(w for w in self._seg.cut(run) if len(w) >= 2)
-        return words
+            self.held.update({w for run in _HAN.findall(norm) for w in self._seg.cut(run) if len(w) >= 2})
 
     def vocabulary(self) -> Vocabulary:
         """The words worth bridging to, in a fixed order."""
