@@ -1966,9 +1966,17 @@ class StoredIndex(LocalIndex):
             raise IndexDamaged(self.index_dir, f"the embedding cache's vector file {meta.vector_file or '?'} "
                                                f"is missing")
         base = map_vector_file(source, meta.dim)
-        if rows.ndim != 1 or len(rows) != meta.windows or (len(rows) and int(rows.max()) >= len(base)):
+        # the term bridge's words are rows of the same file (embedded after a first build's windows,
+        # so the highest rows): a wrong dimension shows in them when not in the windows'
+        try:
+            word_rows = np.load(gen / "word_row.npy") if (gen / "word_row.npy").is_file() else np.zeros(0, np.int64)
+        except (OSError, ValueError, EOFError) as e:
+            raise self._damaged("word_row.npy", e) from None
+        top = max(int(rows.max()) if len(rows) else 0, int(word_rows.max()) if len(word_rows) else 0)
+        if rows.ndim != 1 or len(rows) != meta.windows or ((len(rows) or len(word_rows)) and top >= len(base)):
             raise IndexDamaged(self.index_dir, f"{gen.name}/window_row.npy holds {rows.shape} rows up to "
-                                               f"{int(rows.max()) if len(rows) else 0}, meta.json says "
+                                               f"{int(rows.max()) if len(rows) else 0} (word_row.npy up to "
+                                               f"{int(word_rows.max()) if len(word_rows) else 0}), meta.json says "
                                                f"{meta.windows} windows and the cache holds {len(base)}")
         vectors = RowVectors(base, rows, source)
         try:
