@@ -508,8 +508,9 @@ class Searcher:
             kw_rows, kw_vals = kw_rows[:n], kw_vals[:n]
         rows, fused = fuse(fusion, d_rows, d_vals, kw_rows, kw_vals, scale,
                            dense_weight=adaptive_dense_weight(query_coverage))
+        bridge_gain: dict[int, float] = {}
         if bridged:
-            rows, fused = self._bridge_evidence(" ".join(bridged), rows, fused, n, selection)
+            rows, fused, bridge_gain = self._bridge_evidence(" ".join(bridged), rows, fused, n, selection)
         heading_of: dict[int, tuple[str, ...]] = {}
         if fusion in ("weighted", "adaptive") and key and HEADING_WEIGHT:
             rows, fused, heading_of = self._heading_evidence(key, rows, fused)
@@ -535,8 +536,10 @@ class Searcher:
             if fusion == "adaptive":  # the default: the shown score is the estimated P(relevant)
                 # words its heading holds count as held: the item's topic stands there (not refitted)
                 held = min(1.0, coverage + sum(map(len, heading_of.get(row, ()))) / len(key)) if key else coverage
+                # the model was fitted on the fusion without the bridge: it reads that (the bridge
+                # ranks; refitting it on the bridged score is issue #29's item 3, not done)
                 score = RELEVANCE.probability(
-                    fused=score, cosine=cosine, coverage=held, keyword=scale.keyword_share(bm25),
+                    fused=score - bridge_gain.get(row, 0.0), cosine=cosine, coverage=held, keyword=scale.keyword_share(bm25),
                     best_cosine=scale.dense_hi, query_coverage=query_coverage)
             hits.append(Hit(rank=rank, score=float(score), item=item, doc=self.index.document_of_item(row),
                             dense_score=cosine, keyword_score=bm25 if fusion != "dense" else None,
@@ -558,22 +561,22 @@ class Searcher:
         return Hits(hits, q, all_words, notices, probability=fusion == "adaptive")
 
     def _bridge_evidence(self, words: str, rows: np.ndarray, fused: np.ndarray, n: int,
-                         selection: Selection | None) -> tuple[np.ndarray, np.ndarray]:
+                         selection: Selection | None) -> tuple[np.ndarray, np.ndarray, dict[int, float]]:
         """The fused candidates, and the bridged words' n best items, each gaining BRIDGE_WEIGHT x
         its BM25 for the bridged words over their best item's (a second keyword query beside the
         typed one, not inside it: the nearest words are often right and sometimes noise, 难能可贵
-        beside 融资难, and must not outweigh the reader's own words). Re-ranked."""
+        beside 融资难, and must not outweigh the reader's own words). Re-ranked; with each row's gain."""
         bw = self.index.keyword_top(words, n, selection)
         if not len(bw.rows) or bw.best <= 0:
-            return rows, fused
+            return rows, fused, {}
         score = dict(zip(rows.tolist(), fused.tolist()))
         for r in bw.rows.tolist():
             score.setdefault(r, 0.0)
         cand = np.fromiter(score, np.int64, len(score))
-        gain = self.index.keyword_scores_of(words, cand) / bw.best
-        total = np.array([score[r] for r in cand.tolist()], np.float32) + bridge.BRIDGE_WEIGHT * gain
+        gain = bridge.BRIDGE_WEIGHT * self.index.keyword_scores_of(words, cand) / bw.best
+        total = np.array([score[r] for r in cand.tolist()], np.float32) + gain
         order = np.argsort(-total, kind="stable")
-        return cand[order], total[order].astype(np.float32)
+        return cand[order], total[order].astype(np.float32), dict(zip(cand.tolist(), gain.tolist()))
 
     def _heading_evidence(self, key: str, rows: np.ndarray, fused: np.ndarray
                           ) -> tuple[np.ndarray, np.ndarray, dict[int, tuple[str, ...]]]:
