@@ -143,6 +143,15 @@ def test_quoted_phrases_must_stand_in_every_hit(seed_index):
     assert none.exit_code == 1 and "no item holds “留守儿童外星人”" in none.output
 
 
+def test_a_hit_says_which_of_the_plans_words_it_was_found_by(seed_index):
+    # the term bridge: 学校乱收钱 is also read as the plans' 乱收费, said in --json and in both languages
+    res = run("search", "学校乱收钱", "--index", seed_index, "--json")
+    hits = [json.loads(line) for line in res.stdout.splitlines()]
+    assert any(["乱收费", "学校乱收钱"] in h["bridged"] for h in hits)
+    assert "乱收费 for 学校乱收钱" in run("search", "学校乱收钱", "--index", seed_index).stdout
+    assert "乱收费（代替 学校乱收钱）" in run("--lang", "zh", "search", "学校乱收钱", "--index", seed_index).stdout
+
+
 def test_minus_words_keep_items_out(seed_index):
     res = run("search", "留守儿童 -关爱", "--index", seed_index, "--json", "-k", "20")
     assert all("关爱" not in normalise(json.loads(line)["text"]) for line in res.stdout.splitlines())

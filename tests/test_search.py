@@ -306,10 +306,12 @@ def test_an_item_holding_the_whole_term_scores_as_likely_relevant(searcher):
 
 
 def test_every_hybrid_hit_carries_its_raw_cosine_and_bm25_whichever_side_found_it(searcher):
-    hits = searcher.search("父母不在身边的孩子", k=10)
+    hits = searcher.search("孩子心理出问题", k=10)
     assert all(h.dense_score is not None and h.keyword_score is not None for h in hits)
-    # an item that shares no bigram with the query is there by meaning alone: BM25 0
-    assert any(h.keyword_score == 0.0 for h in hits)
+    # an item that shares no bigram with the query, nor holds a word the term bridge read, is there
+    # by meaning alone: BM25 0
+    alone = [h for h in hits if h.keyword_score == 0.0]
+    assert alone and not any(h.found or h.bridged for h in alone)
     assert searcher.search("控辍保学", k=3, mode="dense")[0].keyword_score is None  # dense mode reads no BM25
 
 
@@ -398,3 +400,18 @@ def test_new_quality_productive_forces_finds_2024s_item_under_that_heading(gwr_i
     under = [h for h in hits if h.doc.year == 2024 and any("新质生产力" in normalise(p) for p in h.item.path)
              and "新质生产力" not in normalise(h.item.text)]
     assert under and under[0].rank <= 5 and under[0].heading_found == ("新质生产力",)
+
+
+def test_the_index_keeps_the_words_a_readers_query_may_be_bridged_to(searcher):
+    # the term bridge's vocabulary: the plans' words (乱收费, 课业负担), each in at least two items and
+    # at most half of them, no function words; an item counts a word once, as jieba cuts it
+    from plansearch.bridge import STOP_WORDS
+
+    vocab = searcher.index.vocabulary
+    n = len(searcher.index.item_doc)
+    assert {"乱收费", "课业负担"} <= set(vocab.words)
+    assert all(2 <= c <= n / 2 for c in vocab.items.tolist()) and not STOP_WORDS & set(vocab.words)
+    norms = [it.norm for it in searcher.index.items(range(n))]
+    for w, c in list(zip(vocab.words, vocab.items.tolist()))[::97]:
+        assert c <= sum(w in t for t in norms), w
+    assert vocab.vectors.shape == (len(vocab.words), searcher.index.meta.dim)

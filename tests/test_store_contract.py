@@ -172,6 +172,31 @@ def test_milvus_bounds_phrases_and_rewrites_queries_as_the_local_store_does(agai
         assert milvus.rewrite(q) == local.rewrite(q), q
 
 
+def test_every_store_bridges_a_readers_words_to_the_plans_words(seed_store):
+    # No item says 学校乱收钱; the plans call it 乱收费. Every store keeps the corpus's words and their
+    # vectors, the keyword side also reads the nearest of them, and a hit says which it holds.
+    kind, ix = seed_store
+    s = Searcher(ix)
+    try:
+        assert "乱收费" in [w for w, _cos in s.index.nearest_words(s.query_vector("学校乱收钱"), 8, 0.0)]
+        hits = s.search("学校乱收钱", 10)
+        holding = [h for h in hits if ("乱收费", "学校乱收钱") in h.bridged]
+        assert holding and all("乱收费" in h.item.norm for h in holding)
+        assert all(any(h.item.text[a:b] == "乱收费" for a, b in h.highlights) for h in holding)
+        # a query whose words all stand in some item is read as typed: nothing bridged
+        assert not any(h.bridged for h in s.search("留守儿童关爱", 10))
+    finally:
+        s.close()
+
+
+def test_milvus_keeps_the_words_the_local_store_keeps(against_local):
+    local, milvus = against_local
+    for q in ("学校乱收钱", "孩子作业太多", "城里老师去农村学校教书"):
+        a = [w for w, _ in local.index.nearest_words(local.query_vector(q), 8, 0.0)]
+        b = [w for w, _ in milvus.index.nearest_words(milvus.query_vector(q), 8, 0.0)]
+        assert len(set(a) & set(b)) >= 7, (q, a, b)  # float16 rows on disk locally: a near-tie may swap
+
+
 def test_documents_read_back_from_every_store_are_the_documents_loaded(seed_store, corpus_docs):
     kind, ix = seed_store
     index = open_index(ix)

@@ -353,6 +353,9 @@ def _collection_name(index_dir: Path) -> str:
     return f"plansearch_{stem}_{os.urandom(3).hex()}"
 
 
+PARTS = ("items", "windows", "docs", "words")  # a version's collections ("words": the term bridge's)
+
+
 def _coll(name: str, gen: str, part: str) -> str:
     return f"{name}__{gen}__{part}"
 
@@ -614,6 +617,19 @@ def _window_schema(client, dim: int, kind: str):
     return wins, wins_ix
 
 
+def _words_schema(client, dim: int):
+    """The term bridge's vocabulary: a word, how many items hold it, its vector (bridge.py)."""
+    DataType = _pymilvus().DataType
+    words = client.create_schema(auto_id=False, enable_dynamic_field=False)
+    words.add_field("id", DataType.INT64, is_primary=True)
+    words.add_field("word", DataType.VARCHAR, max_length=256)
+    words.add_field("items", DataType.INT32)
+    words.add_field("vec", DataType.FLOAT_VECTOR, dim=dim)
+    words_ix = client.prepare_index_params()
+    words_ix.add_index("vec", index_type="FLAT", metric_type="IP")
+    return words, words_ix
+
+
 class MilvusWriter:
     """A new version: three collections filled, flushed, then the alias switched (IndexWriter)."""
 
@@ -645,14 +661,14 @@ class MilvusWriter:
         may still be reading that one), and what a killed build left."""
         live = _live_gen(self.client, self.store.name)
         gens = sorted({m.group(1) for c in self.client.list_collections()
-                       if (m := re.fullmatch(re.escape(self.store.name) + r"__(g\w+?)__(items|windows|docs)", c))})
+                       if (m := re.fullmatch(re.escape(self.store.name) + r"__(g\w+?)__(items|windows|docs|words)", c))})
         keep = {live} if live else set()
         older = [g for g in gens if g != live and (live is None or g < live)]
         if older:
             keep.add(older[-1])  # the version before the live one
         for g in gens:
             if g not in keep:
-                for part in ("items", "windows", "docs"):
+                for part in PARTS:
                     c = _coll(self.store.name, g, part)
                     if self.client.has_collection(c):
                         self.client.drop_collection(c)
@@ -736,6 +752,11 @@ class MilvusWriter:
             self.client.insert(self._wins, rows)
             if progress:
                 progress("write", min(n, i + BATCH), n)
+
+    def add_vocabulary(self, vocab) -> None:
+        name = self._create("words", _words_schema(self.client, int(np.shape(vocab.vectors)[1])))
+        self._insert(name, [{"id": i, "word": w[:64], "items": int(n), "vec": v}
+                            for i, (w, n, v) in enumerate(zip(vocab.words, vocab.items.tolist(), vocab.vectors))])
 
     def commit(self, meta: IndexMeta) -> str:
         c = self.client
@@ -911,6 +932,21 @@ class MilvusIndex:
             if s > best[r["item_row"]]:
                 best[r["item_row"]] = s
         return best
+
+    def nearest_words(self, query_vector: np.ndarray, n: int, floor: float) -> list[tuple[str, float]]:
+        if self._words is None:  # a version built before the term bridge kept words
+            return []
+        hits = self._search(self._words, [np.asarray(query_vector, np.float32).tolist()], "vec", n, "",
+                            ["word"], "IP")
+        return [(h["entity"]["word"], float(h["distance"])) for h in hits if h["distance"] >= floor]
+
+    @functools.cached_property
+    def _words(self) -> str | None:
+        name = _coll(self.store.name, self.gen, "words")
+        if not self.client.has_collection(name):
+            return None
+        self.client.load_collection(name)
+        return name
 
     # --- keyword ------------------------------------------------------------------------------------
     def keyword_top(self, query_norm: str, n: int, selection: Selection | None = None) -> KeywordHits:

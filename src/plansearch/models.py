@@ -209,6 +209,9 @@ class Hit:
     # the query's words that stand in the item's heading path but not in its own text: the match
     # rests (partly) on the heading, e.g. 新质生产力 for an item under "加快发展新质生产力"
     heading_found: tuple[str, ...] = ()
+    # the corpus words near the query's meaning that the keyword side also read (the term bridge,
+    # bridge.py) and that the item's text holds, each with the query it stood for: (融资难, 小企业借钱难)
+    bridged: tuple[tuple[str, str], ...] = ()
 
 
 AlignStatus = Literal["same", "edited", "rewritten", "related", "new", "dropped"]

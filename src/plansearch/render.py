@@ -192,7 +192,7 @@ class IndexProgress:
     is logged does not look hung."""
 
     _LABELS = {"read": N_("reading documents (items)"), "keyword": N_("building the keyword index"),
-               "embed": N_("embedding new sentence windows"),
+               "embed": N_("embedding new sentence windows"), "words": N_("reading and embedding the corpus's words"),
                "write": N_("writing the index"), "compare": N_("embedding items to compare")}
 
     def __init__(self, clock=time.monotonic, every: float | None = None):
@@ -327,11 +327,13 @@ def _evidence(hit) -> Text:
         t.append(_("all query words"))
     elif hit.found:
         t.append(_("words: {words}").format(words=" · ".join(hit.found)))
-    elif not hit.read_as:
+    elif not hit.read_as and not hit.bridged:
         t.append(_("no query word"))
-    if hit.read_as:
+    # a synonym the rewrite read, and a corpus word the term bridge read, are said alike: 融资难 for 小企业借钱难
+    stood_for = list(hit.read_as) + [(query, word) for word, query in hit.bridged]
+    if stood_for:
         t.append((" · " if hit.found else "") + " · ".join(_("{new} for {old}").format(new=new, old=old)
-                                                           for old, new in hit.read_as))
+                                                           for old, new in stood_for))
     if hit.heading_found:
         t.append(" · " + _("words in its heading: {words}").format(words=" · ".join(hit.heading_found)))
     if hit.dense_score is not None:

@@ -20,6 +20,9 @@ Every mode but keyword first bridges the reader's words to the documents': a nou
 that no document holds is replaced by its thesaurus synonym the documents use (茅房 -> 厕所,
 托儿所 -> 幼儿园; `synonyms.rewrite_absent_words`). The dense side embeds the rewritten query, the
 keyword side reads the synonyms beside the original words, and a notice says what was read as what.
+When no item holds all of the query's words, the keyword side also reads the corpus's words nearest
+the query's meaning (the term bridge, bridge.py: 小企业借钱难 also reads 融资难), and a hit says which
+of them it holds.
 
 A query may hold "quoted phrases" (also “…” and 「…」) and +words that every hit must contain, and
 -words no hit may contain; the rest is ranked. Every hit says which of the query's words its text
@@ -47,6 +50,7 @@ from .models import Document, Hit, Notice, PlansearchError
 from .normalise import compact, compact_with_map, normalise, normalise_with_map, union_spans
 from .store import IndexReader, Selection, open_index
 from .synonyms import QueryRewrite, rewrite_absent_words
+from . import bridge
 
 MODES = ("hybrid", "dense", "keyword", "rrf", "weighted", "adaptive", "tiebreak")
 DEFAULT_FUSION = "adaptive"  # what "hybrid" means; chosen by measurement (bench/eval_search.py)
@@ -317,6 +321,7 @@ class Searcher:
         self._embedder = None
         self._query_vectors: dict[str, np.ndarray] = {}
         self._rewrites: dict[str, QueryRewrite] = {}
+        self._bridges: dict[str, tuple[str, ...]] = {}
         self._bounds: dict[tuple[str, int], tuple[float, float]] = {}
         if model is not None:
             self._check_model(self.embedder)
@@ -389,6 +394,16 @@ class Searcher:
             else:
                 self._rewrites[query_norm] = rewrite_absent_words(query_norm, self.index.phrase_frequency)
         return self._rewrites[query_norm]
+
+    def bridge(self, query_norm: str, qv: np.ndarray) -> tuple[str, ...]:
+        """The corpus words the keyword side also reads for this query (bridge.py): the nearest
+        to its vector that it does not hold already; kept per query."""
+        if query_norm not in self._bridges:
+            if len(self._bridges) > 256:
+                self._bridges.clear()
+            near = self.index.nearest_words(qv, bridge.BRIDGE_WORDS, bridge.BRIDGE_MIN)
+            self._bridges[query_norm] = tuple(bridge.bridge_words(near, compact(query_norm)))
+        return self._bridges[query_norm]
 
     def query_vector(self, query_norm: str) -> np.ndarray:
         # --by runs one filtered search per group: embed the query once, not once per group.
@@ -480,12 +495,22 @@ class Searcher:
         key = compact(q.norm)
         query_coverage = self._best_coverage(key, kw_rows[:CANDIDATES])
         all_words = query_coverage >= 1.0
+        bridged: tuple[str, ...] = ()
+        if (qv is not None and fusion in ("weighted", "adaptive") and key and bridge.BRIDGE_WEIGHT
+                and not (all_words and bridge.ONLY_UNHELD)):
+            # No item holds every word: the reader's words may not be the plans'. The corpus's words
+            # nearest the query's meaning (融资难 for 小企业借钱难) are read by BM25 as a second
+            # keyword query; a query whose words all stand somewhere is read as typed.
+            bridged = self.bridge(rewrite.text, qv)
         if fusion == "dense":
             kw_rows, kw_vals = kw_rows[:0], kw_vals[:0]
         else:
             kw_rows, kw_vals = kw_rows[:n], kw_vals[:n]
         rows, fused = fuse(fusion, d_rows, d_vals, kw_rows, kw_vals, scale,
                            dense_weight=adaptive_dense_weight(query_coverage))
+        bridge_gain: dict[int, float] = {}
+        if bridged:
+            rows, fused, bridge_gain = self._bridge_evidence(" ".join(bridged), rows, fused, n, selection)
         heading_of: dict[int, tuple[str, ...]] = {}
         if fusion in ("weighted", "adaptive") and key and HEADING_WEIGHT:
             rows, fused, heading_of = self._heading_evidence(key, rows, fused)
@@ -501,6 +526,7 @@ class Searcher:
             item_key = compact(item.norm or normalise(item.text))
             pieces = found_pieces(key, item_key)
             read_as = tuple((old, new) for old, new in rewrite.swaps if new in item_key)
+            held_bridged = tuple((w, q.text) for w in bridged if w in item_key)
             coverage = sum(map(len, pieces)) / len(key) if key else 0.0
             # The raw evidence of every hit, whichever side found it: its best window's cosine and
             # its BM25 score (0.0: it shares no bigram with the query).
@@ -510,15 +536,18 @@ class Searcher:
             if fusion == "adaptive":  # the default: the shown score is the estimated P(relevant)
                 # words its heading holds count as held: the item's topic stands there (not refitted)
                 held = min(1.0, coverage + sum(map(len, heading_of.get(row, ()))) / len(key)) if key else coverage
+                # the model was fitted on the fusion without the bridge: it reads that (the bridge
+                # ranks; refitting it on the bridged score is issue #29's item 3, not done)
                 score = RELEVANCE.probability(
-                    fused=score, cosine=cosine, coverage=held, keyword=scale.keyword_share(bm25),
+                    fused=score - bridge_gain.get(row, 0.0), cosine=cosine, coverage=held, keyword=scale.keyword_share(bm25),
                     best_cosine=scale.dense_hi, query_coverage=query_coverage)
             hits.append(Hit(rank=rank, score=float(score), item=item, doc=self.index.document_of_item(row),
                             dense_score=cosine, keyword_score=bm25 if fusion != "dense" else None,
                             match_span=span,
-                            highlights=highlight_spans(item.text, pieces + [new for _old, new in read_as]),
+                            highlights=highlight_spans(item.text, pieces + [new for _old, new in read_as]
+                                                       + [w for w, _q in held_bridged]),
                             found=tuple(pieces), coverage=coverage, read_as=read_as,
-                            heading_found=heading_of.get(row, ())))
+                            heading_found=heading_of.get(row, ()), bridged=held_bridged))
         if rewrite.swaps:
             notices.append(Notice(N_("read {swaps} (no document uses {words})"),
                                   swaps=[Notice(N_("“{old}” as “{new}”"), old=old, new=new) for old, new in rewrite.swaps],
@@ -530,6 +559,24 @@ class Searcher:
                                   else N_("no item holds all of “{query}”: the hits are the nearest in meaning and wording"),
                                   query=q.text))
         return Hits(hits, q, all_words, notices, probability=fusion == "adaptive")
+
+    def _bridge_evidence(self, words: str, rows: np.ndarray, fused: np.ndarray, n: int,
+                         selection: Selection | None) -> tuple[np.ndarray, np.ndarray, dict[int, float]]:
+        """The fused candidates, and the bridged words' n best items, each gaining BRIDGE_WEIGHT x
+        its BM25 for the bridged words over their best item's (a second keyword query beside the
+        typed one, not inside it: the nearest words are often right and sometimes noise, 难能可贵
+        beside 融资难, and must not outweigh the reader's own words). Re-ranked; with each row's gain."""
+        bw = self.index.keyword_top(words, n, selection)
+        if not len(bw.rows) or bw.best <= 0:
+            return rows, fused, {}
+        score = dict(zip(rows.tolist(), fused.tolist()))
+        for r in bw.rows.tolist():
+            score.setdefault(r, 0.0)
+        cand = np.fromiter(score, np.int64, len(score))
+        gain = bridge.BRIDGE_WEIGHT * self.index.keyword_scores_of(words, cand) / bw.best
+        total = np.array([score[r] for r in cand.tolist()], np.float32) + gain
+        order = np.argsort(-total, kind="stable")
+        return cand[order], total[order].astype(np.float32), dict(zip(cand.tolist(), gain.tolist()))
 
     def _heading_evidence(self, key: str, rows: np.ndarray, fused: np.ndarray
                           ) -> tuple[np.ndarray, np.ndarray, dict[int, tuple[str, ...]]]:

@@ -16,6 +16,9 @@ Layout of an index directory:
         window_item.npy    window -> item row;  window_span.npy: window's [start, end) in item text
         item_doc.npy       item row -> document row
         bm25_*.npy/json    keyword index over items
+        words.json         the term bridge's vocabulary: the items' jieba words and how many items hold each
+        word_row.npy       each word's vector (embedded as a query, bridge.py): its row in the cache's
+                           vector file (word_vectors.npy, float16 rows, when the cache could not keep them)
         vectors.pq.*.faiss only for an approximate backend (vectors.hnsw.faiss for --vectors hnsw)
       cache.sqlite         embedding cache, keyed by model + sha256(normalised text); outlives builds
       cache.sqlite.<model hash>.f16   its vectors: one L2-normalised float16 row each, append-only
@@ -54,6 +57,7 @@ import numpy as np
 from filelock import FileLock, Timeout
 
 from .backends import backend_for, open_backend
+from .bridge import Vocabulary, WordCounter, nearest
 from .chunk import MAX_WINDOWS_PER_ITEM, WINDOW_MIN_CHARS, ItemWindows, windows_of_items
 from .corpus import iter_corpus
 from .embed import get_embedder, resolve_model
@@ -74,6 +78,9 @@ GEN_MARKER = "PLANSEARCH_GENERATION"
 FILES_MANIFEST = "files.json"
 READERS_LOCK = "readers.lock"
 EMBED_BATCH = 64
+# What the term bridge's vocabulary is (bridge.py); in the settings hash, so an index built
+# before it, or by other rules, is rebuilt (its windows' vectors come from the cache)
+BRIDGE_VOCABULARY = "words-1"
 _GEN_NAME = re.compile(r"gen-\d{8}T\d{6}-\d+-[0-9a-f]{6}")
 
 # progress(stage, done, total): the CLI draws a bar from it; stages are "keyword", "embed", "write".
@@ -424,6 +431,9 @@ class EmbedCount:
     reused: int = 0  # texts answered by the cache or by an identical text in the same run
 
 
+QUERY_KEY = "\x1fquery\x1f"  # prefixed to a text embedded as a query: its cache key is not the passage's
+
+
 def as_stored(vectors: np.ndarray) -> np.ndarray:
     """Vectors as the cache keeps them (float16), in float32: a text's vector is then the same
     whether it was just embedded or read back, with a cache or without one."""
@@ -431,11 +441,14 @@ def as_stored(vectors: np.ndarray) -> np.ndarray:
 
 
 def embed_cached(embedder, texts: Sequence[str], cache: EmbeddingCache | None,
-                 progress: Progress | None = None, count: EmbedCount | None = None) -> np.ndarray:
-    """Passage vectors for `texts`: identical texts embedded once, cached ones not at all."""
+                 progress: Progress | None = None, count: EmbedCount | None = None,
+                 as_queries: bool = False) -> np.ndarray:
+    """Passage vectors for `texts` (query vectors with `as_queries`: the term bridge's words):
+    identical texts embedded once, cached ones not at all."""
     count = count if count is not None else EmbedCount()
     out = np.zeros((len(texts), embedder.dim), np.float32)
-    keys = [text_key(t) for t in texts]
+    keys = [text_key(QUERY_KEY + t if as_queries else t) for t in texts]
+    embed = embedder.embed_queries if as_queries else embedder.embed_passages
     first: dict[bytes, int] = {}
     for i, k in enumerate(keys):
         first.setdefault(k, i)
@@ -453,7 +466,7 @@ def embed_cached(embedder, texts: Sequence[str], cache: EmbeddingCache | None,
         progress("embed", 0, len(todo))
     for b in range(0, len(todo), EMBED_BATCH):
         batch = todo[b:b + EMBED_BATCH]
-        vecs = as_stored(embedder.embed_passages([texts[first[k]] for k in batch]))
+        vecs = as_stored(embed([texts[first[k]] for k in batch]))
         if cache:
             cache.put_many(embedder.name, batch, vecs)
         for k, v in zip(batch, vecs):
@@ -603,7 +616,7 @@ def live_generation(index_dir: Path) -> Path | None:
 def _settings_hash(model: str | None, scheme: str):
     """A sha256 started with what every build depends on besides its input: format, code version,
     model, tokenizer, window size."""
-    return hashlib.sha256(f"{FORMAT_VERSION}|{_version()}|{model}|{scheme}|{WINDOW_MIN_CHARS}".encode())
+    return hashlib.sha256(f"{FORMAT_VERSION}|{_version()}|{model}|{scheme}|{WINDOW_MIN_CHARS}|{BRIDGE_VOCABULARY}".encode())
 
 
 class _Fingerprint:
@@ -750,6 +763,9 @@ class IndexWriter(Protocol):
     def add_windows(self, windows: ItemWindows, vectors: np.ndarray) -> None:
         """The sentence windows of the items added, in item order, with one vector each."""
 
+    def add_vocabulary(self, vocab: Vocabulary) -> None:
+        """The term bridge's words with their item counts and vectors (bridge.py)."""
+
     def commit(self, meta: IndexMeta) -> str:
         """Make this version the live one (atomically) and return its name."""
 
@@ -871,6 +887,10 @@ class LocalWriter:
         if not isinstance(vectors, RowVectors) or vectors.source is None:
             raise TypeError("the local store takes the cache's rows (RowVectors of its vector file)")
         self._windows, self._vectors = windows, vectors
+
+    def add_vocabulary(self, vocab: Vocabulary) -> None:
+        # float16: the words' rows only pick a query's nearest few, and half the bytes on disk
+        write_vocabulary(self.tmp, vocab)
 
     def commit(self, meta: IndexMeta) -> str:
         gen, wins, vectors, progress = self.tmp, self._windows, self._vectors, self._progress
@@ -1301,11 +1321,13 @@ def _write_version(writer: IndexWriter, documents: Iterable[Document], embedder,
         item_rows: list[np.ndarray] = []
         spans: list[np.ndarray] = []
         rows: list[np.ndarray] = []  # a cache row, or -1 - its slot among the pending texts
+        words = WordCounter()  # the term bridge's vocabulary, counted as the batches pass
         for batch in _batches(documents):
             for d in batch:
                 fp.update(d)
             writer.add_documents(batch)
             items = [it for d in batch for it in d.items]
+            words.add(it.norm or normalise(it.text) for it in items)
             wins = windows_of_items(items)
             for row, n in wins.capped:
                 it = items[row]
@@ -1334,6 +1356,8 @@ def _write_version(writer: IndexWriter, documents: Iterable[Document], embedder,
         todo = window_rows < 0
         window_rows[todo] = slot_rows[-1 - window_rows[todo]]
         count.reused += len(window_rows) - count.embedded
+        # the words' embeddings are not counted with the windows' (the report's "embedded" is windows)
+        vocab = _embedded_vocabulary(words, embedder, cache, progress)
         source = cache.vector_file(embedder.name)
     finally:
         cache.close()
@@ -1341,6 +1365,7 @@ def _write_version(writer: IndexWriter, documents: Iterable[Document], embedder,
     # the file as it is now: every row named is in it, and later appends do not concern this build
     vectors = RowVectors(map_vector_file(source, embedder.dim), window_rows, source)
     writer.add_windows(ItemWindows(np.concatenate(item_rows), np.concatenate(spans)), vectors)
+    writer.add_vocabulary(vocab)
     return IndexMeta(FORMAT_VERSION, embedder.name, embedder.dim, writer.vector_kind(len(window_rows)),
                      keyword_scheme, n_docs, n_items, len(window_rows), fp.hexdigest(),
                      time.strftime("%Y-%m-%dT%H:%M:%S"))
@@ -1371,6 +1396,51 @@ def _embed_pending(embedder, cache: EmbeddingCache, pending: _PendingWindows, pr
         if progress:
             progress("embed", done, pending.count)
     return slot_rows
+
+
+def _embedded_vocabulary(words: WordCounter, embedder, cache: EmbeddingCache,
+                         progress: Progress | None) -> Vocabulary:
+    """The term bridge's words of the items counted, embedded as queries through the cache."""
+    if progress:
+        progress("words", 0, 1)
+    vocab = words.vocabulary()
+    vocab.vectors = embed_cached(embedder, vocab.words, cache, None, EmbedCount(), as_queries=True)
+    keys = [text_key(QUERY_KEY + w) for w in vocab.words]
+    held = cache.rows(embedder.name, keys)
+    if all(k in held for k in keys):  # the local store then keeps rows, as for windows, not a copy
+        vocab.rows = np.array([held[k] for k in keys], np.int64)
+    if progress:
+        progress("words", 1, 1)
+    return vocab
+
+
+def write_vocabulary(directory: Path, vocab: Vocabulary) -> None:
+    """words.json, and word_row.npy (the words' rows in the cache's vector file, as window_row.npy)
+    or, when the cache could not keep them, word_vectors.npy (float16), into a generation."""
+    (directory / "words.json").write_text(json.dumps({"words": vocab.words, "items": vocab.items.tolist()},
+                                                     ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    if vocab.rows is not None:
+        np.save(directory / "word_row.npy", np.asarray(vocab.rows, np.int64))
+    else:
+        np.save(directory / "word_vectors.npy", np.asarray(vocab.vectors, np.float16))
+
+
+def read_vocabulary(directory: Path, vector_file: np.ndarray | None = None) -> Vocabulary | None:
+    """The vocabulary written by write_vocabulary (None: a generation built before the term bridge);
+    `vector_file`: the cache's vectors its word_row.npy points into."""
+    if not (directory / "words.json").is_file():
+        return None
+    data = json.loads((directory / "words.json").read_text(encoding="utf-8"))
+    if (directory / "word_row.npy").is_file():
+        rows = np.load(directory / "word_row.npy", allow_pickle=False)
+        if vector_file is None or (len(rows) and int(rows.max()) >= len(vector_file)):
+            raise ValueError(f"word_row.npy points past the cache's {0 if vector_file is None else len(vector_file)} vectors")
+        vectors = np.asarray(vector_file[rows], np.float32)
+    else:
+        vectors = np.load(directory / "word_vectors.npy", allow_pickle=False).astype(np.float32)
+    if len(vectors) != len(data["words"]):
+        raise ValueError(f"{len(vectors)} word vectors for {len(data['words'])} words")
+    return Vocabulary(data["words"], np.asarray(data["items"], np.int32), vectors)
 
 
 def _sources_stamp(paths, model: str | None, keyword_scheme: str) -> str | None:
@@ -1643,6 +1713,10 @@ class IndexReader(Protocol):
         """How many items may hold the compact normalised phrase `key`: 0 only if none does, and
         at least the true count (an upper bound, cheap enough to ask of many words)."""
 
+    def nearest_words(self, query_vector: np.ndarray, n: int, floor: float) -> list[tuple[str, float]]:
+        """The term bridge: the index's words nearest the query vector (cosine ≥ floor), best first;
+        none for an index built before it kept words."""
+
     def preload(self, rows: Sequence[int]) -> None:
         """A hint that the windows of these items are read next (a remote store fetches them in
         one round trip instead of one per item)."""
@@ -1675,6 +1749,7 @@ class LocalIndex:
         self._bm25 = bm25
         self._item_source = item_source
         self._masks: dict[bytes, np.ndarray] = {}
+        self._vocab: Vocabulary | None | bool = False  # False: not read yet
         self._last_keyword: tuple[str | None, np.ndarray] = (None, np.zeros(0, np.float32))
 
     # lazily: keyword-only searches never touch the vector index, and vice versa
@@ -1781,6 +1856,19 @@ class LocalIndex:
             return len(self.item_doc)
         return self.bm25.rows_bound(tokenize(key))
 
+    def nearest_words(self, query_vector: np.ndarray, n: int, floor: float) -> list[tuple[str, float]]:
+        vocab = self.vocabulary
+        return nearest(vocab.words, vocab.vectors, query_vector, n, floor) if vocab is not None else []
+
+    @property
+    def vocabulary(self) -> Vocabulary | None:
+        if self._vocab is False:
+            self._vocab = self._load_vocabulary()
+        return self._vocab
+
+    def _load_vocabulary(self) -> Vocabulary | None:
+        return None  # arrays a benchmark makes directly hold no words
+
     @property
     def _bigram_postings(self) -> bool:
         return self.bm25.scheme != "jieba"
@@ -1878,9 +1966,17 @@ class StoredIndex(LocalIndex):
             raise IndexDamaged(self.index_dir, f"the embedding cache's vector file {meta.vector_file or '?'} "
                                                f"is missing")
         base = map_vector_file(source, meta.dim)
-        if rows.ndim != 1 or len(rows) != meta.windows or (len(rows) and int(rows.max()) >= len(base)):
+        # the term bridge's words are rows of the same file (embedded after a first build's windows,
+        # so the highest rows): a wrong dimension shows in them when not in the windows'
+        try:
+            word_rows = np.load(gen / "word_row.npy") if (gen / "word_row.npy").is_file() else np.zeros(0, np.int64)
+        except (OSError, ValueError, EOFError) as e:
+            raise self._damaged("word_row.npy", e) from None
+        top = max(int(rows.max()) if len(rows) else 0, int(word_rows.max()) if len(word_rows) else 0)
+        if rows.ndim != 1 or len(rows) != meta.windows or ((len(rows) or len(word_rows)) and top >= len(base)):
             raise IndexDamaged(self.index_dir, f"{gen.name}/window_row.npy holds {rows.shape} rows up to "
-                                               f"{int(rows.max()) if len(rows) else 0}, meta.json says "
+                                               f"{int(rows.max()) if len(rows) else 0} (word_row.npy up to "
+                                               f"{int(word_rows.max()) if len(word_rows) else 0}), meta.json says "
                                                f"{meta.windows} windows and the cache holds {len(base)}")
         vectors = RowVectors(base, rows, source)
         try:
@@ -1915,6 +2011,12 @@ class StoredIndex(LocalIndex):
             raise
         except Exception as e:  # FAISS raises RuntimeError on a damaged file
             raise self._damaged(f"the {self.meta.vector_kind} vector index", e) from None
+
+    def _load_vocabulary(self) -> Vocabulary | None:
+        try:
+            return read_vocabulary(self.generation, self.vectors.base)
+        except (OSError, ValueError, KeyError, TypeError, EOFError) as e:
+            raise self._damaged("the term bridge's words (words.json, word_vectors.npy)", e) from None
 
     def _load_bm25(self):
         try:
