@@ -722,6 +722,7 @@ class MilvusWriter:
         if progress:
             progress("keyword", total, total)
         self._item_doc = np.repeat(np.arange(len(documents), dtype=np.int32), [len(d.items) for d in documents])
+        self._documents = documents
 
     def add_windows(self, windows: ItemWindows, vectors: np.ndarray) -> None:
         self._wins = self._create("windows", _window_schema(self.client, int(vectors.shape[1]), self._kind))
@@ -756,6 +757,18 @@ class MilvusWriter:
         self._drop_stale()
         disconnect(c, self.store.uri)
         return self.gen
+
+    def next_version(self) -> "MilvusWriter":
+        """A version's collections cannot be shared with the next: its items and documents are
+        inserted again (their warnings were said once already)."""
+        nxt = MilvusWriter(self.store, self._kind, self.scheme, None, [])
+        try:
+            nxt.add_documents(self._documents)
+        except BaseException:
+            nxt.abort()
+            raise
+        nxt._progress = self._progress  # its windows' progress is shown; the keyword side's was already
+        return nxt
 
     def abort(self) -> None:
         try:
@@ -891,6 +904,8 @@ class MilvusIndex:
 
     def dense_windows(self, query_vector: np.ndarray, n: int, selection: Selection | None = None
                       ) -> DenseWindows:
+        if not self.meta.windows:  # a version committed before anything was embedded: words only
+            return DenseWindows(np.zeros(0, np.int64), np.zeros(0, np.float32), np.zeros(0, np.int64))
         hits = self._search(self._wins, [np.asarray(query_vector, np.float32).tolist()], "vec",
                             min(n, self.meta.windows), selection_expression(selection, "item_row"),
                             ["item_row", "span_a", "span_b"], "IP")

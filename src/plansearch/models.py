@@ -209,6 +209,9 @@ class Hit:
     # the query's words that stand in the item's heading path but not in its own text: the match
     # rests (partly) on the heading, e.g. 新质生产力 for an item under "加快发展新质生产力"
     heading_found: tuple[str, ...] = ()
+    # share of the index's items with vectors: below 1.0 while a build is still embedding, and the
+    # items without are found by their words only (store.IndexMeta.embedded_items)
+    meaning_coverage: float = 1.0
 
 
 AlignStatus = Literal["same", "edited", "rewritten", "related", "new", "dropped"]

@@ -461,32 +461,6 @@ def embed_cached(embedder, texts: Sequence[str], cache: EmbeddingCache | None,
     return out
 
 
-def cache_rows(embedder, texts: Sequence[str], cache: EmbeddingCache, progress: Progress | None = None,
-               count: EmbedCount | None = None) -> np.ndarray:
-    """The row of every text in the cache's vector file for `embedder`: identical texts embedded
-    once, cached ones not at all. The build's way in: it never holds the vectors themselves."""
-    count = count if count is not None else EmbedCount()
-    keys = [text_key(t) for t in texts]
-    first: dict[bytes, int] = {}
-    for i, k in enumerate(keys):
-        first.setdefault(k, i)
-    held = cache.rows(embedder.name, list(first))
-    todo = [k for k in first if k not in held]
-    count.reused += len(texts) - len(todo)
-    if progress:
-        progress("embed", 0, len(todo))
-    for b in range(0, len(todo), EMBED_BATCH):
-        batch = todo[b:b + EMBED_BATCH]
-        rows = cache.put_many(embedder.name, batch, embedder.embed_passages([texts[first[k]] for k in batch]))
-        if rows is None:
-            raise PlansearchError(_("{path}: the embedding cache cannot be written").format(path=cache.path))
-        held.update(zip(batch, rows.tolist()))
-        count.embedded += len(batch)
-        if progress:
-            progress("embed", min(b + EMBED_BATCH, len(todo)), len(todo))
-    return np.fromiter((held[k] for k in keys), np.int64, len(keys))
-
-
 def cached_embedder_vectors(texts: Sequence[str], model: str | None = None,
                             index_dir: str | os.PathLike | None = None,
                             progress: Progress | None = None) -> np.ndarray:
@@ -573,6 +547,14 @@ class IndexMeta:
     built_at: str
     window_min_chars: int = WINDOW_MIN_CHARS
     vector_file: str = ""  # the cache's vector file the window rows point into (local store)
+    # A version committed while the build still embeds (issue 28): only the windows of this many
+    # items are in it (all of an item's windows or none); the rest are found by keyword only.
+    # None: every item's windows are in.
+    embedded_items: int | None = None
+
+    @property
+    def complete(self) -> bool:
+        return self.embedded_items is None
 
     @classmethod
     def read(cls, gen: Path) -> "IndexMeta":
@@ -674,18 +656,21 @@ def _crc_full(path: Path, size: int | None = None) -> int:
     return crc
 
 
-def _record_files(gen: Path, shared: Path | None = None, shared_size: int = 0) -> None:
+def _record_files(gen: Path, shared: Path | None = None, shared_size: int = 0,
+                  known: dict | None = None) -> None:
     """files.json: size, sampled and full CRC-32 of every file of the generation, and of the first
     `shared_size` bytes of `shared` (the cache's vector file: append-only, so that prefix is the
-    generation's and never changes). An existing entry for the shared file is kept."""
+    generation's and never changes). An existing entry for the shared file is kept; `known` gives
+    the entries of files linked from a previous generation (their bytes were checked there)."""
     manifest = gen / FILES_MANIFEST
     entries = {}
     if shared is None and manifest.is_file():
         with contextlib.suppress(OSError, ValueError):
             entries = {k: v for k, v in json.loads(manifest.read_text(encoding="utf-8")).items()
                        if isinstance(v, dict) and v.get("prefix")}
+    entries.update(known or {})
     for p in sorted(gen.iterdir()):
-        if p.is_file() and p.name not in (FILES_MANIFEST, READERS_LOCK):
+        if p.is_file() and p.name not in (FILES_MANIFEST, READERS_LOCK) and p.name not in (known or {}):
             size = p.stat().st_size
             entries[p.name] = {"size": size, "sample_crc": _crc_sample(p, size), "crc": _crc_full(p)}
     if shared is not None:
@@ -766,6 +751,12 @@ class IndexWriter(Protocol):
 
     def commit(self, meta: IndexMeta) -> str:
         """Make this version the live one (atomically) and return its name."""
+
+    def next_version(self) -> "IndexWriter":
+        """After `commit`: a writer of the next version of the same documents, whose keyword side
+        is carried over from the one committed (a progressive build commits one version with the
+        vectors at hand, then more as they are embedded). Only add_windows and commit are called
+        on it."""
 
     def abort(self) -> None: ...
 
@@ -849,9 +840,9 @@ class LocalWriter:
     """A generation written into .tmp-gen-…, renamed and pointed to by CURRENT at commit."""
 
     def __init__(self, index_dir: Path, vector_kind: str | None, keyword_scheme: str,
-                 progress: Progress | None, warnings: list[str]):
+                 progress: Progress | None, warnings: list[str], carry: "LocalWriter | None" = None):
         self.index_dir, self._kind, self._progress = index_dir, vector_kind, progress
-        self._scheme = keyword_scheme
+        self._scheme, self._warnings = keyword_scheme, warnings
         try:
             keep = live_generation(index_dir)
         except IndexDamaged:
@@ -865,6 +856,27 @@ class LocalWriter:
         self._documents: list[Document] = []
         self._windows: ItemWindows | None = None
         self._vectors: RowVectors | None = None
+        self._carried: dict = {}  # files linked from the previous version: their files.json entries
+        if carry is not None:
+            self._carry(carry)
+
+    # --- a next version (progressive build): the documents and keyword side are linked, not written
+    _CARRIED = ("store.sqlite", "item_doc.npy")
+
+    def _carry(self, previous: "LocalWriter") -> None:
+        """Hard-link the committed version's documents, items and keyword index into this one:
+        immutable files, so sharing their inode costs nothing and a reader of either sees the same
+        bytes; their checksums are taken over from its files.json, not computed again."""
+        done = self.index_dir / previous.name
+        self._documents = previous._documents
+        recorded = json.loads((done / FILES_MANIFEST).read_text(encoding="utf-8"))
+        for f in sorted(done.iterdir()):
+            if f.name in self._CARRIED or f.name.startswith("bm25_"):
+                os.link(f, self.tmp / f.name)
+                self._carried[f.name] = recorded[f.name]
+
+    def next_version(self) -> "LocalWriter":
+        return LocalWriter(self.index_dir, self._kind, self._scheme, self._progress, self._warnings, carry=self)
 
     def vector_kind(self, n_windows: int) -> str:
         return self._kind or choose_kind(n_windows)
@@ -890,13 +902,14 @@ class LocalWriter:
         gen, wins, vectors, progress = self.tmp, self._windows, self._vectors, self._progress
         if progress:
             progress("write", 0, 3)
-        _write_sqlite(gen / "store.sqlite", self._documents)
+        if not self._carried:
+            _write_sqlite(gen / "store.sqlite", self._documents)
+            np.save(gen / "item_doc.npy", np.repeat(np.arange(len(self._documents), dtype=np.int32),
+                                                    [len(d.items) for d in self._documents]))
         np.save(gen / "window_row.npy", np.asarray(vectors.rows, np.uint32 if
                                                    (not len(vectors) or vectors.rows.max() < 2**32) else np.int64))
         np.save(gen / "window_item.npy", np.asarray(wins.item_rows, np.int32))
         np.save(gen / "window_span.npy", np.asarray(wins.spans, np.int32).reshape(-1, 2))
-        np.save(gen / "item_doc.npy", np.repeat(np.arange(len(self._documents), dtype=np.int32),
-                                                [len(d.items) for d in self._documents]))
         if progress:
             progress("write", 1, 3)
         if meta.vector_kind != "flat":  # the flat index is rebuilt from the rows on load
@@ -908,7 +921,7 @@ class LocalWriter:
         meta.vector_file = vectors.source.name
         meta.write(gen)
         (gen / READERS_LOCK).touch()
-        _record_files(gen, vectors.source, len(vectors.base) * meta.dim * 2)
+        _record_files(gen, vectors.source, len(vectors.base) * meta.dim * 2, known=self._carried)
         _fsync_tree(gen)
         final = self.index_dir / self.name
         gen.rename(final)
@@ -1014,7 +1027,8 @@ def build_index(paths: str | os.PathLike | Iterable[str | os.PathLike] = "corpus
                 vector_kind: str | None = None, keyword_scheme: str = "bigram",
                 on_wait: Callable[[str], None] | None = None,
                 documents: list[Document] | None = None, force: bool = False,
-                warnings: list[str] | None = None, store: str | None = None) -> IndexReport:
+                warnings: list[str] | None = None, store: str | None = None, every: float | None = None,
+                on_commit: Callable[[str, IndexMeta], None] | None = None) -> IndexReport:
     """Build or update the index of the documents under `paths` (or of `documents` given directly).
 
     Unchanged corpus and model: nothing is rebuilt (after every byte of the live generation has
@@ -1025,6 +1039,11 @@ def build_index(paths: str | os.PathLike | Iterable[str | os.PathLike] = "corpus
     then fails); `warnings` gets what the build had to leave out. `store` ("local",
     "milvus-lite:PATH.db", "milvus://HOST:PORT") says where the versions live; default
     $PLANSEARCH_STORE, else where this index's live version is, else local.
+
+    Keyword first, then meaning: a version that searches is committed before anything is
+    embedded, then one every `every` seconds while embedding (default commit_every()) and the
+    last at the end (`on_commit(name, meta)` is told of each). An interrupted build leaves the
+    last committed version live; the next build embeds only what the cache does not hold.
 
     A build is: load → fingerprint check → sentence windows → embedding through the content-hash
     cache → the store's writer (IndexWriter), committed only when all of it is written."""
@@ -1074,23 +1093,27 @@ def build_index(paths: str | os.PathLike | Iterable[str | os.PathLike] = "corpus
                 if note:
                     build_warnings.append(note)
                 damage = damage.what
-        if (not force and live is not None and live.meta.fingerprint == fp
+        if (not force and live is not None and live.meta.fingerprint == fp and live.meta.complete
                 and (vector_kind is None or vector_kind == live.meta.vector_kind)):
             _write_stamp(index_dir, live.name, stamp)
             _record_in(index_dir, where)
             return IndexReport.of(index_dir, live.meta, None, time.perf_counter() - t0, load_errors)
         count = EmbedCount()
-        writer = None
+        writers: list[IndexWriter] = []  # the one being written is the last
+
+        def committed(name: str, meta: IndexMeta) -> None:
+            _record_in(index_dir, where)  # a version that is live already is found by the next search
+            if on_commit:
+                on_commit(name, meta)
         try:
-            writer = where.writer(vector_kind, keyword_scheme, progress, build_warnings)
-            meta = _write_version(writer, documents, embedder, index_dir, fp, keyword_scheme,
-                                  progress, count, build_warnings)
-            name = writer.commit(meta)
-            _write_stamp(index_dir, name, stamp)
-            _record_in(index_dir, where)
+            writers.append(where.writer(vector_kind, keyword_scheme, progress, build_warnings))
+            name, meta = _write_versions(writers, documents, embedder, index_dir, fp, keyword_scheme,
+                                         progress, count, build_warnings,
+                                         commit_every() if every is None else every, committed)
+            _write_stamp(index_dir, name, stamp)  # only the last version is up to date with the files
         except BaseException as e:
-            if writer is not None:
-                writer.abort()  # the .tmp-gen-… folder goes; the live version was never touched
+            if writers:
+                writers[-1].abort()  # its .tmp-gen-… folder goes; the live version was never touched
             if _is_disk_full(e):
                 raise DiskFull(index_dir, _build_bytes(documents, embedder.dim), had_live=live is not None) from None
             raise
@@ -1217,10 +1240,30 @@ def _live_or_damage(where: IndexStore, full: bool) -> tuple[Version | None, Inde
         return None, str(e)
 
 
-def _write_version(writer: IndexWriter, documents: list[Document], embedder, index_dir: Path, fp: str,
-                   keyword_scheme: str, progress: Progress | None, count: EmbedCount,
-                   warnings: list[str]) -> IndexMeta:
-    """Documents, windows and their vectors into `writer`; the meta it is to commit."""
+COMMIT_EVERY_ENV = "PLANSEARCH_COMMIT_EVERY"
+COMMIT_EVERY = 120.0  # seconds between the versions a build commits while it embeds
+
+
+def commit_every() -> float:
+    """Seconds between the versions a build commits while it embeds: $PLANSEARCH_COMMIT_EVERY,
+    else 120. 0 commits after every batch; a negative number only at the end."""
+    raw = os.environ.get(COMMIT_EVERY_ENV)
+    try:
+        return float(raw) if raw else COMMIT_EVERY
+    except ValueError:
+        raise PlansearchError(_("{name} must be a number of seconds, not {value!r}").format(
+            name=COMMIT_EVERY_ENV, value=raw)) from None
+
+
+def _write_versions(writers: list[IndexWriter], documents: list[Document], embedder, index_dir: Path, fp: str,
+                    keyword_scheme: str, progress: Progress | None, count: EmbedCount, warnings: list[str],
+                    every: float, on_commit: Callable[[str, IndexMeta], None] | None = None) -> tuple[str, IndexMeta]:
+    """Keyword first, then meaning (issue 28): the documents and keyword side go into the writer
+    (writers[0]) with the windows whose vectors the cache already holds, and that version is
+    committed before anything is embedded. The rest is embedded in batches into the cache, a new
+    version (writers[-1].next_version()) committed every `every` seconds and at the end; the
+    last holds every window, exactly as a build in one go would. A version holds all of an item's
+    windows or none (meta.embedded_items). Returns the last version's name and meta."""
     items = [it for d in documents for it in d.items]
     wins = windows_of_items(items)
     for row, n in wins.capped:
@@ -1228,19 +1271,72 @@ def _write_version(writer: IndexWriter, documents: list[Document], embedder, ind
         warnings.append(f"{it.item_id}: {n:,} sentence windows ({len(it.text):,} characters without "
                         f"sentence breaks?); the first {MAX_WINDOWS_PER_ITEM} are embedded, "
                         f"the keyword search covers all of it")
-    writer.add_documents(documents)
+    writers[0].add_documents(documents)
+    keys = [text_key(t) for t in wins.texts]
+    first: dict[bytes, int] = {}
+    for i, k in enumerate(keys):
+        first.setdefault(k, i)
+    item_rows = np.asarray(wins.item_rows, np.int64)
+    final_kind = writers[0].vector_kind(len(keys))
+
+    def commit(held: dict[bytes, int]) -> tuple[str, IndexMeta]:
+        rows = np.fromiter((held.get(k, -1) for k in keys), np.int64, len(keys))
+        missing = np.bincount(item_rows[rows < 0], minlength=len(items))
+        whole = missing == 0  # items every window of which has its vector
+        keep = whole[item_rows]
+        complete = bool(keep.all())
+        if complete:
+            part = wins
+        else:
+            at = np.flatnonzero(keep).tolist()
+            part = ItemWindows([wins.item_rows[i] for i in at], [wins.spans[i] for i in at],
+                               [wins.texts[i] for i in at])
+        source = cache.vector_file(embedder.name)
+        if not source.exists():  # nothing embedded yet: a version of no vectors names the empty file
+            source.touch()
+        # the file as it is now: every row named is in it, and later appends do not concern this version
+        vectors = RowVectors(map_vector_file(source, embedder.dim), rows[keep], source)
+        writer = writers[-1]
+        writer.add_windows(part, vectors)
+        # a version that is not the last is searched exactly (flat) unless a kind was asked for:
+        # an approximate index trained on every commit would cost more than it saves
+        meta = IndexMeta(FORMAT_VERSION, embedder.name, embedder.dim,
+                         final_kind if complete else writer.vector_kind(0), keyword_scheme,
+                         len(documents), len(items), len(part.texts), fp, time.strftime("%Y-%m-%dT%H:%M:%S"),
+                         embedded_items=None if complete else int(whole.sum()))
+        name = writer.commit(meta)
+        if on_commit:
+            on_commit(name, meta)
+        return name, meta
+
     cache = EmbeddingCache(index_dir / CACHE_FILE, on_warning=warnings.append)
     try:
-        rows = cache_rows(embedder, wins.texts, cache, progress, count)
-        source = cache.vector_file(embedder.name)
+        held = cache.rows(embedder.name, list(first))
+        todo = [k for k in first if k not in held]
+        count.reused += len(keys) - len(todo)
+        if not todo:
+            return commit(held)
+        name, meta = commit(held)  # searchable by words (and by what the cache held) from here
+        last = time.monotonic()
+        if progress:
+            progress("embed", 0, len(todo))
+        for b in range(0, len(todo), EMBED_BATCH):
+            batch = todo[b:b + EMBED_BATCH]
+            rows = cache.put_many(embedder.name, batch, embedder.embed_passages([wins.texts[first[k]] for k in batch]))
+            if rows is None:
+                raise PlansearchError(_("{path}: the embedding cache cannot be written").format(path=cache.path))
+            held.update(zip(batch, rows.tolist()))
+            count.embedded += len(batch)
+            if progress:
+                progress("embed", min(b + EMBED_BATCH, len(todo)), len(todo))
+            if b + EMBED_BATCH < len(todo) and every >= 0 and time.monotonic() - last >= every:
+                writers.append(writers[-1].next_version())
+                name, meta = commit(held)
+                last = time.monotonic()
+        writers.append(writers[-1].next_version())
+        return commit(held)
     finally:
         cache.close()
-    # the file as it is now: every row named is in it, and later appends do not concern this build
-    vectors = RowVectors(map_vector_file(source, embedder.dim), rows, source)
-    writer.add_windows(wins, vectors)
-    return IndexMeta(FORMAT_VERSION, embedder.name, embedder.dim, writer.vector_kind(len(vectors)),
-                     keyword_scheme, len(documents), len(items), len(wins.texts), fp,
-                     time.strftime("%Y-%m-%dT%H:%M:%S"))
 
 
 def _sources_stamp(paths, model: str | None, keyword_scheme: str) -> str | None:
@@ -1563,6 +1659,8 @@ class LocalIndex:
         exact scan of the allowed windows for a filtered query (a graph or code scan need not
         reach a small subset)."""
         n = min(n, len(self.window_item))
+        if n == 0:  # a version committed before anything was embedded: words only
+            return DenseWindows(np.zeros(0, np.int64), np.zeros(0, np.float32), np.zeros(0, np.int64))
         if selection is None:
             scores, wins = self.vector_index.search(query_vector[None, :], n)
             scores, wins = scores[0], wins[0]
