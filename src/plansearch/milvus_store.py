@@ -996,7 +996,7 @@ class MilvusIndex:
             ws.sort(key=lambda w: w["id"])
             self._windows_of[row] = (np.array([w["id"] for w in ws], np.int64),
                                      np.array([[w["span_a"], w["span_b"]] for w in ws], np.int64).reshape(-1, 2),
-                                     np.array([w["vec"] for w in ws], np.float32).reshape(len(ws), -1))
+                                     np.array([w["vec"] for w in ws], np.float32).reshape(len(ws), self.meta.dim))
             for w in ws:
                 self._spans[int(w["id"])] = (int(w["span_a"]), int(w["span_b"]))
 
@@ -1017,9 +1017,9 @@ class MilvusIndex:
             for w, v in zip(wins.tolist(), vecs):
                 cached[w] = v
         if all(int(w) in cached for w in windows.tolist()):
-            return np.array([cached[int(w)] for w in windows.tolist()], np.float32).reshape(len(windows), -1)
+            return np.array([cached[int(w)] for w in windows.tolist()], np.float32).reshape(len(windows), self.meta.dim)
         got = self._window_rows(windows, ["id", "vec"])
-        return np.array([got[int(w)]["vec"] for w in windows.tolist()], np.float32).reshape(len(windows), -1)
+        return np.array([got[int(w)]["vec"] for w in windows.tolist()], np.float32).reshape(len(windows), self.meta.dim)
 
     def window_spans(self, windows: np.ndarray) -> np.ndarray:
         windows = [int(w) for w in np.asarray(windows).tolist()]
