@@ -226,7 +226,7 @@ def cache_rows(directory: Path) -> int:
     if not f.is_file():
         return 0
     with sqlite3.connect(f) as c:
-        return c.execute("select count(*) from embedding").fetchone()[0]
+        return c.execute("select count(*) from vector").fetchone()[0]
 
 
 def timings(index_dir: str | None) -> dict:

@@ -2,8 +2,7 @@
 
     .venv/bin/python bench/run.py                      # sizes 10^3, 10^4, 10^5 items
     .venv/bin/python bench/run.py --quick --out /tmp/R.md
-    .venv/bin/python bench/run.py --huge               # adds 10^6 items measured directly (tiled, see
-                                                       # worker_huge_direct)
+    .venv/bin/python bench/run.py --sizes 1000000,3000000 --no-compare --commands   # the scale runs
 
 Writes a markdown report (default bench/RESULTS.md) and the raw figures beside the work directory
 (bench/out/run/results.json). What is measured, and how:
@@ -156,7 +155,8 @@ def seed_vectors(mat, cache_file: Path) -> tuple[np.ndarray, dict]:
 
 def prefill_cache(docs, prov: dict, item_vecs: np.ndarray, index_dir: Path, seed: int = 0) -> dict:
     """Put a 'cached-real + noise' vector into the index's embedding cache for every window text
-    the build will embed (the windows of chunk.windows_of_items, the index's own rule)."""
+    the build will embed (the windows of chunk.windows_of_items, the index's own rule). `docs` may
+    be a stream (iter_corpus): nothing of the corpus is kept but the window keys."""
     from plansearch.chunk import windows_of_items
     from plansearch.embed import get_embedder
     from plansearch.store import CACHE_FILE, EmbeddingCache, text_key
@@ -181,6 +181,7 @@ def prefill_cache(docs, prov: dict, item_vecs: np.ndarray, index_dir: Path, seed
                 seen.add(k)
                 keys.append(k)
                 base.append(src[row])
+    del seen
     index_dir.mkdir(parents=True, exist_ok=True)
     cache = EmbeddingCache(index_dir / CACHE_FILE)
     t0 = time.perf_counter()
@@ -212,19 +213,40 @@ def worker_build(args: dict) -> dict:
             "up_to_date": rep.up_to_date, "vector_kind": rep.vector_kind, "peak_rss_mb": vm_hwm_mb()}
 
 
-def exact_top10(vecs: np.ndarray, qv: np.ndarray):
-    """Exact FAISS over the vectors: (the index, each query's true top-10 window ids, p50 ms)."""
-    import faiss
+class ChunkedExact:
+    """Exact inner-product search over the index's own vectors (float16 rows of the cache, or an
+    array), a block at a time: the truth recall is measured against, without a float32 copy of
+    10^7 windows (15 GB) in memory."""
 
-    exact = faiss.IndexFlatIP(vecs.shape[1])
-    exact.add(vecs)
-    lat = []
-    truth = np.zeros((len(qv), 10), np.int64)
-    for i in range(len(qv)):
-        t = time.perf_counter()
-        truth[i] = exact.search(qv[i:i + 1], 10)[1][0]
-        lat.append((time.perf_counter() - t) * 1000)
-    return exact, truth, pct(lat, 50)
+    kind = "exact"
+
+    def __init__(self, vectors):
+        self.vectors = vectors
+
+    def search(self, queries: np.ndarray, k: int):
+        from plansearch.vectors import vector_chunks
+
+        queries = np.asarray(queries, np.float32)
+        best_s = np.full((len(queries), k), -np.inf, np.float32)
+        best_i = np.full((len(queries), k), -1, np.int64)
+        for lo, block in vector_chunks(self.vectors):
+            sims = queries @ block.T
+            kk = min(k, sims.shape[1])
+            top = np.argpartition(-sims, kk - 1, axis=1)[:, :kk]
+            s_all = np.concatenate([best_s, np.take_along_axis(sims, top, 1)], 1)
+            i_all = np.concatenate([best_i, top + lo], 1)
+            order = np.argsort(-s_all, axis=1, kind="stable")[:, :k]
+            best_s, best_i = np.take_along_axis(s_all, order, 1), np.take_along_axis(i_all, order, 1)
+        return best_s, best_i
+
+
+def exact_top10(vectors, qv: np.ndarray):
+    """Exact search over the vectors: (the searcher, each query's true top-10 window ids, ms a
+    query when the 40 are scanned together)."""
+    exact = ChunkedExact(vectors)
+    t = time.perf_counter()
+    truth = exact.search(qv, 10)[1]
+    return exact, truth, (time.perf_counter() - t) * 1000 / max(1, len(qv))
 
 
 def recall_vs_exact(index, qv: np.ndarray, truth: np.ndarray) -> tuple[float, float, float]:
@@ -274,7 +296,7 @@ def worker_search(args: dict) -> dict:
     from plansearch.keyword import BM25Index, tokenize
     from plansearch.normalise import normalise
     from plansearch.search import Searcher
-    from plansearch.vectors import FlatIndex, make_vector_index
+    from plansearch.vectors import make_vector_index
 
     qs = args["queries"]
     out: dict = {}
@@ -291,12 +313,11 @@ def worker_search(args: dict) -> dict:
 
     # Every vector backend on the same vectors: recall@10 (windows) vs exact FAISS, dense top-10
     # items vs exact, ms per k=10 window query, and hybrid search-only latency with that backend.
-    vecs = np.ascontiguousarray(np.asarray(s.index.vectors), dtype=np.float32)
+    vecs = s.index.vectors  # float16 rows of the cache, read a block at a time
     qv = s.embedder.embed_queries([normalise(q) for q in qs])
     exact, truth, out["exact_faiss_ms_per_query"] = exact_top10(vecs, qv)
     own = s.index.vector_index
-    exact_wrap = FlatIndex(vecs.shape[1])
-    exact_wrap._index = exact
+    exact_wrap = exact
     s.index._vindex = exact_wrap
     top_e = [[h.item.item_id for h in s.search(q, 10, "dense")] for q in qs]
     out["backends"] = {}
@@ -309,7 +330,7 @@ def worker_search(args: dict) -> dict:
                 continue  # hnsw takes minutes to build, exact FAISS stands for flat (and RAM is 24 GB)
             t = time.perf_counter()
             index = make_vector_index(kind, vecs.shape[1])
-            index.add(vecs)
+            index.add(np.asarray(vecs))
             b["build_s"] = time.perf_counter() - t
         b["recall_at_10"], b["recall_min"], b["ms_per_query"] = recall_vs_exact(index, qv, truth)
         s.index._vindex = index
@@ -333,7 +354,10 @@ def worker_search(args: dict) -> dict:
     # keyword: ours (BM25 top-10 alone) vs bm25s on the same tokens
     import bm25s
 
-    norms = [r[0] for r in s.index._db.execute("SELECT norm FROM item ORDER BY row")]
+    if items > args.get("peer_max", 1_100_000):  # bm25s's token lists of 3·10^8 postings outgrow 24 GB
+        out["peak_rss_mb"] = vm_hwm_mb()
+        return out
+    norms = [it.norm for a in range(0, items, 2000) for it in s.index.items(range(a, min(items, a + 2000)))]
     t = time.perf_counter()
     toks = [tokenize(n) for n in norms]
     out["tokenize_s"] = time.perf_counter() - t
@@ -378,96 +402,7 @@ def worker_ram(args: dict) -> dict:
     return {"ram_keyword_mb": kw, "ram_hybrid_mb": vm_rss_mb() - rss0}
 
 
-def huge_searcher(args: dict) -> tuple:
-    """10^6 items without a 10^6-item corpus (generating, parsing and prefilling one takes longer
-    than this run may): the 10^5 index's keyword postings and window layout tiled `times` times,
-    and "real + noise" vectors made directly for every tiled window (the real vector of the seed
-    nearest the window's 10^5 vector + fresh noise, cosine ~0.8). The real Searcher then answers dense / keyword / hybrid queries on them;
-    result rows are fetched from the 10^5 store (row modulo its size).
-    Returns (searcher, its stand-in index, the vectors, facts about the build)."""
-
-    from bench.ann_sweep import make_like
-    from plansearch.embed import get_embedder
-    from plansearch.keyword import BM25Index
-    from plansearch.search import Searcher
-    from plansearch.store import LocalIndex, StoredIndex
-    from plansearch.vectors import make_vector_index
-
-    times = args["times"]
-    base = StoredIndex(args["index"])
-    kw = base.bm25
-    n_items = kw.n_docs
-    out: dict = {"times": times, "items": n_items * times}
-    t = time.perf_counter()
-    seg = np.diff(np.asarray(kw.indptr))
-    tok = np.repeat(np.arange(len(seg)), seg)
-    order = np.argsort(np.tile(tok, times), kind="stable")
-    docs = np.concatenate([np.asarray(kw.doc_ids) + r * n_items for r in range(times)])[order].astype(np.int32)
-    weights = np.tile(np.asarray(kw.weights), times)[order]
-    del order, tok
-    bm25 = BM25Index(kw.vocab, np.asarray(kw.indptr) * times, docs, weights, n_items * times, kw.scheme)
-    out["bm25_tile_s"] = time.perf_counter() - t
-    wi = np.asarray(base.window_item)
-    window_item = np.concatenate([wi + r * n_items for r in range(times)]).astype(np.int32)
-    window_span = np.tile(np.asarray(base.window_span), (times, 1))
-    out["windows"] = len(window_item)
-    t = time.perf_counter()
-    # each tiled window: a fresh "seed + noise" vector around the seed nearest its 10^5 vector,
-    # so the 10^5 index's own (skewed) cluster sizes are kept
-    vecs = make_like(np.asarray(base.vectors), np.load(args["seed_vectors"]), times)
-    out["vectors_s"] = time.perf_counter() - t
-    out["rss_before_index_mb"] = vm_rss_mb()
-    kind = args.get("kind") or "pq"
-    t = time.perf_counter()
-    index = make_vector_index(kind, vecs.shape[1])
-    index.add(vecs)
-    out["vector_kind"], out["index_build_s"] = kind, time.perf_counter() - t
-    out["rss_after_index_mb"] = vm_rss_mb()
-    # result rows come from the 10^5 store (row modulo its size): a rowid look-up either way
-    item_doc = np.tile(np.asarray(base.item_doc), times)
-    fake = LocalIndex(f"{args['index']} x{times}", base.meta, base.documents, item_doc, vecs, window_item,
-                      window_span, vector_index=index, bm25=bm25,
-                      item_source=lambda rows: base.items([int(r) % n_items for r in rows]))
-    s = Searcher(fake)
-    s._embedder = get_embedder(None)
-    return s, fake, vecs, out
-
-
-def worker_huge_direct(args: dict) -> dict:
-    """Latency and recall of the 10^6-item searcher of `huge_searcher`."""
-    from plansearch.normalise import normalise
-    from plansearch.vectors import FlatIndex
-
-    qs = args["queries"]
-    s, fake, vecs, out = huge_searcher(args)
-    index, kind = fake.vector_index, out["vector_kind"]
-    s.search(qs[0], 10, "hybrid")
-    out.update(warm_latencies(s, qs))
-    # recall vs exact FAISS on the same vectors
-    qv = s._embedder.embed_queries([normalise(q) for q in qs])
-    exact, truth, out["exact_faiss_ms_per_query"] = exact_top10(vecs, qv)
-    b = {"build_s": out["index_build_s"]}
-    b["recall_at_10"], b["recall_min"], b["ms_per_query"] = recall_vs_exact(index, qv, truth)
-    rows_a = [s.dense_scores(qv[i], None, 10)[0].tolist() for i in range(len(qs))]
-    exact_wrap = FlatIndex(vecs.shape[1])
-    exact_wrap._index = exact
-    fake._vindex = exact_wrap
-    rows_e = [s.dense_scores(qv[i], None, 10)[0].tolist() for i in range(len(qs))]
-    b["dense_items_recall_at_10"] = float(np.mean([len(set(a) & set(e)) / max(1, len(e)) for a, e in zip(rows_a, rows_e)]))
-    lat = []
-    for q in qs:  # query vectors cached: search only
-        t = time.perf_counter()
-        s.search(q, 10, "hybrid")
-        lat.append((time.perf_counter() - t) * 1000)
-    out["backends"] = {kind: {**b, "hybrid_search": out["warm_hybrid_search"]},
-                       "flat": {"build_s": 0.0, "recall_at_10": 1.0, "recall_min": 1.0,
-                                "ms_per_query": out["exact_faiss_ms_per_query"], "dense_items_recall_at_10": 1.0,
-                                "hybrid_search": {"p50": pct(lat, 50), "p95": pct(lat, 95)}}}
-    out["peak_rss_mb"] = vm_hwm_mb()
-    return out
-
-
-WORKERS = {"build": worker_build, "search": worker_search, "ram": worker_ram, "huge_direct": worker_huge_direct}
+WORKERS = {"build": worker_build, "search": worker_search, "ram": worker_ram}
 
 
 # --- cold CLI --------------------------------------------------------------------------------------
@@ -483,6 +418,41 @@ def cold_cli(index_dir: Path, qs: list[str], mode: str) -> dict:
         if p.returncode not in (0, 1):
             raise RuntimeError(p.stderr[-2000:])
     return {"p50": pct(lat, 50), "p95": pct(lat, 95), "n": len(lat)}
+
+
+def commands_timed(index_dir: Path, query: str, timeout: float = 3600) -> dict:
+    """Issue #27 item 5: the commands that read more than a query's hits, as a user runs them (a
+    subprocess each, model load included), twice: the second call shows what is cached."""
+    from plansearch.store import open_index
+
+    ix = open_index(index_dir)
+    try:
+        doc = ix.documents[len(ix.documents) // 2].doc_id
+    finally:
+        ix.close()
+    exe = Path(sys.executable).with_name("plansearch")
+    runs = {"search --by year": ["search", query, "--by", "year", "--json"],
+            "trend": ["trend", query, "--json"],
+            "reuse --doc": ["reuse", "--doc", doc, "--json"],
+            "check --doc": ["check", "--doc", doc, "--json"]}
+    out: dict = {"doc": doc}
+    for name, argv in runs.items():
+        times = []
+        for _ in range(2):
+            t = time.perf_counter()
+            try:
+                p = subprocess.run([str(exe), *argv, "--index", str(index_dir)], capture_output=True, text=True,
+                                   timeout=timeout)
+                ok = p.returncode in (0, 1)
+            except subprocess.TimeoutExpired:
+                times.append(None)
+                break
+            times.append(time.perf_counter() - t)
+            if not ok:
+                out[f"{name} error"] = p.stderr[-500:]
+                break
+        out[name] = times
+    return out
 
 
 # --- reuse: ours and datasketch against the planted truth -----------------------------------------
@@ -713,7 +683,7 @@ def bench_compare(n: int, work: Path, mat, semantic_vectors: bool) -> dict:
 
 def bench_size(n: int, work: Path, mat, item_vecs, qs: list[str], res: dict, save) -> None:
     from bench.gen_corpus import generate, read_truth
-    from plansearch.corpus import load_corpus
+    from plansearch.corpus import iter_corpus, load_corpus
 
     r = res.setdefault("sizes", {}).setdefault(str(n), {})
     cdir = work / f"synth-{n}"
@@ -722,9 +692,10 @@ def bench_size(n: int, work: Path, mat, item_vecs, qs: list[str], res: dict, sav
         generate(n, cdir, seed=n % 9973, mat=mat, remove_chance_reuse=n < REUSE_MAX_ITEMS)
     r["gen_s"] = time.perf_counter() - t0
     r["corpus"] = json.loads((cdir / "summary.json").read_text())
+    small = n < REUSE_MAX_ITEMS  # reuse's peers need the corpus in memory; above, it streams
     t0 = time.perf_counter()
-    docs = load_corpus(cdir / "docs")
-    r["load_s"] = time.perf_counter() - t0
+    docs = load_corpus(cdir / "docs") if small else None
+    r["load_s"] = time.perf_counter() - t0 if small else None
     prov = json.loads((cdir / "provenance.json").read_text())
     index_dir = work / f"index-{n}"
     import shutil
@@ -732,7 +703,8 @@ def bench_size(n: int, work: Path, mat, item_vecs, qs: list[str], res: dict, sav
     for p in index_dir.glob("gen-*"):  # a fresh build every run; the cache stays
         shutil.rmtree(p)
     (index_dir / "CURRENT").unlink(missing_ok=True)
-    r["prefill"] = prefill_cache(docs, prov, item_vecs, index_dir)
+    r["prefill"] = prefill_cache(docs if small else iter_corpus(cdir / "docs"), prov, item_vecs, index_dir)
+    del prov
     save()
     print(f"[{n}] build …", flush=True)
     r["build"] = run_worker("build", {"docs": str(cdir / "docs"), "index": str(index_dir)})
@@ -741,7 +713,9 @@ def bench_size(n: int, work: Path, mat, item_vecs, qs: list[str], res: dict, sav
 
     gen = live_generation(index_dir)
     r["disk_gen_bytes"] = dir_bytes(gen)
-    r["disk_cache_bytes"] = (index_dir / "cache.sqlite").stat().st_size
+    from plansearch.store import CACHE_FILE, cache_files
+
+    r["disk_cache_bytes"] = sum(p.stat().st_size for p in cache_files(index_dir / CACHE_FILE))
     save()
     print(f"[{n}] search …", flush=True)
     r["search"] = run_worker("search", {"index": str(index_dir), "queries": qs})
@@ -750,6 +724,10 @@ def bench_size(n: int, work: Path, mat, item_vecs, qs: list[str], res: dict, sav
     print(f"[{n}] cold CLI …", flush=True)
     r["cold"] = {m: cold_cli(index_dir, qs[:8], m) for m in ("keyword", "dense", "hybrid")}
     save()
+    if res.get("commands"):
+        print(f"[{n}] commands …", flush=True)
+        r["commands"] = commands_timed(index_dir, qs[0])
+        save()
     if 1000 <= n < REUSE_MAX_ITEMS:
         print(f"[{n}] reuse …", flush=True)
         truth = read_truth(cdir)
@@ -853,11 +831,26 @@ def render(res: dict) -> str:
               "BM25 build ours / bm25s s |", "|---|---|---|---|---|---|"]
         for n, r in sizes.items():
             s = r.get("search", {})
-            if not s:
+            if not s or "kw_ours" not in s:
                 continue
             ko, kp = s["kw_ours"]["p50"], s["kw_bm25s"]["p50"]
             L.append(f"| {f(s['items'])} | {f(ko, 2)} ms | {f(kp, 2)} ms | {f(ko / kp if kp else None, 2)}× "
                      f"| {f(s['kw_overlap_at_10'], 3)} | {f(s['ours_bm25_build_s'], 1)} / {f(s['bm25s_build_s'], 1)} |")
+        rows = [(n, r) for n, r in sizes.items() if r.get("commands")]
+        if rows:
+            L += ["", "## Commands that read more than a query's hits (#27 item 5)", "",
+                  "A subprocess each, model load included, as a user runs it; the second call shows what is "
+                  "cached. Seconds.", "",
+                  "| items | search --by year | trend | reuse --doc | check --doc |", "|---|---|---|---|---|"]
+            for n, r in rows:
+                c = r["commands"]
+
+                def two(name):
+                    t = c.get(name) or []
+                    return " / ".join("timed out" if x is None else f(x, 1) for x in t) or "–"
+
+                L.append(f"| {f(int(n))} | {two('search --by year')} | {two('trend')} | {two('reuse --doc')} "
+                         f"| {two('check --doc')} |")
         rows = [(n, r) for n, r in sizes.items() if r.get("reuse_ours")]
         if rows:
             L += ["", "## Reuse against the planted copies (min_chars=30; copies ≥ 60 characters)", "",
@@ -982,10 +975,9 @@ def main(argv: list[str] | None = None) -> None:
         return
     ap = argparse.ArgumentParser(description="plansearch benchmarks at scale and against peers")
     ap.add_argument("--sizes", default="1000,10000,100000")
-    ap.add_argument("--huge", action="store_true",
-                    help="add 10^6 items measured directly: the largest size's keyword index and windows "
-                         "tiled to 10^6 items, vectors made directly (see worker_huge_direct)")
     ap.add_argument("--quick", action="store_true", help="10^3 items only (smoke test)")
+    ap.add_argument("--commands", action="store_true",
+                    help="time search --by year, trend, reuse --doc and check --doc on each size's index (#27)")
     ap.add_argument("--out", default=str(REPO / "bench" / "RESULTS.md"))
     ap.add_argument("--work", default=None, help="where corpora and indexes go (default bench/out/run)")
     ap.add_argument("--no-compare", action="store_true")
@@ -997,7 +989,7 @@ def main(argv: list[str] | None = None) -> None:
     out = Path(args.out)
     t_start = time.perf_counter()
     res: dict = {"machine": machine_line(), "command": "bench/run.py " + " ".join(argv),
-                 "with_notes": not args.no_notes}
+                 "with_notes": not args.no_notes, "commands": args.commands}
 
     def save() -> None:
         res["wall_s"] = time.perf_counter() - t_start
@@ -1022,13 +1014,6 @@ def main(argv: list[str] | None = None) -> None:
             save()
     for n in sizes:
         bench_size(n, work, mat, item_vecs, qs, res, save)
-        save()
-    if args.huge:
-        big = max(sizes)
-        print(f"10^6 direct (tiling {big}) …", flush=True)
-        res["huge_direct"] = run_worker("huge_direct", {
-            "index": str(work / f"index-{big}"), "queries": qs, "times": round(10 ** 6 / big),
-            "seed_vectors": str(work / "seed_vectors.npy")})
         save()
     save()
     print(render(res))

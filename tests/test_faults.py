@@ -73,14 +73,15 @@ def _index(corpus: Path, ix: Path):
 def test_the_generation_holds_the_files_this_module_damages(pristine):
     names = _generation_files(pristine[1])
     assert {"meta.json", "files.json", "store.sqlite", "window_row.npy", "window_item.npy", "window_span.npy",
-            "item_doc.npy", "bm25_vocab.json", "bm25_tokens.npy"} <= set(names)
+            "item_doc.npy", "bm25_vocab.json", "bm25_tokens.npy", "bm25_ptr.npy", "bm25_gaps1.npy"} <= set(names)
 
 
 @pytest.mark.parametrize("how", DAMAGES)
 @pytest.mark.parametrize("name", ["meta.json", "files.json", "store.sqlite", "window_row.npy", "window_item.npy",
-                                  "window_span.npy", "item_doc.npy", "bm25_indptr.npy", "bm25_docs.npy",
-                                  "bm25_weights.npy", "bm25_tokens.npy", "bm25_token_ids.npy",
-                                  "bm25_vocab.json", "PLANSEARCH_GENERATION"])
+                                  "window_span.npy", "item_doc.npy", "bm25_ptr.npy", "bm25_first.npy",
+                                  "bm25_width.npy", "bm25_start.npy", "bm25_gaps1.npy", "bm25_gaps2.npy",
+                                  "bm25_tf.npy", "bm25_lengths.npy", "bm25_tokens.npy", "bm25_vocab.json",
+                                  "PLANSEARCH_GENERATION"])
 def test_a_damaged_generation_file_is_reported_and_one_index_run_repairs_it(pristine, tmp_path, name, how):
     corpus, ix = _fresh_copy(pristine, tmp_path)
     gen = live_generation(ix)

@@ -225,12 +225,16 @@ def test_an_embedding_cache_damaged_in_the_middle_is_set_aside_during_the_build(
                        [(rows[0][0], b"\0" + os.urandom(31), 0) for _ in range(3000)] + rows)
     with sqlite3.connect(cache) as db:
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    # Opening reads the schema and one row; the damage is in the last pages, which only the
-    # build's look-ups reach.
-    size = cache.stat().st_size
+        # Opening reads the schema and the first row; the damage is in the leaf page holding the
+        # index's rows (the last in key order: dbstat's paths sort as the keys do), which only
+        # the build's look-ups reach.
+        page_size = db.execute("PRAGMA page_size").fetchone()[0]
+        leaves = db.execute("SELECT path, pageno FROM dbstat WHERE name='vector' AND pagetype='leaf'").fetchall()
+        last_leaf = max(leaves)[1]
+    assert len(leaves) > 2
     with open(cache, "r+b") as f:
-        f.seek(size - size // 8)
-        f.write(b"\xff" * (size // 8))
+        f.seek((last_leaf - 1) * page_size + 8)
+        f.write(b"\xff" * (page_size - 8))
     res = runner.invoke(app, ["index", str(corpus), "--index", str(ix), "--force"])
     assert res.exit_code == 0 and "set aside" in res.stderr, res.output
     assert _search(ix).exit_code == 0

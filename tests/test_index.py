@@ -57,19 +57,19 @@ def test_an_interrupted_build_leaves_the_previous_index_answering(small_corpus, 
     def crash(*args, **kwargs):
         raise KeyboardInterrupt  # Ctrl-C in the middle of writing the new generation
 
-    real_write = store._write_sqlite
+    real_close = store._StoreTables.close
 
-    def write_then_crash(path, documents):
-        real_write(path, documents)
+    def write_then_crash(tables):
+        real_close(tables)
         crash()
 
-    monkeypatch.setattr(store, "_write_sqlite", write_then_crash)
+    monkeypatch.setattr(store._StoreTables, "close", write_then_crash)
     with pytest.raises(KeyboardInterrupt):
         build_index(small_corpus, ix)
     assert live_generation(ix) == before
     hits = Searcher(ix).search("留守儿童", k=5, mode="keyword")
     assert [h.item.doc_id for h in hits] == ["plan2023"]
-    monkeypatch.setattr(store, "_write_sqlite", real_write)
+    monkeypatch.setattr(store._StoreTables, "close", real_close)
     report = build_index(small_corpus, ix)  # the next run finishes the job and sweeps the debris
     # the crash came in the first version, written before anything is embedded (keyword first)
     assert report.documents == 2 and report.embedded == 2

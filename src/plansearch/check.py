@@ -792,7 +792,7 @@ def _keyword_candidates(index, sentences: list[str], allowed_rows_mask, st: Chec
         toks = list(dict.fromkeys(bigrams(norm)))
         if len(toks) < 3:
             continue
-        if bm25 is None or not hasattr(bm25, "indptr"):
+        if bm25 is None or not hasattr(bm25, "postings"):
             scores = index.keyword_scores(norm)
             top = np.argsort(-scores)[:st.candidates_per_sentence]
             for r in top.tolist():
@@ -804,7 +804,7 @@ def _keyword_candidates(index, sentences: list[str], allowed_rows_mask, st: Chec
             tid = bm25.vocab.get(t)
             if tid is None:
                 continue
-            df = int(bm25.indptr[tid + 1] - bm25.indptr[tid])
+            df = bm25.df(tid)
             if 0 < df <= max_df:
                 ids.append(tid)
                 dfs.append(df)
@@ -812,7 +812,7 @@ def _keyword_candidates(index, sentences: list[str], allowed_rows_mask, st: Chec
             continue
         order = np.argsort(dfs, kind="stable")[:st.rare_bigrams]
         chosen = [ids[i] for i in order]
-        rows = np.concatenate([np.asarray(bm25.doc_ids[bm25.indptr[t]:bm25.indptr[t + 1]]) for t in chosen])
+        rows = np.concatenate([bm25.postings(t) for t in chosen])
         uniq, cnt = np.unique(rows, return_counts=True)
         share = cnt / len(chosen)
         keep = (share >= st.bigram_min_overlap) & allowed_rows_mask[uniq]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import os
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from . import load, metadata, outline
 from .i18n import _, either
@@ -41,6 +41,18 @@ def load_corpus(
     unknown columns ("manifest.csv:LINE: problem") and its rows that match no document are
     reported there and the good rows apply; without it, a bad row raises PlansearchError.
     """
+    return list(iter_corpus(paths, manifest, errors, warnings))
+
+
+def iter_corpus(
+    paths: str | os.PathLike | Iterable[str | os.PathLike],
+    manifest: str | os.PathLike | None = None,
+    errors: list[LoadError] | None = None,
+    warnings: list[str] | None = None,
+) -> Iterator[Document]:
+    """`load_corpus` one document at a time, each complete (manifest applied) when it is given:
+    a build of 10^6 items never holds the corpus. The manifest's rows that matched no document
+    are reported when the iteration ends. Paths are checked before the first document."""
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     roots = [Path(p) for p in paths]
@@ -48,8 +60,11 @@ def load_corpus(
         load.check_exists(r)
     man_path = Path(manifest) if manifest else _find_manifest(roots)
     overrides = metadata.load_manifest(man_path, warnings) if man_path else None
+    return _documents(roots, man_path, overrides, errors, warnings)
 
-    docs: list[Document] = []
+
+def _documents(roots: list[Path], man_path: Path | None, overrides, errors, warnings) -> Iterator[Document]:
+    matched: set[int] = set()  # manifest lines that named a document
     for root in roots:
         for src in load.iter_sources(root):
             if isinstance(src, LoadError):
@@ -59,21 +74,22 @@ def load_corpus(
                 continue
             if warnings is not None:
                 warnings.extend(src.warnings)
+            docs = []
             for doc in outline.parse_source(src):
                 for it in doc.items:
                     if not it.norm:
                         it.norm = normalise(it.text)
                 metadata.infer_metadata(doc)
                 docs.append(doc)
-    if overrides is not None:
-        unmatched = metadata.apply_manifest(docs, overrides)
-        for d in docs:
-            metadata.settle_built_title(d)
-        # Rows for files that were not asked for are expected when loading single files.
-        whole_dir = any(r.is_dir() and man_path.parent.resolve() == r.resolve() for r in roots)
-        if warnings is not None and whole_dir:
-            warnings.extend(f"{man_path}: {w}" for w in unmatched)
-    return docs
+            if overrides is not None:  # a file's documents together: a file row names them all
+                matched.update(metadata.manifest_applied(docs, overrides))
+                for d in docs:
+                    metadata.settle_built_title(d)
+            yield from docs
+    # Rows for files that were not asked for are expected when loading single files.
+    whole_dir = man_path is not None and any(r.is_dir() and man_path.parent.resolve() == r.resolve() for r in roots)
+    if overrides is not None and warnings is not None and whole_dir:
+        warnings.extend(f"{man_path}: {w}" for w in metadata.unmatched_rows(overrides, matched))
 
 
 def find_document(docs: list[Document], doc_id: str) -> Document:

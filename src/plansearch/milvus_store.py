@@ -633,6 +633,9 @@ class MilvusWriter:
         self._drop_stale()
         self._doc_fields: list[dict] = []
         self._item_doc: np.ndarray | None = None
+        self._items = self._docs = None
+        self._pairs: Counter = Counter()  # character pair -> items holding it, over every batch
+        self._n_items = 0
 
     def vector_kind(self, n_windows: int) -> str:
         return self._kind
@@ -668,20 +671,17 @@ class MilvusWriter:
             self.client.insert(collection, rows[i:i + BATCH])
 
     def add_documents(self, documents: list[Document]) -> None:
-        """Items (Milvus computes their BM25 terms as they go in) and documents, before the
-        embedding, as the local store builds its keyword index first."""
-        items_s, docs_s = _item_schemas(self.client, self.scheme)
-        self._items = self._create("items", items_s)
-        self._docs = self._create("docs", docs_s)
-        progress = self._progress
-        total = sum(len(d.items) for d in documents)
-        if progress:
-            progress("keyword", 0, total)
-        row = 0
+        """Items (Milvus computes their BM25 terms as they go in) and documents, a batch at a
+        time, before the embedding, as the local store builds its keyword index first."""
+        if self._items is None:
+            items_s, docs_s = _item_schemas(self.client, self.scheme)
+            self._items = self._create("items", items_s)
+            self._docs = self._create("docs", docs_s)
+        row = self._n_items
         doc_rows: list[dict] = []
         item_rows: list[dict] = []
-        pairs: Counter = Counter()  # character pair -> items holding it
-        for d_row, d in enumerate(documents):
+        pairs = self._pairs
+        for d_row, d in enumerate(documents, start=len(self._doc_fields)):
             fields = doc_fields(d, d_row)
             self._doc_fields.append(fields)
             first = row
@@ -703,8 +703,6 @@ class MilvusWriter:
                 if len(item_rows) >= BATCH:
                     self._insert(self._items, item_rows)
                     item_rows = []
-                    if progress:
-                        progress("keyword", row, total)
             body = json.dumps({"text": d.text, "headings": [[h.label, h.number, h.level, h.title, h.start, h.end]
                                                            for h in d.headings], "big_items": spilled},
                               ensure_ascii=False)
@@ -715,14 +713,11 @@ class MilvusWriter:
                 self._insert(self._docs, doc_rows)
                 doc_rows = []
         self._insert(self._items, item_rows)
-        table = json.dumps(pairs, ensure_ascii=False, separators=(",", ":"))
-        doc_rows += [{"id": BIGRAM_ID + p, "doc_row": BIGRAM_ROW, "part": p, "body": part, "nothing": [1.0, 0.0]}
-                     for p, part in enumerate(_cut(table))]
         self._insert(self._docs, doc_rows)
-        if progress:
-            progress("keyword", total, total)
-        self._item_doc = np.repeat(np.arange(len(documents), dtype=np.int32), [len(d.items) for d in documents])
-        self._documents = documents
+        first = len(self._doc_fields) - len(documents)
+        batch_doc = np.repeat(np.arange(first, first + len(documents), dtype=np.int32), [len(d.items) for d in documents])
+        self._item_doc = batch_doc if self._item_doc is None else np.concatenate([self._item_doc, batch_doc])
+        self._n_items = row
 
     def add_windows(self, windows: ItemWindows, vectors: np.ndarray) -> None:
         self._wins = self._create("windows", _window_schema(self.client, int(vectors.shape[1]), self._kind))
@@ -744,6 +739,9 @@ class MilvusWriter:
 
     def commit(self, meta: IndexMeta) -> str:
         c = self.client
+        table = json.dumps(self._pairs, ensure_ascii=False, separators=(",", ":"))
+        self._insert(self._docs, [{"id": BIGRAM_ID + p, "doc_row": BIGRAM_ROW, "part": p, "body": part,
+                                   "nothing": [1.0, 0.0]} for p, part in enumerate(_cut(table))])
         c.insert(self._docs, [{"id": META_ID, "doc_row": -1, "part": 0, "nothing": [1.0, 0.0],
                                "body": json.dumps(meta.__dict__, ensure_ascii=False)}])
         for name in self._created:
@@ -759,15 +757,33 @@ class MilvusWriter:
         return self.gen
 
     def next_version(self) -> "MilvusWriter":
-        """A version's collections cannot be shared with the next: its items and documents are
-        inserted again (their warnings were said once already)."""
-        nxt = MilvusWriter(self.store, self._kind, self.scheme, None, [])
+        """A collection cannot be shared between versions: the next one's items and documents are
+        copied from this one's collections, page by page (the documents streamed by once; the
+        items' BM25 terms are computed again as they go in). Only its windows are new."""
+        nxt = MilvusWriter(self.store, self._kind, self.scheme, self._progress, self._warnings)
         try:
-            nxt.add_documents(self._documents)
+            items_s, docs_s = _item_schemas(nxt.client, self.scheme)
+            nxt._items = nxt._create("items", items_s)
+            nxt._docs = nxt._create("docs", docs_s)
+            item_fields = ["row", *(self._doc_fields[0] if self._doc_fields else {}), "rec", "key", "kw"]
+            for source, target, pk, expr, fields in (
+                    (self._items, nxt._items, "row", "", item_fields),
+                    # not this version's meta and pair table: the next commit writes its own
+                    (self._docs, nxt._docs, "id", "doc_row >= 0", ["id", "doc_row", "part", "body", "nothing"])):
+                last = None
+                while True:
+                    page = expr if last is None else f"({expr}) and {pk} > {last}" if expr else f"{pk} > {last}"
+                    rows = nxt.client.query(source, filter=page or f"{pk} >= 0", output_fields=fields,
+                                            limit=QUERY_LIMIT)
+                    nxt._insert(target, [{k: r[k] for k in fields} for r in rows])
+                    if len(rows) < QUERY_LIMIT:
+                        break
+                    last = max(r[pk] for r in rows)
         except BaseException:
             nxt.abort()
             raise
-        nxt._progress = self._progress  # its windows' progress is shown; the keyword side's was already
+        nxt._doc_fields, nxt._item_doc, nxt._n_items = self._doc_fields, self._item_doc, self._n_items
+        nxt._pairs = self._pairs
         return nxt
 
     def abort(self) -> None:

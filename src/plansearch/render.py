@@ -191,7 +191,8 @@ class IndexProgress:
     $PLANSEARCH_PROGRESS_EVERY seconds (10) with the same figures, so a long embedding run that
     is logged does not look hung."""
 
-    _LABELS = {"keyword": N_("building the keyword index"), "embed": N_("embedding new sentence windows"),
+    _LABELS = {"read": N_("reading documents (items)"), "keyword": N_("building the keyword index"),
+               "embed": N_("embedding new sentence windows"),
                "write": N_("writing the index"), "compare": N_("embedding items to compare")}
 
     def __init__(self, clock=time.monotonic, every: float | None = None):
@@ -226,9 +227,10 @@ class IndexProgress:
         if not self._on:
             self._log(stage, done, total)
             return
+        total_or_unknown = total or None  # "read": how many items the files hold is known at the end
         if stage not in self._tasks:
-            self._tasks[stage] = self._progress.add_task(_(self._LABELS.get(stage, stage)), total=total)
-        self._progress.update(self._tasks[stage], completed=done, total=total)
+            self._tasks[stage] = self._progress.add_task(_(self._LABELS.get(stage, stage)), total=total_or_unknown)
+        self._progress.update(self._tasks[stage], completed=done, total=total_or_unknown)
 
     def committed(self, index_dir, meta) -> None:
         """A version committed while the build still embeds: say that the index answers already."""

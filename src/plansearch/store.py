@@ -55,9 +55,9 @@ from filelock import FileLock, Timeout
 
 from .backends import backend_for, open_backend
 from .chunk import MAX_WINDOWS_PER_ITEM, WINDOW_MIN_CHARS, ItemWindows, windows_of_items
-from .corpus import load_corpus
+from .corpus import iter_corpus
 from .embed import get_embedder, resolve_model
-from .keyword import BM25Index, select_top_k, tokenize
+from .keyword import BM25Index, KeywordBuilder, select_top_k, tokenize
 from .i18n import _
 from .metadata import infer_level
 from .models import Document, Heading, Item, LoadError, PlansearchError, Section
@@ -447,7 +447,9 @@ def embed_cached(embedder, texts: Sequence[str], cache: EmbeddingCache | None,
         progress("embed", 0, len(todo))
     for b in range(0, len(todo), EMBED_BATCH):
         batch = todo[b:b + EMBED_BATCH]
-        vecs = embedder.embed_passages([texts[first[k]] for k in batch])
+        # as the cache keeps them (float16): a text's vector is the same whether it was just
+        # embedded or read back, with or without a cache
+        vecs = np.asarray(embedder.embed_passages([texts[first[k]] for k in batch]), np.float16).astype(np.float32)
         if cache:
             cache.put_many(embedder.name, batch, vecs)
         for k, v in zip(batch, vecs):
@@ -608,15 +610,21 @@ def _settings_hash(model: str | None, scheme: str):
     return hashlib.sha256(f"{FORMAT_VERSION}|{_version()}|{model}|{scheme}|{WINDOW_MIN_CHARS}".encode())
 
 
-def _fingerprint(docs: list[Document], model: str, scheme: str) -> str:
-    """Everything a build depends on: the parsed corpus (text and metadata), model, code version."""
-    h = _settings_hash(model, scheme)
-    for d in docs:
-        h.update(json.dumps([d.doc_id, d.source, d.title, d.year, d.year_mask, d.region, d.issuer,
-                             d.kind, d.plan_year, d.review_year, d.date], ensure_ascii=False).encode())
+class _Fingerprint:
+    """Everything a build depends on: the parsed corpus (text and metadata), model, code version;
+    fed a document at a time as the build streams them."""
+
+    def __init__(self, model: str, scheme: str):
+        self._h = _settings_hash(model, scheme)
+
+    def update(self, d: Document) -> None:
+        self._h.update(json.dumps([d.doc_id, d.source, d.title, d.year, d.year_mask, d.region, d.issuer,
+                                   d.kind, d.plan_year, d.review_year, d.date], ensure_ascii=False).encode())
         for it in d.items:
-            h.update(f"{it.label}\x1f{'|'.join(it.path)}\x1f{it.text}\x1e".encode())
-    return h.hexdigest()
+            self._h.update(f"{it.label}\x1f{'|'.join(it.path)}\x1f{it.text}\x1e".encode())
+
+    def hexdigest(self) -> str:
+        return self._h.hexdigest()
 
 
 def _version() -> str:
@@ -853,12 +861,18 @@ class LocalWriter:
         self.tmp = index_dir / f".tmp-{self.name}"
         self.tmp.mkdir()
         (self.tmp / GEN_MARKER).write_text("written by plansearch; deleted by it when superseded\n")
-        self._documents: list[Document] = []
         self._windows: ItemWindows | None = None
         self._vectors: RowVectors | None = None
         self._carried: dict = {}  # files linked from the previous version: their files.json entries
+        self._tables = self._keyword = None
         if carry is not None:
             self._carry(carry)
+            return
+        # Batch by batch: rows into SQLite and postings into a spill file as documents come, so
+        # the build's memory holds one batch, not the corpus.
+        self._tables = _StoreTables(self.tmp / "store.sqlite")
+        self._keyword = KeywordBuilder(self.tmp, keyword_scheme)
+        self._item_doc: list[np.ndarray] = []
 
     # --- a next version (progressive build): the documents and keyword side are linked, not written
     _CARRIED = ("store.sqlite", "item_doc.npy")
@@ -868,7 +882,6 @@ class LocalWriter:
         immutable files, so sharing their inode costs nothing and a reader of either sees the same
         bytes; their checksums are taken over from its files.json, not computed again."""
         done = self.index_dir / previous.name
-        self._documents = previous._documents
         recorded = json.loads((done / FILES_MANIFEST).read_text(encoding="utf-8"))
         for f in sorted(done.iterdir()):
             if f.name in self._CARRIED or f.name.startswith("bm25_"):
@@ -882,15 +895,11 @@ class LocalWriter:
         return self._kind or choose_kind(n_windows)
 
     def add_documents(self, documents: list[Document]) -> None:
-        # The keyword index now, before the vectors are in memory: a large build's BM25 arrays and
-        # vectors must not peak together. The documents go into SQLite at commit.
-        if self._progress:
-            self._progress("keyword", 0, 1)
-        norms = [it.norm or normalise(it.text) for d in documents for it in d.items]
-        BM25Index.build(norms, self._scheme).save(self.tmp)
-        if self._progress:
-            self._progress("keyword", 1, 1)
-        self._documents = documents
+        first = self._tables.documents
+        self._tables.add(documents)
+        self._keyword.add([it.norm or normalise(it.text) for d in documents for it in d.items])
+        self._item_doc.append(np.repeat(np.arange(first, first + len(documents), dtype=np.int32),
+                                        [len(d.items) for d in documents]))
 
     def add_windows(self, windows: ItemWindows, vectors: RowVectors) -> None:
         # rows of the cache's vector file: the generation refers to them and holds no copy
@@ -903,9 +912,10 @@ class LocalWriter:
         if progress:
             progress("write", 0, 3)
         if not self._carried:
-            _write_sqlite(gen / "store.sqlite", self._documents)
-            np.save(gen / "item_doc.npy", np.repeat(np.arange(len(self._documents), dtype=np.int32),
-                                                    [len(d.items) for d in self._documents]))
+            self._tables.close()
+            self._keyword.finish().save(gen)
+            self._keyword.discard()  # the spill and stream files: copied into the bm25_*.npy above
+            np.save(gen / "item_doc.npy", np.concatenate(self._item_doc) if self._item_doc else np.zeros(0, np.int32))
         np.save(gen / "window_row.npy", np.asarray(vectors.rows, np.uint32 if
                                                    (not len(vectors) or vectors.rows.max() < 2**32) else np.int64))
         np.save(gen / "window_item.npy", np.asarray(wins.item_rows, np.int32))
@@ -932,6 +942,9 @@ class LocalWriter:
         return self.name
 
     def abort(self) -> None:
+        if self._tables is not None:
+            self._tables.abort()
+            self._keyword.discard()
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
@@ -1078,44 +1091,54 @@ def build_index(paths: str | os.PathLike | Iterable[str | os.PathLike] = "corpus
                 and (vector_kind is None or vector_kind == live.meta.vector_kind)):
             _record_in(index_dir, where)
             return IndexReport.of(index_dir, live.meta, None, time.perf_counter() - t0, load_errors)
-        if documents is None:
-            documents = load_corpus(paths, errors=load_errors, warnings=build_warnings)
-        if not documents:
-            why = "; ".join(_("skipped {problem}").format(problem=e) for e in load_errors[:3])
-            raise PlansearchError(_("no documents found in {paths}").format(paths=_describe(paths))
-                                  + (f" ({why})" if why else ""))
+        # Documents stream through the build a batch at a time (iter_corpus), so whether the corpus
+        # changed is known only once they are all read: an unchanged one's new version is dropped.
+        stream = iter_corpus(paths, errors=load_errors, warnings=build_warnings) if documents is None \
+            else iter(documents)
         embedder = get_embedder(model)
-        fp = _fingerprint(documents, embedder.name, keyword_scheme)
-        if live is not None:  # about to call it up to date: every byte, not a sample (parsing cost more)
+        if live is not None:  # it may be called up to date: every byte, not a sample (parsing costs more)
             live, damage = _live_or_damage(where, full=True)
             if isinstance(damage, IndexDamaged):
                 note = where.repair(damage)
                 if note:
                     build_warnings.append(note)
                 damage = damage.what
-        if (not force and live is not None and live.meta.fingerprint == fp and live.meta.complete
-                and (vector_kind is None or vector_kind == live.meta.vector_kind)):
-            _write_stamp(index_dir, live.name, stamp)
-            _record_in(index_dir, where)
-            return IndexReport.of(index_dir, live.meta, None, time.perf_counter() - t0, load_errors)
         count = EmbedCount()
         writers: list[IndexWriter] = []  # the one being written is the last
+        size = _SizeSeen(stream)
 
         def committed(name: str, meta: IndexMeta) -> None:
             _record_in(index_dir, where)  # a version that is live already is found by the next search
             if on_commit:
                 on_commit(name, meta)
+
+        unchanged: list[bool] = []
+
+        def up_to_date(fingerprint: str) -> bool:
+            # a live version still being embedded is not: this build finishes it
+            unchanged.append(not force and live is not None and live.meta.fingerprint == fingerprint
+                             and live.meta.complete and (vector_kind is None or vector_kind == live.meta.vector_kind))
+            return unchanged[-1]
         try:
             writers.append(where.writer(vector_kind, keyword_scheme, progress, build_warnings))
-            name, meta = _write_versions(writers, documents, embedder, index_dir, fp, keyword_scheme,
-                                         progress, count, build_warnings,
-                                         commit_every() if every is None else every, committed)
+            name, meta = _write_versions(writers, size, embedder, index_dir, keyword_scheme, progress, count,
+                                         build_warnings, commit_every() if every is None else every, committed,
+                                         up_to_date)
+            if name is None:
+                if any(unchanged):
+                    writers[-1].abort()
+                    _write_stamp(index_dir, live.name, stamp)
+                    _record_in(index_dir, where)
+                    return IndexReport.of(index_dir, live.meta, None, time.perf_counter() - t0, load_errors)
+                why = "; ".join(_("skipped {problem}").format(problem=e) for e in load_errors[:3])
+                raise PlansearchError(_("no documents found in {paths}").format(paths=_describe(paths))
+                                      + (f" ({why})" if why else ""))
             _write_stamp(index_dir, name, stamp)  # only the last version is up to date with the files
         except BaseException as e:
             if writers:
                 writers[-1].abort()  # its .tmp-gen-… folder goes; the live version was never touched
             if _is_disk_full(e):
-                raise DiskFull(index_dir, _build_bytes(documents, embedder.dim), had_live=live is not None) from None
+                raise DiskFull(index_dir, _build_bytes(size.chars, embedder.dim), had_live=live is not None) from None
             raise
         return IndexReport.of(index_dir, meta, count, time.perf_counter() - t0, load_errors,
                               build_warnings, repaired=damage)
@@ -1172,13 +1195,27 @@ def _is_disk_full(e: BaseException) -> bool:
             or (isinstance(e, OSError) and "requested and" in text and "written" in text))
 
 
-def _build_bytes(documents: list[Document], dim: int) -> int:
-    """About how much disk a generation of `documents` takes, with its new cache rows: the vectors
-    (a window per ~40 characters), and ~21 bytes a character for the text, the documents' table and
-    the keyword postings (measured on the sample corpus: 2.0 MB for 42,418 characters, 754 windows)."""
-    chars = sum(len(d.text) for d in documents)
+class _SizeSeen:
+    """The documents as they stream by, counting their characters (a full disk's message says
+    how much room the build needed)."""
+
+    def __init__(self, documents: Iterable[Document]):
+        self._documents = documents
+        self.chars = 0
+
+    def __iter__(self) -> Iterator[Document]:
+        for d in self._documents:
+            self.chars += len(d.text)
+            yield d
+
+
+def _build_bytes(chars: int, dim: int) -> int:
+    """About how much disk a generation of `chars` characters takes, with its new cache rows: the
+    vectors (a window per ~40 characters, float16), and ~21 bytes a character for the text, the
+    documents' table and the keyword postings (measured on the sample corpus: 2.0 MB for 42,418
+    characters, 754 windows)."""
     windows = max(1, chars // 40)
-    return int(1.1 * (windows * (2 * dim * 4 + 72) + 21 * chars))
+    return int(1.1 * (windows * (dim * 2 + 72) + 21 * chars))
 
 
 def _free_bytes(path: Path) -> int:
@@ -1255,88 +1292,203 @@ def commit_every() -> float:
             name=COMMIT_EVERY_ENV, value=raw)) from None
 
 
-def _write_versions(writers: list[IndexWriter], documents: list[Document], embedder, index_dir: Path, fp: str,
+BUILD_BATCH_ITEMS = 20_000  # items a build holds at a time: its memory is bounded by this, not the corpus
+
+
+def _batches(documents: Iterable[Document], max_items: int = BUILD_BATCH_ITEMS) -> Iterator[list[Document]]:
+    batch: list[Document] = []
+    n = 0
+    for d in documents:
+        batch.append(d)
+        n += len(d.items)
+        if n >= max_items:
+            yield batch
+            batch, n = [], 0
+    if batch:
+        yield batch
+
+
+class _PendingWindows:
+    """Window texts the cache lacked when their batch went by, kept on disk (key, length, UTF-8)
+    until they are embedded after the last batch: the build holds a slot number per window, not
+    10^6 texts. Texts repeated across batches are embedded once: the cache answers the second."""
+
+    def __init__(self, directory: Path):
+        directory.mkdir()
+        self.directory = directory
+        self._file = open(directory / "texts", "wb")
+        self.count = 0
+
+    def add(self, keys: Sequence[bytes], texts: Sequence[str]) -> np.ndarray:
+        for k, t in zip(keys, texts):
+            data = t.encode("utf-8")
+            self._file.write(k + len(data).to_bytes(4, "little") + data)
+        slots = np.arange(self.count, self.count + len(keys), dtype=np.int64)
+        self.count += len(keys)
+        return slots
+
+    def chunks(self, size: int) -> Iterator[tuple[list[bytes], list[str]]]:
+        self._file.close()
+        with open(self.directory / "texts", "rb") as f:
+            keys: list[bytes] = []
+            texts: list[str] = []
+            while head := f.read(36):
+                keys.append(head[:32])
+                texts.append(f.read(int.from_bytes(head[32:], "little")).decode("utf-8"))
+                if len(keys) == size:
+                    yield keys, texts
+                    keys, texts = [], []
+            if keys:
+                yield keys, texts
+
+    def remove(self) -> None:
+        with contextlib.suppress(OSError):
+            self._file.close()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+PENDING_PREFIX = ".pending-"
+
+
+def _write_versions(writers: list[IndexWriter], documents: Iterable[Document], embedder, index_dir: Path,
                     keyword_scheme: str, progress: Progress | None, count: EmbedCount, warnings: list[str],
-                    every: float, on_commit: Callable[[str, IndexMeta], None] | None = None) -> tuple[str, IndexMeta]:
-    """Keyword first, then meaning (issue 28): the documents and keyword side go into the writer
-    (writers[0]) with the windows whose vectors the cache already holds, and that version is
-    committed before anything is embedded. The rest is embedded in batches into the cache, a new
-    version (writers[-1].next_version()) committed every `every` seconds and at the end; the
-    last holds every window, exactly as a build in one go would. A version holds all of an item's
-    windows or none (meta.embedded_items). Returns the last version's name and meta."""
-    items = [it for d in documents for it in d.items]
-    wins = windows_of_items(items)
-    for row, n in wins.capped:
-        it = items[row]
-        warnings.append(f"{it.item_id}: {n:,} sentence windows ({len(it.text):,} characters without "
-                        f"sentence breaks?); the first {MAX_WINDOWS_PER_ITEM} are embedded, "
-                        f"the keyword search covers all of it")
-    writers[0].add_documents(documents)
-    keys = [text_key(t) for t in wins.texts]
-    first: dict[bytes, int] = {}
-    for i, k in enumerate(keys):
-        first.setdefault(k, i)
-    item_rows = np.asarray(wins.item_rows, np.int64)
-    final_kind = writers[0].vector_kind(len(keys))
+                    every: float, on_commit: Callable[[str, IndexMeta], None] | None = None,
+                    up_to_date: Callable[[str], bool] = lambda fingerprint: False
+                    ) -> tuple[str | None, IndexMeta | None]:
+    """Documents, windows and their vectors into the writer (writers[0]), a batch at a time, and
+    the versions committed: keyword first, then meaning (issue 28).
 
-    def commit(held: dict[bytes, int]) -> tuple[str, IndexMeta]:
-        rows = np.fromiter((held.get(k, -1) for k in keys), np.int64, len(keys))
-        missing = np.bincount(item_rows[rows < 0], minlength=len(items))
-        whole = missing == 0  # items every window of which has its vector
-        keep = whole[item_rows]
-        complete = bool(keep.all())
-        if complete:
-            part = wins
-        else:
-            at = np.flatnonzero(keep).tolist()
-            part = ItemWindows([wins.item_rows[i] for i in at], [wins.spans[i] for i in at],
-                               [wins.texts[i] for i in at])
-        source = cache.vector_file(embedder.name)
-        if not source.exists():  # nothing embedded yet: a version of no vectors names the empty file
-            source.touch()
-        # the file as it is now: every row named is in it, and later appends do not concern this version
-        vectors = RowVectors(map_vector_file(source, embedder.dim), rows[keep], source)
-        writer = writers[-1]
-        writer.add_windows(part, vectors)
-        # a version that is not the last is searched exactly (flat) unless a kind was asked for:
-        # an approximate index trained on every commit would cost more than it saves
-        meta = IndexMeta(FORMAT_VERSION, embedder.name, embedder.dim,
-                         final_kind if complete else writer.vector_kind(0), keyword_scheme,
-                         len(documents), len(items), len(part.texts), fp, time.strftime("%Y-%m-%dT%H:%M:%S"),
-                         embedded_items=None if complete else int(whole.sum()))
-        name = writer.commit(meta)
-        if on_commit:
-            on_commit(name, meta)
-        return name, meta
+    (1) Each batch of documents goes to the writer (SQLite rows, keyword postings), its sentence
+    windows are cut and looked up in the cache; the texts the cache lacks are set aside on disk.
+    (2) The first version is committed: every document, the keyword side, and the windows whose
+    vectors the cache held. (3) The rest is embedded, `EMBED_BATCH` at a time, each batch committed
+    to the cache (an interrupted build loses one batch of work); a new version
+    (writers[-1].next_version()) is committed every `every` seconds and the last at the end, with
+    every window, as a build in one go. A version holds all of an item's windows or none
+    (meta.embedded_items). `on_commit(name, meta)` is told of each.
 
+    Returns the last version's (name, meta); (None, None) when there were no documents, or when
+    `up_to_date(fingerprint)` says the live version already is this corpus (nothing committed)."""
+    for p in index_dir.glob(PENDING_PREFIX + "*"):  # a killed build's (this one holds the lock)
+        shutil.rmtree(p, ignore_errors=True)
+    fp = _Fingerprint(embedder.name, keyword_scheme)
     cache = EmbeddingCache(index_dir / CACHE_FILE, on_warning=warnings.append)
+    pending = _PendingWindows(index_dir / f"{PENDING_PREFIX}{os.getpid()}-{os.urandom(3).hex()}")
     try:
-        held = cache.rows(embedder.name, list(first))
-        todo = [k for k in first if k not in held]
-        count.reused += len(keys) - len(todo)
-        if not todo:
-            return commit(held)
-        name, meta = commit(held)  # searchable by words (and by what the cache held) from here
-        last = time.monotonic()
-        if progress:
-            progress("embed", 0, len(todo))
-        for b in range(0, len(todo), EMBED_BATCH):
-            batch = todo[b:b + EMBED_BATCH]
-            rows = cache.put_many(embedder.name, batch, embedder.embed_passages([wins.texts[first[k]] for k in batch]))
-            if rows is None:
-                raise PlansearchError(_("{path}: the embedding cache cannot be written").format(path=cache.path))
-            held.update(zip(batch, rows.tolist()))
-            count.embedded += len(batch)
+        n_docs = n_items = 0
+        item_rows: list[np.ndarray] = []
+        spans: list[np.ndarray] = []
+        rows: list[np.ndarray] = []  # a cache row, or -1 - its slot among the pending texts
+        for batch in _batches(documents):
+            for d in batch:
+                fp.update(d)
+            writers[0].add_documents(batch)
+            items = [it for d in batch for it in d.items]
+            wins = windows_of_items(items)
+            for row, n in wins.capped:
+                it = items[row]
+                warnings.append(f"{it.item_id}: {n:,} sentence windows ({len(it.text):,} characters without "
+                                f"sentence breaks?); the first {MAX_WINDOWS_PER_ITEM} are embedded, "
+                                f"the keyword search covers all of it")
+            keys = [text_key(t) for t in wins.texts]
+            held = cache.rows(embedder.name, list(dict.fromkeys(keys)))
+            first_missing: dict[bytes, int] = {}
+            for i, k in enumerate(keys):
+                if k not in held:
+                    first_missing.setdefault(k, i)
+            slots = pending.add(list(first_missing), [wins.texts[i] for i in first_missing.values()])
+            slot_of = dict(zip(first_missing, slots.tolist()))
+            rows.append(np.fromiter((held[k] if k in held else -1 - slot_of[k] for k in keys), np.int64, len(keys)))
+            item_rows.append(np.asarray(wins.item_rows, np.int32) + n_items)
+            spans.append(np.asarray(wins.spans, np.int32).reshape(-1, 2))
+            n_docs += len(batch)
+            n_items += len(items)
             if progress:
-                progress("embed", min(b + EMBED_BATCH, len(todo)), len(todo))
-            if b + EMBED_BATCH < len(todo) and every >= 0 and time.monotonic() - last >= every:
+                progress("read", n_items, 0)
+        if not n_docs:
+            return None, None
+        fingerprint = fp.hexdigest()
+        if up_to_date(fingerprint):
+            return None, None
+        window_rows = np.concatenate(rows)
+        owners = np.concatenate(item_rows)
+        all_spans = np.concatenate(spans)
+        final_kind = writers[0].vector_kind(len(window_rows))
+        slot_rows = np.full(pending.count, -1, np.int64)  # filled as the pending texts are embedded
+
+        def commit() -> tuple[str, IndexMeta]:
+            now = window_rows.copy()
+            todo = now < 0
+            now[todo] = slot_rows[-1 - now[todo]]  # -1 still: not embedded yet
+            whole = np.bincount(owners[now < 0], minlength=n_items) == 0  # items every window of which has its vector
+            keep = whole[owners]
+            complete = bool(keep.all())
+            source = cache.vector_file(embedder.name)
+            if not source.exists():  # nothing embedded yet: a version of no vectors names the empty file
+                source.touch()
+            # the file as it is now: every row named is in it, and later appends do not concern this version
+            vectors = RowVectors(map_vector_file(source, embedder.dim), now[keep], source)
+            writer = writers[-1]
+            writer.add_windows(ItemWindows(owners[keep], all_spans[keep]), vectors)
+            # a version that is not the last is searched exactly (flat) unless a kind was asked for:
+            # an approximate index trained on every commit would cost more than it saves
+            meta = IndexMeta(FORMAT_VERSION, embedder.name, embedder.dim,
+                             final_kind if complete else writer.vector_kind(0), keyword_scheme, n_docs, n_items,
+                             int(keep.sum()), fingerprint, time.strftime("%Y-%m-%dT%H:%M:%S"),
+                             embedded_items=None if complete else int(whole.sum()))
+            name = writer.commit(meta)
+            if on_commit:
+                on_commit(name, meta)
+            return name, meta
+
+        if not pending.count:
+            count.reused += len(window_rows)
+            return commit()
+        commit()  # searchable by words (and by what the cache held) from here
+        last = [time.monotonic()]
+
+        def embedded_some(left: int) -> None:
+            if left and every >= 0 and time.monotonic() - last[0] >= every:
                 writers.append(writers[-1].next_version())
-                name, meta = commit(held)
-                last = time.monotonic()
+                commit()
+                last[0] = time.monotonic()
+
+        _embed_pending(embedder, cache, pending, progress, count, slot_rows, embedded_some)
+        count.reused += len(window_rows) - count.embedded
         writers.append(writers[-1].next_version())
-        return commit(held)
+        return commit()
     finally:
         cache.close()
+        pending.remove()
+
+
+def _embed_pending(embedder, cache: EmbeddingCache, pending: _PendingWindows, progress: Progress | None,
+                   count: EmbedCount, slot_rows: np.ndarray, after_batch: Callable[[int], None]) -> None:
+    """The cache row of every pending text into `slot_rows`, embedding those the cache still
+    lacks; `after_batch(texts left)` after each batch is in the cache (and in slot_rows)."""
+    done = 0
+    if progress:
+        progress("embed", 0, pending.count)
+    for keys, texts in pending.chunks(EMBED_BATCH * 64):
+        held = cache.rows(embedder.name, keys)  # a text an earlier batch of the corpus also had
+        for i, k in enumerate(keys):
+            if k in held:
+                slot_rows[done + i] = held[k]
+        todo = [i for i, k in enumerate(keys) if k not in held]
+        for b in range(0, len(todo), EMBED_BATCH):
+            part = todo[b:b + EMBED_BATCH]
+            vecs = np.asarray(embedder.embed_passages([texts[i] for i in part]), np.float16).astype(np.float32)
+            got = cache.put_many(embedder.name, [keys[i] for i in part], vecs)
+            if got is None:
+                raise PlansearchError(_("{path}: the embedding cache cannot be written").format(path=cache.path))
+            slot_rows[[done + i for i in part]] = got
+            count.embedded += len(part)
+            if progress:
+                progress("embed", done + min(b + EMBED_BATCH, len(todo)) + (len(keys) - len(todo)), pending.count)
+            after_batch(pending.count - done - (b + len(part)) - (len(keys) - len(todo)))
+        done += len(keys)
+        if progress:
+            progress("embed", done, pending.count)
 
 
 def _sources_stamp(paths, model: str | None, keyword_scheme: str) -> str | None:
@@ -1392,33 +1544,55 @@ _ITEM_COLS = ("doc_row", "ordinal", "label", "number", "level", "path", "text", 
               "subpoints", "section", "flags")
 
 
-def _write_sqlite(path: Path, documents: list[Document]) -> None:
-    db = sqlite3.connect(str(path))
-    db.execute(f"CREATE TABLE document (row INTEGER PRIMARY KEY, {', '.join(_DOC_COLS)})")
-    db.execute(f"CREATE TABLE item (row INTEGER PRIMARY KEY, {', '.join(_ITEM_COLS)})")
-    # Headings too, so reuse/compare on a stored index see what they see on the files.
-    db.execute("CREATE TABLE heading (doc_row, label, number, level, title, start, end)")
-    js = lambda v: json.dumps(v, ensure_ascii=False)  # noqa: E731
-    item_row = 0
-    with db:
-        for d_row, d in enumerate(documents):
-            db.execute(f"INSERT INTO document VALUES ({','.join('?' * (len(_DOC_COLS) + 1))})",
-                       (d_row, d.doc_id, d.source, d.title, d.text, d.source_start, d.year, d.year_mask,
-                        d.plan_year, d.review_year, d.region, d.issuer, d.kind,
-                        js([[s.kind, s.start, s.end, s.year] for s in d.sections]), js(list(d.flags)),
-                        js(list(d.overridden)), d.level, d.date))
-            rows = []
-            for it in d.items:
-                rows.append((item_row, d_row, it.ordinal, it.label, it.number, it.level, js(list(it.path)),
-                             it.text, it.norm, it.start, it.end, js(list(it.subpoints)), it.section,
-                             js(list(it.flags))))
-                item_row += 1
-            db.executemany(f"INSERT INTO item VALUES ({','.join('?' * (len(_ITEM_COLS) + 1))})", rows)
-            db.executemany("INSERT INTO heading VALUES (?,?,?,?,?,?,?)",
-                           [(d_row, h.label, h.number, h.level, h.title, h.start, h.end) for h in d.headings])
-        db.execute("CREATE INDEX item_doc ON item(doc_row)")
-        db.execute("CREATE INDEX heading_doc ON heading(doc_row)")
-    db.close()
+class _StoreTables:
+    """store.sqlite written batch by batch: documents, items and headings as they come, the
+    look-up indexes made once at the end."""
+
+    def __init__(self, path: Path):
+        self.db = sqlite3.connect(str(path))
+        self.db.execute(f"CREATE TABLE document (row INTEGER PRIMARY KEY, {', '.join(_DOC_COLS)})")
+        self.db.execute(f"CREATE TABLE item (row INTEGER PRIMARY KEY, {', '.join(_ITEM_COLS)})")
+        # Headings too, so reuse/compare on a stored index see what they see on the files.
+        self.db.execute("CREATE TABLE heading (doc_row, label, number, level, title, start, end)")
+        self.documents = 0
+        self.items = 0
+
+    def add(self, documents: Sequence[Document]) -> None:
+        db = self.db
+        js = lambda v: json.dumps(v, ensure_ascii=False)  # noqa: E731
+        with db:
+            for d in documents:
+                d_row = self.documents
+                db.execute(f"INSERT INTO document VALUES ({','.join('?' * (len(_DOC_COLS) + 1))})",
+                           (d_row, d.doc_id, d.source, d.title, d.text, d.source_start, d.year, d.year_mask,
+                            d.plan_year, d.review_year, d.region, d.issuer, d.kind,
+                            js([[s.kind, s.start, s.end, s.year] for s in d.sections]), js(list(d.flags)),
+                            js(list(d.overridden)), d.level, d.date))
+                rows = []
+                for it in d.items:
+                    # Text once: an item's text is NULL where it is its document's text at its
+                    # offsets (95 % of the work reports' items), its normalised form NULL where it
+                    # is what normalise() makes of the text (every item a build writes).
+                    text = None if d.text[it.start:it.end] == it.text else it.text
+                    norm = None if not it.norm or it.norm == normalise(it.text) else it.norm
+                    rows.append((self.items, d_row, it.ordinal, it.label, it.number, it.level, js(list(it.path)),
+                                 text, norm, it.start, it.end, js(list(it.subpoints)), it.section,
+                                 js(list(it.flags))))
+                    self.items += 1
+                db.executemany(f"INSERT INTO item VALUES ({','.join('?' * (len(_ITEM_COLS) + 1))})", rows)
+                db.executemany("INSERT INTO heading VALUES (?,?,?,?,?,?,?)",
+                               [(d_row, h.label, h.number, h.level, h.title, h.start, h.end) for h in d.headings])
+                self.documents += 1
+
+    def close(self) -> None:
+        with self.db:
+            self.db.execute("CREATE INDEX item_doc ON item(doc_row)")
+            self.db.execute("CREATE INDEX heading_doc ON heading(doc_row)")
+        self.db.close()
+
+    def abort(self) -> None:
+        with contextlib.suppress(sqlite3.Error):
+            self.db.close()
 
 
 def _fsync_tree(directory: Path) -> None:
@@ -1867,18 +2041,25 @@ class StoredIndex(LocalIndex):
                         sections=[Section(*s) for s in json.loads(sections)], flags=json.loads(flags),
                         overridden=tuple(json.loads(overridden)))
 
-    def _item_from_row(self, r, doc_id: str) -> Item:
+    def _item_from_row(self, r, doc_id: str, doc_text: str | None = None) -> Item:
+        """An item from its row; a NULL text is its document's text at its offsets (`doc_text`,
+        or the row's own substr), a NULL norm is normalise(text)."""
         (_row, _doc_row, ordinal, label, number, level, path, text, norm, start, end, subpoints, section,
-         flags) = r
+         flags) = r[:14]
+        if text is None:
+            text = doc_text[start:end] if doc_text is not None else r[14]
         return Item(doc_id=doc_id, ordinal=ordinal, label=label, number=number, level=level,
-                    path=tuple(json.loads(path)), text=text, start=start, end=end, norm=norm,
+                    path=tuple(json.loads(path)), text=text, start=start, end=end, norm=norm or normalise(text),
                     subpoints=tuple(json.loads(subpoints)), section=section, flags=tuple(json.loads(flags)))
 
     def _items_from_db(self, rows: Sequence[int]) -> list[Item]:
         rows = [int(r) for r in rows]
         if not rows:
             return []
-        q = f"SELECT row, {', '.join(_ITEM_COLS)} FROM item WHERE row IN ({','.join('?' * len(rows))})"
+        # a NULL text is read from the document by SQLite (character offsets, as Python's)
+        q = (f"SELECT item.row, {', '.join('item.' + c for c in _ITEM_COLS)}, CASE WHEN item.text IS NULL THEN "
+             f"substr(document.text, item.start + 1, item.end - item.start) END FROM item JOIN document "
+             f"ON document.row = item.doc_row WHERE item.row IN ({','.join('?' * len(rows))})")
         try:
             by_row = {r[0]: r for r in self._db.execute(q, rows)}
             return [self._item_from_row(by_row[r], self.documents[by_row[r][1]].doc_id) for r in rows]
@@ -1891,7 +2072,7 @@ class StoredIndex(LocalIndex):
             try:
                 d.text = self._db.execute("SELECT text FROM document WHERE row=?", (doc_row,)).fetchone()[0]
                 q = f"SELECT row, {', '.join(_ITEM_COLS)} FROM item WHERE doc_row=? ORDER BY ordinal"
-                d.items = [self._item_from_row(r, d.doc_id) for r in self._db.execute(q, (doc_row,))]
+                d.items = [self._item_from_row(r, d.doc_id, d.text) for r in self._db.execute(q, (doc_row,))]
                 has_headings = self._db.execute(
                     "SELECT 1 FROM sqlite_master WHERE type='table' AND name='heading'").fetchone()
                 if has_headings:  # generations written before headings were stored have none
