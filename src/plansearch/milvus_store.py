@@ -770,6 +770,7 @@ class MilvusWriter:
                     (self._items, nxt._items, "row", "", item_fields),
                     # not this version's meta and pair table: the next commit writes its own
                     (self._docs, nxt._docs, "id", "doc_row >= 0", ["id", "doc_row", "part", "body", "nothing"])):
+                nxt.client.load_collection(source)  # a new connection (Lite) finds it released
                 last = None
                 while True:
                     page = expr if last is None else f"({expr}) and {pk} > {last}" if expr else f"{pk} > {last}"
