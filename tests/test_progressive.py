@@ -77,9 +77,10 @@ def test_search_on_a_partial_index_says_how_far_meaning_reaches(partial_index):
         hits = s.search("特殊教育", k=10)
         note = f"meaning side: {int(share * 100)} % of items embedded; the rest found by words only"
         assert note in hits.notices and all(h.meaning_coverage == share for h in hits)
-        # items without vectors are found by their words
-        docs = {d.doc_id for d in s.index.documents[2:]}
-        assert any(h.item.doc_id in docs for h in hits)
+        # items without vectors are found by their words, and have no cosine to show
+        row_of = {it.item_id: r for r, it in enumerate(s.index.items(range(s.index.meta.items)))}
+        words_only = [h for h in hits if not len(s.index.item_windows(row_of[h.item.item_id])[0])]
+        assert words_only and all(h.dense_score is None and h.keyword_score > 0 for h in words_only)
         assert not any(n.startswith("meaning side") for n in s.search("特殊教育", k=3, mode="keyword").notices)
     finally:
         s.close()

@@ -581,10 +581,11 @@ class Searcher:
             start, size = start + size, size * 4
         return best
 
-    def _item_cosine(self, row: int, qv: np.ndarray) -> float:
-        """The cosine of the item's best window (for a hit the dense candidates did not hold)."""
+    def _item_cosine(self, row: int, qv: np.ndarray) -> float | None:
+        """The cosine of the item's best window (for a hit the dense candidates did not hold);
+        None for an item not embedded yet (a version committed while the build embeds)."""
         wins, _spans = self.index.item_windows(row)
-        return float(np.max(self.index.window_vectors(wins) @ qv)) if len(wins) else 0.0
+        return float(np.max(self.index.window_vectors(wins) @ qv)) if len(wins) else None
 
     def _match_span(self, row: int, window: int | None, query_norm: str,
                     qv: np.ndarray | None) -> tuple[int, int] | None:
