@@ -5,6 +5,7 @@ index it ends with is the one a build in one go makes.
     nice python -m bench.progressive --out /tmp/prog --corpus seeds gwr unseen fresh --every 20
     python bench/eval_search.py --corpus all --index-root /tmp/prog/progressive --json --out p.json
     python bench/eval_search.py --corpus all --index-root /tmp/prog/one-go --json --out o.json
+    python -m bench.progressive --same-scores p.json o.json
 
 For each corpus, on an empty embedding cache (PLANSEARCH_HOME and the index under --out):
 - progressive/index-<corpus>: built with a version every --every seconds, interrupted (as Ctrl-C)
@@ -79,15 +80,31 @@ def contents(index_dir: Path) -> tuple:
         r.close()
 
 
+def same_scores(a: Path, b: Path) -> bool:
+    """Whether two eval_search --json results rank and score every query alike in every mode
+    (their timings and build reports aside)."""
+    def ranked(path: Path) -> list:
+        return [{mode: (m["summary"], m["per_query"]) for mode, m in r["modes"].items()}
+                for r in json.loads(path.read_text())]
+    return ranked(a) == ranked(b)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--same-scores", nargs=2, type=Path, metavar=("A.json", "B.json"),
+                    help="only compare two eval_search --json results, query by query")
+    ap.add_argument("--out", type=Path)
     ap.add_argument("--corpus", nargs="+", default=["seeds", "gwr"], choices=[c for c in CORPORA if c != "blind"])
     ap.add_argument("--every", type=float, default=30.0, help="seconds between versions while embedding")
     ap.add_argument("--one-go-cache", type=Path, help="start the one-go builds from <corpus>.sqlite of this folder "
                     "(an embedding cache kept from earlier runs, e.g. .cache/test-embeddings): an independent "
                     "embedding of the same text, and nothing embedded twice on a busy machine")
     args = ap.parse_args()
+    if args.same_scores:
+        print("same scores, query by query, in every mode:", same_scores(*args.same_scores))
+        return
+    if args.out is None:
+        ap.error("--out is needed to build")
     os.environ["PLANSEARCH_HOME"] = str(args.out / "home")
     results = {}
     for name in args.corpus:
