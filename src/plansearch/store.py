@@ -424,6 +424,12 @@ class EmbedCount:
     reused: int = 0  # texts answered by the cache or by an identical text in the same run
 
 
+def as_stored(vectors: np.ndarray) -> np.ndarray:
+    """Vectors as the cache keeps them (float16), in float32: a text's vector is then the same
+    whether it was just embedded or read back, with a cache or without one."""
+    return np.asarray(vectors, np.float16).astype(np.float32)
+
+
 def embed_cached(embedder, texts: Sequence[str], cache: EmbeddingCache | None,
                  progress: Progress | None = None, count: EmbedCount | None = None) -> np.ndarray:
     """Passage vectors for `texts`: identical texts embedded once, cached ones not at all."""
@@ -447,9 +453,7 @@ def embed_cached(embedder, texts: Sequence[str], cache: EmbeddingCache | None,
         progress("embed", 0, len(todo))
     for b in range(0, len(todo), EMBED_BATCH):
         batch = todo[b:b + EMBED_BATCH]
-        # as the cache keeps them (float16): a text's vector is the same whether it was just
-        # embedded or read back, with or without a cache
-        vecs = np.asarray(embedder.embed_passages([texts[first[k]] for k in batch]), np.float16).astype(np.float32)
+        vecs = as_stored(embedder.embed_passages([texts[first[k]] for k in batch]))
         if cache:
             cache.put_many(embedder.name, batch, vecs)
         for k, v in zip(batch, vecs):
@@ -1477,7 +1481,7 @@ def _embed_pending(embedder, cache: EmbeddingCache, pending: _PendingWindows, pr
         todo = [i for i, k in enumerate(keys) if k not in held]
         for b in range(0, len(todo), EMBED_BATCH):
             part = todo[b:b + EMBED_BATCH]
-            vecs = np.asarray(embedder.embed_passages([texts[i] for i in part]), np.float16).astype(np.float32)
+            vecs = as_stored(embedder.embed_passages([texts[i] for i in part]))
             got = cache.put_many(embedder.name, [keys[i] for i in part], vecs)
             if got is None:
                 raise PlansearchError(_("{path}: the embedding cache cannot be written").format(path=cache.path))
@@ -1541,7 +1545,18 @@ def _describe(paths) -> str:
 _DOC_COLS = ("doc_id", "source", "title", "text", "source_start", "year", "year_mask", "plan_year",
              "review_year", "region", "issuer", "kind", "sections", "flags", "overridden", "level", "date")
 _ITEM_COLS = ("doc_row", "ordinal", "label", "number", "level", "path", "text", "norm", "start", "end",
-              "subpoints", "section", "flags")
+              "subpoints", "section", "flags", "text_from")
+
+
+def _text_in_document(doc_text: str, it: Item) -> tuple[str | None, int]:
+    """(text to store, where it starts after the item's start): NULL text where the item's text is
+    its document's text from there to the item's end (its label, "1." or "（三）", comes before
+    it), else the text itself."""
+    if doc_text.endswith(it.text, it.start, it.end):
+        skip = it.end - len(it.text) - it.start
+        if skip >= 0:
+            return None, skip
+    return it.text, 0
 
 
 class _StoreTables:
@@ -1573,11 +1588,11 @@ class _StoreTables:
                     # Text once: an item's text is NULL where it is its document's text at its
                     # offsets (95 % of the work reports' items), its normalised form NULL where it
                     # is what normalise() makes of the text (every item a build writes).
-                    text = None if d.text[it.start:it.end] == it.text else it.text
+                    text, text_from = _text_in_document(d.text, it)
                     norm = None if not it.norm or it.norm == normalise(it.text) else it.norm
                     rows.append((self.items, d_row, it.ordinal, it.label, it.number, it.level, js(list(it.path)),
                                  text, norm, it.start, it.end, js(list(it.subpoints)), it.section,
-                                 js(list(it.flags))))
+                                 js(list(it.flags)), text_from))
                     self.items += 1
                 db.executemany(f"INSERT INTO item VALUES ({','.join('?' * (len(_ITEM_COLS) + 1))})", rows)
                 db.executemany("INSERT INTO heading VALUES (?,?,?,?,?,?,?)",
@@ -2045,9 +2060,9 @@ class StoredIndex(LocalIndex):
         """An item from its row; a NULL text is its document's text at its offsets (`doc_text`,
         or the row's own substr), a NULL norm is normalise(text)."""
         (_row, _doc_row, ordinal, label, number, level, path, text, norm, start, end, subpoints, section,
-         flags) = r[:14]
+         flags, text_from) = r[:15]
         if text is None:
-            text = doc_text[start:end] if doc_text is not None else r[14]
+            text = doc_text[start + text_from:end] if doc_text is not None else r[15]
         return Item(doc_id=doc_id, ordinal=ordinal, label=label, number=number, level=level,
                     path=tuple(json.loads(path)), text=text, start=start, end=end, norm=norm or normalise(text),
                     subpoints=tuple(json.loads(subpoints)), section=section, flags=tuple(json.loads(flags)))
@@ -2058,7 +2073,8 @@ class StoredIndex(LocalIndex):
             return []
         # a NULL text is read from the document by SQLite (character offsets, as Python's)
         q = (f"SELECT item.row, {', '.join('item.' + c for c in _ITEM_COLS)}, CASE WHEN item.text IS NULL THEN "
-             f"substr(document.text, item.start + 1, item.end - item.start) END FROM item JOIN document "
+             f"substr(document.text, item.start + item.text_from + 1, item.end - item.start - item.text_from) "
+             f"END FROM item JOIN document "
              f"ON document.row = item.doc_row WHERE item.row IN ({','.join('?' * len(rows))})")
         try:
             by_row = {r[0]: r for r in self._db.execute(q, rows)}
