@@ -2,9 +2,12 @@
 flight; `index` again resumes from the embedding cache, which is written batch by batch.
 
 The embedder is a slowed stand-in (deterministic vectors from each text's hash) that logs every
-batch it returns, so the test can kill the build at a known point and count what is embedded again."""
+batch it returns, so the test can kill the build at a known point and count what is embedded again. The build
+commits a version after every batch (every=0), so the kill lands while embedding and while
+committing; the resumed build must end with the index a build in one go makes."""
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -14,8 +17,10 @@ import textwrap
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from plansearch.search import Searcher
 from plansearch.store import EMBED_BATCH
 
 from conftest import CORPUS, REPO
@@ -25,7 +30,7 @@ RUNNER = textwrap.dedent("""
     import numpy as np
     import plansearch.store as store
 
-    corpus, index_dir, log, delay = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
+    corpus, index_dir, log, delay, where = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4]), sys.argv[5]
 
     class Slow:
         name, dim = "test/hash-16", 16
@@ -40,13 +45,27 @@ RUNNER = textwrap.dedent("""
 
     store.get_embedder = lambda model=None: Slow()
     store.resolve_model = lambda model=None: None
-    store.build_index(corpus, index_dir)
+    # a new version after every batch: the kill lands in embedding and in committing alike
+    store.build_index(corpus, index_dir, store=where, every=0)
 """)
 
 
-def _run(tmp_path: Path, index_dir: Path, log: Path, delay: float) -> subprocess.Popen:
+class HashEmbedder:
+    """The runner's embedder, in this process, for the queries of the final comparison."""
+
+    name, dim = "test/hash-16", 16
+
+    def embed_passages(self, texts):
+        out = np.array([np.frombuffer(hashlib.sha256(t.encode()).digest()[:16], np.uint8)
+                        for t in texts], np.float32) + 1
+        return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+    embed_queries = embed_passages
+
+
+def _run(index_dir: Path, log: Path, delay: float, where: str) -> subprocess.Popen:
     env = dict(os.environ, PYTHONPATH=str(REPO / "src"))
-    return subprocess.Popen([sys.executable, "-c", RUNNER, str(CORPUS), str(index_dir), str(log), str(delay)],
+    return subprocess.Popen([sys.executable, "-c", RUNNER, str(CORPUS), str(index_dir), str(log), str(delay), where],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -54,17 +73,47 @@ def _batches(log: Path) -> list[int]:
     return [json.loads(x) for x in log.read_text().split()] if log.exists() else []
 
 
+def _spec(kind: str, index_dir: Path) -> str:
+    if kind == "milvus-lite":
+        pytest.importorskip("pymilvus")
+        pytest.importorskip("milvus_lite")
+        return f"milvus-lite:{index_dir / 'plans.db'}"
+    return "local"
+
+
+def _contents(index_dir: Path) -> tuple:
+    """What a build decides: every item's windows (spans) with their vectors, and what a few
+    searches return, in every mode that reads vectors."""
+    s = Searcher(index_dir)
+    s._embedder = HashEmbedder()
+    try:
+        r = s.index
+        assert r.meta.embedded_items is None  # complete
+        rows = list(range(r.meta.items))
+        r.preload(rows)
+        windows = []
+        for row in rows:
+            wins, spans = r.item_windows(row)
+            windows.append((np.asarray(spans).tolist(), np.round(r.window_vectors(wins), 3).tolist()))
+        found = [[(h.item.item_id, round(h.score, 4)) for h in s.search(q, k=5, mode=mode)]
+                 for q in ("特殊教育", "教师队伍建设", "校园安全") for mode in ("hybrid", "dense", "keyword")]
+        return r.meta.items, r.meta.windows, windows, found
+    finally:
+        s.close()
+
+
+@pytest.mark.parametrize("kind", ["local", "milvus-lite"])
 @pytest.mark.parametrize("kill_after", [1, 3, 6])
-def test_kill_9_during_embedding_loses_at_most_the_batch_in_flight(tmp_path, kill_after):
+def test_kill_9_during_embedding_loses_at_most_the_batch_in_flight(tmp_path, kill_after, kind):
     # The whole-corpus count of distinct windows: one uninterrupted build with no delay.
-    whole_log = tmp_path / "whole.log"
-    p = _run(tmp_path, tmp_path / "whole-index", whole_log, 0.0)
+    whole_log, whole = tmp_path / "whole.log", tmp_path / "whole-index"
+    p = _run(whole, whole_log, 0.0, _spec(kind, whole))
     assert p.wait(timeout=300) == 0, p.stderr.read()
     distinct = sum(_batches(whole_log))
     assert distinct > 6 * EMBED_BATCH  # enough batches for every kill point
 
     index_dir, log = tmp_path / "index", tmp_path / "first.log"
-    p = _run(tmp_path, index_dir, log, 0.3)
+    p = _run(index_dir, log, 0.3, _spec(kind, index_dir))
     deadline = time.time() + 120
     while len(_batches(log)) < kill_after and time.time() < deadline:
         time.sleep(0.02)
@@ -72,12 +121,22 @@ def test_kill_9_during_embedding_loses_at_most_the_batch_in_flight(tmp_path, kil
     p.wait(timeout=30)
     before_kill = sum(_batches(log))
     assert kill_after * EMBED_BATCH <= before_kill < distinct  # killed in the embedding phase
+    # the last version committed before the kill answers, with part of the vectors
+    s = Searcher(index_dir)
+    s._embedder = HashEmbedder()
+    try:
+        assert s.index.meta.embedded_items is not None and s.index.meta.embedded_items < s.index.meta.items
+        assert s.search("特殊教育", k=3, mode="keyword") and s.search("特殊教育", k=3)
+    finally:
+        s.close()
 
     again = tmp_path / "again.log"
-    p = _run(tmp_path, index_dir, again, 0.0)
+    p = _run(index_dir, again, 0.0, _spec(kind, index_dir))
     assert p.wait(timeout=300) == 0, p.stderr.read()
     re_embedded = before_kill + sum(_batches(again)) - distinct
     assert 0 <= re_embedded <= EMBED_BATCH  # nothing lost; at most the batch in flight again
+    # the resumed build ends where a build in one go ends
+    assert _contents(index_dir) == _contents(whole)
 
 
 def test_a_piped_build_logs_progress_with_rate_and_time_left(capsys):

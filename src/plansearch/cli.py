@@ -377,6 +377,9 @@ def index(
     drop: bool = typer.Option(False, "--drop", help=_("Remove the index instead of building it: its versions "
                               "(local generations, or its collections on the Milvus server or Lite file, "
                               "which deleting the folder leaves behind); the embedding cache stays.")),
+    commit_every: Optional[float] = typer.Option(None, "--commit-every", metavar="SECONDS", help=_(
+        "While embedding, make what is embedded so far searchable every SECONDS (default 120, "
+        "$PLANSEARCH_COMMIT_EVERY); the index answers by words from the start.")),
 ):
     from .store import build_index, check_store_spec, drop_index
     from .vectors import check_kind
@@ -400,7 +403,8 @@ def index(
         with render.IndexProgress() as bar:
             report = build_index(path or [Path(DEFAULT_CORPUS)], index_dir, model=model, progress=bar.update,
                                  errors=errors, vector_kind=vector_kind, force=force, warnings=warnings,
-                                 on_wait=lambda msg: typer.echo(msg, err=True), store=store)
+                                 on_wait=lambda msg: typer.echo(msg, err=True), store=store, every=commit_every,
+                                 on_commit=lambda name, meta: bar.committed(index_dir, meta))
     finally:
         _report_load(errors, warnings)
     render.print_index_report(report)

@@ -777,6 +777,37 @@ class MilvusWriter:
         disconnect(c, self.store.uri)
         return self.gen
 
+    def next_version(self) -> "MilvusWriter":
+        """A collection cannot be shared between versions: the next one's items and documents are
+        copied from this one's collections, page by page (the documents streamed by once; the
+        items' BM25 terms are computed again as they go in). Only its windows are new."""
+        nxt = MilvusWriter(self.store, self._kind, self.scheme, self._progress, self._warnings)
+        try:
+            items_s, docs_s = _item_schemas(nxt.client, self.scheme)
+            nxt._items = nxt._create("items", items_s)
+            nxt._docs = nxt._create("docs", docs_s)
+            item_fields = ["row", *(self._doc_fields[0] if self._doc_fields else {}), "rec", "key", "kw"]
+            for source, target, pk, expr, fields in (
+                    (self._items, nxt._items, "row", "", item_fields),
+                    # not this version's meta and pair table: the next commit writes its own
+                    (self._docs, nxt._docs, "id", "doc_row >= 0", ["id", "doc_row", "part", "body", "nothing"])):
+                nxt.client.load_collection(source)  # a new connection (Lite) finds it released
+                last = None
+                while True:
+                    page = expr if last is None else f"({expr}) and {pk} > {last}" if expr else f"{pk} > {last}"
+                    rows = nxt.client.query(source, filter=page or f"{pk} >= 0", output_fields=fields,
+                                            limit=QUERY_LIMIT)
+                    nxt._insert(target, [{k: r[k] for k in fields} for r in rows])
+                    if len(rows) < QUERY_LIMIT:
+                        break
+                    last = max(r[pk] for r in rows)
+        except BaseException:
+            nxt.abort()
+            raise
+        nxt._doc_fields, nxt._item_doc, nxt._n_items = self._doc_fields, self._item_doc, self._n_items
+        nxt._pairs = self._pairs
+        return nxt
+
     def abort(self) -> None:
         try:
             for name in self._created:
@@ -911,6 +942,8 @@ class MilvusIndex:
 
     def dense_windows(self, query_vector: np.ndarray, n: int, selection: Selection | None = None
                       ) -> DenseWindows:
+        if not self.meta.windows:  # a version committed before anything was embedded: words only
+            return DenseWindows(np.zeros(0, np.int64), np.zeros(0, np.float32), np.zeros(0, np.int64))
         hits = self._search(self._wins, [np.asarray(query_vector, np.float32).tolist()], "vec",
                             min(n, self.meta.windows), selection_expression(selection, "item_row"),
                             ["item_row", "span_a", "span_b"], "IP")
@@ -1016,7 +1049,7 @@ class MilvusIndex:
             ws.sort(key=lambda w: w["id"])
             self._windows_of[row] = (np.array([w["id"] for w in ws], np.int64),
                                      np.array([[w["span_a"], w["span_b"]] for w in ws], np.int64).reshape(-1, 2),
-                                     np.array([w["vec"] for w in ws], np.float32).reshape(len(ws), -1))
+                                     np.array([w["vec"] for w in ws], np.float32).reshape(len(ws), self.meta.dim))
             for w in ws:
                 self._spans[int(w["id"])] = (int(w["span_a"]), int(w["span_b"]))
 
@@ -1037,9 +1070,9 @@ class MilvusIndex:
             for w, v in zip(wins.tolist(), vecs):
                 cached[w] = v
         if all(int(w) in cached for w in windows.tolist()):
-            return np.array([cached[int(w)] for w in windows.tolist()], np.float32).reshape(len(windows), -1)
+            return np.array([cached[int(w)] for w in windows.tolist()], np.float32).reshape(len(windows), self.meta.dim)
         got = self._window_rows(windows, ["id", "vec"])
-        return np.array([got[int(w)]["vec"] for w in windows.tolist()], np.float32).reshape(len(windows), -1)
+        return np.array([got[int(w)]["vec"] for w in windows.tolist()], np.float32).reshape(len(windows), self.meta.dim)
 
     def window_spans(self, windows: np.ndarray) -> np.ndarray:
         windows = [int(w) for w in np.asarray(windows).tolist()]

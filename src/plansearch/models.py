@@ -212,6 +212,9 @@ class Hit:
     # the corpus words near the query's meaning that the keyword side also read (the term bridge,
     # bridge.py) and that the item's text holds, each with the query it stood for: (融资难, 小企业借钱难)
     bridged: tuple[tuple[str, str], ...] = ()
+    # share of the index's items with vectors: below 1.0 while a build is still embedding, and the
+    # items without are found by their words only (store.IndexMeta.embedded_items)
+    meaning_coverage: float = 1.0
 
 
 AlignStatus = Literal["same", "edited", "rewritten", "related", "new", "dropped"]

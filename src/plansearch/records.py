@@ -112,6 +112,7 @@ def hit_record(hit, group: str | None = None, probability: bool = False) -> dict
         "found": list(hit.found), "coverage": round(hit.coverage, 4),
         "read_as": [list(pair) for pair in hit.read_as], "heading_found": list(hit.heading_found),
         "bridged": [list(pair) for pair in hit.bridged],
+        "meaning_coverage": round(hit.meaning_coverage, 4),
         "doc_id": it.doc_id, "item_id": it.item_id, "title": doc.title if doc else None,
         "year": doc.year if doc else None, "year_label": year_label(doc) if doc else None,
         "region": doc.region if doc else None, "level": doc.level if doc else None,

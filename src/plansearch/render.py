@@ -213,6 +213,7 @@ class IndexProgress:
         self._every = every
         self._started: dict[str, tuple[float, int]] = {}  # stage: (when, done) at its first report
         self._last_line = 0.0
+        self._began = clock()
 
     def __enter__(self):
         if self._on:
@@ -230,6 +231,15 @@ class IndexProgress:
         if stage not in self._tasks:
             self._tasks[stage] = self._progress.add_task(_(self._LABELS.get(stage, stage)), total=total_or_unknown)
         self._progress.update(self._tasks[stage], completed=done, total=total_or_unknown)
+
+    def committed(self, index_dir, meta) -> None:
+        """A version committed while the build still embeds: say that the index answers already."""
+        if meta.embedded_items is None:
+            return  # the last one: the build's report says it
+        self._console.print(_("{dir}/ is searchable now ({seconds:.0f} s): by words for every item, by meaning for "
+                              "{percent} % of them; embedding the rest").format(
+            dir=index_dir, seconds=self._clock() - self._began,
+            percent=int(100 * meta.embedded_items / meta.items) if meta.items else 100), markup=False)
 
     def _log(self, stage: str, done: int, total: int) -> None:
         now = self._clock()

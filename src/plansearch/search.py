@@ -346,6 +346,13 @@ class Searcher:
     def close(self) -> None:
         self.index.close()
 
+    @property
+    def meaning_coverage(self) -> float:
+        """Share of the items whose windows have vectors: 1.0 but while a build still embeds."""
+        meta = self.index.meta
+        held = getattr(meta, "embedded_items", None)
+        return 1.0 if held is None or not meta.items else held / meta.items
+
     # --- what a query may return ---------------------------------------------------------------
     def doc_rows(self, filters: Filters | None) -> np.ndarray | None:
         """Rows of the documents `filters` accepts (None: every document)."""
@@ -547,7 +554,10 @@ class Searcher:
                             highlights=highlight_spans(item.text, pieces + [new for _old, new in read_as]
                                                        + [w for w, _q in held_bridged]),
                             found=tuple(pieces), coverage=coverage, read_as=read_as,
-                            heading_found=heading_of.get(row, ()), bridged=held_bridged))
+                            heading_found=heading_of.get(row, ()), bridged=held_bridged,
+                            meaning_coverage=self.meaning_coverage))
+        if fusion != "keyword" and self.meaning_coverage < 1.0:
+            notices.append(partial_notice(self.meaning_coverage))
         if rewrite.swaps:
             notices.append(Notice(N_("read {swaps} (no document uses {words})"),
                                   swaps=[Notice(N_("“{old}” as “{new}”"), old=old, new=new) for old, new in rewrite.swaps],
@@ -619,10 +629,11 @@ class Searcher:
             start, size = start + size, size * 4
         return best
 
-    def _item_cosine(self, row: int, qv: np.ndarray) -> float:
-        """The cosine of the item's best window (for a hit the dense candidates did not hold)."""
+    def _item_cosine(self, row: int, qv: np.ndarray) -> float | None:
+        """The cosine of the item's best window (for a hit the dense candidates did not hold);
+        None for an item not embedded yet (a version committed while the build embeds)."""
         wins, _spans = self.index.item_windows(row)
-        return float(np.max(self.index.window_vectors(wins) @ qv)) if len(wins) else 0.0
+        return float(np.max(self.index.window_vectors(wins) @ qv)) if len(wins) else None
 
     def _match_span(self, row: int, window: int | None, query_norm: str,
                     qv: np.ndarray | None) -> tuple[int, int] | None:
@@ -686,6 +697,12 @@ class Searcher:
                 continue
             groups.append(HitGroup(group_label(key, by), hits, "" if hits else N_("no matching item"), levels))
         return groups
+
+
+def partial_notice(coverage: float) -> Notice:
+    """The note beside the results of an index still being embedded (floored: 99.6 % is not 100)."""
+    return Notice(N_("meaning side: {percent} % of items embedded; the rest found by words only"),
+                  percent=int(coverage * 100))
 
 
 def level_mix(documents: Iterable[Document]) -> dict[str, int]:

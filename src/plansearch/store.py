@@ -566,6 +566,14 @@ class IndexMeta:
     built_at: str
     window_min_chars: int = WINDOW_MIN_CHARS
     vector_file: str = ""  # the cache's vector file the window rows point into (local store)
+    # A version committed while the build still embeds (issue 28): only the windows of this many
+    # items are in it (all of an item's windows or none); the rest are found by keyword only.
+    # None: every item's windows are in.
+    embedded_items: int | None = None
+
+    @property
+    def complete(self) -> bool:
+        return self.embedded_items is None
 
     @classmethod
     def read(cls, gen: Path) -> "IndexMeta":
@@ -673,18 +681,21 @@ def _crc_full(path: Path, size: int | None = None) -> int:
     return crc
 
 
-def _record_files(gen: Path, shared: Path | None = None, shared_size: int = 0) -> None:
+def _record_files(gen: Path, shared: Path | None = None, shared_size: int = 0,
+                  known: dict | None = None) -> None:
     """files.json: size, sampled and full CRC-32 of every file of the generation, and of the first
     `shared_size` bytes of `shared` (the cache's vector file: append-only, so that prefix is the
-    generation's and never changes). An existing entry for the shared file is kept."""
+    generation's and never changes). An existing entry for the shared file is kept; `known` gives
+    the entries of files linked from a previous generation (their bytes were checked there)."""
     manifest = gen / FILES_MANIFEST
     entries = {}
     if shared is None and manifest.is_file():
         with contextlib.suppress(OSError, ValueError):
             entries = {k: v for k, v in json.loads(manifest.read_text(encoding="utf-8")).items()
                        if isinstance(v, dict) and v.get("prefix")}
+    entries.update(known or {})
     for p in sorted(gen.iterdir()):
-        if p.is_file() and p.name not in (FILES_MANIFEST, READERS_LOCK):
+        if p.is_file() and p.name not in (FILES_MANIFEST, READERS_LOCK) and p.name not in (known or {}):
             size = p.stat().st_size
             entries[p.name] = {"size": size, "sample_crc": _crc_sample(p, size), "crc": _crc_full(p)}
     if shared is not None:
@@ -769,6 +780,12 @@ class IndexWriter(Protocol):
     def commit(self, meta: IndexMeta) -> str:
         """Make this version the live one (atomically) and return its name."""
 
+    def next_version(self) -> "IndexWriter":
+        """After `commit`: a writer of the next version of the same documents, whose keyword side
+        is carried over from the one committed (a progressive build commits one version with the
+        vectors at hand, then more as they are embedded). Only add_windows and commit are called
+        on it."""
+
     def abort(self) -> None: ...
 
 
@@ -851,9 +868,9 @@ class LocalWriter:
     """A generation written into .tmp-gen-…, renamed and pointed to by CURRENT at commit."""
 
     def __init__(self, index_dir: Path, vector_kind: str | None, keyword_scheme: str,
-                 progress: Progress | None, warnings: list[str]):
+                 progress: Progress | None, warnings: list[str], carry: "LocalWriter | None" = None):
         self.index_dir, self._kind, self._progress = index_dir, vector_kind, progress
-        self._scheme = keyword_scheme
+        self._scheme, self._warnings = keyword_scheme, warnings
         try:
             keep = live_generation(index_dir)
         except IndexDamaged:
@@ -864,13 +881,35 @@ class LocalWriter:
         self.tmp = index_dir / f".tmp-{self.name}"
         self.tmp.mkdir()
         (self.tmp / GEN_MARKER).write_text("written by plansearch; deleted by it when superseded\n")
+        self._windows: ItemWindows | None = None
+        self._vectors: RowVectors | None = None
+        self._carried: dict = {}  # files linked from the previous version: their files.json entries
+        self._tables = self._keyword = None
+        if carry is not None:
+            self._carry(carry)
+            return
         # Batch by batch: rows into SQLite and postings into a spill file as documents come, so
         # the build's memory holds one batch, not the corpus.
         self._tables = _StoreTables(self.tmp / "store.sqlite")
         self._keyword = KeywordBuilder(self.tmp, keyword_scheme)
         self._item_doc: list[np.ndarray] = []
-        self._windows: ItemWindows | None = None
-        self._vectors: RowVectors | None = None
+
+    # --- a next version (progressive build): the documents and keyword side are linked, not written
+    _CARRIED = ("store.sqlite", "item_doc.npy")
+
+    def _carry(self, previous: "LocalWriter") -> None:
+        """Hard-link the committed version's documents, items and keyword index into this one:
+        immutable files, so sharing their inode costs nothing and a reader of either sees the same
+        bytes; their checksums are taken over from its files.json, not computed again."""
+        done = self.index_dir / previous.name
+        recorded = json.loads((done / FILES_MANIFEST).read_text(encoding="utf-8"))
+        for f in sorted(done.iterdir()):
+            if f.name in self._CARRIED or f.name.startswith("bm25_"):
+                os.link(f, self.tmp / f.name)
+                self._carried[f.name] = recorded[f.name]
+
+    def next_version(self) -> "LocalWriter":
+        return LocalWriter(self.index_dir, self._kind, self._scheme, self._progress, self._warnings, carry=self)
 
     def vector_kind(self, n_windows: int) -> str:
         return self._kind or choose_kind(n_windows)
@@ -896,14 +935,15 @@ class LocalWriter:
         gen, wins, vectors, progress = self.tmp, self._windows, self._vectors, self._progress
         if progress:
             progress("write", 0, 3)
-        self._tables.close()
-        self._keyword.finish().save(gen)
-        self._keyword.discard()  # the spill and stream files: copied into the bm25_*.npy above
+        if not self._carried:
+            self._tables.close()
+            self._keyword.finish().save(gen)
+            self._keyword.discard()  # the spill and stream files: copied into the bm25_*.npy above
+            np.save(gen / "item_doc.npy", np.concatenate(self._item_doc) if self._item_doc else np.zeros(0, np.int32))
         np.save(gen / "window_row.npy", np.asarray(vectors.rows, np.uint32 if
                                                    (not len(vectors) or vectors.rows.max() < 2**32) else np.int64))
         np.save(gen / "window_item.npy", np.asarray(wins.item_rows, np.int32))
         np.save(gen / "window_span.npy", np.asarray(wins.spans, np.int32).reshape(-1, 2))
-        np.save(gen / "item_doc.npy", np.concatenate(self._item_doc) if self._item_doc else np.zeros(0, np.int32))
         if progress:
             progress("write", 1, 3)
         if meta.vector_kind != "flat":  # the flat index is rebuilt from the rows on load
@@ -915,7 +955,7 @@ class LocalWriter:
         meta.vector_file = vectors.source.name
         meta.write(gen)
         (gen / READERS_LOCK).touch()
-        _record_files(gen, vectors.source, len(vectors.base) * meta.dim * 2)
+        _record_files(gen, vectors.source, len(vectors.base) * meta.dim * 2, known=self._carried)
         _fsync_tree(gen)
         final = self.index_dir / self.name
         gen.rename(final)
@@ -926,8 +966,9 @@ class LocalWriter:
         return self.name
 
     def abort(self) -> None:
-        self._tables.abort()
-        self._keyword.discard()
+        if self._tables is not None:
+            self._tables.abort()
+            self._keyword.discard()
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
@@ -1023,7 +1064,8 @@ def build_index(paths: str | os.PathLike | Iterable[str | os.PathLike] = "corpus
                 vector_kind: str | None = None, keyword_scheme: str = "bigram",
                 on_wait: Callable[[str], None] | None = None,
                 documents: list[Document] | None = None, force: bool = False,
-                warnings: list[str] | None = None, store: str | None = None) -> IndexReport:
+                warnings: list[str] | None = None, store: str | None = None, every: float | None = None,
+                on_commit: Callable[[str, IndexMeta], None] | None = None) -> IndexReport:
     """Build or update the index of the documents under `paths` (or of `documents` given directly).
 
     Unchanged corpus and model: nothing is rebuilt (after every byte of the live generation has
@@ -1034,6 +1076,11 @@ def build_index(paths: str | os.PathLike | Iterable[str | os.PathLike] = "corpus
     then fails); `warnings` gets what the build had to leave out. `store` ("local",
     "milvus-lite:PATH.db", "milvus://HOST:PORT") says where the versions live; default
     $PLANSEARCH_STORE, else where this index's live version is, else local.
+
+    Keyword first, then meaning: a version that searches is committed before anything is
+    embedded, then one every `every` seconds while embedding (default commit_every()) and the
+    last at the end (`on_commit(name, meta)` is told of each). An interrupted build leaves the
+    last committed version live; the next build embeds only what the cache does not hold.
 
     A build is: load → fingerprint check → sentence windows → embedding through the content-hash
     cache → the store's writer (IndexWriter), committed only when all of it is written."""
@@ -1081,28 +1128,39 @@ def build_index(paths: str | os.PathLike | Iterable[str | os.PathLike] = "corpus
                     build_warnings.append(note)
                 damage = damage.what
         count = EmbedCount()
-        writer = None
+        writers: list[IndexWriter] = []  # the one being written is the last
         size = _SizeSeen(stream)
+
+        def committed(name: str, meta: IndexMeta) -> None:
+            _record_in(index_dir, where)  # a version that is live already is found by the next search
+            if on_commit:
+                on_commit(name, meta)
+
+        unchanged: list[bool] = []
+
+        def up_to_date(fingerprint: str) -> bool:
+            # a live version still being embedded is not: this build finishes it
+            unchanged.append(not force and live is not None and live.meta.fingerprint == fingerprint
+                             and live.meta.complete and (vector_kind is None or vector_kind == live.meta.vector_kind))
+            return unchanged[-1]
         try:
-            writer = where.writer(vector_kind, keyword_scheme, progress, build_warnings)
-            meta = _write_version(writer, size, embedder, index_dir, keyword_scheme, progress, count,
-                                  build_warnings)
-            if meta is None:
+            writers.append(where.writer(vector_kind, keyword_scheme, progress, build_warnings))
+            name, meta = _write_versions(writers, size, embedder, index_dir, keyword_scheme, progress, count,
+                                         build_warnings, commit_every() if every is None else every, committed,
+                                         up_to_date)
+            if name is None:
+                if any(unchanged):
+                    writers[-1].abort()
+                    _write_stamp(index_dir, live.name, stamp)
+                    _record_in(index_dir, where)
+                    return IndexReport.of(index_dir, live.meta, None, time.perf_counter() - t0, load_errors)
                 why = "; ".join(_("skipped {problem}").format(problem=e) for e in load_errors[:3])
                 raise PlansearchError(_("no documents found in {paths}").format(paths=_describe(paths))
                                       + (f" ({why})" if why else ""))
-            if (not force and live is not None and live.meta.fingerprint == meta.fingerprint
-                    and (vector_kind is None or vector_kind == live.meta.vector_kind)):
-                writer.abort()
-                _write_stamp(index_dir, live.name, stamp)
-                _record_in(index_dir, where)
-                return IndexReport.of(index_dir, live.meta, None, time.perf_counter() - t0, load_errors)
-            name = writer.commit(meta)
-            _write_stamp(index_dir, name, stamp)
-            _record_in(index_dir, where)
+            _write_stamp(index_dir, name, stamp)  # only the last version is up to date with the files
         except BaseException as e:
-            if writer is not None:
-                writer.abort()  # the .tmp-gen-… folder goes; the live version was never touched
+            if writers:
+                writers[-1].abort()  # its .tmp-gen-… folder goes; the live version was never touched
             if _is_disk_full(e):
                 raise DiskFull(index_dir, _build_bytes(size.chars, embedder.dim), had_live=live is not None) from None
             raise
@@ -1243,6 +1301,21 @@ def _live_or_damage(where: IndexStore, full: bool) -> tuple[Version | None, Inde
         return None, str(e)
 
 
+COMMIT_EVERY_ENV = "PLANSEARCH_COMMIT_EVERY"
+COMMIT_EVERY = 120.0  # seconds between the versions a build commits while it embeds
+
+
+def commit_every() -> float:
+    """Seconds between the versions a build commits while it embeds: $PLANSEARCH_COMMIT_EVERY,
+    else 120. 0 commits after every batch; a negative number only at the end."""
+    raw = os.environ.get(COMMIT_EVERY_ENV)
+    try:
+        return float(raw) if raw else COMMIT_EVERY
+    except ValueError:
+        raise PlansearchError(_("{name} must be a number of seconds, not {value!r}").format(
+            name=COMMIT_EVERY_ENV, value=raw)) from None
+
+
 BUILD_BATCH_ITEMS = 20_000  # items a build holds at a time: its memory is bounded by this, not the corpus
 
 
@@ -1301,16 +1374,25 @@ class _PendingWindows:
 PENDING_PREFIX = ".pending-"
 
 
-def _write_version(writer: IndexWriter, documents: Iterable[Document], embedder, index_dir: Path,
-                   keyword_scheme: str, progress: Progress | None, count: EmbedCount,
-                   warnings: list[str]) -> IndexMeta | None:
-    """Documents, windows and their vectors into `writer`, a batch at a time; the meta it is to
-    commit (None: there were no documents).
+def _write_versions(writers: list[IndexWriter], documents: Iterable[Document], embedder, index_dir: Path,
+                    keyword_scheme: str, progress: Progress | None, count: EmbedCount, warnings: list[str],
+                    every: float, on_commit: Callable[[str, IndexMeta], None] | None = None,
+                    up_to_date: Callable[[str], bool] = lambda fingerprint: False
+                    ) -> tuple[str | None, IndexMeta | None]:
+    """Documents, windows and their vectors into the writer (writers[0]), a batch at a time, and
+    the versions committed: keyword first, then meaning (issue 28).
 
-    Two passes. (1) Each batch of documents goes to the writer (SQLite rows, keyword postings),
-    its sentence windows are cut and looked up in the cache; the texts the cache lacks are set
-    aside on disk. (2) Those are embedded, `EMBED_BATCH` at a time, each batch committed to the
-    cache (an interrupted build loses one batch of work), and the writer gets every window's row."""
+    (1) Each batch of documents goes to the writer (SQLite rows, keyword postings), its sentence
+    windows are cut and looked up in the cache; the texts the cache lacks are set aside on disk.
+    (2) The first version is committed: every document, the keyword side, and the windows whose
+    vectors the cache held. (3) The rest is embedded, `EMBED_BATCH` at a time, each batch committed
+    to the cache (an interrupted build loses one batch of work); a new version
+    (writers[-1].next_version()) is committed every `every` seconds and the last at the end, with
+    every window, as a build in one go. A version holds all of an item's windows or none
+    (meta.embedded_items). `on_commit(name, meta)` is told of each.
+
+    Returns the last version's (name, meta); (None, None) when there were no documents, or when
+    `up_to_date(fingerprint)` says the live version already is this corpus (nothing committed)."""
     for p in index_dir.glob(PENDING_PREFIX + "*"):  # a killed build's (this one holds the lock)
         shutil.rmtree(p, ignore_errors=True)
     fp = _Fingerprint(embedder.name, keyword_scheme)
@@ -1325,7 +1407,7 @@ def _write_version(writer: IndexWriter, documents: Iterable[Document], embedder,
         for batch in _batches(documents):
             for d in batch:
                 fp.update(d)
-            writer.add_documents(batch)
+            writers[0].add_documents(batch)
             items = [it for d in batch for it in d.items]
             words.add(it.norm or normalise(it.text) for it in items)
             wins = windows_of_items(items)
@@ -1350,36 +1432,79 @@ def _write_version(writer: IndexWriter, documents: Iterable[Document], embedder,
             if progress:
                 progress("read", n_items, 0)
         if not n_docs:
-            return None
+            return None, None
+        fingerprint = fp.hexdigest()
+        if up_to_date(fingerprint):
+            return None, None
         window_rows = np.concatenate(rows)
-        slot_rows = _embed_pending(embedder, cache, pending, progress, count)
-        todo = window_rows < 0
-        window_rows[todo] = slot_rows[-1 - window_rows[todo]]
+        owners = np.concatenate(item_rows)
+        all_spans = np.concatenate(spans)
+        final_kind = writers[0].vector_kind(len(window_rows))
+        slot_rows = np.full(pending.count, -1, np.int64)  # filled as the pending texts are embedded
+
+        def commit() -> tuple[str, IndexMeta]:
+            now = window_rows.copy()
+            todo = now < 0
+            now[todo] = slot_rows[-1 - now[todo]]  # -1 still: not embedded yet
+            whole = np.bincount(owners[now < 0], minlength=n_items) == 0  # items every window of which has its vector
+            keep = whole[owners]
+            complete = bool(keep.all())
+            # the last version also gets the term bridge's words, embedded after every window and
+            # before the file is mapped (their rows are then inside what this version records)
+            vocab = _embedded_vocabulary(words, embedder, cache, progress) if complete else None
+            source = cache.vector_file(embedder.name)
+            if not source.exists():  # nothing embedded yet: a version of no vectors names the empty file
+                source.touch()
+            # the file as it is now: every row named is in it, and later appends do not concern this version
+            vectors = RowVectors(map_vector_file(source, embedder.dim), now[keep], source)
+            writer = writers[-1]
+            writer.add_windows(ItemWindows(owners[keep], all_spans[keep]), vectors)
+            if vocab is not None:
+                writer.add_vocabulary(vocab)
+            # a version that is not the last is searched exactly (flat) unless a kind was asked for:
+            # an approximate index trained on every commit would cost more than it saves
+            meta = IndexMeta(FORMAT_VERSION, embedder.name, embedder.dim,
+                             final_kind if complete else writer.vector_kind(0), keyword_scheme, n_docs, n_items,
+                             int(keep.sum()), fingerprint, time.strftime("%Y-%m-%dT%H:%M:%S"),
+                             embedded_items=None if complete else int(whole.sum()))
+            name = writer.commit(meta)
+            if on_commit:
+                on_commit(name, meta)
+            return name, meta
+
+        if not pending.count:
+            count.reused += len(window_rows)
+            return commit()
+        commit()  # searchable by words (and by what the cache held) from here
+        last = [time.monotonic()]
+
+        def embedded_some(left: int) -> None:
+            if left and every >= 0 and time.monotonic() - last[0] >= every:
+                writers.append(writers[-1].next_version())
+                commit()
+                last[0] = time.monotonic()
+
+        _embed_pending(embedder, cache, pending, progress, count, slot_rows, embedded_some)
         count.reused += len(window_rows) - count.embedded
-        # the words' embeddings are not counted with the windows' (the report's "embedded" is windows)
-        vocab = _embedded_vocabulary(words, embedder, cache, progress)
-        source = cache.vector_file(embedder.name)
+        writers.append(writers[-1].next_version())
+        return commit()
     finally:
         cache.close()
         pending.remove()
-    # the file as it is now: every row named is in it, and later appends do not concern this build
-    vectors = RowVectors(map_vector_file(source, embedder.dim), window_rows, source)
-    writer.add_windows(ItemWindows(np.concatenate(item_rows), np.concatenate(spans)), vectors)
-    writer.add_vocabulary(vocab)
-    return IndexMeta(FORMAT_VERSION, embedder.name, embedder.dim, writer.vector_kind(len(window_rows)),
-                     keyword_scheme, n_docs, n_items, len(window_rows), fp.hexdigest(),
-                     time.strftime("%Y-%m-%dT%H:%M:%S"))
 
 
 def _embed_pending(embedder, cache: EmbeddingCache, pending: _PendingWindows, progress: Progress | None,
-                   count: EmbedCount) -> np.ndarray:
-    """The cache row of every pending text, embedding those the cache still lacks."""
-    slot_rows = np.full(pending.count, -1, np.int64)
+                   count: EmbedCount, slot_rows: np.ndarray, after_batch: Callable[[int], None]) -> None:
+    """The cache row of every pending text into `slot_rows`, embedding those the cache still
+    lacks; `after_batch(texts left)` after each batch is in the cache (and in slot_rows)."""
     done = 0
     if progress:
         progress("embed", 0, pending.count)
     for keys, texts in pending.chunks(EMBED_BATCH * 64):
         held = cache.rows(embedder.name, keys)  # a text an earlier batch of the corpus also had
+        for i, k in enumerate(keys):
+            if k in held:
+                slot_rows[done + i] = held[k]
         todo = [i for i, k in enumerate(keys) if k not in held]
         for b in range(0, len(todo), EMBED_BATCH):
             part = todo[b:b + EMBED_BATCH]
@@ -1387,15 +1512,14 @@ def _embed_pending(embedder, cache: EmbeddingCache, pending: _PendingWindows, pr
             got = cache.put_many(embedder.name, [keys[i] for i in part], vecs)
             if got is None:
                 raise PlansearchError(_("{path}: the embedding cache cannot be written").format(path=cache.path))
-            held.update(zip((keys[i] for i in part), got.tolist()))
+            slot_rows[[done + i for i in part]] = got
             count.embedded += len(part)
             if progress:
                 progress("embed", done + min(b + EMBED_BATCH, len(todo)) + (len(keys) - len(todo)), pending.count)
-        slot_rows[done:done + len(keys)] = [held[k] for k in keys]
+            after_batch(pending.count - done - (b + len(part)) - (len(keys) - len(todo)))
         done += len(keys)
         if progress:
             progress("embed", done, pending.count)
-    return slot_rows
 
 
 def _embedded_vocabulary(words: WordCounter, embedder, cache: EmbeddingCache,
@@ -1801,6 +1925,8 @@ class LocalIndex:
         exact scan of the allowed windows for a filtered query (a graph or code scan need not
         reach a small subset)."""
         n = min(n, len(self.window_item))
+        if n == 0:  # a version committed before anything was embedded: words only
+            return DenseWindows(np.zeros(0, np.int64), np.zeros(0, np.float32), np.zeros(0, np.int64))
         if selection is None:
             scores, wins = self.vector_index.search(query_vector[None, :], n)
             scores, wins = scores[0], wins[0]
