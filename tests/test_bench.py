@@ -110,8 +110,14 @@ def test_quick_benchmark_writes_a_table(tmp_path):
     targets = text.split("## Targets", 1)[1].split("\n## ", 1)[0]
     rows = [ln for ln in targets.splitlines() if ln.startswith("| ") and not ln.startswith(("| target", "|---"))]
     assert rows, targets
-    statuses = [ln.rstrip(" |").rsplit("|", 1)[-1].strip() for ln in rows]
-    assert all(st.startswith("met") for st in statuses), statuses  # no target marked missed
+    status = {ln.strip("| ").split(" |", 1)[0]: ln.rstrip(" |").rsplit("|", 1)[-1].strip() for ln in rows}
+    assert all(st.startswith(("met", "missed")) for st in status.values()), status
+    # what a 10^3 run must meet whatever the machine's load: memory, re-indexing, reuse. (Latency
+    # depends on the load; the 2.5 KB an item target is missed at every size while the vectors are
+    # float16, bench/RESULTS-1e7.md, and the table must say so rather than hide it.)
+    must = [t for t in status if t.startswith(("build peak RSS", "re-index unchanged", "reuse over"))]
+    assert len(must) == 3 and all(status[t].startswith("met") for t in must), status
+    assert status["disk ≤ 2.5 KB an item, index and cache (1,000 items)"] == "missed"
 
 
 def test_a_benchmark_run_keeps_the_sections_other_benchmarks_wrote():
