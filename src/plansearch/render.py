@@ -340,10 +340,13 @@ def _evidence(hit) -> Text:
     elif not hit.read_as and not hit.bridged:
         t.append(_("no query word"))
     # a synonym the rewrite read, and a corpus word the term bridge read, are said alike: 融资难 for 小企业借钱难
-    stood_for = list(hit.read_as) + [(query, word) for word, query in hit.bridged]
+    # several words for one query are said once: 家庭、子女、儿童 for 父母不在身边的孩子
+    stood_for: dict[str, list[str]] = {}
+    for old, new in list(hit.read_as) + [(query, word) for word, query in hit.bridged]:
+        stood_for.setdefault(old, []).append(new)
     if stood_for:
-        t.append((" · " if hit.found else "") + " · ".join(_("{new} for {old}").format(new=new, old=old)
-                                                           for old, new in stood_for))
+        t.append((" · " if hit.found else "") + " · ".join(_("{new} for {old}").format(new="、".join(news), old=old)
+                                                           for old, news in stood_for.items()))
     if hit.heading_found:
         t.append(" · " + _("words in its heading: {words}").format(words=" · ".join(hit.heading_found)))
     if hit.dense_score is not None:
