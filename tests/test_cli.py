@@ -152,6 +152,18 @@ def test_a_hit_says_which_of_the_plans_words_it_was_found_by(seed_index):
     assert "乱收费（代替 学校乱收钱）" in run("--lang", "zh", "search", "学校乱收钱", "--index", seed_index).stdout
 
 
+def test_several_plans_words_read_for_one_query_are_said_once():
+    # 父母不在身边的孩子 on the sample corpus: the bridge reads 家庭 and 子女 for it in one item
+    from plansearch.models import Hit, Item
+    from plansearch.render import _evidence
+
+    item = Item(doc_id="001_c0800182451e36bf", ordinal=1, label="(三)", number=3, level=2, path=(),
+                text="加大对进城务工人员子女、家庭经济困难子女的资助力度", start=0, end=25)
+    hit = Hit(rank=1, score=0.26, item=item, doc=None, dense_score=0.86, found=("孩子",), coverage=0.2,
+              bridged=(("家庭", "父母不在身边的孩子"), ("子女", "父母不在身边的孩子")))
+    assert _evidence(hit).plain == "words: 孩子 · 家庭、子女 for 父母不在身边的孩子 · cos 0.86"
+
+
 def test_minus_words_keep_items_out(seed_index):
     res = run("search", "留守儿童 -关爱", "--index", seed_index, "--json", "-k", "20")
     assert all("关爱" not in normalise(json.loads(line)["text"]) for line in res.stdout.splitlines())
