@@ -161,7 +161,12 @@ def test_several_plans_words_read_for_one_query_are_said_once():
                 text="加大对进城务工人员子女、家庭经济困难子女的资助力度", start=0, end=25)
     hit = Hit(rank=1, score=0.26, item=item, doc=None, dense_score=0.86, found=("孩子",), coverage=0.2,
               bridged=(("家庭", "父母不在身边的孩子"), ("子女", "父母不在身边的孩子")))
-    assert _evidence(hit).plain == "words: 孩子 · 家庭、子女 for 父母不在身边的孩子 · cos 0.86"
+    from plansearch.i18n import use_lang
+
+    with use_lang("en"):
+        assert _evidence(hit).plain == "words: 孩子 · 家庭、子女 for 父母不在身边的孩子 · cos 0.86"
+    with use_lang("zh"):
+        assert _evidence(hit).plain == "含词：孩子 · 家庭、子女（代替 父母不在身边的孩子） · cos 0.86"
 
 
 def test_minus_words_keep_items_out(seed_index):

@@ -147,3 +147,35 @@ def test_the_web_page_shows_the_coverage_note(partial_index):
         assert "语义检索" in client.get("/search?q=特殊教育").text
     finally:
         engine.close()
+
+
+def test_every_window_answers_before_the_term_bridges_words_are_embedded(tmp_path, seed_index):
+    """The words of the term bridge take minutes to embed on a first build (6,593 for the work
+    reports): the version holding every window goes live first, and the build's last version adds
+    the words. A build stopped in between is finished by the next one, not called up to date."""
+    from plansearch.store import CACHE_FILE, QUERY_KEY, copy_cache, live_generation, text_key
+
+    ix = tmp_path / "ix"
+    ix.mkdir()
+    copy_cache(seed_index / CACHE_FILE, ix / CACHE_FILE)
+    words = json.loads((live_generation(seed_index) / "words.json").read_text(encoding="utf-8"))["words"]
+    assert len(words) > 100
+    import sqlite3
+
+    with sqlite3.connect(ix / CACHE_FILE) as db:  # the windows stay cached; the words' vectors go
+        db.executemany("DELETE FROM vector WHERE key=?", [(text_key(QUERY_KEY + w),) for w in words])
+    metas = []
+    with pytest.raises(Stop):
+        build_index(CORPUS, ix, on_commit=lambda name, meta: (metas.append(meta), _raise_if_words_pending(meta)))
+    assert metas[-1].embedded_items == metas[-1].items  # every window, no words yet
+    assert not (live_generation(ix) / "words.json").exists()
+    hits = Searcher(ix).search("留守儿童关爱", 3)
+    assert hits and all(h.dense_score is not None for h in hits) and hits[0].meaning_coverage == 1.0
+    report = build_index(CORPUS, ix)  # finished, not "up to date"
+    assert not report.up_to_date and report.embedded == 0
+    assert (live_generation(ix) / "words.json").exists() and open_index(ix).meta.embedded_items is None
+
+
+def _raise_if_words_pending(meta):
+    if meta.embedded_items is not None and meta.embedded_items == meta.items:
+        raise Stop

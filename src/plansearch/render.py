@@ -236,6 +236,11 @@ class IndexProgress:
         """A version committed while the build still embeds: say that the index answers already."""
         if meta.embedded_items is None:
             return  # the last one: the build's report says it
+        if meta.embedded_items == meta.items:  # every window in; the term bridge's words follow
+            self._console.print(_("{dir}/ is searchable now ({seconds:.0f} s) by words and meaning for every item; "
+                                  "embedding the corpus's words for the term bridge").format(
+                dir=index_dir, seconds=self._clock() - self._began), markup=False)
+            return
         self._console.print(_("{dir}/ is searchable now ({seconds:.0f} s): by words for every item, by meaning for "
                               "{percent} % of them; embedding the rest").format(
             dir=index_dir, seconds=self._clock() - self._began,

@@ -1442,15 +1442,17 @@ def _write_versions(writers: list[IndexWriter], documents: Iterable[Document], e
         final_kind = writers[0].vector_kind(len(window_rows))
         slot_rows = np.full(pending.count, -1, np.int64)  # filled as the pending texts are embedded
 
-        def commit() -> tuple[str, IndexMeta]:
+        def commit(with_words: bool = True) -> tuple[str, IndexMeta]:
             now = window_rows.copy()
             todo = now < 0
             now[todo] = slot_rows[-1 - now[todo]]  # -1 still: not embedded yet
             whole = np.bincount(owners[now < 0], minlength=n_items) == 0  # items every window of which has its vector
             keep = whole[owners]
-            complete = bool(keep.all())
             # the last version also gets the term bridge's words, embedded after every window and
-            # before the file is mapped (their rows are then inside what this version records)
+            # before the file is mapped (their rows are then inside what this version records); a
+            # version with every window but not the words yet is not complete: a build run again
+            # finishes it
+            complete = bool(keep.all()) and with_words
             vocab = _embedded_vocabulary(words, embedder, cache, progress) if complete else None
             source = cache.vector_file(embedder.name)
             if not source.exists():  # nothing embedded yet: a version of no vectors names the empty file
@@ -1472,9 +1474,17 @@ def _write_versions(writers: list[IndexWriter], documents: Iterable[Document], e
                 on_commit(name, meta)
             return name, meta
 
+        def last_versions() -> tuple[str, IndexMeta]:
+            # every window is in: searchable by meaning now, before the term bridge's words are
+            # embedded (minutes on a first build), unless the cache holds them all already
+            if not _words_cached(words, embedder, cache):
+                commit(with_words=False)
+                writers.append(writers[-1].next_version())
+            return commit()
+
         if not pending.count:
             count.reused += len(window_rows)
-            return commit()
+            return last_versions()
         commit()  # searchable by words (and by what the cache held) from here
         last = [time.monotonic()]
 
@@ -1487,7 +1497,7 @@ def _write_versions(writers: list[IndexWriter], documents: Iterable[Document], e
         _embed_pending(embedder, cache, pending, progress, count, slot_rows, embedded_some)
         count.reused += len(window_rows) - count.embedded
         writers.append(writers[-1].next_version())
-        return commit()
+        return last_versions()
     finally:
         cache.close()
         pending.remove()
@@ -1522,13 +1532,21 @@ def _embed_pending(embedder, cache: EmbeddingCache, pending: _PendingWindows, pr
             progress("embed", done, pending.count)
 
 
+def _words_cached(words: WordCounter, embedder, cache: EmbeddingCache) -> bool:
+    """Whether the cache holds a vector of every word of the term bridge's vocabulary."""
+    keys = [text_key(QUERY_KEY + w) for w in words.vocabulary().words]
+    return len(cache.rows(embedder.name, keys)) == len(keys)
+
+
 def _embedded_vocabulary(words: WordCounter, embedder, cache: EmbeddingCache,
                          progress: Progress | None) -> Vocabulary:
     """The term bridge's words of the items counted, embedded as queries through the cache."""
     if progress:
         progress("words", 0, 1)
     vocab = words.vocabulary()
-    vocab.vectors = embed_cached(embedder, vocab.words, cache, None, EmbedCount(), as_queries=True)
+    # the words' own progress line (thousands of words on a first build)
+    said = (lambda _stage, done, total: progress("words", done, total)) if progress else None
+    vocab.vectors = embed_cached(embedder, vocab.words, cache, said, EmbedCount(), as_queries=True)
     keys = [text_key(QUERY_KEY + w) for w in vocab.words]
     held = cache.rows(embedder.name, keys)
     if all(k in held for k in keys):  # the local store then keeps rows, as for windows, not a copy
