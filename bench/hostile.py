@@ -160,7 +160,9 @@ def main() -> None:
             shutil.rmtree(mv, ignore_errors=True)
             shutil.copytree(pristine, mv)
             db = mv / "plans.db"
-            docs_dir = next((db / "collections").glob("*__docs"))
+            # the live version's (the newest): a build keeps the version before it too, and damage
+            # there must not be what the pass tests
+            docs_dir = max((db / "collections").glob("*__docs"))
             parquet = next(docs_dir.glob("partitions/_default/data/*.parquet"))
             if how == "db-file":
                 shutil.rmtree(db)
