@@ -194,3 +194,11 @@ def summarise(per_query: list[dict]) -> dict:
     for kind in sorted({r["kind"] for r in per_query}):
         out[kind] = agg([r for r in per_query if r["kind"] == kind])
     return out
+
+
+
+def summary_line(name: str, label: str, summary: dict) -> str:
+    """One line of a tuning run: the set, the setting, R@10/MRR/misses overall and R@10/MRR by kind."""
+    kinds = " ".join(f"{k} {v['recall']:.3f}/{v['mrr']:.3f}" for k, v in summary.items() if k != "all")
+    a = summary["all"]
+    return f"{name:7} {label:24} all R@10 {a['recall']:.3f} MRR {a['mrr']:.3f} miss {a['misses']:2}  | {kinds}"

@@ -19,7 +19,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from bench.eval_search import INDEX_OF, OUT, REPORTING_SETS, TUNING_SETS  # noqa: E402
-from bench.judge import CORPORA, QUERY_SETS, judgements, load_documents, load_queries, score_query, summarise  # noqa: E402
+from bench.judge import CORPORA, QUERY_SETS, judgements, load_documents, load_queries, score_query, summarise, summary_line  # noqa: E402
 
 WORDS = (0, 4, 8, 12)
 WEIGHTS = (0.1, 0.2, 0.3)  # (a floor on the words' cosine, .90 or .92, changed nothing: e5 puts a
@@ -50,12 +50,6 @@ class Judged:
         return summarise(rows)
 
 
-def line(name: str, setting: str, summary: dict) -> str:
-    kinds = " ".join(f"{k} {v['recall']:.3f}/{v['mrr']:.3f}" for k, v in summary.items() if k != "all")
-    a = summary["all"]
-    return f"{name:7} {setting:24} all R@10 {a['recall']:.3f} MRR {a['mrr']:.3f} miss {a['misses']:2}  | {kinds}"
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--index-root", type=Path, default=OUT)
@@ -67,7 +61,7 @@ def main() -> None:
         total = 0.0
         for j in tuning:
             s = j.score(*setting)
-            print(line(j.corpus, str(setting), s), flush=True)
+            print(summary_line(j.corpus, str(setting), s), flush=True)
             total += s["all"]["recall"] + s["all"]["mrr"]
         fit[setting] = total / len(tuning)
     # ties: fewer words, a lower weight, the narrower scope (less read for the same result)
@@ -76,9 +70,9 @@ def main() -> None:
           f"(mean R@10+MRR@10 {fit[best]:.4f}; without the bridge {fit[(0, 0.0, True)]:.4f})\n", flush=True)
     for c in TUNING_SETS + REPORTING_SETS:
         j = next((t for t in tuning if t.corpus == c), None) or Judged(c, args.index_root)
-        print(line(c, "keyword (BM25 alone)", j.score(0, 0.0, True, mode="keyword")), flush=True)
+        print(summary_line(c, "keyword (BM25 alone)", j.score(0, 0.0, True, mode="keyword")), flush=True)
         for setting in ((0, 0.0, True), best):
-            print(line(c, str(setting), j.score(*setting)), flush=True)
+            print(summary_line(c, str(setting), j.score(*setting)), flush=True)
 
 
 if __name__ == "__main__":

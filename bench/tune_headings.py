@@ -17,6 +17,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from bench.eval_search import OUT, REPORTING_SETS, TUNING_SETS, evaluate_corpus  # noqa: E402
+from bench.judge import summary_line  # noqa: E402
 
 WEIGHTS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.45)
 
@@ -26,12 +27,6 @@ def run(corpus: str, weight: float, index_root: Path, mode: str) -> dict:
 
     search.HEADING_WEIGHT = weight
     return evaluate_corpus(corpus, [mode], 10, None, index_root, quiet=True)["modes"][mode]["summary"]
-
-
-def line(name: str, weight: float, summary: dict) -> str:
-    kinds = " ".join(f"{k} {v['recall']:.3f}/{v['mrr']:.3f}" for k, v in summary.items() if k != "all")
-    a = summary["all"]
-    return f"{name:7} w={weight:<5} all R@10 {a['recall']:.3f} MRR {a['mrr']:.3f} miss {a['misses']:2}  | {kinds}"
 
 
 def main() -> None:
@@ -50,7 +45,7 @@ def main() -> None:
         score = 0.0
         for c in TUNING_SETS:
             s = run(c, w, args.index_root, args.mode)
-            print(line(c, w, s), flush=True)
+            print(summary_line(c, f"w={w}", s), flush=True)
             score += s["all"]["recall"] + s["all"]["mrr"]
         fit[w] = score / len(TUNING_SETS)
     best = max(WEIGHTS, key=lambda w: (round(fit[w], 6), -w))  # ties: the smaller weight
@@ -58,7 +53,7 @@ def main() -> None:
           f"at 0: {fit[0.0]:.4f})\n", flush=True)
     for c in REPORTING_SETS:
         for w in (0.0, best):
-            print(line(c, w, run(c, w, args.index_root, args.mode)), flush=True)
+            print(summary_line(c, f"w={w}", run(c, w, args.index_root, args.mode)), flush=True)
 
 
 if __name__ == "__main__":

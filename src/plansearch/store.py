@@ -1442,7 +1442,7 @@ def _write_versions(writers: list[IndexWriter], documents: Iterable[Document], e
         final_kind = writers[0].vector_kind(len(window_rows))
         slot_rows = np.full(pending.count, -1, np.int64)  # filled as the pending texts are embedded
 
-        def commit(with_words: bool = True) -> tuple[str, IndexMeta]:
+        def commit(vocab: Vocabulary | None = None) -> tuple[str, IndexMeta]:
             now = window_rows.copy()
             todo = now < 0
             now[todo] = slot_rows[-1 - now[todo]]  # -1 still: not embedded yet
@@ -1452,8 +1452,9 @@ def _write_versions(writers: list[IndexWriter], documents: Iterable[Document], e
             # before the file is mapped (their rows are then inside what this version records); a
             # version with every window but not the words yet is not complete: a build run again
             # finishes it
-            complete = bool(keep.all()) and with_words
-            vocab = _embedded_vocabulary(words, embedder, cache, progress) if complete else None
+            complete = bool(keep.all()) and vocab is not None
+            if complete:
+                _embed_vocabulary(vocab, embedder, cache, progress)
             source = cache.vector_file(embedder.name)
             if not source.exists():  # nothing embedded yet: a version of no vectors names the empty file
                 source.touch()
@@ -1461,7 +1462,7 @@ def _write_versions(writers: list[IndexWriter], documents: Iterable[Document], e
             vectors = RowVectors(map_vector_file(source, embedder.dim), now[keep], source)
             writer = writers[-1]
             writer.add_windows(ItemWindows(owners[keep], all_spans[keep]), vectors)
-            if vocab is not None:
+            if complete:
                 writer.add_vocabulary(vocab)
             # a version that is not the last is searched exactly (flat) unless a kind was asked for:
             # an approximate index trained on every commit would cost more than it saves
@@ -1477,10 +1478,11 @@ def _write_versions(writers: list[IndexWriter], documents: Iterable[Document], e
         def last_versions() -> tuple[str, IndexMeta]:
             # every window is in: searchable by meaning now, before the term bridge's words are
             # embedded (minutes on a first build), unless the cache holds them all already
-            if not _words_cached(words, embedder, cache):
-                commit(with_words=False)
+            vocab = words.vocabulary()
+            if len(_word_rows(vocab, embedder, cache)) < len(vocab.words):
+                commit()
                 writers.append(writers[-1].next_version())
-            return commit()
+            return commit(vocab)
 
         if not pending.count:
             count.reused += len(window_rows)
@@ -1532,28 +1534,23 @@ def _embed_pending(embedder, cache: EmbeddingCache, pending: _PendingWindows, pr
             progress("embed", done, pending.count)
 
 
-def _words_cached(words: WordCounter, embedder, cache: EmbeddingCache) -> bool:
-    """Whether the cache holds a vector of every word of the term bridge's vocabulary."""
-    keys = [text_key(QUERY_KEY + w) for w in words.vocabulary().words]
-    return len(cache.rows(embedder.name, keys)) == len(keys)
+def _word_rows(vocab: Vocabulary, embedder, cache: EmbeddingCache) -> dict[bytes, int]:
+    """The cache rows of the vocabulary's words it holds (keyed as queries)."""
+    return cache.rows(embedder.name, [text_key(QUERY_KEY + w) for w in vocab.words])
 
 
-def _embedded_vocabulary(words: WordCounter, embedder, cache: EmbeddingCache,
-                         progress: Progress | None) -> Vocabulary:
-    """The term bridge's words of the items counted, embedded as queries through the cache."""
+def _embed_vocabulary(vocab: Vocabulary, embedder, cache: EmbeddingCache, progress: Progress | None) -> None:
+    """The term bridge's words embedded as queries through the cache, into `vocab`."""
     if progress:
         progress("words", 0, 1)
-    vocab = words.vocabulary()
     # the words' own progress line (thousands of words on a first build)
     said = (lambda _stage, done, total: progress("words", done, total)) if progress else None
     vocab.vectors = embed_cached(embedder, vocab.words, cache, said, EmbedCount(), as_queries=True)
-    keys = [text_key(QUERY_KEY + w) for w in vocab.words]
-    held = cache.rows(embedder.name, keys)
-    if all(k in held for k in keys):  # the local store then keeps rows, as for windows, not a copy
-        vocab.rows = np.array([held[k] for k in keys], np.int64)
+    held = _word_rows(vocab, embedder, cache)
+    if len(held) == len(vocab.words):  # the local store then keeps rows, as for windows, not a copy
+        vocab.rows = np.array([held[text_key(QUERY_KEY + w)] for w in vocab.words], np.int64)
     if progress:
         progress("words", 1, 1)
-    return vocab
 
 
 def write_vocabulary(directory: Path, vocab: Vocabulary) -> None:
