@@ -75,7 +75,7 @@ def test_search_on_a_partial_index_says_how_far_meaning_reaches(partial_index):
         share = s.meaning_coverage
         assert 0 < share < 1
         hits = s.search("特殊教育", k=10)
-        note = f"meaning side: {int(share * 100)} % of items embedded; the rest found by words only"
+        note = f"meaning side: {int(share * 100)}% of items embedded; the rest found by words only"
         assert note in hits.notices and all(h.meaning_coverage == share for h in hits)
         # items without vectors are found by their words, and have no cosine to show
         row_of = {it.item_id: r for r, it in enumerate(s.index.items(range(s.index.meta.items)))}
@@ -92,7 +92,7 @@ def test_the_cli_shows_the_coverage_note_and_json_carries_it(partial_index):
     s.close()
     table = _run("search", "特殊教育", "--index", partial_index)
     assert table.exit_code == 0, table.output
-    assert f"meaning side: {int(share * 100)} % of items embedded" in table.output
+    assert f"meaning side: {int(share * 100)}% of items embedded" in table.output
     js = _run("search", "特殊教育", "--index", partial_index, "--json")
     assert js.exit_code == 0, js.output
     records = [json.loads(x) for x in js.stdout.splitlines() if x.startswith("{")]

@@ -162,7 +162,7 @@ class CheckReport:
     index_location: str
     compared_documents: int  # documents of the index the check could draw on (after filters)
     excluded: tuple[str, ...] = ()
-    filters: str = ""
+    filters: Filters | None = None  # the --years / --region the sources were limited to
     embedded_windows: int = 0  # checked windows that needed a vector (paraphrase level)
     seconds: float = 0.0
     notices: list[str] = field(default_factory=list)
@@ -941,8 +941,7 @@ def check_document(doc: Document, index, *, settings: CheckSettings = CheckSetti
     allowed_docs = _allowed_documents(index, exclude, years, region)
     item_doc = np.asarray(index.item_doc)
     allowed_rows = allowed_docs[item_doc] if len(item_doc) else np.zeros(0, bool)
-    filters = ", ".join(p for p in (f"years {years[0]}-{years[1]}" if years else "",
-                                    f"region {region}" if region else "") if p)
+    filters = Filters(years=years, region=region) if years or region else None
 
     # 1. candidates per checked item, best first
     table = fingerprint_table(index, st.min_chars, progress)

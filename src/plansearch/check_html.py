@@ -89,7 +89,7 @@ def _settings_rows(report) -> str:
             min=st.paraphrase_min, margin=st.paraphrase_margin) if st.paraphrase else _("not checked")),
         (_("compared with"), _("{n} documents of {index}").format(n=report.compared_documents,
                                                                   index=report.index_location)
-         + (f" ({report.filters})" if report.filters else "")),
+         + (f" ({report.filters.describe(speak=True)})" if report.filters else "")),
         (_("left out"), ", ".join(report.excluded) or "—"),
         (_("checked on"), time.strftime("%Y-%m-%d %H:%M")),
     ]

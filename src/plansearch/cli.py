@@ -511,8 +511,8 @@ def search(
         if not hits:
             render.print_notices(hits.notices)
             why = filters.why_nothing(searcher.index.documents) if filters.active() else ""
-            raise PlansearchError((_("no matches with these filters ({filters})").format(filters=filters.describe())
-                                   if filters.active() else _("no matches")) + (f": {why}" if why else ""))
+            raise PlansearchError((_("no matches with these filters ({filters})").format(filters=filters.describe(speak=True))
+                                   if filters.active() else _("no matches")) + (_(": ") + why if why else ""))
         if fmt == "table":
             render.print_hits(query, hits)
         else:
@@ -578,7 +578,8 @@ def trend_cmd(
             find_document(searcher.index.documents, doc)  # raises with close ids
         if filters.active() and not any(filters.accepts(d) for d in searcher.index.documents):
             why = filters.why_nothing(searcher.index.documents)
-            raise PlansearchError(_("no document with these filters ({filters})").format(filters=filters.describe()) + (f": {why}" if why else ""))
+            raise PlansearchError(_("no document with these filters ({filters})").format(filters=filters.describe(speak=True))
+                                  + (_(": ") + why if why else ""))
         table = trend(queries, searcher, by=by, filters=filters, year_basis=year_of)
     finally:
         searcher.close()

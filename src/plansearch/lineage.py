@@ -143,7 +143,7 @@ class DocumentLineage:
     items: list[ItemLineage]
     seconds: float = 0.0
     compared_documents: int = 0  # documents the copies were looked for in (after filters)
-    filters: str = ""
+    filters: Filters | None = None  # the documents the copies were looked for in
 
     @property
     def parents(self) -> list[tuple[str, int]]:
@@ -207,7 +207,7 @@ class DiffusionGraph:
     boilerplate_groups: int = 0
     documents: int = 0
     seconds: float = 0.0
-    filters: str = ""
+    filters: Filters | None = None  # the documents the copies were looked for in
 
 
 # --- time ------------------------------------------------------------------------------------------
@@ -574,7 +574,7 @@ def _allowed(index, filters: Filters | None) -> np.ndarray:
 
 def _filters(years, region, filters: Filters | None) -> Filters | None:
     if filters is not None:
-        return filters
+        return filters if filters.active() else None  # an empty Filters is no filter (and says none)
     if years is None and region is None:
         return None
     return Filters(years=years, region=region)
@@ -712,7 +712,7 @@ def document_lineage(index, doc: str | Document, *, item: str | None = None, yea
             same_period_as_earliest=[occ_of_row[x] for x in same],
             parent=occ_of_row[chain[0].row] if chain else None, chain=[occ_of_row[m.row] for m in chain],
             boilerplate=tracer.is_boilerplate(r), documents=len(ms) + 1, traced=bool(matcher.traced[r])))
-    return DocumentLineage(full, lineages, time.perf_counter() - t0, compared, _describe(f))
+    return DocumentLineage(full, lineages, time.perf_counter() - t0, compared, f)
 
 
 def _with_file(table: _Table, doc: Document, index, model: str | None, progress: Progress | None
@@ -752,10 +752,6 @@ def _make_occurrence(index, it, m: _Match, relation: Relation, direct: bool = Tr
 def _year(d: Document) -> int | None:
     b = year_bounds(d)
     return b[0] if b and b[0] == b[1] else (d.year or d.plan_year or d.review_year)
-
-
-def _describe(f: Filters | None) -> str:
-    return f.describe() if f is not None else ""
 
 
 def _pick_item(doc: Document, rows: np.ndarray, ref: str) -> np.ndarray:
@@ -938,7 +934,7 @@ def diffusion_graph(index, *, by: str = "issuer", years: tuple[int, int] | None 
         node_year.setdefault(n, None)
     roles = _roles(nodes, edge_list, lin, doc_of, by)
     return DiffusionGraph(by, nodes, node_year, edge_list, roles, boilerplate_groups=lin.boilerplate_groups,
-                          documents=int(allowed.sum()), seconds=time.perf_counter() - t0, filters=_describe(f))
+                          documents=int(allowed.sum()), seconds=time.perf_counter() - t0, filters=f)
 
 
 def _roles(nodes: list[str], edges: list[DiffusionEdge], lin: CorpusLineage, doc_of, by: str) -> list[IssuerRole]:

@@ -409,7 +409,7 @@ def check_summary_record(report) -> dict:
         "max_source": top.doc.doc_id if top else None,
         "sources": len(report.sources), "passages": len(report.passages),
         "index": report.index_location, "compared_documents": report.compared_documents,
-        "excluded": list(report.excluded), "filters": report.filters,
+        "excluded": list(report.excluded), "filters": report.filters.describe() if report.filters else "",
         "thresholds": {"min_chars": st.min_chars, "max_gap": st.max_gap, "tile_min": st.tile_min,
                        "min_density": st.min_density,
                        "paraphrase_min": st.paraphrase_min if st.paraphrase else None},

@@ -242,9 +242,9 @@ class IndexProgress:
                 dir=index_dir, seconds=self._clock() - self._began), markup=False)
             return
         self._console.print(_("{dir}/ is searchable now ({seconds:.0f} s): by words for every item, by meaning for "
-                              "{percent} % of them; embedding the rest").format(
+                              "{share:.0%} of them; embedding the rest").format(
             dir=index_dir, seconds=self._clock() - self._began,
-            percent=int(100 * meta.embedded_items / meta.items) if meta.items else 100), markup=False)
+            share=int(100 * meta.embedded_items / meta.items) / 100 if meta.items else 1.0), markup=False)
 
     def _log(self, stage: str, done: int, total: int) -> None:
         now = self._clock()
@@ -664,7 +664,7 @@ def check_summary_lines(report) -> list[str]:
     lines.append(_("{passages} from {sources}; compared with {documents} of {index}").format(
         passages=_n(len(report.passages), "passage"), sources=_n(len(report.sources), "document"),
         documents=_n(report.compared_documents, "document"), index=report.index_location)
-        + (f" ({report.filters})" if report.filters else "")
+        + (f" ({report.filters.describe(speak=True)})" if report.filters else "")
         + (_(", excluding {ids}").format(ids=", ".join(report.excluded)) if report.excluded else ""))
     lines.append(_("levels: verbatim = a run of ≥ {min_chars} identical characters (CNKI's rule); disguised = "
                    "identical after synonyms, years/numbers/places masked, gaps ≤ {max_gap} bridged; {para}; "
@@ -764,7 +764,7 @@ def print_trend(table) -> None:
     top = max((cell.share for cell in cells), default=0.0)
     what = " · ".join(_("{query} (by {basis})").format(query=q.text, basis=term(q.basis)) for q in table.queries)
     title = Text(_("{what}: matching items per {by}").format(what=what, by=grouping_word(table.by))
-                 + (f" · {table.filters}" if table.filters else ""))
+                 + (f" · {table.filters.describe(speak=True)}" if table.filters else ""))
     t = Table(title=title, show_lines=False)
     t.add_column(grouping_word(table.by), style="green", no_wrap=True)
     t.add_column(_("docs"), justify="right")
@@ -839,7 +839,7 @@ def print_lineage(lin, show_all: bool = False, width: int = 60) -> None:
     c.print(head)
     c.print(Text(_("copies looked for in {n} documents{filters}; \"earliest in this corpus\" is not the origin: "
                    "the source may be outside the corpus").format(
-        n=lin.compared_documents, filters=f" ({lin.filters})" if lin.filters else ""), style="dim"))
+        n=lin.compared_documents, filters=f" ({lin.filters.describe(speak=True)})" if lin.filters else ""), style="dim"))
     if lin.items:
         c.print(Text(copied_line(lin), style="bold"))
     lonely = 0
@@ -888,7 +888,7 @@ def print_diffusion(graph, top: int = 30) -> None:
     """The edge table (who copies whom) and the nodes' roles."""
     c = _make_console()
     c.print(Text(_("who copies whom, by {by}: {docs} documents{filters}; {n} boilerplate measures left out").format(
-        by=term(graph.by), docs=graph.documents, filters=f" ({graph.filters})" if graph.filters else "",
+        by=term(graph.by), docs=graph.documents, filters=f" ({graph.filters.describe(speak=True)})" if graph.filters else "",
         n=graph.boilerplate_groups), style="bold"))
     table = Table(title=_("edges: A → B when items of B have their parent in A"))
     for col, just in ((N_("from"), "left"), (N_("to"), "left"), (N_("items"), "right"), (N_("chars"), "right"),

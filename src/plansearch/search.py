@@ -43,7 +43,7 @@ from typing import Sequence
 import numpy as np
 
 from .embed import DEFAULT_MODEL, get_embedder
-from .i18n import N_, TERMS, _, either
+from .i18n import N_, TERMS, _, either, list_sep, term
 from .keyword import bigrams, tokenize
 from .metadata import YEAR_BASES, YearBasis, matches_years, parse_level, year_of
 from .models import Document, Hit, Notice, PlansearchError
@@ -113,36 +113,46 @@ class Filters:
         return any(v is not None for v in (self.years, self.region, self.issuer, self.kind, self.level,
                                            self.doc, self.doc_ids))
 
-    def describe(self) -> str:
+    def describe(self, speak: bool = False) -> str:
+        """The filters in a line: English for the records ("years 2021-2024, region 华州"), or with
+        `speak` in the reader's language for what is shown (2021–2024年，地区 华州)."""
+        say = _ if speak else (lambda message: message)
         parts = []
         if self.years is not None:
             lo, hi = self.years
-            parts.append(f"year {lo}" if lo == hi else f"years {lo}-{hi}")
+            parts.append(say(N_("year {year}")).format(year=lo) if lo == hi
+                         else say(N_("years {first}-{last}")).format(first=lo, last=hi))
             if self.year_basis != "any":
-                parts[-1] += f" ({self.year_basis} year)"
-        parts += [f"{name} {v}" for name, v in (("region", self.region), ("issuer", self.issuer),
-                                                ("kind", self.kind), ("level", self.level),
-                                                ("doc", self.doc)) if v is not None]
-        return ", ".join(parts)
+                parts[-1] += say(N_(" (plan year)")) if self.year_basis == "plan" else say(N_(" (review year)"))
+        for label, v in ((N_("region {value}"), self.region), (N_("issuer {value}"), self.issuer),
+                         (N_("kind {value}"), self.kind), (N_("level {value}"), self.level),
+                         (N_("doc {value}"), self.doc)):
+            if v is not None:
+                parts.append(say(label).format(value=term(v) if speak else v))
+        return (list_sep() if speak else ", ").join(parts)
 
     def why_nothing(self, documents: Sequence[Document]) -> str:
         """For each filter that takes no document on its own, what the documents hold instead
         ("no document of kind summary; kinds here: report"): empty when each takes some."""
         def listed(values) -> str:
             values = sorted({v for v in values if v})
-            return ", ".join(values[:8]) + (f" and {len(values) - 8} more" if len(values) > 8 else "") or "none"
+            shown = list_sep().join(term(v) for v in values[:8])
+            if len(values) > 8:
+                shown = _("{shown} and {n} more").format(shown=shown, n=len(values) - 8)
+            return shown or _("none")
 
         hints = []
         for name, label, values in (
-                ("years", "years", lambda: [_years_held(documents)]),
-                ("region", "regions", lambda: [d.region for d in documents]),
-                ("issuer", "issuers", lambda: [d.issuer for d in documents]),
-                ("kind", "kinds", lambda: [d.kind for d in documents]),
-                ("level", "levels", lambda: [d.level for d in documents])):
+                ("years", N_("years here: {values}"), lambda: [_years_held(documents)]),
+                ("region", N_("regions here: {values}"), lambda: [d.region for d in documents]),
+                ("issuer", N_("issuers here: {values}"), lambda: [d.issuer for d in documents]),
+                ("kind", N_("kinds here: {values}"), lambda: [d.kind for d in documents]),
+                ("level", N_("levels here: {values}"), lambda: [d.level for d in documents])):
             alone = Filters(**{name: getattr(self, name)}, year_basis=self.year_basis)
             if getattr(self, name) is not None and not any(alone.accepts(d) for d in documents):
-                hints.append(f"no document has {alone.describe()}; {label} here: {listed(values())}")
-        return "; ".join(hints)
+                hints.append(_("no document has {filter}; {held}").format(
+                    filter=alone.describe(speak=True), held=_(label).format(values=listed(values()))))
+        return _("; ").join(hints)
 
     def accepts(self, d: Document) -> bool:
         if self.years is not None and not matches_years(d, *self.years, basis=self.year_basis):
@@ -701,8 +711,8 @@ class Searcher:
 
 def partial_notice(coverage: float) -> Notice:
     """The note beside the results of an index still being embedded (floored: 99.6 % is not 100)."""
-    return Notice(N_("meaning side: {percent} % of items embedded; the rest found by words only"),
-                  percent=int(coverage * 100))
+    return Notice(N_("meaning side: {share:.0%} of items embedded; the rest found by words only"),
+                  share=int(coverage * 100) / 100)
 
 
 def level_mix(documents: Iterable[Document]) -> dict[str, int]:

@@ -247,7 +247,7 @@ class TrendTable:
     queries: list[TrendQuery]
     groups: list[TrendGroup]
     rule: MatchRule
-    filters: str = ""  # the filters, described ("years 2013-2025, region 华州")
+    filters: Filters | None = None  # what the table was limited to (None: the whole index)
     notices: list[str] = field(default_factory=list)
 
     def group(self, key: str) -> TrendGroup:
@@ -339,7 +339,7 @@ def _trend(searcher: Searcher, raw: list[str], parsed: list[Query], by: str, fil
         if basis == "meaning":
             notices.append(Notice(N_("no item holds the words of “{query}”: matched by meaning (an item's best "
                                      "sentence at least {z:g} robust SD above the corpus)"), query=q.text, z=rule.meaning_min_z))
-    return TrendTable(by, year_basis, tq, groups, rule, base.describe() if base.active() else "", notices)
+    return TrendTable(by, year_basis, tq, groups, rule, base if base.active() else None, notices)
 
 
 def _group_order(keys: list[str | None], by: str, base: Filters) -> list[str]:
@@ -473,7 +473,7 @@ def chart_svg(table: TrendTable, height: int = 320, words: ChartWords | None = N
            '<line x1="0" y1="0" x2="0" y2="6" stroke="#cccccc" stroke-width="2"/></pattern></defs>',
            '<rect width="100%" height="100%" fill="#ffffff"/>']
     title = words.title.format(by=words.groupings.get(table.by, table.by),
-                               filters=f" · {table.filters}" if table.filters else "")
+                               filters=f" · {table.filters.describe(speak=True)}" if table.filters else "")
     out.append(f'<text x="{left}" y="18" font-size="14" font-weight="bold">{t(title)}</text>')
     for i, q in enumerate(table.queries):  # legend, four to a line
         lx, ly = left + (i % 4) * 180, 34 + 18 * (i // 4)
