@@ -11,6 +11,7 @@ from plansearch import PlansearchError, find_reuse
 from plansearch.cli import app
 from plansearch.fingerprint import FingerprintText, shared_runs
 from plansearch.models import Document, Item
+from plansearch.reuse import MAX_GAP
 
 from conftest import CORPUS
 
@@ -278,3 +279,99 @@ def test_a_passage_is_shown_in_its_whole_sentences_with_the_copy_marked(gwr_docs
     assert all(loc["sentence"][slice(*loc["copied"])] == loc["text"] for loc in rec["locations"])
     shown = runner.invoke(app, ["reuse", str(gwr_dir), "--top", "1"]).stdout
     assert rec["sentence"][:a] + "[" + top.text[:20] in "".join(shown.split())
+
+
+# ---------------------------------------------------------------- at scale: boilerplate and a kept report
+
+
+def _crowd(corpus_docs, n: int) -> tuple[list[Document], str]:
+    """n documents of different real items, each holding the same real sentence (boilerplate)."""
+    boiler = "以习近平新时代中国特色社会主义思想为指导，全面贯彻党的教育方针，落实立德树人根本任务，办人民满意的教育。"
+    own = [it.text for d in corpus_docs for it in d.items if len(it.text) > 60][:n]
+    assert len(own) == n
+    return [_doc(f"d{i:02d}", [text, boiler]) for i, text in enumerate(own)], boiler
+
+
+def test_a_sentence_in_more_plans_than_the_pair_cap_is_one_cluster_of_all_of_them(corpus_docs, monkeypatch):
+    import plansearch.reuse as reuse_mod
+
+    docs, boiler = _crowd(corpus_docs, 30)  # under PAIR_CAP (32): every pair is compared
+    compared: list[tuple[int, int]] = []
+    runs_from_seeds = reuse_mod.runs_from_seeds
+
+    def counted(a, b, seeds, k, min_len):
+        compared.append((a, b))
+        return runs_from_seeds(a, b, seeds, k, min_len)
+
+    monkeypatch.setattr(reuse_mod, "runs_from_seeds", counted)
+    every = find_reuse(docs)
+    pairs_all = len(compared)
+    monkeypatch.setattr(reuse_mod, "PAIR_CAP", 8)  # 30 holders > 8: each pairs with a representative
+    compared.clear()
+    capped = find_reuse(docs)
+    assert pairs_all >= 30 * 29 // 2 and len(compared) < 2 * 30  # linear in the holders, not square
+
+    def crowd_cluster(report):
+        return next(c for c in report.clusters if boiler[:20] in c.text)
+
+    # the same passage, in the same 30 documents, each of them covered by the others as much
+    assert crowd_cluster(capped).n_docs == crowd_cluster(every).n_docs == 30
+    assert crowd_cluster(capped).text == crowd_cluster(every).text
+    # each document's share comes out as before but for the few characters on either side of the
+    # sentence that some documents happen to share (a run reaches them only against those)
+    for c, e in zip(capped.doc_shares, every.doc_shares):
+        assert c.doc_id == e.doc_id and 0 <= (e.share_any - c.share_any) * e.chars <= 2 * MAX_GAP, c.doc_id
+
+
+def test_with_the_cap_each_document_is_still_compared_with_one_it_may_be_across(corpus_docs, monkeypatch):
+    import plansearch.reuse as reuse_mod
+
+    docs, boiler = _crowd(corpus_docs, 40)
+    for n, d in enumerate(docs):
+        d.year = 2022 if n < 39 else 2023  # one plan of another year among 39 of one year
+    monkeypatch.setattr(reuse_mod, "PAIR_CAP", 8)
+    report = find_reuse(docs, across="years")
+    cluster = next(c for c in report.clusters if boiler[:20] in c.text)
+    assert cluster.n_docs == 40  # the 2023 plan shares it with every 2022 one, and they with it
+    assert all(s.share_any > 0 for s in report.doc_shares)
+
+
+def test_an_index_keeps_its_reuse_report_so_the_next_call_for_any_document_is_instant(seed_index, fresh_home,
+                                                                                        monkeypatch):
+    import plansearch.reuse as reuse_mod
+    from plansearch.reuse import reuse_in_index
+    from plansearch.store import open_index
+
+    stages = []
+    ix = open_index(seed_index)
+    try:
+        first, docs = reuse_in_index(ix, progress=lambda stage, done, total: stages.append((stage, done, total)))
+        assert first.clusters and {s[0] for s in stages} == {"fingerprinting the documents (once per index)",
+                                                             "comparing the documents that share passages"}
+        assert stages[-1][1] == stages[-1][2]  # the bar ends full
+        assert len(list((fresh_home / "reuse").glob("*.pickle"))) == 1
+
+        def not_again(*args, **kwargs):
+            raise AssertionError("the kept report was computed again")
+
+        monkeypatch.setattr(reuse_mod, "_whole_report", not_again)
+        again, _ = reuse_in_index(ix)
+        assert [c.text for c in again.clusters] == [c.text for c in first.clusters]
+        doc = first.clusters[0].locations[0].doc_id
+        one, _ = reuse_in_index(ix, doc=doc, min_docs=2)
+        assert one.clusters and all(any(p.doc_id == doc for p in c.locations) for c in one.clusters)
+        assert [s.doc_id for s in one.doc_shares] == [doc]
+        with pytest.raises(PlansearchError, match="unknown document id 'no-such-plan'"):
+            reuse_in_index(ix, doc="no-such-plan")
+    finally:
+        ix.close()
+    # a damaged kept report is computed again, not an error
+    for p in (fresh_home / "reuse").glob("*.pickle"):
+        p.write_bytes(b"not a pickle")
+    monkeypatch.undo()
+    ix = open_index(seed_index)
+    try:
+        again, _ = reuse_in_index(ix)
+        assert [c.text for c in again.clusters] == [c.text for c in first.clusters]
+    finally:
+        ix.close()

@@ -39,7 +39,6 @@ import bisect
 import difflib
 import functools
 import heapq
-import os
 import re
 import time
 from collections import defaultdict
@@ -59,7 +58,7 @@ from .metadata import is_place_name
 from .models import BadParameter, Document, Item, Notice, PlansearchError
 from .normalise import MASKED_PLACE, compact, mask_variables, mask_variables_with_map, normalise, normalise_with_map
 from .search import Filters
-from .store import Selection, cached_embedder_vectors, user_home
+from .store import Selection, cached_embedder_vectors, keep_file, read_kept, user_home
 from .synonyms import are_synonyms, canonicalise
 
 Level = Literal["verbatim", "disguised", "paraphrased"]
@@ -553,11 +552,8 @@ class FingerprintTable:
         return np.concatenate(parts) if parts else np.zeros(0, np.int32)
 
     def save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        with open(tmp, "wb") as f:
+        with open(path, "wb") as f:
             np.savez(f, hashes=self.hashes, rows=self.rows, min_chars=np.array([self.min_chars]))
-        os.replace(tmp, path)
 
     @classmethod
     def load(cls, path: Path) -> "FingerprintTable":
@@ -585,16 +581,10 @@ def fingerprint_table(index, min_chars: int, progress: Callable[[str, int, int],
     once (every item's stored normalised text is read: ~1 s per 10^4 items) and kept there. The
     newest few tables are kept, older ones deleted."""
     key = f"{index.meta.fingerprint[:40]}-{min_chars}-v{TABLE_VERSION}"
-    folder = user_home() / "check"
-    path = folder / f"{key}.npz"
-    if path.is_file():
-        try:
-            table = FingerprintTable.load(path)
-            if table.min_chars == min_chars:
-                os.utime(path)
-                return table
-        except (OSError, ValueError, KeyError, EOFError):
-            pass  # unreadable: built again below
+    path = user_home() / "check" / f"{key}.npz"
+    table = read_kept(path, FingerprintTable.load)
+    if table is not None and table.min_chars == min_chars:
+        return table
     n = len(index.item_doc)
     keys: list[str] = []
     step = 5000
@@ -602,15 +592,9 @@ def fingerprint_table(index, min_chars: int, progress: Callable[[str, int, int],
         items = index_items(index, range(lo, min(n, lo + step)))
         keys.extend(verbatim_key_text(it.norm or normalise(it.text)) for it in items)
         if progress:
-            progress("fingerprinting the indexed items (once per index)", min(n, lo + step), n)
+            progress(N_("fingerprinting the indexed items (once per index)"), min(n, lo + step), n)
     table = FingerprintTable.build(keys, min_chars)
-    try:
-        table.save(path)
-        old = sorted(folder.glob("*.npz"), key=lambda p: p.stat().st_mtime, reverse=True)
-        for p in old[4:]:
-            p.unlink(missing_ok=True)
-    except OSError:
-        pass  # a read-only home: the table is rebuilt next time, the check still runs
+    keep_file(path, table.save)
     return table
 
 

@@ -615,7 +615,7 @@ def reuse(
     as_json: bool = typer.Option(False, "--json", help=_("One JSON object per passage, then per document.")),
 ):
     from .reuse import check_settings as check_reuse_settings
-    from .reuse import find_reuse
+    from .reuse import find_reuse, reuse_in_index
 
     fmt = _format(fmt, as_json)
     if index_dir is not None and path:
@@ -623,17 +623,20 @@ def reuse(
     if top < 1:
         raise PlansearchError(_("{option} must be at least 1, not {value}").format(option="--top", value=top))
     check_reuse_settings(min_chars=min_chars, across=across, min_docs=min_docs, max_spread=max_spread)
-    keep = None
     if level is not None:
         from .search import Filters
 
-        keep = Filters(level=level)  # an unknown level fails here, before the documents are read
+        Filters(level=level)  # an unknown level fails here, before the documents are read
     if index_dir is not None:
         from .store import open_index
 
+        # the index's whole report is kept per index: the first call reads every document (minutes
+        # at 10^6 items, with a progress bar), the next ones, for any --doc, read what was kept
         ix = open_index(index_dir)
         try:
-            documents = ix.all_documents()
+            with render.IndexProgress() as bar:
+                report, documents = reuse_in_index(ix, min_chars=min_chars, across=across, level=level, doc=doc,
+                                                   min_docs=min_docs, max_spread=max_spread, progress=bar.update)
         finally:
             ix.close()
     else:
@@ -641,10 +644,11 @@ def reuse(
         documents = _load(roots)
         if not documents:
             raise PlansearchError(_("no documents found in {paths}").format(paths=", ".join(map(str, roots))))
-    if keep is not None:
-        documents = [d for d in documents if keep.accepts(d)]
-    report = find_reuse(documents, min_chars=min_chars, across=across, doc=doc, min_docs=min_docs,
-                        max_spread=max_spread)
+        if level is not None:
+            documents = [d for d in documents if Filters(level=level).accepts(d)]
+        with render.IndexProgress() as bar:
+            report = find_reuse(documents, min_chars=min_chars, across=across, doc=doc, min_docs=min_docs,
+                                max_spread=max_spread, progress=bar.update)
     by_id = {d.doc_id: d for d in documents}
     if fmt == "table":
         render.print_reuse(report, by_id, top)

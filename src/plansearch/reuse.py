@@ -31,9 +31,12 @@ from __future__ import annotations
 
 import bisect
 import math
+import pickle
 import statistics
-from collections import defaultdict
-from dataclasses import dataclass, field
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -47,8 +50,8 @@ from .fingerprint import (
 )
 from .chunk import sentence_bounds
 from .corpus import find_document
-from .metadata import is_earlier
-from .i18n import _, either
+from .metadata import is_earlier, year_bounds
+from .i18n import N_, _, either
 from .models import BadParameter, Document, Passage, ReuseCluster
 from .normalise import union_spans
 
@@ -58,6 +61,11 @@ SEED_CHARS = 16  # every verbatim run this long is seen; shorter ones only help 
 MAX_GAP = 8  # characters of edit allowed between two runs of one near-verbatim passage
 SAME_PASSAGE_OVERLAP = 0.5  # two spans of one document are one passage above this overlap
 TOP_SOURCES = 3
+# A hash held by more documents than this pairs each with a few representatives, not with each
+# other (boilerplate in thousands of plans made the pairs, and the memory, grow with the square).
+PAIR_CAP = 32
+MAX_REPRESENTATIVES = 8
+TEXTS_KEPT = 4096  # fingerprint texts kept while the pairs are compared
 
 
 @dataclass
@@ -96,6 +104,13 @@ class ReuseReport:
                            doc_shares=[s for s in self.doc_shares if s.doc_id == doc_id],
                            n_docs=self.n_docs, min_chars=self.min_chars, across=self.across)
 
+    def narrowed(self, doc: str | None = None, min_docs: int = 2, max_spread: int | None = None) -> "ReuseReport":
+        """The passages of at least `min_docs` documents (and at most `max_spread`), touching `doc`
+        when given: what a whole report, computed or kept, answers without computing again."""
+        report = self.touching(doc) if doc is not None else self
+        return replace(report, clusters=[c for c in report.clusters if c.n_docs >= min_docs
+                                         and (max_spread is None or c.n_docs <= max_spread)])
+
 
 @dataclass(frozen=True)
 class _PairPassage:
@@ -121,25 +136,33 @@ def check_settings(*, min_chars: int = 30, across: str = "any", min_docs: int = 
 
 
 def find_reuse(docs: list[Document], *, min_chars: int = 30, across: Across = "any",
-               doc: str | None = None, min_docs: int = 2, max_spread: int | None = None) -> ReuseReport:
+               doc: str | None = None, min_docs: int = 2, max_spread: int | None = None,
+               seeds: "SeedTable | None" = None,
+               progress: Callable[[str, int, int], None] | None = None) -> ReuseReport:
     """Passages of at least `min_chars` verbatim characters found in `min_docs` or more documents.
 
     across: "years" keeps only what documents of different years share (an unknown year counts
     as different), "regions" likewise for regions, "levels" for administrative levels, "any" everything. doc: only clusters touching
-    this document id (and only its share). max_spread: drop clusters found in more documents."""
+    this document id (and only its share). max_spread: drop clusters found in more documents.
+    seeds: the documents' fingerprint pass, when it is kept (`reuse_in_index`); progress(stage,
+    done, total) hears of the fingerprint and comparison passes."""
     check_settings(min_chars=min_chars, across=across, min_docs=min_docs, max_spread=max_spread)
     if doc is not None:
         find_document(docs, doc)  # unknown id: error with the closest ids
+    report = _whole_report(docs, min_chars, across, seeds, progress)
+    return report.narrowed(doc=doc, min_docs=min_docs, max_spread=max_spread)
 
-    texts = [_fingerprint_text(d) for d in docs]
+
+def _whole_report(docs: list[Document], min_chars: int, across: str, seeds: "SeedTable | None",
+                  progress: Callable[[str, int, int], None] | None) -> ReuseReport:
     seed_len = min(SEED_CHARS, min_chars)
-    passages = _pair_passages(docs, texts, seed_len, min_chars, across)
+    if seeds is None or seeds.seed_len != seed_len or seeds.n_docs != len(docs):
+        seeds = SeedTable.build(docs, seed_len, progress)
+    texts = _Texts(docs)
+    passages = _pair_passages(docs, texts, seeds, min_chars, across, progress)
     clusters = _clusters(docs, texts, passages)
-    clusters = [c for c in clusters if c.n_docs >= min_docs and (max_spread is None or c.n_docs <= max_spread)]
-    shares = _doc_shares(docs, texts, passages)
-    report = ReuseReport(clusters=clusters, doc_shares=shares, n_docs=len(docs), min_chars=min_chars,
-                         across=across)
-    return report.touching(doc) if doc is not None else report
+    shares = _doc_shares(docs, seeds.chars, passages)
+    return ReuseReport(clusters=clusters, doc_shares=shares, n_docs=len(docs), min_chars=min_chars, across=across)
 
 
 def _fingerprint_text(doc: Document) -> FingerprintText:
@@ -147,6 +170,77 @@ def _fingerprint_text(doc: Document) -> FingerprintText:
     spans = [(h.start, h.end) for h in doc.headings] + [(it.start, it.end) for it in doc.items]
     merged = union_spans(spans, join_touching=False)  # touching pieces are normalised and masked apart
     return FingerprintText.from_spans(doc.text, merged or [(0, len(doc.text))])
+
+
+class _Texts:
+    """Documents' fingerprint texts, made when a comparison needs them and the most recent kept:
+    held all at once they are tens of bytes a character (a 10^6-item corpus did not fit in 24 GB)."""
+
+    def __init__(self, docs: list[Document], keep: int = TEXTS_KEPT):
+        self._docs = docs
+        self._kept: OrderedDict[int, FingerprintText] = OrderedDict()
+        self._keep = keep
+
+    def __getitem__(self, n: int) -> FingerprintText:
+        text = self._kept.get(n)
+        if text is None:
+            text = self._kept[n] = _fingerprint_text(self._docs[n])
+            if len(self._kept) > self._keep:
+                self._kept.popitem(last=False)
+        else:
+            self._kept.move_to_end(n)
+        return text
+
+
+@dataclass
+class SeedTable:
+    """The fingerprint pass over a list of documents: every document's winnowed fingerprints, sorted
+    by hash, and each document's length in fingerprint characters. It reads every character of the
+    corpus (minutes at 10^6 items), so `reuse_in_index` keeps it per index."""
+
+    hashes: np.ndarray  # uint64, ascending
+    docs: np.ndarray  # int32: the document (its place in the list) of each hash
+    positions: np.ndarray  # int32: where the k-gram starts in that document's fingerprint text
+    chars: np.ndarray  # int64: each document's fingerprint-text length
+    seed_len: int
+    k: int
+
+    @property
+    def n_docs(self) -> int:
+        return len(self.chars)
+
+    @classmethod
+    def build(cls, docs: list[Document], seed_len: int,
+              progress: Callable[[str, int, int], None] | None = None) -> "SeedTable":
+        hashes, owners, positions, chars = [], [], [], []
+        k = seed_len
+        for n, d in enumerate(docs):
+            text = _fingerprint_text(d)
+            fp, k = fingerprint(text.text, seed_len)
+            hashes.append(fp.hashes)
+            owners.append(np.full(len(fp.hashes), n, dtype=np.int32))
+            positions.append(fp.positions.astype(np.int32))
+            chars.append(len(text))
+            if progress and (n % 200 == 199 or n == len(docs) - 1):
+                progress(N_("fingerprinting the documents (once per index)"), n + 1, len(docs))
+        if not hashes:
+            empty = np.zeros(0, np.int32)
+            return cls(np.zeros(0, np.uint64), empty, empty, np.zeros(0, np.int64), seed_len, k)
+        all_h = np.concatenate(hashes)
+        order = np.argsort(all_h, kind="stable")
+        return cls(all_h[order], np.concatenate(owners)[order], np.concatenate(positions)[order],
+                   np.asarray(chars, np.int64), seed_len, k)
+
+    def save(self, path: Path) -> None:
+        with open(path, "wb") as f:
+            np.savez(f, hashes=self.hashes, docs=self.docs, positions=self.positions, chars=self.chars,
+                     sizes=np.array([self.seed_len, self.k]))
+
+    @classmethod
+    def load(cls, path: Path) -> "SeedTable":
+        with np.load(path, allow_pickle=False) as z:
+            seed_len, k = (int(x) for x in z["sizes"])
+            return cls(z["hashes"], z["docs"], z["positions"], z["chars"], seed_len, k)
 
 
 def _comparable(a: Document, b: Document, across: str) -> bool:
@@ -159,56 +253,93 @@ def _comparable(a: Document, b: Document, across: str) -> bool:
     return True
 
 
-def _pair_passages(docs: list[Document], texts: list[FingerprintText], seed_len: int, min_chars: int,
-                   across: str) -> list[_PairPassage]:
+def _representatives(docs: list[Document], held: list[int], across: str) -> list[int]:
+    """For a hash too many documents hold to pair them all: the documents the others are paired
+    with. The earliest (by year) comes first, so what a document shares with the crowd is counted
+    against a source that can have come before it; with `across`, the first of each other value too,
+    so every document has one it may be compared with."""
+    def when(n: int) -> tuple:
+        b = year_bounds(docs[n])
+        return (b is None, b[0] if b else 0, n)
+
+    ordered = sorted(held, key=when)
+    reps = [ordered[0]]
+    if across != "any":
+        seen = set()
+        for n in ordered:
+            value = {"years": docs[n].year, "regions": docs[n].region, "levels": docs[n].level}[across]
+            if value not in seen:
+                seen.add(value)
+                if n not in reps:
+                    reps.append(n)
+            if len(reps) >= MAX_REPRESENTATIVES:
+                break
+    return reps
+
+
+def _pair_passages(docs: list[Document], texts: _Texts, seeds: SeedTable, min_chars: int, across: str,
+                   progress: Callable[[str, int, int], None] | None = None) -> list[_PairPassage]:
     """Seeds from one inverted index over all documents' fingerprints, then runs and chains per
-    document pair that has a seed."""
-    hashes, owners, positions = [], [], []
-    k = seed_len
-    for n, t in enumerate(texts):
-        fp, k = fingerprint(t.text, seed_len)
-        hashes.append(fp.hashes)
-        owners.append(np.full(len(fp.hashes), n, dtype=np.int64))
-        positions.append(fp.positions)
-    if not hashes:
+    document pair that has a seed. A hash held by up to PAIR_CAP documents pairs them all; one held
+    by more (boilerplate: 以…为指导 in every plan) pairs each with a few representatives, so the
+    pairs grow with the corpus, not with its square; the clusters still join every holder."""
+    all_h, all_doc, all_pos = seeds.hashes, seeds.docs, seeds.positions
+    if not len(all_h):
         return []
-    all_h = np.concatenate(hashes)
-    all_doc = np.concatenate(owners)
-    all_pos = np.concatenate(positions)
-    order = np.argsort(all_h, kind="stable")
-    all_h, all_doc, all_pos = all_h[order], all_doc[order], all_pos[order]
     # postings: runs of equal hashes; only those held by two or more documents matter
     bounds = np.flatnonzero(np.diff(all_h)) + 1
     starts = np.concatenate(([0], bounds))
     stops = np.concatenate((bounds, [len(all_h)]))
     multi = stops - starts > 1
 
-    seeds: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
+    seeds_of: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
     comparable: dict[tuple[int, int], bool] = {}
-    doc_list, pos_list = all_doc.tolist(), all_pos.tolist()
+
+    def may_pair(di: int, dj: int) -> bool:
+        key = (di, dj) if di < dj else (dj, di)
+        ok = comparable.get(key)
+        if ok is None:
+            ok = comparable[key] = _comparable(docs[key[0]], docs[key[1]], across)
+        return ok
+
+    def pair(di: int, pi: int, dj: int, pj: int) -> None:
+        if may_pair(di, dj):
+            seeds_of[(di, dj) if di < dj else (dj, di)].append((pi, pj) if di < dj else (pj, pi))
+
     for s, e in zip(starts[multi].tolist(), stops[multi].tolist()):
-        postings = list(zip(doc_list[s:e], pos_list[s:e]))
-        if len({d for d, _ in postings}) < 2:
+        postings = list(zip(all_doc[s:e].tolist(), all_pos[s:e].tolist()))
+        held = sorted({d for d, _ in postings})
+        if len(held) < 2:
             continue
-        for x in range(len(postings)):
-            di, pi = postings[x]
-            for y in range(x + 1, len(postings)):
-                dj, pj = postings[y]
-                if di == dj:
-                    continue
-                key, seed = ((di, dj), (pi, pj)) if di < dj else ((dj, di), (pj, pi))
-                ok = comparable.get(key)
-                if ok is None:
-                    ok = comparable[key] = _comparable(docs[key[0]], docs[key[1]], across)
-                if ok:
-                    seeds[key].append(seed)
+        if len(held) <= PAIR_CAP:
+            for x in range(len(postings)):
+                di, pi = postings[x]
+                for y in range(x + 1, len(postings)):
+                    dj, pj = postings[y]
+                    if di != dj:
+                        pair(di, pi, dj, pj)
+            continue
+        reps = _representatives(docs, held, across)
+        at = {r: [p for d, p in postings if d == r] for r in reps}
+        for dj, pj in postings:
+            # a representative pairs with one listed before it, any other document with the first
+            # representative it may be compared with
+            candidates = reps[:reps.index(dj)] if dj in at else reps
+            partner = next((r for r in candidates if may_pair(r, dj)), None)
+            if partner is not None:
+                for pi in at[partner]:
+                    pair(partner, pi, dj, pj)
 
     out: list[_PairPassage] = []
-    for (i, j), pair_seeds in sorted(seeds.items()):
+    k, seed_len = seeds.k, seeds.seed_len
+    pairs = sorted(seeds_of.items())
+    for n, ((i, j), pair_seeds) in enumerate(pairs):
         runs = runs_from_seeds(texts[i], texts[j], pair_seeds, k, seed_len)
         for chain in chain_runs(runs, MAX_GAP):
             if chain.verbatim >= min_chars:
                 out.append(_PairPassage(i, j, chain))
+        if progress and (n % 500 == 499 or n == len(pairs) - 1):
+            progress(N_("comparing the documents that share passages"), n + 1, len(pairs))
     return out
 
 
@@ -228,7 +359,7 @@ class _UnionFind:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
-def _clusters(docs: list[Document], texts: list[FingerprintText],
+def _clusters(docs: list[Document], texts: _Texts,
               passages: list[_PairPassage]) -> list[ReuseCluster]:
     # nodes: (document, fingerprint start, stop); node 2n and 2n+1 are the two sides of passage n
     nodes: list[tuple[int, int, int]] = []
@@ -291,9 +422,9 @@ def _passage(doc: Document, text: FingerprintText, pos: int, stop: int) -> Passa
                    text=doc.text[start:end], item_ordinals=ordinals, sentence_start=s_start, sentence_end=s_end)
 
 
-def _doc_shares(docs: list[Document], texts: list[FingerprintText],
-                passages: list[_PairPassage]) -> list[DocShare]:
-    """Verbatim coverage (runs, not the gaps between them) of each document by the others."""
+def _doc_shares(docs: list[Document], chars: np.ndarray, passages: list[_PairPassage]) -> list[DocShare]:
+    """Verbatim coverage (runs, not the gaps between them) of each document by the others.
+    `chars`: each document's fingerprint-text length."""
     spans: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)  # (doc, source) -> spans
     for p in passages:
         for r in p.chain.runs:
@@ -305,7 +436,7 @@ def _doc_shares(docs: list[Document], texts: list[FingerprintText],
 
     out = []
     for d, doc in enumerate(docs):
-        n_chars = len(texts[d])
+        n_chars = int(chars[d])
         sources = per_doc.get(d, {})
 
         def share(source_ids) -> float:
@@ -319,3 +450,45 @@ def _doc_shares(docs: list[Document], texts: list[FingerprintText],
             sources=[SourceShare(docs[src].doc_id, sh, is_earlier(docs[src], doc))
                      for sh, src in ranked[:TOP_SOURCES]]))
     return out
+
+
+# --- an index's reuse, kept ----------------------------------------------------------------------
+
+REPORT_VERSION = 1  # bump when what a kept report holds, or how it is computed, changes
+KEPT = 4  # reports (and fingerprint passes) kept in user_home()/reuse, newest first
+
+
+def reuse_in_index(index, *, min_chars: int = 30, across: Across = "any", level: str | None = None,
+                   doc: str | None = None, min_docs: int = 2, max_spread: int | None = None,
+                   documents: list[Document] | None = None,
+                   progress: Callable[[str, int, int], None] | None = None) -> tuple[ReuseReport, list[Document]]:
+    """`find_reuse` over the documents of an open index (of one administrative `level`, if given),
+    with its documents. The whole report for (min_chars, across, level) is kept per index (by its
+    corpus fingerprint) in user_home()/reuse, and so is the fingerprint pass it rests on: the first
+    call at 10^6 items takes minutes, the next ones, for any document, read the kept report.
+    `documents`: the index's documents when the caller has read them already (the web app reads
+    them under its lock, then computes without holding it)."""
+    from .search import Filters
+    from .store import keep_file, read_kept, user_home
+
+    check_settings(min_chars=min_chars, across=across, min_docs=min_docs, max_spread=max_spread)
+    keep = Filters(level=level) if level is not None else None  # an unknown level fails here
+    docs = index.all_documents() if documents is None else documents
+    if keep is not None:
+        docs = [d for d in docs if keep.accepts(d)]
+    if doc is not None:
+        find_document(docs, doc)
+    folder = user_home() / "reuse"
+    corpus = index.meta.fingerprint[:40]
+    report_path = folder / f"{corpus}-{min_chars}-{across}-{keep.level if keep else 'all'}-v{REPORT_VERSION}.pickle"
+    report = read_kept(report_path, lambda p: pickle.loads(p.read_bytes()))
+    if not isinstance(report, ReuseReport) or report.n_docs != len(docs):
+        seed_len = min(SEED_CHARS, min_chars)
+        seeds_path = folder / f"{corpus}-seeds{seed_len}-{keep.level if keep else 'all'}-v{REPORT_VERSION}.npz"
+        seeds = read_kept(seeds_path, SeedTable.load)
+        if seeds is None or seeds.n_docs != len(docs) or seeds.seed_len != seed_len:
+            seeds = SeedTable.build(docs, seed_len, progress)
+            keep_file(seeds_path, seeds.save, KEPT)
+        report = _whole_report(docs, min_chars, across, seeds, progress)
+        keep_file(report_path, lambda p: p.write_bytes(pickle.dumps(report, protocol=5)), KEPT)
+    return report.narrowed(doc=doc, min_docs=min_docs, max_spread=max_spread), docs

@@ -43,6 +43,7 @@ import fcntl
 import hashlib
 import json
 import os
+import pickle
 import re
 import shutil
 import sqlite3
@@ -112,6 +113,37 @@ def user_home() -> Path:
         return Path(env)
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "plansearch"
+
+
+def read_kept(path: Path, read: Callable[[Path], object]):
+    """What `read` makes of a file kept in user_home() (a check's fingerprint table, a reuse
+    report), or None when it is missing or unreadable: it is then computed again, a kept file is
+    a convenience, never the only copy of anything. Reading marks it recently used."""
+    if not path.is_file():
+        return None
+    try:
+        value = read(path)
+        os.utime(path)
+        return value
+    except (OSError, ValueError, KeyError, EOFError, AttributeError, TypeError, ImportError,
+            pickle.UnpicklingError):
+        return None
+
+
+def keep_file(path: Path, write: Callable[[Path], None], kept: int = 4) -> None:
+    """Write a file kept in user_home() (through a temporary name, so a reader never sees half of
+    it) and delete the least recently used of its folder and suffix beyond `kept`. A read-only home
+    only means the next call computes again."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write(tmp)
+        os.replace(tmp, path)
+        same_kind = sorted(path.parent.glob(f"*{path.suffix}"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in same_kind[kept:]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        tmp.unlink(missing_ok=True)
 
 
 # --- embedding cache ---------------------------------------------------------------------------

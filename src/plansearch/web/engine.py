@@ -34,7 +34,7 @@ from ..i18n import _
 from ..metadata import YearBasis
 from ..models import Document, PlansearchError, ReuseCluster
 from ..normalise import compact, normalise
-from ..reuse import ReuseReport, find_reuse
+from ..reuse import ReuseReport, reuse_in_index
 from ..search import Filters, Hits, HitGroup, Searcher
 from ..trend import TrendTable, trend
 
@@ -310,9 +310,10 @@ class Engine:
                 return self._reuse[key]
             with self.lock:
                 docs = self.searcher.index.all_documents()
-            if level is not None:
-                docs = [d for d in docs if Filters(level=level).accepts(d)]
-            view = ReuseView(find_reuse(docs, min_chars=min_chars, across=across), {d.doc_id: d for d in docs})
+            # kept per index beside the CLI's: a restarted app, or `reuse --index` run before, answers at once
+            report, docs = reuse_in_index(self.searcher.index, min_chars=min_chars, across=across, level=level,
+                                          documents=docs)
+            view = ReuseView(report, {d.doc_id: d for d in docs})
             with self._reuse_guard:
                 while len(self._reuse) >= REUSE_REPORTS_KEPT:
                     self._reuse.pop(next(iter(self._reuse)))
