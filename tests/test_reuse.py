@@ -336,10 +336,9 @@ def test_with_the_cap_each_document_is_still_compared_with_one_it_may_be_across(
     assert all(s.share_any > 0 for s in report.doc_shares)
 
 
-def test_an_index_keeps_its_reuse_report_so_the_next_call_for_any_document_is_instant(seed_index, fresh_home,
-                                                                                        monkeypatch):
+def test_an_index_keeps_its_reuse_report_and_its_fingerprint_pass(seed_index, fresh_home, monkeypatch):
     import plansearch.reuse as reuse_mod
-    from plansearch.reuse import reuse_in_index
+    from plansearch.reuse import SeedTable, reuse_in_index
     from plansearch.store import open_index
 
     stages = []
@@ -350,17 +349,24 @@ def test_an_index_keeps_its_reuse_report_so_the_next_call_for_any_document_is_in
                                                              "comparing the documents that share passages"}
         assert stages[-1][1] == stages[-1][2]  # the bar ends full
         assert len(list((fresh_home / "reuse").glob("*.pickle"))) == 1
+        assert len(list((fresh_home / "reuse").glob("*.npz"))) == 1
 
         def not_again(*args, **kwargs):
-            raise AssertionError("the kept report was computed again")
+            raise AssertionError("computed again")
 
+        # the whole report is read back; a document's own comparison reads the kept fingerprint pass
+        monkeypatch.setattr(SeedTable, "build", not_again)
+        doc = first.clusters[0].locations[0].doc_id
+        one, _ = reuse_in_index(ix, doc=doc)
+        assert one.clusters and all(any(p.doc_id == doc for p in c.locations) for c in one.clusters)
+        assert [s.doc_id for s in one.doc_shares] == [doc]
+        # compared with every other document itself, it finds the documents the whole report links it to
+        linked = {p.doc_id for c in first.touching(doc).clusters for p in c.locations}
+        assert {p.doc_id for c in one.clusters for p in c.locations} == linked
+        assert one.doc_shares[0].share_any == pytest.approx(first.touching(doc).doc_shares[0].share_any)
         monkeypatch.setattr(reuse_mod, "_whole_report", not_again)
         again, _ = reuse_in_index(ix)
         assert [c.text for c in again.clusters] == [c.text for c in first.clusters]
-        doc = first.clusters[0].locations[0].doc_id
-        one, _ = reuse_in_index(ix, doc=doc, min_docs=2)
-        assert one.clusters and all(any(p.doc_id == doc for p in c.locations) for c in one.clusters)
-        assert [s.doc_id for s in one.doc_shares] == [doc]
         with pytest.raises(PlansearchError, match="unknown document id 'no-such-plan'"):
             reuse_in_index(ix, doc="no-such-plan")
     finally:

@@ -149,19 +149,22 @@ def find_reuse(docs: list[Document], *, min_chars: int = 30, across: Across = "a
     check_settings(min_chars=min_chars, across=across, min_docs=min_docs, max_spread=max_spread)
     if doc is not None:
         find_document(docs, doc)  # unknown id: error with the closest ids
-    report = _whole_report(docs, min_chars, across, seeds, progress)
+    report = _whole_report(docs, min_chars, across, seeds, progress, doc)
     return report.narrowed(doc=doc, min_docs=min_docs, max_spread=max_spread)
 
 
 def _whole_report(docs: list[Document], min_chars: int, across: str, seeds: "SeedTable | None",
-                  progress: Callable[[str, int, int], None] | None) -> ReuseReport:
+                  progress: Callable[[str, int, int], None] | None, doc: str | None = None) -> ReuseReport:
+    """The report over every pair of documents that share a seed or, with `doc`, over the pairs of
+    that document and every other (then the cost is that document's, not the corpus's)."""
     seed_len = min(SEED_CHARS, min_chars)
     if seeds is None or seeds.seed_len != seed_len or seeds.n_docs != len(docs):
         seeds = SeedTable.build(docs, seed_len, progress)
+    only = next(n for n, d in enumerate(docs) if d.doc_id == find_document(docs, doc).doc_id) if doc else None
     texts = _Texts(docs)
-    passages = _pair_passages(docs, texts, seeds, min_chars, across, progress)
+    passages = _pair_passages(docs, texts, seeds, min_chars, across, progress, only)
     clusters = _clusters(docs, texts, passages)
-    shares = _doc_shares(docs, seeds.chars, passages)
+    shares = _doc_shares(docs, seeds.chars, passages, only)
     return ReuseReport(clusters=clusters, doc_shares=shares, n_docs=len(docs), min_chars=min_chars, across=across)
 
 
@@ -278,11 +281,13 @@ def _representatives(docs: list[Document], held: list[int], across: str) -> list
 
 
 def _pair_passages(docs: list[Document], texts: _Texts, seeds: SeedTable, min_chars: int, across: str,
-                   progress: Callable[[str, int, int], None] | None = None) -> list[_PairPassage]:
+                   progress: Callable[[str, int, int], None] | None = None,
+                   only: int | None = None) -> list[_PairPassage]:
     """Seeds from one inverted index over all documents' fingerprints, then runs and chains per
     document pair that has a seed. A hash held by up to PAIR_CAP documents pairs them all; one held
     by more (boilerplate: 以…为指导 in every plan) pairs each with a few representatives, so the
-    pairs grow with the corpus, not with its square; the clusters still join every holder."""
+    pairs grow with the corpus, not with its square; the clusters still join every holder. `only`:
+    the pairs of that document with each other holder of its hashes, and no other pair."""
     all_h, all_doc, all_pos = seeds.hashes, seeds.docs, seeds.positions
     if not len(all_h):
         return []
@@ -291,6 +296,9 @@ def _pair_passages(docs: list[Document], texts: _Texts, seeds: SeedTable, min_ch
     starts = np.concatenate(([0], bounds))
     stops = np.concatenate((bounds, [len(all_h)]))
     multi = stops - starts > 1
+    if only is not None:  # the groups of the document's own hashes
+        own = np.unique(all_h[all_doc == only])
+        multi &= np.isin(all_h[starts], own)
 
     seeds_of: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
     comparable: dict[tuple[int, int], bool] = {}
@@ -310,6 +318,13 @@ def _pair_passages(docs: list[Document], texts: _Texts, seeds: SeedTable, min_ch
         postings = list(zip(all_doc[s:e].tolist(), all_pos[s:e].tolist()))
         held = sorted({d for d, _ in postings})
         if len(held) < 2:
+            continue
+        if only is not None:
+            mine = [p for d, p in postings if d == only]
+            for dj, pj in postings:
+                if dj != only:
+                    for pi in mine:
+                        pair(only, pi, dj, pj)
             continue
         if len(held) <= PAIR_CAP:
             for x in range(len(postings)):
@@ -422,9 +437,10 @@ def _passage(doc: Document, text: FingerprintText, pos: int, stop: int) -> Passa
                    text=doc.text[start:end], item_ordinals=ordinals, sentence_start=s_start, sentence_end=s_end)
 
 
-def _doc_shares(docs: list[Document], chars: np.ndarray, passages: list[_PairPassage]) -> list[DocShare]:
-    """Verbatim coverage (runs, not the gaps between them) of each document by the others.
-    `chars`: each document's fingerprint-text length."""
+def _doc_shares(docs: list[Document], chars: np.ndarray, passages: list[_PairPassage],
+                only: int | None = None) -> list[DocShare]:
+    """Verbatim coverage (runs, not the gaps between them) of each document by the others (with
+    `only`, of that document alone). `chars`: each document's fingerprint-text length."""
     spans: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)  # (doc, source) -> spans
     for p in passages:
         for r in p.chain.runs:
@@ -436,6 +452,8 @@ def _doc_shares(docs: list[Document], chars: np.ndarray, passages: list[_PairPas
 
     out = []
     for d, doc in enumerate(docs):
+        if only is not None and d != only:
+            continue
         n_chars = int(chars[d])
         sources = per_doc.get(d, {})
 
@@ -464,8 +482,9 @@ def reuse_in_index(index, *, min_chars: int = 30, across: Across = "any", level:
                    progress: Callable[[str, int, int], None] | None = None) -> tuple[ReuseReport, list[Document]]:
     """`find_reuse` over the documents of an open index (of one administrative `level`, if given),
     with its documents. The whole report for (min_chars, across, level) is kept per index (by its
-    corpus fingerprint) in user_home()/reuse, and so is the fingerprint pass it rests on: the first
-    call at 10^6 items takes minutes, the next ones, for any document, read the kept report.
+    corpus fingerprint) in user_home()/reuse, and so is the fingerprint pass it rests on (minutes at
+    10^6 items, once). With `doc`, that document is compared with every other holder of its
+    fingerprints (seconds once the pass is kept), not the corpus pair by pair.
     `documents`: the index's documents when the caller has read them already (the web app reads
     them under its lock, then computes without holding it)."""
     from .search import Filters
@@ -481,7 +500,7 @@ def reuse_in_index(index, *, min_chars: int = 30, across: Across = "any", level:
     folder = user_home() / "reuse"
     corpus = index.meta.fingerprint[:40]
     report_path = folder / f"{corpus}-{min_chars}-{across}-{keep.level if keep else 'all'}-v{REPORT_VERSION}.pickle"
-    report = read_kept(report_path, lambda p: pickle.loads(p.read_bytes()))
+    report = read_kept(report_path, lambda p: pickle.loads(p.read_bytes())) if doc is None else None
     if not isinstance(report, ReuseReport) or report.n_docs != len(docs):
         seed_len = min(SEED_CHARS, min_chars)
         seeds_path = folder / f"{corpus}-seeds{seed_len}-{keep.level if keep else 'all'}-v{REPORT_VERSION}.npz"
@@ -489,6 +508,7 @@ def reuse_in_index(index, *, min_chars: int = 30, across: Across = "any", level:
         if seeds is None or seeds.n_docs != len(docs) or seeds.seed_len != seed_len:
             seeds = SeedTable.build(docs, seed_len, progress)
             keep_file(seeds_path, seeds.save, KEPT)
-        report = _whole_report(docs, min_chars, across, seeds, progress)
-        keep_file(report_path, lambda p: p.write_bytes(pickle.dumps(report, protocol=5)), KEPT)
+        report = _whole_report(docs, min_chars, across, seeds, progress, doc)
+        if doc is None:
+            keep_file(report_path, lambda p: p.write_bytes(pickle.dumps(report, protocol=5)), KEPT)
     return report.narrowed(doc=doc, min_docs=min_docs, max_spread=max_spread), docs
