@@ -120,3 +120,18 @@ def test_spans_merge_where_they_overlap_and_touching_ones_as_asked():
     assert union_spans([(5, 9), (0, 3), (2, 4), (9, 12)]) == [(0, 4), (5, 12)]
     assert union_spans([(5, 9), (0, 3), (2, 4), (9, 12)], join_touching=False) == [(0, 4), (5, 9), (9, 12)]
     assert union_spans([]) == []
+
+
+@given(st.text(alphabet=st.sampled_from(list("教育局留守兒童工作龍𠀀 \u3000\t\n，。、（）１２ABCａｂ①⑴ﬁ")),
+               max_size=60))
+def test_normalising_runs_of_ideographs_whole_gives_what_each_character_alone_gives(text):
+    from plansearch.normalise import _normalise_chars, normalise_with_map, to_simplified
+
+    simp = to_simplified(text)
+    out: list[str] = []
+    offsets: list[int] = []
+    _normalise_chars(simp, 0, len(simp), out, offsets, True)  # every character on its own
+    if out and out[-1] == " ":
+        out.pop()
+        offsets.pop()
+    assert normalise_with_map(text) == ("".join(out), offsets)

@@ -72,13 +72,41 @@ def _char_form(ch: str) -> str:
     return form
 
 
+# A run of CJK unified ideographs normalises to itself (NFKC, lower() and _PUNCT_MAP leave them be):
+# copied whole, so only the punctuation, digits and Latin between runs take the per-character path.
+# Most of a plan's characters are in such runs, and this function reads every character of a corpus
+# (its items' norms, reuse's fingerprints).
+_HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
+
+
 def normalise_with_map(text: str) -> tuple[str, list[int]]:
     """Normalised text plus, for each of its characters, the index of the source character."""
     simp = to_simplified(text)
     out: list[str] = []
     offsets: list[int] = []
     prev_space = True  # also strips leading whitespace
-    for i, ch in enumerate(simp):
+    pos = 0
+    for run in _HAN_RUN.finditer(simp):
+        a, b = run.span()
+        if a > pos:
+            prev_space = _normalise_chars(simp, pos, a, out, offsets, prev_space)
+        out.append(run.group())
+        offsets.extend(range(a, b))
+        prev_space = False
+        pos = b
+    if pos < len(simp):
+        _normalise_chars(simp, pos, len(simp), out, offsets, prev_space)
+    if out and out[-1] == " ":
+        out.pop()
+        offsets.pop()
+    return "".join(out), offsets
+
+
+def _normalise_chars(simp: str, lo: int, hi: int, out: list[str], offsets: list[int], prev_space: bool) -> bool:
+    """normalise_with_map one character at a time over simp[lo:hi], appending to out / offsets; a
+    space is one element " " of `out`. Returns whether the last character seen was a space."""
+    for i in range(lo, hi):
+        ch = simp[i]
         if ch.isspace():
             if not prev_space:
                 out.append(" ")
@@ -95,10 +123,7 @@ def normalise_with_map(text: str) -> tuple[str, list[int]]:
         else:
             out.extend(form)
             offsets.extend([i] * len(form))
-    if out and out[-1] == " ":
-        out.pop()
-        offsets.pop()
-    return "".join(out), offsets
+    return prev_space
 
 
 def normalise(text: str) -> str:
