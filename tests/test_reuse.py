@@ -354,8 +354,12 @@ def test_an_index_keeps_its_reuse_report_and_its_fingerprint_pass(seed_index, fr
         def not_again(*args, **kwargs):
             raise AssertionError("computed again")
 
-        # the whole report is read back; a document's own comparison reads the kept fingerprint pass
+        # the whole report is read back; on a large index with no whole report kept, a document is
+        # compared with the others alone, from the kept fingerprint pass
         monkeypatch.setattr(SeedTable, "build", not_again)
+        monkeypatch.setattr(reuse_mod, "WHOLE_REPORT_MAX_ITEMS", 0)
+        for p in (fresh_home / "reuse").glob("*.pickle"):
+            p.rename(p.with_suffix(".aside"))
         doc = first.clusters[0].locations[0].doc_id
         one, _ = reuse_in_index(ix, doc=doc)
         assert one.clusters and all(any(p.doc_id == doc for p in c.locations) for c in one.clusters)
@@ -364,6 +368,9 @@ def test_an_index_keeps_its_reuse_report_and_its_fingerprint_pass(seed_index, fr
         linked = {p.doc_id for c in first.touching(doc).clusters for p in c.locations}
         assert {p.doc_id for c in one.clusters for p in c.locations} == linked
         assert one.doc_shares[0].share_any == pytest.approx(first.touching(doc).doc_shares[0].share_any)
+        assert not list((fresh_home / "reuse").glob("*.pickle"))  # a document's part is not kept as the whole
+        for p in (fresh_home / "reuse").glob("*.aside"):
+            p.rename(p.with_suffix(".pickle"))
         monkeypatch.setattr(reuse_mod, "_whole_report", not_again)
         again, _ = reuse_in_index(ix)
         assert [c.text for c in again.clusters] == [c.text for c in first.clusters]

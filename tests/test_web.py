@@ -984,3 +984,26 @@ def test_a_reused_passage_is_shown_in_its_whole_sentences_with_the_copy_marked(c
     a, b = loc["copied"]
     shown = f'{escape(loc["sentence"][:a])}<mark class="copied">{escape(loc["sentence"][a:b])}</mark>'
     assert shown in text
+
+
+def test_on_a_large_index_the_reuse_page_waits_for_the_kept_report_and_document_pages_do_not(web_engine, fresh_home,
+                                                                                           monkeypatch):
+    import plansearch.reuse as reuse_mod
+    import plansearch.web.engine as engine_mod
+    from plansearch.reuse import reuse_in_index
+
+    monkeypatch.setattr(reuse_mod, "WHOLE_REPORT_MAX_ITEMS", 0)  # every index is "large"
+    engine = engine_mod.Engine(web_engine.index_dir)
+    client = TestClient(create_app(engine=engine), base_url="http://localhost")
+    r = get(client, "/reuse")
+    assert r.status_code == 503
+    assert f"plansearch reuse --index {web_engine.index_dir} --min-chars 30 --across any" in unescape(r.text)
+    # a document page compares its document alone: the same passages the whole report gives it
+    page = get(client, "/document", id=PLAN_202_)
+    assert page.status_code == 200 and 'class="relation' in page.text
+    assert engine._reuse == {} and PLAN_202_ in engine._document_reuse
+    # once the CLI has computed and kept it, the page reads it
+    reuse_in_index(engine.searcher.index)
+    r = get(client, "/reuse")
+    assert r.status_code == 200 and "reused passages found in" not in r.text  # the page speaks Chinese
+    assert len(hit_rows := re.findall(r'<span class="rank">', r.text)) >= 10, hit_rows

@@ -66,6 +66,10 @@ TOP_SOURCES = 3
 PAIR_CAP = 32
 MAX_REPRESENTATIVES = 8
 TEXTS_KEPT = 4096  # fingerprint texts kept while the pairs are compared
+# Above this many items an index's whole report is a long job (5.4 M document pairs, hours, on the
+# 10^6-item bench corpus): `reuse_in_index(doc=…)` then compares the document with every other
+# holder of its fingerprints instead of computing the whole report to read the document's part.
+WHOLE_REPORT_MAX_ITEMS = 200_000
 
 
 @dataclass
@@ -149,7 +153,7 @@ def find_reuse(docs: list[Document], *, min_chars: int = 30, across: Across = "a
     check_settings(min_chars=min_chars, across=across, min_docs=min_docs, max_spread=max_spread)
     if doc is not None:
         find_document(docs, doc)  # unknown id: error with the closest ids
-    report = _whole_report(docs, min_chars, across, seeds, progress, doc)
+    report = _whole_report(docs, min_chars, across, seeds, progress)
     return report.narrowed(doc=doc, min_docs=min_docs, max_spread=max_spread)
 
 
@@ -478,29 +482,38 @@ KEPT = 4  # reports (and fingerprint passes) kept in user_home()/reuse, newest f
 
 def reuse_in_index(index, *, min_chars: int = 30, across: Across = "any", level: str | None = None,
                    doc: str | None = None, min_docs: int = 2, max_spread: int | None = None,
-                   documents: list[Document] | None = None,
-                   progress: Callable[[str, int, int], None] | None = None) -> tuple[ReuseReport, list[Document]]:
+                   documents: list[Document] | Callable[[], list[Document]] | None = None,
+                   only_kept: bool = False,
+                   progress: Callable[[str, int, int], None] | None = None
+                   ) -> tuple[ReuseReport | None, list[Document]]:
     """`find_reuse` over the documents of an open index (of one administrative `level`, if given),
     with its documents. The whole report for (min_chars, across, level) is kept per index (by its
     corpus fingerprint) in user_home()/reuse, and so is the fingerprint pass it rests on (minutes at
-    10^6 items, once). With `doc`, that document is compared with every other holder of its
-    fingerprints (seconds once the pass is kept), not the corpus pair by pair.
-    `documents`: the index's documents when the caller has read them already (the web app reads
-    them under its lock, then computes without holding it)."""
+    10^6 items, once). With `doc`, the whole report's passages of that document; on an index of
+    more than WHOLE_REPORT_MAX_ITEMS items with no whole report kept, that document compared with
+    every other holder of its fingerprints (its own partners, not the corpus's pairs; a passage
+    reaches the documents it shares with this one, not those only linked through a third).
+    `documents`: the index's documents (or what gives them) when the caller keeps them (the web
+    app reads them once, under its lock, then computes without holding it). `only_kept`: the kept whole report, or
+    None when there is none (nothing is computed)."""
     from .search import Filters
     from .store import keep_file, read_kept, user_home
 
     check_settings(min_chars=min_chars, across=across, min_docs=min_docs, max_spread=max_spread)
     keep = Filters(level=level) if level is not None else None  # an unknown level fails here
-    docs = index.all_documents() if documents is None else documents
+    folder = user_home() / "reuse"
+    corpus = index.meta.fingerprint[:40]
+    report_path = folder / f"{corpus}-{min_chars}-{across}-{keep.level if keep else 'all'}-v{REPORT_VERSION}.pickle"
+    report = read_kept(report_path, lambda p: pickle.loads(p.read_bytes()))
+    if only_kept and not isinstance(report, ReuseReport):
+        return None, []  # known before the documents are read (minutes at 10^6 items)
+    docs = index.all_documents() if documents is None else documents() if callable(documents) else documents
     if keep is not None:
         docs = [d for d in docs if keep.accepts(d)]
     if doc is not None:
         find_document(docs, doc)
-    folder = user_home() / "reuse"
-    corpus = index.meta.fingerprint[:40]
-    report_path = folder / f"{corpus}-{min_chars}-{across}-{keep.level if keep else 'all'}-v{REPORT_VERSION}.pickle"
-    report = read_kept(report_path, lambda p: pickle.loads(p.read_bytes())) if doc is None else None
+    if only_kept and report.n_docs != len(docs):
+        return None, docs
     if not isinstance(report, ReuseReport) or report.n_docs != len(docs):
         seed_len = min(SEED_CHARS, min_chars)
         seeds_path = folder / f"{corpus}-seeds{seed_len}-{keep.level if keep else 'all'}-v{REPORT_VERSION}.npz"
@@ -508,7 +521,8 @@ def reuse_in_index(index, *, min_chars: int = 30, across: Across = "any", level:
         if seeds is None or seeds.n_docs != len(docs) or seeds.seed_len != seed_len:
             seeds = SeedTable.build(docs, seed_len, progress)
             keep_file(seeds_path, seeds.save, KEPT)
-        report = _whole_report(docs, min_chars, across, seeds, progress, doc)
-        if doc is None:
+        one_document = doc is not None and len(index.item_doc) > WHOLE_REPORT_MAX_ITEMS
+        report = _whole_report(docs, min_chars, across, seeds, progress, doc if one_document else None)
+        if not one_document:
             keep_file(report_path, lambda p: p.write_bytes(pickle.dumps(report, protocol=5)), KEPT)
     return report.narrowed(doc=doc, min_docs=min_docs, max_spread=max_spread), docs

@@ -542,7 +542,7 @@ def create_app(index_dir: str | os.PathLike = "index", *, model: str | None = No
         if fmt in ("csv", "xlsx"):
             return records_response((dict(doc_id=doc.doc_id, **item_record(it)) for it in doc.items), fmt,
                                     "document")
-        reuse = engine.reuse()
+        reuse = engine.reuse_of_document(doc.doc_id)
         share = next(iter(reuse.report.touching(doc.doc_id).doc_shares), None)
         items = {}
         for it in doc.items:
@@ -642,7 +642,14 @@ def create_app(index_dir: str | os.PathLike = "index", *, model: str | None = No
         which = _choice(params, "list", ("all", "clusters", "shares"), "all")
         fmt = download_format(params)
         level = _choice(params, "level", ("",) + ADMIN_LEVELS, "")
-        view = engine.reuse(min_chars, across, level or None)
+        view = engine.reuse(min_chars, across, level or None, only_kept=engine.reuse_is_large)
+        if view is None:  # hours on a large index: the CLI computes it once, with a progress bar
+            raise WebError(503, _("the corpus-wide reuse report of {items} items takes long to compute and has not "
+                                  "been computed yet: run `{command}` once, then reload this page (document pages "
+                                  "show each document's reuse meanwhile)").format(
+                items=f"{len(engine.searcher.index.item_doc):,}",
+                command=" ".join(["plansearch", "reuse", "--index", str(engine.index_dir), "--min-chars",
+                                  str(min_chars), "--across", across] + (["--level", level] if level else []))))
         kept = [c for c in view.report.clusters if max_spread is None or c.n_docs <= max_spread][:top]
         clusters = [reuse_cluster_record(rank, c, view.docs_by_id) for rank, c in enumerate(kept, 1)]
         shares = [doc_share_record(s) for s in view.report.doc_shares]

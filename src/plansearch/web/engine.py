@@ -34,12 +34,14 @@ from ..i18n import _
 from ..metadata import YearBasis
 from ..models import Document, PlansearchError, ReuseCluster
 from ..normalise import compact, normalise
+from .. import reuse as reuse_lib
 from ..reuse import ReuseReport, reuse_in_index
 from ..search import Filters, Hits, HitGroup, Searcher
 from ..trend import TrendTable, trend
 
 COMPARISONS_KEPT = 8  # recent comparisons, so switching status filters does not recompute
 REUSE_REPORTS_KEPT = 4  # (min_chars, across) settings
+DOCUMENT_REUSE_KEPT = 16
 CHECK_REPORTS_KEPT = 8  # recent 查重 reports, so a download or another page of it does not recompute
 UPLOADS_KEPT = 8  # uploaded files (their documents, in memory only): a few users' recent uploads
 
@@ -122,6 +124,8 @@ class Engine:
         self._reuse: dict[tuple, ReuseView] = {}
         self._reuse_locks: dict[tuple, threading.Lock] = {}
         self._reuse_guard = threading.Lock()
+        self._document_reuse: OrderedDict[str, ReuseView] = OrderedDict()
+        self._full_documents: list[Document] | None = None
         self._reports: OrderedDict[tuple, CheckReport] = OrderedDict()
         self._uploads: OrderedDict[str, Upload] = OrderedDict()
         self._uploads_guard = threading.Lock()
@@ -296,10 +300,19 @@ class Engine:
                                   years=options.years, region=options.region, model=model)
 
     # --- reuse --------------------------------------------------------------------------------
-    def reuse(self, min_chars: int = 30, across: str = "any", level: str | None = None) -> ReuseView:
+    @property
+    def reuse_is_large(self) -> bool:
+        """Whether the corpus-wide reuse report is too long a job to start for a page."""
+        # then it is not started in the background, the reuse page reads it only once `plansearch
+        # reuse --index` has kept it, and a document page compares its document alone
+        return len(self.searcher.index.item_doc) > reuse_lib.WHOLE_REPORT_MAX_ITEMS
+
+    def reuse(self, min_chars: int = 30, across: str = "any", level: str | None = None,
+              only_kept: bool = False) -> ReuseView | None:
         """The corpus-wide reuse report for these settings (`level`: only documents of that
-        administrative level), computed once per process (it takes seconds); concurrent first
-        requests wait for one computation."""
+        administrative level), computed once per process and kept per index in user_home() (as
+        `plansearch reuse --index` keeps it); concurrent first requests wait for one computation.
+        `only_kept`: None rather than computing it."""
         key = (min_chars, across, level)
         with self._reuse_guard:
             if key in self._reuse:
@@ -308,11 +321,10 @@ class Engine:
         with key_lock:
             if key in self._reuse:
                 return self._reuse[key]
-            with self.lock:
-                docs = self.searcher.index.all_documents()
-            # kept per index beside the CLI's: a restarted app, or `reuse --index` run before, answers at once
             report, docs = reuse_in_index(self.searcher.index, min_chars=min_chars, across=across, level=level,
-                                          documents=docs)
+                                          documents=self._documents_with_items, only_kept=only_kept)
+            if report is None:
+                return None
             view = ReuseView(report, {d.doc_id: d for d in docs})
             with self._reuse_guard:
                 while len(self._reuse) >= REUSE_REPORTS_KEPT:
@@ -320,11 +332,37 @@ class Engine:
                 self._reuse[key] = view
             return view
 
+    def reuse_of_document(self, doc_id: str) -> ReuseView:
+        """What a document page shows of reuse: the corpus-wide report's passages of the document
+        when that report is at hand (a small index computes it), else the document compared with
+        every other holder of its fingerprints (seconds once the fingerprint pass is kept)."""
+        whole = self.reuse(only_kept=self.reuse_is_large)
+        if whole is not None:
+            return whole
+        with self._reuse_guard:
+            if doc_id in self._document_reuse:
+                self._document_reuse.move_to_end(doc_id)
+                return self._document_reuse[doc_id]
+        report, docs = reuse_in_index(self.searcher.index, doc=doc_id, documents=self._documents_with_items)
+        view = ReuseView(report, {d.doc_id: d for d in docs})
+        with self._reuse_guard:
+            self._document_reuse[doc_id] = view
+            while len(self._document_reuse) > DOCUMENT_REUSE_KEPT:
+                self._document_reuse.popitem(last=False)
+        return view
+
+    def _documents_with_items(self) -> list[Document]:
+        with self.lock:
+            if self._full_documents is None:
+                self._full_documents = self.searcher.index.all_documents()
+            return self._full_documents
+
     def warm_reuse_in_background(self) -> threading.Thread:
-        """Start the default reuse report now, so the first document page need not wait for it."""
+        """Start the default reuse report now, so the first document page need not wait for it (on
+        a large index, only read it if `plansearch reuse --index` kept it)."""
         def run() -> None:
             try:
-                self.reuse()
+                self.reuse(only_kept=self.reuse_is_large)
             except Exception as e:  # the document pages will try again and show what is wrong
                 print(f"warning: the reuse report failed ({type(e).__name__}: {e})", file=sys.stderr)
 
