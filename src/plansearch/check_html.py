@@ -15,7 +15,7 @@ import time
 from .html_report import page, print_page_css
 from .i18n import _, get_lang, term
 from .metadata import year_label
-from .records import items_label, percent
+from .records import filters_note, items_label, percent
 from .render import check_summary_lines
 
 _CSS = """
@@ -89,7 +89,7 @@ def _settings_rows(report) -> str:
             min=st.paraphrase_min, margin=st.paraphrase_margin) if st.paraphrase else _("not checked")),
         (_("compared with"), _("{n} documents of {index}").format(n=report.compared_documents,
                                                                   index=report.index_location)
-         + (f" ({report.filters.describe(speak=True)})" if report.filters else "")),
+         + filters_note(report.filters)),
         (_("left out"), ", ".join(report.excluded) or "—"),
         (_("checked on"), time.strftime("%Y-%m-%d %H:%M")),
     ]

@@ -10,7 +10,7 @@ from pathlib import Path
 from .html_report import FONT_STACK, page
 from .i18n import _, get_lang, labelled, ngettext, term
 from .metadata import year_label
-from .records import when_said
+from .records import filters_note, when_said
 
 _CSS = """
 body { font-family: %s; margin: 1.5em; color: #222; line-height: 1.6; }
@@ -73,7 +73,7 @@ def lineage_html(lin) -> str:
     lonely = sum(1 for il in lin.items if not il.occurrences)
     note = _("copies looked for in {n} documents{filters}; \"earliest in this corpus\" is not the origin: "
              "the source may be outside the corpus").format(
-        n=lin.compared_documents, filters=f" ({lin.filters.describe(speak=True)})" if lin.filters else "")
+        n=lin.compared_documents, filters=filters_note(lin.filters))
     body = (f'<h1>{escape(w[0].format(doc=d.title or d.doc_id))}</h1>'
             f'<p class="meta">{escape(d.doc_id)} · {escape(year_label(d))}{" · " + escape(d.date) if d.date else ""}'
             f' · {escape(d.issuer or "")}</p><p class="meta">{escape(note)}</p>' + "".join(blocks)
@@ -103,7 +103,7 @@ def diffusion_html(graph, svg: str = "") -> str:
         f'<td>{escape(", ".join(f"{n} ({k})" for n, k in r.top_followers))}</td>'
         f'<td class="num">{"" if r.median_lag is None else f"{r.median_lag:g}"}</td></tr>'
         for r in graph.roles if r.first_seen_copied or r.taken or r.carried)
-    title = w[0].format(by=term(graph.by), docs=graph.documents, filters=f" ({graph.filters.describe(speak=True)})" if graph.filters else "",
+    title = w[0].format(by=term(graph.by), docs=graph.documents, filters=filters_note(graph.filters),
                         n=graph.boilerplate_groups)
     body = (f"<h1>{escape(title)}</h1>{svg}<h2>{escape(w[1])}</h2><table><tr><th>{escape(w[2])}</th>"
             f"<th>{escape(w[3])}</th><th class=num>{escape(w[4])}</th><th class=num>{escape(w[5])}</th>"

@@ -25,6 +25,14 @@ from .models import Document, Item
 SHARE_DIGITS = 4  # a share in the records: 0.7535
 
 
+def filters_note(filters) -> str:
+    """The filters (search.Filters) a report was limited to, as the bracket after its title line in
+    the reader's language: " (2021—2024年)", in Chinese "（2021—2024年）"; empty for none."""
+    from .i18n import _
+
+    return _(" ({filters})").format(filters=filters.describe(speak=True)) if filters is not None else ""
+
+
 def percent(share: float) -> str:
     """A share as every front end prints it, "75.4%": the share the records carry (SHARE_DIGITS),
     rounded half up to a tenth of a percent. One rounding for the terminal, the web page and the

@@ -24,7 +24,7 @@ from rich.tree import Tree
 from .metadata import year_label
 from .i18n import N_, _, labelled, ngettext, say_group, term
 from .models import Document
-from .records import excerpt_bounds, item_label, items_label, percent, sentence_fields, copied_line, when_said
+from .records import excerpt_bounds, filters_note, item_label, items_label, percent, sentence_fields, copied_line, when_said
 
 _PIPED_WIDTH = 4000  # "unlimited": a pipe gets whole lines
 
@@ -664,7 +664,7 @@ def check_summary_lines(report) -> list[str]:
     lines.append(_("{passages} from {sources}; compared with {documents} of {index}").format(
         passages=_n(len(report.passages), "passage"), sources=_n(len(report.sources), "document"),
         documents=_n(report.compared_documents, "document"), index=report.index_location)
-        + (f" ({report.filters.describe(speak=True)})" if report.filters else "")
+        + filters_note(report.filters)
         + (_(", excluding {ids}").format(ids=", ".join(report.excluded)) if report.excluded else ""))
     lines.append(_("levels: verbatim = a run of ≥ {min_chars} identical characters (CNKI's rule); disguised = "
                    "identical after synonyms, years/numbers/places masked, gaps ≤ {max_gap} bridged; {para}; "
@@ -839,7 +839,7 @@ def print_lineage(lin, show_all: bool = False, width: int = 60) -> None:
     c.print(head)
     c.print(Text(_("copies looked for in {n} documents{filters}; \"earliest in this corpus\" is not the origin: "
                    "the source may be outside the corpus").format(
-        n=lin.compared_documents, filters=f" ({lin.filters.describe(speak=True)})" if lin.filters else ""), style="dim"))
+        n=lin.compared_documents, filters=filters_note(lin.filters)), style="dim"))
     if lin.items:
         c.print(Text(copied_line(lin), style="bold"))
     lonely = 0
@@ -888,7 +888,7 @@ def print_diffusion(graph, top: int = 30) -> None:
     """The edge table (who copies whom) and the nodes' roles."""
     c = _make_console()
     c.print(Text(_("who copies whom, by {by}: {docs} documents{filters}; {n} boilerplate measures left out").format(
-        by=term(graph.by), docs=graph.documents, filters=f" ({graph.filters.describe(speak=True)})" if graph.filters else "",
+        by=term(graph.by), docs=graph.documents, filters=filters_note(graph.filters),
         n=graph.boilerplate_groups), style="bold"))
     table = Table(title=_("edges: A → B when items of B have their parent in A"))
     for col, just in ((N_("from"), "left"), (N_("to"), "left"), (N_("items"), "right"), (N_("chars"), "right"),
