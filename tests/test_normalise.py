@@ -135,3 +135,12 @@ def test_normalising_runs_of_ideographs_whole_gives_what_each_character_alone_gi
         out.pop()
         offsets.pop()
     assert normalise_with_map(text) == ("".join(out), offsets)
+
+
+@given(st.text(alphabet=st.sampled_from(list("教育局留守兒童工作龍𠀀 \u3000\t\n\x1c，。、（）１２ABCａｂ①⑴ﬁ´\u00ad")), max_size=60)
+       | st.text(max_size=40))
+def test_normalise_without_offsets_is_normalise_with_map_s_text(text):
+    from plansearch.normalise import normalise_with_map
+
+    assert normalise(text) == normalise_with_map(text)[0]
+    assert normalise(text) == normalise_with_map(text)[0]  # again, once every character has been seen
