@@ -615,7 +615,7 @@ def reuse(
     as_json: bool = typer.Option(False, "--json", help=_("One JSON object per passage, then per document.")),
 ):
     from .reuse import check_settings as check_reuse_settings
-    from .reuse import find_reuse, reuse_in_index
+    from .reuse import find_reuse, reuse_in_index, show_documents
 
     fmt = _format(fmt, as_json)
     if index_dir is not None and path:
@@ -637,6 +637,7 @@ def reuse(
             with render.IndexProgress() as bar:
                 report, documents = reuse_in_index(ix, min_chars=min_chars, across=across, level=level, doc=doc,
                                                    min_docs=min_docs, max_spread=max_spread, progress=bar.update)
+            show_documents(ix, documents, (p.doc_id for c in report.clusters[:top] for p in c.locations))
         finally:
             ix.close()
     else:

@@ -494,7 +494,9 @@ def reuse_in_index(index, *, min_chars: int = 30, across: Across = "any", level:
     every other holder of its fingerprints (its own partners, not the corpus's pairs; a passage
     reaches the documents it shares with this one, not those only linked through a third).
     `documents`: the index's documents (or what gives them) when the caller keeps them (the web
-    app reads them once, under its lock, then computes without holding it). `only_kept`: the kept whole report, or
+    app reads them once, under its lock, then computes without holding it). Otherwise, when the
+    report is kept, the documents come back as metadata (reading every one's text and items took 45 s
+    at 10^6 items): `show_documents` fills in those a caller shows. `only_kept`: the kept whole report, or
     None when there is none (nothing is computed)."""
     from .search import Filters
     from .store import keep_file, read_kept, user_home
@@ -507,14 +509,21 @@ def reuse_in_index(index, *, min_chars: int = 30, across: Across = "any", level:
     report = read_kept(report_path, lambda p: pickle.loads(p.read_bytes()))
     if only_kept and not isinstance(report, ReuseReport):
         return None, []  # known before the documents are read (minutes at 10^6 items)
-    docs = index.all_documents() if documents is None else documents() if callable(documents) else documents
-    if keep is not None:
-        docs = [d for d in docs if keep.accepts(d)]
+    def read_documents(whole: bool) -> list[Document]:
+        if documents is not None:
+            found = documents() if callable(documents) else documents
+        else:  # with a kept report, the documents' metadata: what is shown is filled in (show_documents)
+            found = index.all_documents() if whole else list(index.documents)
+        return [d for d in found if keep.accepts(d)] if keep is not None else found
+
+    docs = read_documents(whole=not isinstance(report, ReuseReport))
     if doc is not None:
         find_document(docs, doc)
     if only_kept and report.n_docs != len(docs):
         return None, docs
     if not isinstance(report, ReuseReport) or report.n_docs != len(docs):
+        if isinstance(report, ReuseReport):  # a kept report of other documents: computed again
+            docs = read_documents(whole=True)
         seed_len = min(SEED_CHARS, min_chars)
         seeds_path = folder / f"{corpus}-seeds{seed_len}-{keep.level if keep else 'all'}-v{REPORT_VERSION}.npz"
         seeds = read_kept(seeds_path, SeedTable.load)
@@ -526,3 +535,12 @@ def reuse_in_index(index, *, min_chars: int = 30, across: Across = "any", level:
         if not one_document:
             keep_file(report_path, lambda p: p.write_bytes(pickle.dumps(report, protocol=5)), KEPT)
     return report.narrowed(doc=doc, min_docs=min_docs, max_spread=max_spread), docs
+
+
+def show_documents(index, docs: list[Document], doc_ids) -> None:
+    """Read the text and items of the documents `doc_ids` into `docs` (from reuse_in_index), for the
+    passages a caller shows (their sentences, items and headings)."""
+    row = {d.doc_id: n for n, d in enumerate(index.documents)}
+    for doc_id in dict.fromkeys(doc_ids):
+        if doc_id in row:
+            index.document_with_items(row[doc_id])  # fills the index's Document in place: docs holds it
