@@ -10,6 +10,8 @@
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import json
 
 import pytest
@@ -419,3 +421,16 @@ def test_one_copy_in_an_item_is_one_passage_and_every_figure_rounds_one_way(ix, 
     # an item record says which text its share is of
     doc = _indexed(ix, "001_c0800182451e36bf")
     assert [r["text"] for r in items] == [doc.items[int(r["item_id"].split(":")[1])].text for r in items]
+
+
+def test_the_html_report_is_written_even_when_the_terminal_report_is_cut_short(seed_index, tmp_path):
+    import subprocess
+    import sys
+
+    exe = Path(sys.executable).with_name("plansearch")
+    html = tmp_path / "report.html"
+    # `| head -c 200`: the reader closes the pipe after a few lines; the file must be there anyway
+    p = subprocess.run(f'"{exe}" check --doc "000_5ae896fcb747d54c#4" --index "{seed_index}" --html "{html}"'
+                       " | head -c 200", shell=True, capture_output=True, text=True, timeout=600)
+    assert "99.6%" in p.stdout
+    assert html.is_file() and "000_5ae896fcb747d54c#1" in html.read_text(encoding="utf-8")

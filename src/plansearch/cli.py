@@ -583,14 +583,14 @@ def trend_cmd(
         table = trend(queries, searcher, by=by, filters=filters, year_basis=year_of)
     finally:
         searcher.close()
+    if chart is not None:  # the file first: a reader piping the table into `head` still gets it
+        svg = chart_svg(table)
+        _write_html(chart, lambda p: (p.write_text(svg, encoding="utf-8"), p)[1], "--chart", _("the chart"))
     if fmt == "table":
         render.print_trend(table)
     else:
         render.print_notices(table.notices)
         write_records(trend_records(table), fmt)
-    if chart is not None:
-        svg = chart_svg(table)
-        _write_html(chart, lambda p: (p.write_text(svg, encoding="utf-8"), p)[1], "--chart", _("the chart"))
 
 
 # --- reuse ---------------------------------------------------------------------------------------
@@ -802,13 +802,7 @@ def compare_cmd(
                                                             reworded_min=reworded_min),
                       semantic=not no_semantic, model=model, index_dir=vectors_from,
                       progress=lambda stage, done, total: bar.update("compare", done, total))
-    if fmt == "table":
-        render.print_comparison(cmp, statuses)
-    else:
-        records = [alignment_record(al, doc_a.doc_id) for al in cmp.alignments if al.status in statuses]
-        if fmt in ("json", "xlsx"):
-            records.insert(0, compare_summary_record(cmp))
-        write_records(records, fmt)
+    # the files first: a reader piping the terminal report into `head` still gets them
     if html is not None:
         from .html_report import write_html
 
@@ -818,6 +812,13 @@ def compare_cmd(
         from .pdf import html_to_pdf
 
         _write_html(pdf, lambda p: html_to_pdf(comparison_html(cmp), p), "--pdf", _("the PDF report"))
+    if fmt == "table":
+        render.print_comparison(cmp, statuses)
+    else:
+        records = [alignment_record(al, doc_a.doc_id) for al in cmp.alignments if al.status in statuses]
+        if fmt in ("json", "xlsx"):
+            records.insert(0, compare_summary_record(cmp))
+        write_records(records, fmt)
 
 
 # --- check ---------------------------------------------------------------------------------------
@@ -881,12 +882,7 @@ def check_cmd(
                                     progress=bar.update)
     finally:
         ix.close()
-    if fmt == "table":
-        render.print_check(report, top)
-    elif fmt in ("json", "xlsx"):
-        write_records(check_records(report), fmt)
-    else:
-        write_records((check_passage_record(p, report.doc) for p in report.passages), fmt)
+    # the files first: a reader piping the terminal report into `head` still gets them
     if html is not None:
         from .check_html import write_check_html
 
@@ -896,6 +892,12 @@ def check_cmd(
         from .pdf import html_to_pdf
 
         _write_html(pdf, lambda p: html_to_pdf(check_html(report), p), "--pdf", _("the PDF report"))
+    if fmt == "table":
+        render.print_check(report, top)
+    elif fmt in ("json", "xlsx"):
+        write_records(check_records(report), fmt)
+    else:
+        write_records((check_passage_record(p, report.doc) for p in report.passages), fmt)
 # --- serve ---------------------------------------------------------------------------------------
 
 @app.command(short_help=_("Start the local web app: search, trends, documents, compare, reuse, check."), help=_('Start a local web app over one index (Chinese UI): search with filters and a per-year view,\ntrends of topics per year or region, documents and their outline, two plans side by side,\ncopy-paste across the corpus, and 查重 of an upload or an indexed document. The index, model\nand keyword index are loaded once and stay warm.'))
