@@ -17,7 +17,6 @@ import hashlib
 import json
 import os
 import sys
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -36,10 +35,6 @@ class HashEmbedder:
         return raw / np.linalg.norm(raw, axis=1, keepdims=True)
 
     embed_queries = embed_passages
-
-
-class Stop(Exception):
-    pass
 
 
 def make_corpus(out: Path, items: int) -> Path:
@@ -67,11 +62,12 @@ def main() -> None:
     args = ap.parse_args()
     os.environ["PLANSEARCH_HOME"] = str(args.out / "home")
     import plansearch.store as store
+    from plansearch.corpus import load_corpus
 
     store.get_embedder = lambda model=None: HashEmbedder()
     store.resolve_model = lambda model=None: None
     corpus = make_corpus(args.out, args.items)
-    docs = store.load_corpus(corpus)
+    docs = load_corpus(corpus)
     ix = args.out / "index"
     # fill the cache with every window but the last 10 batches: the build then commits the
     # first version with nearly every vector, and one per batch after
@@ -87,29 +83,13 @@ def main() -> None:
         cache.put_many(HashEmbedder.name, batch, HashEmbedder().embed_passages([texts[k] for k in batch]))
     cache.close()
 
-    t0 = time.perf_counter()
-    marks: list[float] = []
-    versions: list[dict] = []
+    from bench.progressive import build
 
-    def progress(stage, done, total):
-        if stage == "write" and done == 0:
-            marks.append(time.perf_counter())
-
-    def on_commit(name, meta):
-        now = time.perf_counter()
-        versions.append({"commit_s": round(now - marks[-1], 3), "at_s": round(now - t0, 2),
-                         "embedded_items": meta.embedded_items, "windows": meta.windows})
-        if len(versions) >= args.versions:
-            raise Stop
-
-    try:
-        store.build_index(corpus, ix, documents=docs, progress=progress, every=0, on_commit=on_commit, force=True)
-    except Stop:
-        pass
+    run = build(corpus, ix, every=0, stop_after=args.versions, documents=docs, force=True)
     gen = store.live_generation(ix)
     sizes = {p.name: p.stat().st_size for p in gen.iterdir()}
     result = {"documents": len(docs), "items": sum(len(d.items) for d in docs), "windows": len(wins.texts),
-              "versions": versions, "generation_bytes": sizes}
+              "versions": run["versions"], "generation_bytes": sizes}
     print(json.dumps(result, indent=1))
 
 

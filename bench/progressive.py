@@ -38,8 +38,9 @@ class Stop(Exception):
     pass
 
 
-def build(corpus: Path, index_dir: Path, every: float, stop_after: int | None = None) -> dict:
-    """One build, timed: when each version went live, what its commit cost, and how far it embedded."""
+def build(corpus: Path, index_dir: Path, every: float, stop_after: int | None = None, **options) -> dict:
+    """One build, timed: when each version went live, what its commit cost, and how far it embedded.
+    `options` go to build_index (documents=, force=: bench/commit_cost.py)."""
     from plansearch.store import build_index
 
     t0 = time.perf_counter()
@@ -59,7 +60,7 @@ def build(corpus: Path, index_dir: Path, every: float, stop_after: int | None = 
 
     stopped = False
     try:
-        rep = build_index([corpus], index_dir, progress=progress, every=every, on_commit=on_commit)
+        rep = build_index([corpus], index_dir, progress=progress, every=every, on_commit=on_commit, **options)
         embedded = rep.embedded
     except Stop:
         stopped, embedded = True, None

@@ -637,7 +637,7 @@ def reuse(
             with render.IndexProgress() as bar:
                 report, documents = reuse_in_index(ix, min_chars=min_chars, across=across, level=level, doc=doc,
                                                    min_docs=min_docs, max_spread=max_spread, progress=bar.update)
-            show_documents(ix, documents, (p.doc_id for c in report.clusters[:top] for p in c.locations))
+            show_documents(ix, (p.doc_id for c in report.clusters[:top] for p in c.locations))
         finally:
             ix.close()
     else:

@@ -164,7 +164,8 @@ def _whole_report(docs: list[Document], min_chars: int, across: str, seeds: "See
     seed_len = min(SEED_CHARS, min_chars)
     if seeds is None or seeds.seed_len != seed_len or seeds.n_docs != len(docs):
         seeds = SeedTable.build(docs, seed_len, progress)
-    only = next(n for n, d in enumerate(docs) if d.doc_id == find_document(docs, doc).doc_id) if doc else None
+    target = find_document(docs, doc) if doc else None
+    only = next(n for n, d in enumerate(docs) if d is target) if target is not None else None
     texts = _Texts(docs)
     passages = _pair_passages(docs, texts, seeds, min_chars, across, progress, only)
     clusters = _clusters(docs, texts, passages)
@@ -504,8 +505,8 @@ def reuse_in_index(index, *, min_chars: int = 30, across: Across = "any", level:
     check_settings(min_chars=min_chars, across=across, min_docs=min_docs, max_spread=max_spread)
     keep = Filters(level=level) if level is not None else None  # an unknown level fails here
     folder = user_home() / "reuse"
-    corpus = index.meta.fingerprint[:40]
-    report_path = folder / f"{corpus}-{min_chars}-{across}-{keep.level if keep else 'all'}-v{REPORT_VERSION}.pickle"
+    slice_key = f"{index.meta.fingerprint[:40]}-{keep.level if keep else 'all'}"  # the corpus and the slice
+    report_path = folder / f"{slice_key}-{min_chars}-{across}-v{REPORT_VERSION}.pickle"
     report = read_kept(report_path, lambda p: pickle.loads(p.read_bytes()))
     if only_kept and not isinstance(report, ReuseReport):
         return None, []  # known before the documents are read (minutes at 10^6 items)
@@ -525,7 +526,7 @@ def reuse_in_index(index, *, min_chars: int = 30, across: Across = "any", level:
         if isinstance(report, ReuseReport):  # a kept report of other documents: computed again
             docs = read_documents(whole=True)
         seed_len = min(SEED_CHARS, min_chars)
-        seeds_path = folder / f"{corpus}-seeds{seed_len}-{keep.level if keep else 'all'}-v{REPORT_VERSION}.npz"
+        seeds_path = folder / f"{slice_key}-seeds{seed_len}-v{REPORT_VERSION}.npz"
         seeds = read_kept(seeds_path, SeedTable.load)
         if seeds is None or seeds.n_docs != len(docs) or seeds.seed_len != seed_len:
             seeds = SeedTable.build(docs, seed_len, progress)
@@ -537,10 +538,11 @@ def reuse_in_index(index, *, min_chars: int = 30, across: Across = "any", level:
     return report.narrowed(doc=doc, min_docs=min_docs, max_spread=max_spread), docs
 
 
-def show_documents(index, docs: list[Document], doc_ids) -> None:
-    """Read the text and items of the documents `doc_ids` into `docs` (from reuse_in_index), for the
-    passages a caller shows (their sentences, items and headings)."""
+def show_documents(index, doc_ids) -> None:
+    """Read the text and items of the documents `doc_ids`, for the passages a caller shows (their
+    sentences, items and headings): the index fills its own Document objects in place, the ones
+    reuse_in_index returned as metadata."""
     row = {d.doc_id: n for n, d in enumerate(index.documents)}
     for doc_id in dict.fromkeys(doc_ids):
         if doc_id in row:
-            index.document_with_items(row[doc_id])  # fills the index's Document in place: docs holds it
+            index.document_with_items(row[doc_id])

@@ -125,7 +125,6 @@ class Engine:
         self._reuse_locks: dict[tuple, threading.Lock] = {}
         self._reuse_guard = threading.Lock()
         self._document_reuse: OrderedDict[str, ReuseView] = OrderedDict()
-        self._full_documents: list[Document] | None = None
         self._reports: OrderedDict[tuple, CheckReport] = OrderedDict()
         self._uploads: OrderedDict[str, Upload] = OrderedDict()
         self._uploads_guard = threading.Lock()
@@ -352,10 +351,8 @@ class Engine:
         return view
 
     def _documents_with_items(self) -> list[Document]:
-        with self.lock:
-            if self._full_documents is None:
-                self._full_documents = self.searcher.index.all_documents()
-            return self._full_documents
+        with self.lock:  # the reader reads each document once and keeps it: later calls are cheap
+            return self.searcher.index.all_documents()
 
     def warm_reuse_in_background(self) -> threading.Thread:
         """Start the default reuse report now, so the first document page need not wait for it (on
