@@ -144,6 +144,7 @@ def test_a_chinese_reader_meets_no_english_in_any_command(seed_index, tmp_path):
         "search --by": ["search", "留守儿童", "--by", "year", "--index", seed_index, "-k", "1"],
         "search no words": ["search", "火星基地", "--index", seed_index, "-k", "1"],
         "trend": ["trend", "留守儿童", "--index", seed_index],
+        "trend, first seen in a masked year": ["trend", "双减", "--index", seed_index],  # 202_ (year unknown)
         "compare": ["compare", doc, "000_5ae896fcb747d54c#3", "--index", seed_index],
         "reuse": ["reuse", "--index", seed_index, "--top", "2"],
         "check": ["check", b, "--index", seed_index, "--top", "2"],
@@ -168,6 +169,12 @@ def test_a_chinese_reader_meets_no_english_in_any_command(seed_index, tmp_path):
         if words:
             found[what] = sorted(set(words))[:12]
     assert found == {}
+
+
+def test_groups_by_level_are_named_in_the_readers_language(seed_index):
+    # the --level values are typed in English (LATIN_OK spares them), but a group's name is read
+    res = _zh("search", "教师培训", "--by", "level", "--index", seed_index, "-k", "1")
+    assert res.returncode == 0 and "│ 区级" in res.stdout and "│ district" not in res.stdout, res.stdout
 
 
 @pytest.mark.slow

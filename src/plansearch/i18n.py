@@ -144,14 +144,15 @@ def labelled(label: str) -> str:
 
 def say_group(label: str) -> str:
     """A group label (group_label's English, which the records keep) in the reader's language:
-    "201X (year unknown)" -> "201X（年份不明）", "region unknown" -> "地区不明"."""
+    "201X (year unknown)" -> "201X（年份不明）", "region unknown" -> "地区不明", "national" (a level,
+    or a kind, grouped by) -> "国家级"; a year, a region or an issuer as itself."""
     if label == "year unknown":
         return _("year unknown")
     if label.endswith(" (year unknown)"):
         return _("{mask} (year unknown)").format(mask=label[:-len(" (year unknown)")])
     if label.endswith(" unknown") and " " not in label[:-len(" unknown")]:
         return _("{by} unknown").format(by=term(label[:-len(" unknown")]))
-    return label
+    return term(label)
 
 
 def speak_to_click() -> None:

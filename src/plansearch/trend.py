@@ -230,13 +230,15 @@ class TrendQuery:
     def first_seen(self) -> Notice:
         """Where the topic is first met, as the CLI and the web page both say it: a heading alone
         (2024's 加快发展新质生产力, no item yet) is told apart from an item that says it."""
-        if self.first_heading is not None and self.first_item is not None:
-            return Notice(N_("first in a heading: {heading}; first in an item: {item}"),
-                          heading=self.first_heading, item=self.first_item)
-        if self.first_heading is not None:
-            return Notice(N_("first in a heading: {heading}; in no item"), heading=self.first_heading)
-        if self.first_item is not None:
-            return Notice(N_("first in an item: {item}"), item=self.first_item)
+        # the groups' labels in the reader's language (201X (year unknown) -> 201X（年份不明）)
+        heading = say_group(self.first_heading) if self.first_heading is not None else None
+        item = say_group(self.first_item) if self.first_item is not None else None
+        if heading is not None and item is not None:
+            return Notice(N_("first in a heading: {heading}; first in an item: {item}"), heading=heading, item=item)
+        if heading is not None:
+            return Notice(N_("first in a heading: {heading}; in no item"), heading=heading)
+        if item is not None:
+            return Notice(N_("first in an item: {item}"), item=item)
         return Notice(N_("no document mentions it"))
 
 
