@@ -21,6 +21,16 @@ CLI = [sys.executable, "-c", "from plansearch.cli import app; app()"]
 LIMIT = 120  # seconds a run may take before it counts as a hang
 
 
+def live_docs_collection(db: Path) -> Path:
+    """The documents collection of a Milvus Lite index's live version, read from the alias that
+    names it: a build keeps the version before the live one too, and their names (a second's
+    timestamp and a random suffix) do not sort by age when both were made in the same second."""
+    import json
+
+    items = next(iter(json.loads((db / "aliases.json").read_text(encoding="utf-8")).values()))
+    return db / "collections" / (items.rsplit("__", 1)[0] + "__docs")
+
+
 def run(*args, stdout=subprocess.PIPE, env=None, limit: float = LIMIT) -> tuple[int | None, str, float]:
     t0 = time.monotonic()
     try:
@@ -160,9 +170,7 @@ def main() -> None:
             shutil.rmtree(mv, ignore_errors=True)
             shutil.copytree(pristine, mv)
             db = mv / "plans.db"
-            # the live version's (the newest): a build keeps the version before it too, and damage
-            # there must not be what the pass tests
-            docs_dir = max((db / "collections").glob("*__docs"))
+            docs_dir = live_docs_collection(db)  # damage in the version before it is not what is tested
             parquet = next(docs_dir.glob("partitions/_default/data/*.parquet"))
             if how == "db-file":
                 shutil.rmtree(db)

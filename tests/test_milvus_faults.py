@@ -19,7 +19,12 @@ from plansearch.cli import app
 from plansearch.models import PlansearchError
 from plansearch.store import STORE_FILE, build_index, recorded_store
 
-from conftest import PLAN_A, PLAN_B
+from conftest import PLAN_A, PLAN_B, REPO
+
+if str(REPO) not in sys.path:  # bench/ holds the hostile pass, whose damage this test shares
+    sys.path.insert(0, str(REPO))
+
+from bench.hostile import live_docs_collection  # noqa: E402
 
 pytest.importorskip("pymilvus")
 pytest.importorskip("milvus_lite")
@@ -44,7 +49,7 @@ def lite_pristine(tmp_path_factory) -> tuple[Path, Path]:
 
 
 def _damage(db: Path, how: str) -> None:
-    docs = next((db / "collections").glob("*__docs"))
+    docs = live_docs_collection(db)  # not the version before it, which the build keeps too
     parquet = next(docs.glob("partitions/_default/data/*.parquet"))
     if how == "db-is-a-file":
         shutil.rmtree(db)
