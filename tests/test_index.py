@@ -242,6 +242,33 @@ def test_the_pq_backend_finds_what_exact_search_finds_on_tightly_clustered_vecto
     assert choose_kind(10_000) == "flat" and choose_kind(1_000_000) == "pq"
 
 
+def test_a_pq_build_writes_each_shard_as_it_is_built_and_answers_as_one_built_in_memory(tmp_path, monkeypatch):
+    # At 10^7 windows the codes are 5.2 GB: past PQ_SHARD_MAX vectors a shard, the build makes more
+    # shards and lets each go once it is on disk, so it never holds them all.
+    from plansearch import vectors
+    from plansearch.vectors import load_vector_index, make_vector_index
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(3_000, 32)).astype(np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    monkeypatch.setattr(vectors, "PQ_SHARD_MAX", 1_000)
+    spilled, in_memory = tmp_path / "spilled", tmp_path / "in-memory"
+    spilled.mkdir(), in_memory.mkdir()
+    built = make_vector_index("pq", 32)
+    built.add(x, spilled)
+    assert [index for _lo, index in built._shards] == [None, None, None]  # none held after the build
+    assert sorted(p.name for p in spilled.iterdir()) == [f"vectors.pq.{n}.faiss" for n in range(3)]
+    built.save(spilled)
+    reference = make_vector_index("pq", 32)
+    reference.add(x)
+    reference.save(in_memory)
+    assert all((spilled / f.name).read_bytes() == f.read_bytes() for f in in_memory.iterdir())
+    q = x[:5] + 0.01
+    expected = load_vector_index("pq", in_memory, 32, x).search(q, 10)
+    assert np.array_equal(built.search(q, 10)[1], expected[1])  # read back when searched
+    assert np.array_equal(load_vector_index("pq", spilled, 32, x).search(q, 10)[1], expected[1])
+
+
 def test_a_pq_index_of_the_seeds_answers_like_the_exact_one(seed_index, tmp_path):
     shutil.copytree(seed_index, tmp_path / "ix", ignore=shutil.ignore_patterns("gen-*", ".lock"))
     report = build_index(CORPUS, tmp_path / "ix", vector_kind="pq")

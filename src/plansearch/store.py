@@ -980,7 +980,7 @@ class LocalWriter:
             progress("write", 1, 3)
         if meta.vector_kind != "flat":  # the flat index is rebuilt from the rows on load
             vindex = make_vector_index(meta.vector_kind, meta.dim)
-            vindex.add(vectors)
+            vindex.add(vectors, gen)  # pq writes each shard as it is built: one shard in memory
             vindex.save(gen)
         if progress:
             progress("write", 2, 3)

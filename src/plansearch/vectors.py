@@ -16,6 +16,7 @@ To add a backend, write a class with the `VectorIndex` methods and register it i
 """
 from __future__ import annotations
 
+import shutil
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,6 +35,7 @@ HNSW_EF_SEARCH = 128
 # "pq" backend (PQRerankIndex; the measurements that chose these are in its docstring)
 PQ_DIMS_PER_CODE = 1  # 4-bit code per dimension: 192 bytes a 384-dim vector
 PQ_SHARDS = 2  # code shards scanned in parallel threads (the benchmark machine has 2 cores)
+PQ_SHARD_MAX = 8_000_000  # vectors a shard: more shards past it, so a build holds 1.5 GB of codes at most
 PQ_RERANK = 1  # candidates per shard re-scored exactly, per result wanted ...
 PQ_MIN_CANDIDATES = 100  # ... and at least this many per shard
 PQ_TRAIN_SAMPLE = 100_000  # vectors the codes are trained on
@@ -97,7 +99,9 @@ def vector_chunks(vectors, size: int = VECTOR_CHUNK):
 class VectorIndex(Protocol):
     kind: str
 
-    def add(self, vectors: np.ndarray) -> None: ...
+    def add(self, vectors: np.ndarray, directory: Path | None = None) -> None:
+        """Index `vectors`. A backend may write parts of itself into `directory` (where save()
+        will be called) as it builds, so a build holds one part at a time, not all of them."""
 
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """(scores, ids), each (n_queries, k); missing results have id -1."""
@@ -135,7 +139,7 @@ class FlatIndex:
     def __init__(self, dim: int):
         self._index = _faiss().IndexFlatIP(dim)
 
-    def add(self, vectors: np.ndarray) -> None:
+    def add(self, vectors: np.ndarray, directory: Path | None = None) -> None:
         if len(vectors):
             self._index.add(np.ascontiguousarray(vectors, dtype=np.float32))
 
@@ -166,7 +170,7 @@ class HNSWIndex:
         self._index = _index
         self._index.hnsw.efSearch = ef_search
 
-    def add(self, vectors: np.ndarray) -> None:
+    def add(self, vectors: np.ndarray, directory: Path | None = None) -> None:
         if len(vectors):
             self._index.add(np.ascontiguousarray(vectors, dtype=np.float32))
 
@@ -204,10 +208,12 @@ class PQRerankIndex:
         self._shards = _shards or []  # (first vector id, faiss index)
         self._vectors = _vectors if _vectors is not None else np.zeros((0, dim), np.float32)
         self._pool = None
+        self._written: Path | None = None
 
-    def add(self, vectors) -> None:
+    def add(self, vectors, directory: Path | None = None) -> None:
         """Every vector, in one call: an array, or RowVectors read in chunks (a 10^7-window index
-        is never held as float32)."""
+        is never held as float32). With `directory`, each shard is written there as soon as it is
+        built and let go: the build holds one shard's codes (27 million windows' were 5.2 GB)."""
         if not len(vectors):
             return
         if self._shards or len(self._vectors):
@@ -223,15 +229,24 @@ class PQRerankIndex:
         if n > PQ_TRAIN_SAMPLE:
             pick = np.sort(np.random.default_rng(0).choice(n, PQ_TRAIN_SAMPLE, replace=False))
         trained.train(np.ascontiguousarray(self._vectors[pick], np.float32))
-        bounds = np.linspace(0, n, PQ_SHARDS + 1).astype(int)
-        for lo, hi in zip(bounds[:-1], bounds[1:]):
+        n_shards = max(PQ_SHARDS, -(-n // PQ_SHARD_MAX))
+        bounds = np.linspace(0, n, n_shards + 1).astype(int)
+        for number, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:])):
             shard = faiss.clone_index(trained)
             for a in range(lo, hi, VECTOR_CHUNK):
                 shard.add(np.ascontiguousarray(self._vectors[a:min(hi, a + VECTOR_CHUNK)], np.float32))
             shard.implem = PQ_IMPLEM
+            if directory is not None:
+                faiss.write_index(shard, str(directory / self.FILE.format(number)))
+                del shard
+                shard = None  # read back by search() if this object is searched
             self._shards.append((int(lo), shard))
+        self._written = directory
 
     def _candidates(self, q: np.ndarray, want: int) -> np.ndarray:
+        if any(index is None for _lo, index in self._shards):  # written out while built
+            self._shards = self.load(self._written, self.dim, self._vectors)._shards
+
         def one(shard):
             lo, index = shard
             _faiss().omp_set_num_threads(1)  # per thread: this pool thread's own OpenMP setting
@@ -261,6 +276,10 @@ class PQRerankIndex:
     def save(self, directory: Path) -> None:
         faiss = _faiss()
         for n, (_lo, index) in enumerate(self._shards):
+            if index is None:  # written as it was built
+                if Path(directory) != Path(self._written):
+                    shutil.copy(Path(self._written) / self.FILE.format(n), directory / self.FILE.format(n))
+                continue
             faiss.write_index(index, str(directory / self.FILE.format(n)))
 
     @classmethod
