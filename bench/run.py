@@ -719,6 +719,7 @@ def bench_size(n: int, work: Path, mat, item_vecs, qs: list[str], res: dict, sav
     for p in index_dir.glob("gen-*"):  # a fresh build every run; the cache stays
         shutil.rmtree(p)
     (index_dir / "CURRENT").unlink(missing_ok=True)
+    print(f"[{n}] filling the embedding cache …", flush=True)  # ~30 min at 3·10^6: say so
     r["prefill"] = prefill_cache(docs if small else iter_corpus(cdir / "docs"), prov, item_vecs, index_dir)
     del prov
     save()
