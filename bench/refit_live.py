@@ -29,7 +29,7 @@ if str(REPO) not in sys.path:
 
 from bench.eval_search import INDEX_OF, REPORTING_SETS, TUNING_SETS, evaluate_corpus, score_reliability  # noqa: E402
 from bench.judge import CORPORA, QUERY_SETS, judgements, load_documents, load_queries, summary_line  # noqa: E402
-from bench.tune_fusion import calibration_error, describe_fit, fit_relevance  # noqa: E402
+from bench.tune_fusion import describe_fit, fit_relevance  # noqa: E402
 
 W_ALL = (0.25, 0.35, 0.45)
 W_NONE = (0.75, 0.85, 0.95)

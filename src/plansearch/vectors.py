@@ -24,7 +24,7 @@ from typing import Protocol
 
 import numpy as np
 
-from .i18n import _, either
+from .i18n import _
 from .models import PlansearchError
 
 ANN_THRESHOLD = 150_000  # vectors: where exact search passes ~10 ms a query
@@ -238,8 +238,7 @@ class PQRerankIndex:
             shard.implem = PQ_IMPLEM
             if directory is not None:
                 faiss.write_index(shard, str(directory / self.FILE.format(number)))
-                del shard
-                shard = None  # read back by search() if this object is searched
+                shard = None  # let go; read back by search() if this object is searched
             self._shards.append((int(lo), shard))
         self._written = directory
 
