@@ -338,8 +338,13 @@ def test_a_year_whose_best_hit_is_more_likely_unrelated_shows_no_match(gwr_index
     assert below and all(g.below.score < RELEVANT_MIN and "no match" in g.note for g in below)
     result = runner.invoke(app, ["search", "新质生产力", "--by", "year", "--index", str(gwr_index)])
     assert result.exit_code == 0, result.output
-    row_2013 = next(line for line in result.stdout.splitlines() if "2013" in line)
-    assert "no match" in row_2013
+    lines = result.stdout.splitlines()
+    at = next(i for i, line in enumerate(lines) if "2013" in line)
+    assert "no match" in lines[at]
+    # under it, dimmed, the year's nearest item: a near miss is told from nothing at all
+    g2013 = next(g for g in groups if g.key == "2013")
+    assert "closest: " in lines[at + 1] and f"{g2013.below.score:.0%}" in lines[at + 1]
+    assert sum("closest: " in line for line in lines) == len(below)
     assert "2025 mixes levels (6 province, 1 national)" in result.stderr
 
 

@@ -385,7 +385,9 @@ def test_every_score_shown_in_the_default_mode_is_a_probability_with_a_tooltip_s
     page = get(client, "/search", q="留守儿童", view="year").text
     groups = web_engine.search_by_year("留守儿童", 3, "hybrid", Filters(), "plan")
     per_year = scores(page)
-    assert [v for _, v in per_year] == [f"{h.score * 100:.0f}%" for g in groups for h in g.hits]
+    # a year under the floor shows its closest item, with its probability too
+    assert [v for _, v in per_year] == [f"{h.score * 100:.0f}%" for g in groups
+                                        for h in (list(g.hits) or [g.below] * (g.below is not None))]
     assert per_year and all("估计这一条相关的概率" in t for t, _ in per_year)
     assert "右边的百分比：估计这一条相关的概率" in page
 
@@ -966,11 +968,15 @@ def test_level_is_a_filter_and_a_grouping_and_a_year_with_no_relevant_hit_says_n
     rows = trend_rows(get(client, "/trend", q="减税降费", by="level").text)
     assert list(rows) == [g.key for g in trend(["减税降费"], web_engine.searcher, by="level").groups]
     assert "国家级" in rows["national"] and "区级" in rows["district"]
-    # the seed plans (2010-2024) hold no 减税降费: their years show 无匹配, not an unrelated "best"
+    # the seed plans (2010-2024) hold no 减税降费: their years show 无匹配, not an unrelated "best";
+    # the nearest item follows, set apart and dimmed under its own label
     groups = web_engine.search_by_year("减税降费", 3, "hybrid", Filters(), "plan")
     empty = next(g for g in groups if g.below is not None)
     text = unescape(get(client, "/search", q="减税降费", view="year").text)
     assert f"无匹配（最相关的条目仅 {empty.below.score:.0%}，低于 50%）" in text
+    closest = text.split(f"无匹配（最相关的条目仅 {empty.below.score:.0%}，低于 50%）", 1)[1].split("</section>", 1)[0]
+    assert '<div class="closest">' in closest and "最接近的条目（低于阈值）：" in closest
+    assert empty.below.item.doc_id in closest
     assert get(client, "/search", q="减税降费", level="planet").status_code == 400
 
 

@@ -412,20 +412,37 @@ def print_hit_groups(query: str, by: str, groups: list) -> None:
     table.add_column(grouping_word(by), style="green", no_wrap=True)
     table.add_column(_("matches"))
     for g in groups:
-        if not g.hits:
-            table.add_row(Text(say_group(g.key)), Text(_(g.note or "no matches"), style="dim italic"))
+        note = Text(_(g.note or "no matches"), style="dim italic")
+        if not g.hits and g.below is None:
+            table.add_row(Text(say_group(g.key)), note)
             continue
         lines: list[Text] = []
+        headers: set[int] = set()
+        if g.below is not None:
+            # under the floor it is not an answer, but it is what the year has nearest: shown dimmed,
+            # so a reader sees whether "no match" means nothing or a near miss (老百姓看病贵, 2023: 46 %)
+            head, text = _group_hit_lines(g.below, True)
+            head = Text(_("closest: ")).append_text(head)
+            head.stylize("dim")
+            text.stylize("dim")
+            headers |= {0, 1}
+            lines += [note, head, text]
         for hit in g.hits:
-            head = Text()
-            head.append(f"{score_text(hit, getattr(g.hits, 'probability', False))} ", style="dim")
-            head.append(f"{trim((hit.doc.title if hit.doc else '') or hit.item.doc_id, 30)} ", style="bold")
-            head.append(item_label(hit.item), style="magenta")
-            head.append("  ")
-            head.append_text(_evidence(hit))
-            lines += [head, highlighted(hit.item.text, hit.highlights, hit.match_span, width=120)]
-        table.add_row(Text(say_group(g.key)), CJKCell(lines, headers=frozenset(range(0, len(lines), 2))))
+            headers.add(len(lines))
+            lines += _group_hit_lines(hit, getattr(g.hits, "probability", False))
+        table.add_row(Text(say_group(g.key)), CJKCell(lines, headers=frozenset(headers)))
     c.print(table)
+
+
+def _group_hit_lines(hit, probability: bool) -> list[Text]:
+    """A hit in a `search --by` table: its header line (score, title, label, evidence), its text."""
+    head = Text()
+    head.append(f"{score_text(hit, probability)} ", style="dim")
+    head.append(f"{trim((hit.doc.title if hit.doc else '') or hit.item.doc_id, 30)} ", style="bold")
+    head.append(item_label(hit.item), style="magenta")
+    head.append("  ")
+    head.append_text(_evidence(hit))
+    return [head, highlighted(hit.item.text, hit.highlights, hit.match_span, width=120)]
 
 
 # --- reuse ---------------------------------------------------------------------------------------

@@ -476,7 +476,9 @@ def create_app(index_dir: str | os.PathLike = "index", *, model: str | None = No
             if fmt:
                 return records_response((hit_record(h, group=g.key, probability=getattr(g.hits, "probability", False))
                                          for g in groups for h in g.hits), fmt, "search-by-year")
-            ctx["groups"] = [(g, [_hit_view(h, getattr(g.hits, "probability", False)) for h in g.hits])
+            # a year under the floor shows its nearest item, dimmed, under its "no match" line
+            ctx["groups"] = [(g, [_hit_view(h, getattr(g.hits, "probability", False)) for h in g.hits],
+                              _hit_view(g.below, True) if g.below is not None else None)
                              for g in groups]
             ctx["probability"] = any(getattr(g.hits, "probability", False) for g in groups)
             ctx["notices"] = list(engine.search(form.q, 1, form.mode, form.filters).notices)  # about the whole index
