@@ -16,6 +16,7 @@ To add a backend, write a class with the `VectorIndex` methods and register it i
 """
 from __future__ import annotations
 
+import mmap
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -74,6 +75,15 @@ class RowVectors:
         if isinstance(idx, (int, np.integer)):
             return np.asarray(self.base[int(self.rows[idx])], np.float32)
         return self._read(self.rows[idx])
+
+    def release(self) -> None:
+        """Drop the file's pages read so far from this process's resident set. They stay in the
+        page cache, and a later read maps them again. A build that reads every vector once to encode
+        it otherwise holds the whole file as its own memory (8.5 GB resident at 3·10^6 items, of
+        which the vector file was most)."""
+        mapping = getattr(self.base, "_mmap", None)  # np.memmap's mmap object
+        if mapping is not None and hasattr(mmap, "MADV_DONTNEED"):
+            mapping.madvise(mmap.MADV_DONTNEED)
 
     def chunks(self, size: int = VECTOR_CHUNK):
         """(first window, float32 block) over every row, `size` at a time."""
@@ -229,12 +239,15 @@ class PQRerankIndex:
         if n > PQ_TRAIN_SAMPLE:
             pick = np.sort(np.random.default_rng(0).choice(n, PQ_TRAIN_SAMPLE, replace=False))
         trained.train(np.ascontiguousarray(self._vectors[pick], np.float32))
+        release = getattr(self._vectors, "release", lambda: None)
+        release()
         n_shards = max(PQ_SHARDS, -(-n // PQ_SHARD_MAX))
         bounds = np.linspace(0, n, n_shards + 1).astype(int)
         for number, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:])):
             shard = faiss.clone_index(trained)
             for a in range(lo, hi, VECTOR_CHUNK):
                 shard.add(np.ascontiguousarray(self._vectors[a:min(hi, a + VECTOR_CHUNK)], np.float32))
+                release()  # the rows just encoded are not read again by the build
             shard.implem = PQ_IMPLEM
             if directory is not None:
                 faiss.write_index(shard, str(directory / self.FILE.format(number)))
