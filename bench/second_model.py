@@ -24,11 +24,10 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from bench.eval_search import INDEX_OF, REPORTING_SETS  # noqa: E402
 from bench.signals import features, item_best, load_signals, scaled_dense  # noqa: E402
 from bench.tune_fusion import TUNING_SETS, adaptive_scores, evaluate  # noqa: E402
 
-HELD_OUT = ("unseen", "fresh", "blind")
-INDEX_OF = {"blind": "gwr"}
 WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5)
 
 
@@ -66,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
 
     model = use_model()
     table = {}
-    for corpus in (*TUNING_SETS, *HELD_OUT):
+    for corpus in (*TUNING_SETS, *REPORTING_SETS):
         if corpus in INDEX_OF and not (args.index_root / f"index-{corpus}").exists():
             (args.index_root / f"index-{corpus}").symlink_to(args.index_root / f"index-{INDEX_OF[corpus]}")
         sig = load_signals(corpus, args.index_root)
