@@ -258,3 +258,18 @@ def test_titles_and_items_holding_rich_markup_print_as_written(tmp_path):
     assert by_year.exit_code == 0 and "[/x]" in by_year.stdout, by_year.output
     cmp = run("compare", corpus / "[link=evil]C.txt", corpus / "other.txt", "--no-semantic")
     assert cmp.exit_code == 0 and "[/bold]" in cmp.stdout, cmp.output
+
+
+@pytest.mark.parametrize("args", [["search", "留守儿童", "-k", "20"], ["trend", "留守儿童", "双减"]])
+def test_a_reader_that_closes_the_pipe_early_ends_the_command_quietly_and_with_0(seed_index, args):
+    # `plansearch search … | head -2`: the reader has what it wanted (rich's own handler exited 1)
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    exe = Path(sys.executable).with_name("plansearch")
+    env = dict(os.environ, COLUMNS="80")
+    p = subprocess.run(["bash", "-o", "pipefail", "-c", f"'{exe}' {' '.join(args)} --index '{seed_index}' | head -2"],
+                       env=env, capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0 and len(p.stdout.splitlines()) == 2 and p.stderr == "", p

@@ -29,11 +29,20 @@ from .records import excerpt_bounds, filters_note, item_label, items_label, perc
 _PIPED_WIDTH = 4000  # "unlimited": a pipe gets whole lines
 
 
+class _Console(Console):
+    """rich's Console, but a reader that closes the pipe (`plansearch search … | head`) is left to
+    the CLI's one handler, which exits 0: rich's own handler exits 1, silently."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError
+
+
 def _make_console(stderr: bool = False) -> Console:
     stream = sys.stderr if stderr else sys.stdout
     tty = stream.isatty()
     width = None if tty or os.environ.get("COLUMNS") else _PIPED_WIDTH
-    return Console(file=stream, width=width, highlight=False, soft_wrap=not tty, emoji=False)
+    return _Console(file=stream, width=width, highlight=False, soft_wrap=not tty, emoji=False)
 
 
 def _colour(c: Console) -> bool:
