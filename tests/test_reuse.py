@@ -388,3 +388,12 @@ def test_an_index_keeps_its_reuse_report_and_its_fingerprint_pass(seed_index, fr
         assert [c.text for c in again.clusters] == [c.text for c in first.clusters]
     finally:
         ix.close()
+
+
+@pytest.mark.parametrize("lang, said", [("zh", "（跨年份）"), ("en", "(across years)")])
+def test_the_report_names_its_across_choice_in_the_readers_language(gwr_dir, lang, said):
+    # `reuse --across years` in Chinese said "（跨 years）": the option's own value reached the reader
+    result = runner.invoke(app, ["--lang", lang, "reuse", str(gwr_dir), "--across", "years", "--top", "1"])
+    assert result.exit_code == 0, result.output
+    first = result.stdout.splitlines()[0]
+    assert said in first and (lang == "en" or "years" not in first), first

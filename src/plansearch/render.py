@@ -486,7 +486,9 @@ def copied_in_sentence(fields: dict, width: int, colour: bool = True) -> Text:
 def print_reuse(report, docs_by_id: dict[str, Document], top: int, width: int = 100) -> None:
     c = _make_console()
     clusters = report.clusters[:top]
-    across = "" if report.across == "any" else " " + _("(across {what})").format(what=report.across)
+    from .reuse import ACROSS_LABELS
+
+    across = "" if report.across == "any" else " " + _("({label})").format(label=_(ACROSS_LABELS[report.across]))
     if not clusters:
         c.print(Text(_("no passage of {n}+ characters recurs across the {documents}").format(
             n=report.min_chars, documents=_n(report.n_docs, "document")) + across))

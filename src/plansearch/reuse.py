@@ -56,6 +56,9 @@ from .models import BadParameter, Document, Passage, ReuseCluster
 from .normalise import union_spans
 
 Across = Literal["any", "years", "regions", "levels"]
+# what each --across choice is called where a reader meets it (the terminal report, the web page)
+ACROSS_LABELS = {"any": N_("everywhere"), "years": N_("across years"), "regions": N_("across regions"),
+                 "levels": N_("across levels")}
 
 SEED_CHARS = 16  # every verbatim run this long is seen; shorter ones only help bridge gaps
 MAX_GAP = 8  # characters of edit allowed between two runs of one near-verbatim passage

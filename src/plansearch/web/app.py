@@ -56,6 +56,7 @@ from ..records import (
     write_records,
     when_said,
 )
+from ..reuse import ACROSS_LABELS
 from ..search import MAX_QUERY_CHARS, MIXED_LEVELS_PAGE, MODES, Filters, literal_query, mixed_levels, parse_query
 from ..trend import GROUPINGS, ChartWords, chart_svg
 from . import views
@@ -77,8 +78,6 @@ DATALIST_DOCS = 300  # documents offered in the page's autocomplete list; more a
 MODE_LABELS = {"hybrid": N_("hybrid (default)"), "dense": N_("by meaning"), "keyword": N_("keywords"),
                "rrf": N_("RRF fusion"), "weighted": N_("weighted fusion"),
                "adaptive": N_("adaptive fusion (no query rewrite)"), "tiebreak": N_("by meaning, keywords break ties")}
-ACROSS_LABELS = {"any": N_("everywhere"), "years": N_("across years"), "regions": N_("across regions"),
-                 "levels": N_("across levels")}
 NOTE_LABELS = {"no document for this year": N_("no document for this year"),
                "no document for these years": N_("no document for these years"),
                "no matching item": N_("no matching item")}
