@@ -369,6 +369,17 @@ def test_an_index_keeps_its_reuse_report_and_its_fingerprint_pass(seed_index, fr
         assert {p.doc_id for c in one.clusters for p in c.locations} == linked
         assert one.doc_shares[0].share_any == pytest.approx(first.touching(doc).doc_shares[0].share_any)
         assert not list((fresh_home / "reuse").glob("*.pickle"))  # a document's part is not kept as the whole
+        # it is kept as the document's own: the second call reads it, and the documents as metadata
+        assert len(list((fresh_home / "reuse").glob("*.doc-report"))) == 1
+        compare_all = reuse_mod._whole_report
+        monkeypatch.setattr(reuse_mod, "_whole_report", not_again)
+        monkeypatch.setattr(ix, "all_documents", not_again)
+        kept, shown = reuse_in_index(ix, doc=doc)
+        assert [c.text for c in kept.clusters] == [c.text for c in one.clusters]
+        assert [s.share_any for s in kept.doc_shares] == [s.share_any for s in one.doc_shares]
+        assert len(shown) == len(docs)
+        monkeypatch.setattr(reuse_mod, "_whole_report", compare_all)
+        monkeypatch.delattr(ix, "all_documents")
         for p in (fresh_home / "reuse").glob("*.aside"):
             p.rename(p.with_suffix(".pickle"))
         monkeypatch.setattr(reuse_mod, "_whole_report", not_again)

@@ -30,6 +30,7 @@ How it works (no all-pairs comparison):
 from __future__ import annotations
 
 import bisect
+import hashlib
 import math
 import pickle
 import statistics
@@ -482,6 +483,7 @@ def _doc_shares(docs: list[Document], chars: np.ndarray, passages: list[_PairPas
 
 REPORT_VERSION = 1  # bump when what a kept report holds, or how it is computed, changes
 KEPT = 4  # reports (and fingerprint passes) kept in user_home()/reuse, newest first
+DOCUMENT_REPORTS_KEPT = 32  # one document's reports (a large index's `reuse --doc`), a few MB each
 
 
 def reuse_in_index(index, *, min_chars: int = 30, across: Across = "any", level: str | None = None,
@@ -496,7 +498,8 @@ def reuse_in_index(index, *, min_chars: int = 30, across: Across = "any", level:
     10^6 items, once). With `doc`, the whole report's passages of that document; on an index of
     more than WHOLE_REPORT_MAX_ITEMS items with no whole report kept, that document compared with
     every other holder of its fingerprints (its own partners, not the corpus's pairs; a passage
-    reaches the documents it shares with this one, not those only linked through a third).
+    reaches the documents it shares with this one, not those only linked through a third), kept
+    too, so that the second call reads it instead of the corpus.
     `documents`: the index's documents (or what gives them) when the caller keeps them (the web
     app reads them once, under its lock, then computes without holding it). Otherwise, when the
     report is kept, the documents come back as metadata (reading every one's text and items took 45 s
@@ -513,6 +516,15 @@ def reuse_in_index(index, *, min_chars: int = 30, across: Across = "any", level:
     report = read_kept(report_path, lambda p: pickle.loads(p.read_bytes()))
     if only_kept and not isinstance(report, ReuseReport):
         return None, []  # known before the documents are read (minutes at 10^6 items)
+    # a large index with no whole report: the document's own comparison (minutes at 3·10^6 items),
+    # kept beside the whole reports under its own suffix, so that looking at documents one after
+    # another does not push the whole reports out
+    one_document = (doc is not None and not isinstance(report, ReuseReport)
+                    and len(index.item_doc) > WHOLE_REPORT_MAX_ITEMS)
+    if one_document:
+        doc_key = hashlib.sha1(doc.encode()).hexdigest()[:16]
+        report_path = folder / f"{slice_key}-{min_chars}-{across}-v{REPORT_VERSION}-{doc_key}.doc-report"
+        report = read_kept(report_path, lambda p: pickle.loads(p.read_bytes()))
     def read_documents(whole: bool) -> list[Document]:
         if documents is not None:
             found = documents() if callable(documents) else documents
@@ -534,10 +546,9 @@ def reuse_in_index(index, *, min_chars: int = 30, across: Across = "any", level:
         if seeds is None or seeds.n_docs != len(docs) or seeds.seed_len != seed_len:
             seeds = SeedTable.build(docs, seed_len, progress)
             keep_file(seeds_path, seeds.save, KEPT)
-        one_document = doc is not None and len(index.item_doc) > WHOLE_REPORT_MAX_ITEMS
         report = _whole_report(docs, min_chars, across, seeds, progress, doc if one_document else None)
-        if not one_document:
-            keep_file(report_path, lambda p: p.write_bytes(pickle.dumps(report, protocol=5)), KEPT)
+        keep_file(report_path, lambda p: p.write_bytes(pickle.dumps(report, protocol=5)),
+                  DOCUMENT_REPORTS_KEPT if one_document else KEPT)
     return report.narrowed(doc=doc, min_docs=min_docs, max_spread=max_spread), docs
 
 
