@@ -97,6 +97,9 @@ class Filters:
             raise PlansearchError(_("kind must be plan, summary, report or mixed, not {value!r}").format(value=self.kind))
         if self.level is not None:
             self.level = parse_level(self.level)  # 省 / province alike; an unknown level is one line
+        # membership by set: a --by group's thousands of ids are tested against every document
+        # (a tuple made `search --by year` quadratic in the documents: 15 of its 26 s at 10^6 items)
+        self._doc_id_set = frozenset(self.doc_ids) if self.doc_ids is not None else None
 
     @classmethod
     def from_strings(cls, years: str | None = None, region: str | None = None, issuer: str | None = None,
@@ -170,7 +173,7 @@ class Filters:
             return False
         if self.doc is not None and not (d.doc_id == self.doc or d.doc_id.startswith(self.doc + "#")):
             return False
-        if self.doc_ids is not None and d.doc_id not in self.doc_ids:
+        if self._doc_id_set is not None and d.doc_id not in self._doc_id_set:
             return False
         return True
 
