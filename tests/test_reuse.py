@@ -345,6 +345,8 @@ def test_an_index_keeps_its_reuse_report_and_its_fingerprint_pass(seed_index, fr
     ix = open_index(seed_index)
     try:
         first, docs = reuse_in_index(ix, progress=lambda stage, done, total: stages.append((stage, done, total)))
+        # every document was read for the fingerprint pass, and none is held after it
+        assert docs and all(not d.items for d in docs)
         assert first.clusters and {s[0] for s in stages} == {"fingerprinting the documents (once per index)",
                                                              "comparing the documents that share passages"}
         assert stages[-1][1] == stages[-1][2]  # the bar ends full

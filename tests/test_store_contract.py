@@ -201,7 +201,13 @@ def test_documents_read_back_from_every_store_are_the_documents_loaded(seed_stor
     kind, ix = seed_store
     index = open_index(ix)
     try:
+        # read and let go (reuse's pass over every document): the same document, the index's own
+        # stays metadata; read and kept: filled in place
+        passing = [index.document_with_items(n, keep=False) for n in range(len(index.documents))]
+        assert all(not d.items for d in index.documents)
         stored = {d.doc_id: d for d in index.all_documents()}
+        assert all(stored[d.doc_id] is not d and stored[d.doc_id].items for d in passing)
+        assert [len(d.items) for d in passing] == [len(d.items) for d in index.documents]
     finally:
         index.close()
     for doc in corpus_docs:

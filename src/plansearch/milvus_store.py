@@ -55,7 +55,7 @@ from .metadata import infer_level
 from .models import Document, Heading, Item, PlansearchError, Section
 from .normalise import compact, normalise
 from .store import (FORMAT_VERSION, DenseWindows, IndexDamaged, IndexMeta, KeywordHits, Progress, Selection,
-                    Version, user_home)
+                    Version, filled_document, user_home)
 
 INSTALL_HINT = N_("install it with pip install 'plansearch[milvus]'")
 MAX_VARCHAR = 65_535  # bytes: Milvus's limit for a VARCHAR field
@@ -919,16 +919,13 @@ class MilvusIndex:
     def document_of_item(self, row: int) -> Document:
         return self.documents[int(self.item_doc[row])]
 
-    def document_with_items(self, doc_row: int) -> Document:
+    def document_with_items(self, doc_row: int, keep: bool = True) -> Document:
         d = self.documents[doc_row]
-        if doc_row not in self._complete:
-            body = self._body(doc_row)
-            d.text = body["text"]
-            d.headings = [Heading(*h) for h in body["headings"]]
-            rows = np.flatnonzero(self.item_doc == doc_row)
-            d.items = self.items(rows)
-            self._complete.add(doc_row)
-        return d
+        if doc_row in self._complete:
+            return d
+        body = self._body(doc_row)
+        return filled_document(d, body["text"], self.items(np.flatnonzero(self.item_doc == doc_row)),
+                       [Heading(*h) for h in body["headings"]], keep, self._complete, doc_row)
 
     def all_documents(self) -> list[Document]:
         return [self.document_with_items(i) for i in range(len(self.documents))]

@@ -162,15 +162,17 @@ def find_reuse(docs: list[Document], *, min_chars: int = 30, across: Across = "a
 
 
 def _whole_report(docs: list[Document], min_chars: int, across: str, seeds: "SeedTable | None",
-                  progress: Callable[[str, int, int], None] | None, doc: str | None = None) -> ReuseReport:
+                  progress: Callable[[str, int, int], None] | None, doc: str | None = None,
+                  read: DocumentReader | None = None) -> ReuseReport:
     """The report over every pair of documents that share a seed or, with `doc`, over the pairs of
-    that document and every other (then the cost is that document's, not the corpus's)."""
+    that document and every other (then the cost is that document's, not the corpus's). `read`:
+    where the documents' text and items come from when `docs` holds their metadata only."""
     seed_len = min(SEED_CHARS, min_chars)
     if seeds is None or seeds.seed_len != seed_len or seeds.n_docs != len(docs):
-        seeds = SeedTable.build(docs, seed_len, progress)
+        seeds = SeedTable.build(docs, seed_len, progress, read)
     target = find_document(docs, doc) if doc else None
     only = next(n for n, d in enumerate(docs) if d is target) if target is not None else None
-    texts = _Texts(docs)
+    texts = _Texts(docs, read=read)
     passages = _pair_passages(docs, texts, seeds, min_chars, across, progress, only)
     clusters = _clusters(docs, texts, passages)
     shares = _doc_shares(docs, seeds.chars, passages, only)
@@ -184,24 +186,37 @@ def _fingerprint_text(doc: Document) -> FingerprintText:
     return FingerprintText.from_spans(doc.text, merged or [(0, len(doc.text))])
 
 
-class _Texts:
-    """Documents' fingerprint texts, made when a comparison needs them and the most recent kept:
-    held all at once they are tens of bytes a character (a 10^6-item corpus did not fit in 24 GB)."""
+# The n-th document with its text and items: the list's own, or read from an index for the time it
+# is needed (a pass over every document of a 3·10^6-item index held them all: 12 GB)
+DocumentReader = Callable[[int], Document]
 
-    def __init__(self, docs: list[Document], keep: int = TEXTS_KEPT):
-        self._docs = docs
-        self._kept: OrderedDict[int, FingerprintText] = OrderedDict()
+
+class _Texts:
+    """Documents' fingerprint texts (and the documents read for them), made when a comparison needs
+    them and the most recent kept: held all at once they are tens of bytes a character (a 10^6-item
+    corpus did not fit in 24 GB)."""
+
+    def __init__(self, docs: list[Document], keep: int = TEXTS_KEPT, read: DocumentReader | None = None):
+        self._read = read or docs.__getitem__
+        self._kept: OrderedDict[int, tuple[FingerprintText, Document]] = OrderedDict()
         self._keep = keep
 
-    def __getitem__(self, n: int) -> FingerprintText:
-        text = self._kept.get(n)
-        if text is None:
-            text = self._kept[n] = _fingerprint_text(self._docs[n])
+    def _get(self, n: int) -> tuple[FingerprintText, Document]:
+        got = self._kept.get(n)
+        if got is None:
+            doc = self._read(n)
+            got = self._kept[n] = (_fingerprint_text(doc), doc)
             if len(self._kept) > self._keep:
                 self._kept.popitem(last=False)
         else:
             self._kept.move_to_end(n)
-        return text
+        return got
+
+    def __getitem__(self, n: int) -> FingerprintText:
+        return self._get(n)[0]
+
+    def document(self, n: int) -> Document:
+        return self._get(n)[1]
 
 
 @dataclass
@@ -223,11 +238,13 @@ class SeedTable:
 
     @classmethod
     def build(cls, docs: list[Document], seed_len: int,
-              progress: Callable[[str, int, int], None] | None = None) -> "SeedTable":
+              progress: Callable[[str, int, int], None] | None = None,
+              read: DocumentReader | None = None) -> "SeedTable":
         hashes, owners, positions, chars = [], [], [], []
         k = seed_len
-        for n, d in enumerate(docs):
-            text = _fingerprint_text(d)
+        read = read or docs.__getitem__
+        for n in range(len(docs)):
+            text = _fingerprint_text(read(n))
             fp, k = fingerprint(text.text, seed_len)
             hashes.append(fp.hashes)
             owners.append(np.full(len(fp.hashes), n, dtype=np.int32))
@@ -425,7 +442,7 @@ def _clusters(docs: list[Document], texts: _Texts,
         n_docs = len(spans_by_doc)
         chars = int(statistics.median(e - s for _, s, e in locations))
         score = chars * n_docs * math.log((n_total + 1) / n_docs)
-        passages_out = [_passage(docs[d], texts[d], s, e) for d, s, e in locations]
+        passages_out = [_passage(texts.document(d), texts[d], s, e) for d, s, e in locations]
         rep = min(range(len(locations)), key=lambda x: abs((locations[x][2] - locations[x][1]) - chars))
         clusters.append(ReuseCluster(text=passages_out[rep].text, locations=passages_out, n_docs=n_docs,
                                      score=score, chars=chars, rep=rep))
@@ -501,9 +518,10 @@ def reuse_in_index(index, *, min_chars: int = 30, across: Across = "any", level:
     reaches the documents it shares with this one, not those only linked through a third), kept
     too, so that the second call reads it instead of the corpus.
     `documents`: the index's documents (or what gives them) when the caller keeps them (the web
-    app reads them once, under its lock, then computes without holding it). Otherwise, when the
-    report is kept, the documents come back as metadata (reading every one's text and items took 45 s
-    at 10^6 items): `show_documents` fills in those a caller shows. `only_kept`: the kept whole report, or
+    app reads them once, under its lock, then computes without holding it). Otherwise the documents
+    come back as metadata, and a computation reads each one's text and items when it needs them and
+    lets them go (held all at once they were 12 GB at 3·10^6 items): `show_documents` fills in those
+    a caller shows. `only_kept`: the kept whole report, or
     None when there is none (nothing is computed)."""
     from .search import Filters
     from .store import keep_file, read_kept, user_home
@@ -525,28 +543,28 @@ def reuse_in_index(index, *, min_chars: int = 30, across: Across = "any", level:
         doc_key = hashlib.sha1(doc.encode()).hexdigest()[:16]
         report_path = folder / f"{slice_key}-{min_chars}-{across}-v{REPORT_VERSION}-{doc_key}.doc-report"
         report = read_kept(report_path, lambda p: pickle.loads(p.read_bytes()))
-    def read_documents(whole: bool) -> list[Document]:
-        if documents is not None:
-            found = documents() if callable(documents) else documents
-        else:  # with a kept report, the documents' metadata: what is shown is filled in (show_documents)
-            found = index.all_documents() if whole else list(index.documents)
-        return [d for d in found if keep.accepts(d)] if keep is not None else found
+    # the caller's documents hold their text and items; the index's are metadata, whose text and
+    # items are read one at a time while a report is computed, and let go (show_documents fills in
+    # those a caller shows)
+    found = index.documents if documents is None else documents() if callable(documents) else documents
+    rows = [n for n, d in enumerate(found) if keep is None or keep.accepts(d)]
+    docs = [found[n] for n in rows]
 
-    docs = read_documents(whole=not isinstance(report, ReuseReport))
+    def read(n: int) -> Document:
+        return index.document_with_items(rows[n], keep=False)
     if doc is not None:
         find_document(docs, doc)
     if only_kept and report.n_docs != len(docs):
         return None, docs
     if not isinstance(report, ReuseReport) or report.n_docs != len(docs):
-        if isinstance(report, ReuseReport):  # a kept report of other documents: computed again
-            docs = read_documents(whole=True)
         seed_len = min(SEED_CHARS, min_chars)
         seeds_path = folder / f"{slice_key}-seeds{seed_len}-v{REPORT_VERSION}.npz"
         seeds = read_kept(seeds_path, SeedTable.load)
         if seeds is None or seeds.n_docs != len(docs) or seeds.seed_len != seed_len:
-            seeds = SeedTable.build(docs, seed_len, progress)
+            seeds = SeedTable.build(docs, seed_len, progress, read if documents is None else None)
             keep_file(seeds_path, seeds.save, KEPT)
-        report = _whole_report(docs, min_chars, across, seeds, progress, doc if one_document else None)
+        report = _whole_report(docs, min_chars, across, seeds, progress, doc if one_document else None,
+                               read if documents is None else None)
         keep_file(report_path, lambda p: p.write_bytes(pickle.dumps(report, protocol=5)),
                   DOCUMENT_REPORTS_KEPT if one_document else KEPT)
     return report.narrowed(doc=doc, min_docs=min_docs, max_spread=max_spread), docs

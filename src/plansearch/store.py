@@ -49,7 +49,7 @@ import shutil
 import sqlite3
 import time
 import zlib
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from importlib.metadata import version
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Protocol, Sequence
@@ -1841,6 +1841,17 @@ class KeywordHits:
     best: float
 
 
+def filled_document(d: Document, text: str, items: list[Item], headings: list[Heading], keep: bool,
+            complete: set[int], doc_row: int) -> Document:
+    """A document with what was read of it: filled in place and remembered (`keep`), or a copy the
+    caller lets go (a pass over every document of a large index must not hold them all)."""
+    if not keep:
+        return replace(d, text=text, items=items, headings=headings)
+    d.text, d.items, d.headings = text, items, headings
+    complete.add(doc_row)
+    return d
+
+
 class IndexReader(Protocol):
     """What search, trend, check, compare and reuse read from an index, whatever stores it (the
     local generation below, or a Milvus collection). Rows: items and documents are numbered 0..n-1
@@ -1855,7 +1866,9 @@ class IndexReader(Protocol):
 
     def document_of_item(self, row: int) -> Document: ...
 
-    def document_with_items(self, doc_row: int) -> Document: ...
+    def document_with_items(self, doc_row: int, keep: bool = True) -> Document:
+        """The document with its text, items and headings: filled in place and kept, or with
+        `keep=False` a copy that is not (a pass over every document holds one at a time)."""
 
     def all_documents(self) -> list[Document]: ...
 
@@ -1959,7 +1972,7 @@ class LocalIndex:
     def document_of_item(self, row: int) -> Document:
         return self.documents[int(self.item_doc[row])]
 
-    def document_with_items(self, doc_row: int) -> Document:
+    def document_with_items(self, doc_row: int, keep: bool = True) -> Document:
         return self.documents[doc_row]
 
     def all_documents(self) -> list[Document]:
@@ -2233,23 +2246,24 @@ class StoredIndex(LocalIndex):
         except (sqlite3.DatabaseError, KeyError, ValueError) as e:
             raise self._damaged("store.sqlite", e) from None
 
-    def document_with_items(self, doc_row: int) -> Document:
+    def document_with_items(self, doc_row: int, keep: bool = True) -> Document:
         d = self.documents[doc_row]
-        if doc_row not in self._complete:
-            try:
-                d.text = self._db.execute("SELECT text FROM document WHERE row=?", (doc_row,)).fetchone()[0]
-                q = f"SELECT row, {', '.join(_ITEM_COLS)} FROM item WHERE doc_row=? ORDER BY ordinal"
-                d.items = [self._item_from_row(r, d.doc_id, d.text) for r in self._db.execute(q, (doc_row,))]
-                has_headings = self._db.execute(
-                    "SELECT 1 FROM sqlite_master WHERE type='table' AND name='heading'").fetchone()
-                if has_headings:  # generations written before headings were stored have none
-                    d.headings = [Heading(*r) for r in self._db.execute(
-                        "SELECT label, number, level, title, start, end FROM heading WHERE doc_row=? ORDER BY start",
-                        (doc_row,))]
-            except (sqlite3.DatabaseError, TypeError, ValueError) as e:
-                raise self._damaged("store.sqlite", e) from None
-            self._complete.add(doc_row)
-        return d
+        if doc_row in self._complete:
+            return d
+        try:
+            text = self._db.execute("SELECT text FROM document WHERE row=?", (doc_row,)).fetchone()[0]
+            q = f"SELECT row, {', '.join(_ITEM_COLS)} FROM item WHERE doc_row=? ORDER BY ordinal"
+            items = [self._item_from_row(r, d.doc_id, text) for r in self._db.execute(q, (doc_row,))]
+            headings = []
+            has_headings = self._db.execute(
+                "SELECT 1 FROM sqlite_master WHERE type='table' AND name='heading'").fetchone()
+            if has_headings:  # generations written before headings were stored have none
+                headings = [Heading(*r) for r in self._db.execute(
+                    "SELECT label, number, level, title, start, end FROM heading WHERE doc_row=? ORDER BY start",
+                    (doc_row,))]
+        except (sqlite3.DatabaseError, TypeError, ValueError) as e:
+            raise self._damaged("store.sqlite", e) from None
+        return filled_document(d, text, items, headings, keep, self._complete, doc_row)
 
     def heading_titles(self) -> tuple[np.ndarray, list[str]]:
         if self._headings is None:
