@@ -697,7 +697,7 @@ def bench_compare(n: int, work: Path, mat, semantic_vectors: bool) -> dict:
 
 # --- the run ---------------------------------------------------------------------------------------
 
-def bench_size(n: int, work: Path, mat, item_vecs, qs: list[str], res: dict, save) -> None:
+def bench_size(n: int, work: Path, mat, item_vecs, qs: list[str], res: dict, save, cold_queries: int = 8) -> None:
     from bench.gen_corpus import generate, read_truth
     from plansearch.corpus import iter_corpus, load_corpus
 
@@ -739,7 +739,7 @@ def bench_size(n: int, work: Path, mat, item_vecs, qs: list[str], res: dict, sav
     r["ram"] = run_worker("ram", {"index": str(index_dir), "query": qs[0]})
     save()
     print(f"[{n}] cold CLI …", flush=True)
-    r["cold"] = {m: cold_cli(index_dir, qs[:8], m) for m in ("keyword", "dense", "hybrid")}
+    r["cold"] = {m: cold_cli(index_dir, qs[:cold_queries], m) for m in ("keyword", "dense", "hybrid")}
     save()
     if res.get("commands"):
         print(f"[{n}] commands …", flush=True)
@@ -995,6 +995,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--out", default=str(REPO / "bench" / "RESULTS.md"))
     ap.add_argument("--work", default=None, help="where corpora and indexes go (default bench/out/run)")
     ap.add_argument("--no-compare", action="store_true")
+    ap.add_argument("--seed-vectors", type=Path, default=None,
+                    help="the seed items' vectors (.npy, as seed_vectors saves them) instead of embedding them "
+                         "here; the embedding speed is then not measured (the tests share one embedding)")
     ap.add_argument("--no-notes", action="store_true", help=f"do not append {NOTES.name} (for a side run's file)")
     args = ap.parse_args(argv)
     sizes = [1000] if args.quick else [int(s) for s in args.sizes.split(",") if s.strip()]
@@ -1016,8 +1019,11 @@ def main(argv: list[str] | None = None) -> None:
     from bench.gen_corpus import load_seed_material
 
     mat = load_seed_material()
-    print("embedding seed items …", flush=True)
-    item_vecs, res["embed"] = seed_vectors(mat, work / "seed_vectors.npy")
+    if args.seed_vectors:
+        item_vecs = np.load(args.seed_vectors)
+    else:
+        print("embedding seed items …", flush=True)
+        item_vecs, res["embed"] = seed_vectors(mat, work / "seed_vectors.npy")
     save()
     qs = queries(mat)
     if not args.no_compare:
@@ -1027,7 +1033,8 @@ def main(argv: list[str] | None = None) -> None:
             res["compare"][str(n)] = bench_compare(n, work, mat, semantic_vectors=(n <= 100))
             save()
     for n in sizes:
-        bench_size(n, work, mat, item_vecs, qs, res, save)
+        # a quick run is a smoke test: three cold processes a mode say that the path works
+        bench_size(n, work, mat, item_vecs, qs, res, save, cold_queries=3 if args.quick else 8)
         save()
     save()
     print(render(res))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -118,6 +119,19 @@ def gwr_index(tmp_path_factory, gwr_dir) -> Path:
 
 
 @pytest.fixture(scope="session")
+def seed_item_vectors(tmp_path_factory) -> Path:
+    """The bench generator's seed items embedded once with the default model (bench.run.seed_vectors,
+    a .npy file): the benchmarks' tests make their synthetic corpora's vectors from them."""
+    sys.path.insert(0, str(REPO))
+    from bench.gen_corpus import load_seed_material
+    from bench.run import seed_vectors
+
+    path = tmp_path_factory.mktemp("seed-vectors") / "seed_vectors.npy"
+    seed_vectors(load_seed_material(), path)
+    return path
+
+
+@pytest.fixture(scope="session")
 def corpus_docs():
     """Every document of the bundled sample corpus, loaded once."""
     from plansearch import load_corpus
@@ -171,7 +185,6 @@ def web_corpus(tmp_path_factory, gwr_dir) -> Path:
     """The sample corpus, three gwr reports (with their manifest rows) and one plan whose text holds
     markup (<script>, rich's [/bold]), in one directory."""
     import csv
-    import shutil
 
     root = tmp_path_factory.mktemp("web-corpus")
     for f in CORPUS.glob("*.txt"):

@@ -100,10 +100,11 @@ def test_compare_pair_truth_matches_the_parsed_plans(tmp_path, material):
 
 
 @pytest.mark.slow
-def test_quick_benchmark_writes_a_table(tmp_path):
+def test_quick_benchmark_writes_a_table(tmp_path, seed_item_vectors):
     out = tmp_path / "RESULTS.md"
     p = subprocess.run([sys.executable, str(REPO / "bench" / "run.py"), "--quick", "--out", str(out),
-                        "--work", str(tmp_path / "work")], capture_output=True, text=True, timeout=1800)
+                        "--work", str(tmp_path / "work"), "--seed-vectors", str(seed_item_vectors)],
+                       capture_output=True, text=True, timeout=1800)
     assert p.returncode == 0, p.stderr[-2000:]
     text = out.read_text(encoding="utf-8")
     assert "Machine:" in text and "| items |" in text and "pre-cached synthetic vectors" in text

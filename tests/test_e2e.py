@@ -145,7 +145,11 @@ def test_search_on_the_work_reports_by_year_and_range(user_bin, indexed):
 
 
 def test_search_with_an_approximate_vector_backend(user_bin, indexed):
-    plansearch(user_bin, indexed, "index", "corpus/", "--index", "pq-index", "--vectors", "pq")
+    # from the first index's embeddings: what is under test is the PQ index built over them
+    (indexed / "pq-index").mkdir()
+    copy_cache(indexed / "index" / "cache.sqlite", indexed / "pq-index" / "cache.sqlite")
+    built = plansearch(user_bin, indexed, "index", "corpus/", "--index", "pq-index", "--vectors", "pq")
+    assert "embedded 0" in built.stdout, built.stdout
     hits = jsonl(plansearch(user_bin, indexed, "search", "留守儿童关爱", "--index", "pq-index", "--json"))
     assert "000_5ae896fcb747d54c#2" in {h["doc_id"] for h in hits}
 

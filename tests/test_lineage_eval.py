@@ -13,14 +13,11 @@ sys.path.insert(0, str(REPO))
 
 
 @pytest.mark.slow
-def test_lineage_meets_its_floors_on_a_generated_diffusion_corpus(tmp_path):
+def test_lineage_meets_its_floors_on_a_generated_diffusion_corpus(tmp_path, seed_item_vectors):
     from bench.gen_corpus import load_seed_material
     from bench.lineage_eval import run
-    from bench.run import seed_vectors
 
-    mat = load_seed_material()
-    vecs, _speed = seed_vectors(mat, tmp_path / "seed_vectors.npy")
-    r = run(1000, 7, 0.25, tmp_path, np.asarray(vecs), mat)
+    r = run(1000, 7, 0.25, tmp_path, np.load(seed_item_vectors), load_seed_material())
     assert r["prefill"]["mismatched_items"] == 0  # every generated item parsed as written
     assert r["earliest"] >= 0.95 and r["parent"] >= 0.90, r
     assert r["edge_precision"] >= 0.90 and r["edge_recall"] >= 0.90, r
