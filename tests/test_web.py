@@ -1008,6 +1008,10 @@ def test_on_a_large_index_the_reuse_page_waits_for_the_kept_report_and_document_
     page = get(client, "/document", id=PLAN_202_)
     assert page.status_code == 200 and 'class="relation' in page.text
     assert engine._reuse == {} and PLAN_202_ in engine._document_reuse
+    # read one at a time: held afterwards are the page's document and those its passages stand in
+    shown = {p.doc_id for c in engine._document_reuse[PLAN_202_].report.clusters for p in c.locations}
+    held = {d.doc_id for d in engine.searcher.index.documents if d.items}
+    assert held == shown | {PLAN_202_} and len(held) < len(engine.searcher.index.documents), (held, shown)
     # once the CLI has computed and kept it, the page reads it
     reuse_in_index(engine.searcher.index)
     r = get(client, "/reuse")

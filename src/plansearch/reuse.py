@@ -36,6 +36,7 @@ import pickle
 import statistics
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
@@ -507,7 +508,8 @@ def reuse_in_index(index, *, min_chars: int = 30, across: Across = "any", level:
                    doc: str | None = None, min_docs: int = 2, max_spread: int | None = None,
                    documents: list[Document] | Callable[[], list[Document]] | None = None,
                    only_kept: bool = False,
-                   progress: Callable[[str, int, int], None] | None = None
+                   progress: Callable[[str, int, int], None] | None = None,
+                   read_lock: AbstractContextManager | None = None
                    ) -> tuple[ReuseReport | None, list[Document]]:
     """`find_reuse` over the documents of an open index (of one administrative `level`, if given),
     with its documents. The whole report for (min_chars, across, level) is kept per index (by its
@@ -521,8 +523,8 @@ def reuse_in_index(index, *, min_chars: int = 30, across: Across = "any", level:
     app reads them once, under its lock, then computes without holding it). Otherwise the documents
     come back as metadata, and a computation reads each one's text and items when it needs them and
     lets them go (held all at once they were 12 GB at 3·10^6 items): `show_documents` fills in those
-    a caller shows. `only_kept`: the kept whole report, or
-    None when there is none (nothing is computed)."""
+    a caller shows. `read_lock`: held around each read of the index (the web app's lock). `only_kept`:
+    the kept whole report, or None when there is none (nothing is computed)."""
     from .search import Filters
     from .store import keep_file, read_kept, user_home
 
@@ -551,7 +553,8 @@ def reuse_in_index(index, *, min_chars: int = 30, across: Across = "any", level:
     docs = [found[n] for n in rows]
 
     def read(n: int) -> Document:
-        return index.document_with_items(rows[n], keep=False)
+        with read_lock or nullcontext():
+            return index.document_with_items(rows[n], keep=False)
     if doc is not None:
         find_document(docs, doc)
     if only_kept and report.n_docs != len(docs):

@@ -35,7 +35,7 @@ from ..metadata import YearBasis
 from ..models import Document, PlansearchError, ReuseCluster
 from ..normalise import compact, normalise
 from .. import reuse as reuse_lib
-from ..reuse import ReuseReport, reuse_in_index
+from ..reuse import ReuseReport, reuse_in_index, show_documents
 from ..search import Filters, Hits, HitGroup, Searcher
 from ..trend import TrendTable, trend
 
@@ -342,7 +342,15 @@ class Engine:
             if doc_id in self._document_reuse:
                 self._document_reuse.move_to_end(doc_id)
                 return self._document_reuse[doc_id]
-        report, docs = reuse_in_index(self.searcher.index, doc=doc_id, documents=self._documents_with_items)
+        if self.reuse_is_large:
+            # each document read under the lock and let go, then only the documents its passages
+            # stand in filled in: every document's text and items held at once were 12 GB at 3·10^6 items
+            index = self.searcher.index
+            report, docs = reuse_in_index(index, doc=doc_id, read_lock=self.lock)
+            with self.lock:
+                show_documents(index, (p.doc_id for c in report.clusters for p in c.locations))
+        else:
+            report, docs = reuse_in_index(self.searcher.index, doc=doc_id, documents=self._documents_with_items)
         view = ReuseView(report, {d.doc_id: d for d in docs})
         with self._reuse_guard:
             self._document_reuse[doc_id] = view
