@@ -273,3 +273,28 @@ def test_a_reader_that_closes_the_pipe_early_ends_the_command_quietly_and_with_0
     p = subprocess.run(["bash", "-o", "pipefail", "-c", f"'{exe}' {' '.join(args)} --index '{seed_index}' | head -2"],
                        env=env, capture_output=True, text=True, timeout=300)
     assert p.returncode == 0 and len(p.stdout.splitlines()) == 2 and p.stderr == "", p
+
+
+def test_a_build_whose_reader_stops_reading_still_builds_the_whole_index(small_corpus, seed_index, tmp_path):
+    # `plansearch index 2>&1 | head`: the build is what was asked for. Ended by the first write into
+    # the closed pipe, it stopped with 0 at its first version, words only (a walkthrough found this).
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from plansearch.store import CACHE_FILE, copy_cache, open_index
+
+    ix = tmp_path / "ix"
+    ix.mkdir()
+    copy_cache(seed_index / CACHE_FILE, ix / CACHE_FILE)  # the build under test, not the model
+    exe = Path(sys.executable).with_name("plansearch")
+    # `true` reads nothing and is gone before the build says its first line
+    p = subprocess.run(["bash", "-c", f"'{exe}' index '{small_corpus}' --index '{ix}' 2>&1 | true; "
+                        "echo ${PIPESTATUS[0]}"], env=dict(os.environ), capture_output=True, text=True, timeout=600)
+    assert p.stdout.strip() == "0", p
+    index = open_index(ix)
+    try:
+        assert index.meta.complete and index.meta.windows > 0  # every window and the bridge's words
+    finally:
+        index.close()

@@ -16,6 +16,7 @@ import os
 import re
 import sys
 from pathlib import Path
+from collections.abc import Callable
 from typing import List, Optional
 
 import typer
@@ -189,9 +190,17 @@ def friendly(fn):
 
 
 def _drop_stdout() -> None:
+    _drop(sys.stdout)
+
+
+def _drop_stderr() -> None:
+    _drop(sys.stderr)
+
+
+def _drop(stream) -> None:
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        os.dup2(devnull, stream.fileno())
     except (OSError, ValueError):
         pass
 
@@ -401,13 +410,28 @@ def index(
     warnings: list[str] = []
     try:
         with render.IndexProgress() as bar:
-            report = build_index(path or [Path(DEFAULT_CORPUS)], index_dir, model=model, progress=bar.update,
-                                 errors=errors, vector_kind=vector_kind, force=force, warnings=warnings,
-                                 on_wait=lambda msg: typer.echo(msg, err=True), store=store, every=commit_every,
-                                 on_commit=lambda name, meta: bar.committed(index_dir, meta))
+            report = build_index(path or [Path(DEFAULT_CORPUS)], index_dir, model=model,
+                                 progress=_outliving_its_reader(bar.update), errors=errors,
+                                 vector_kind=vector_kind, force=force, warnings=warnings,
+                                 on_wait=_outliving_its_reader(lambda msg: typer.echo(msg, err=True)),
+                                 store=store, every=commit_every,
+                                 on_commit=_outliving_its_reader(lambda name, meta: bar.committed(index_dir, meta)))
     finally:
         _report_load(errors, warnings)
     render.print_index_report(report)
+
+
+def _outliving_its_reader(say: Callable) -> Callable:
+    """`say`, for a build whose output a reader may stop reading (`plansearch index 2>&1 | head`): the
+    build is what was asked for, so it goes on, its output from then on dropped. A reading command
+    stops instead (friendly: the reader has what it wanted)."""
+    def call(*args, **kwargs):
+        try:
+            return say(*args, **kwargs)
+        except BrokenPipeError:
+            _drop_stdout()
+            _drop_stderr()
+    return call
 
 
 @app.command(short_help=_("Embed a corpus on a Ray cluster into the index's embedding cache."), help=_("Embed the sentence windows the index's embedding cache does not hold yet on a Ray cluster\n(extra plansearch[ray]), batch by batch, writing each batch into the cache as it comes back; a\nlost worker costs only its batch. The next `plansearch index` builds from the cache."))
