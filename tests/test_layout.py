@@ -42,8 +42,8 @@ def test_postings_sorted_in_buckets_from_batches_score_as_one_in_memory_build(tm
 
 
 def test_the_postings_spill_is_read_not_mapped_so_its_pages_do_not_stay_with_the_build(tmp_path, monkeypatch):
-    # A mapped file's pages count in the process's resident set until it ends: the spill is 10 bytes
-    # a posting, 3 GB of the 7.0 GB build peak at 3·10^6 items. Read in chunks, it is not held.
+    # A mapped file's pages count in the process's resident set while the map lives: the spill is
+    # 10 bytes a posting, 3 GB at 3·10^6 items. Read in chunks, it is not held.
     import plansearch.keyword as keyword
 
     mapped = []

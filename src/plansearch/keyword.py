@@ -318,8 +318,8 @@ class KeywordBuilder:
         buckets = [self.directory / f".bm25-bucket-{i}.tmp" for i in range(k)]
         if k > 1:  # one pass over the spill file deals each posting to its token range's bucket
             outs = [open(p, "wb") for p in buckets]
-            # read, not memory-mapped: a mapping's pages stay in the process's resident set, and the
-            # spill is 10 bytes a posting (3 GB at 3·10^6 items, most of that build's 7.0 GB peak)
+            # read, not memory-mapped: a mapping's pages stay in the process's resident set while
+            # it lives, and the spill is 10 bytes a posting (3 GB at 3·10^6 items)
             spill = open(self._spill_path, "rb")
             while len(part := np.fromfile(spill, _POSTING, count=10_000_000)):
                 part["tok"] = renumber[part["tok"]]
