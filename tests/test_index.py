@@ -307,6 +307,37 @@ def test_a_pq_build_from_the_vector_file_lets_the_rows_it_encoded_go_from_its_me
 
 
 @pytest.mark.skipif(not Path("/proc/self/smaps").exists(), reason="reads Linux's /proc/self/smaps")
+def test_a_pq_build_never_holds_the_whole_vector_file_not_even_while_it_trains(tmp_path, monkeypatch):
+    # The stage log of a 10^6 build (bench/RESULTS-1e7.md): its 3.0 GB peak was the training
+    # sample's read, which made the whole 2.0 GB vector file resident for a few seconds (6.2 of the
+    # 7.0 GB at 3·10^6). Read a stretch at a time: what is resident before each release stays small.
+    from plansearch import vectors
+    from plansearch.store import map_vector_file
+    from plansearch.vectors import RowVectors, make_vector_index
+
+    rng = np.random.default_rng(6)
+    x = rng.normal(size=(400_000, 32)).astype(np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    path = tmp_path / "vectors.f16"  # 25.6 MB: well above what the kernel maps around one fault
+    x.astype(np.float16).tofile(path)
+    monkeypatch.setattr(vectors, "VECTOR_CHUNK", 20_000)  # a 20th of the file
+    monkeypatch.setattr(vectors, "PQ_TRAIN_SAMPLE", 40_000)  # a sample spread over all of it
+    rows = RowVectors(map_vector_file(path, 32), np.arange(400_000), path)
+    held = []
+    let_go = rows.release
+
+    def release():
+        held.append(_resident_kb(path))
+        let_go()
+
+    rows.release = release
+    (tmp_path / "pq").mkdir()
+    make_vector_index("pq", 32).add(rows, tmp_path / "pq")
+    file_kb = path.stat().st_size // 1024
+    assert held and max(held) <= file_kb // 4, (max(held), file_kb)
+
+
+@pytest.mark.skipif(not Path("/proc/self/smaps").exists(), reason="reads Linux's /proc/self/smaps")
 def test_a_search_that_scans_many_vectors_does_not_keep_them_as_its_memory(seed_index):
     # `search --by year` at 3·10^6 items scanned every year's windows and stayed 9 GB resident, the
     # vector file's size; trend's pass reads every row too. Same answers, the file's pages let go.
