@@ -320,13 +320,12 @@ class KeywordBuilder:
             outs = [open(p, "wb") for p in buckets]
             # read, not memory-mapped: a mapping's pages stay in the process's resident set while
             # it lives, and the spill is 10 bytes a posting (3 GB at 3·10^6 items)
-            spill = open(self._spill_path, "rb")
-            while len(part := np.fromfile(spill, _POSTING, count=10_000_000)):
-                part["tok"] = renumber[part["tok"]]
-                which = np.searchsorted(bounds, part["tok"], side="right") - 1
-                for i in range(k):
-                    part[which == i].tofile(outs[i])
-            spill.close()
+            with open(self._spill_path, "rb") as spill:
+                while len(part := np.fromfile(spill, _POSTING, count=10_000_000)):
+                    part["tok"] = renumber[part["tok"]]
+                    which = np.searchsorted(bounds, part["tok"], side="right") - 1
+                    for i in range(k):
+                        part[which == i].tofile(outs[i])
             for f in outs:
                 f.close()
         ptrs, firsts, widths, starts, tfs = [], [], [], [], []

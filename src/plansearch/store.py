@@ -1842,7 +1842,7 @@ class KeywordHits:
 
 
 def filled_document(d: Document, text: str, items: list[Item], headings: list[Heading], keep: bool,
-            complete: set[int], doc_row: int) -> Document:
+                    complete: set[int], doc_row: int) -> Document:
     """A document with what was read of it: filled in place and remembered (`keep`), or a copy the
     caller lets go (a pass over every document of a large index must not hold them all)."""
     if not keep:
