@@ -129,7 +129,7 @@ class _Typer(typer.Typer):
         except OSError as e:
             if e.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG):
                 raise
-            _drop_stdout()  # outside click's main, so typer.Exit would not be caught: exit here
+            _drop(sys.stdout)  # outside click's main, so typer.Exit would not be caught: exit here
             print(_("error: {message}").format(message=_("cannot write the output: {error}").format(
                 error=e.strerror or e)), file=sys.stderr)
             sys.exit(1)
@@ -183,21 +183,15 @@ def friendly(fn):
         except OSError as e:
             if e.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG):
                 raise
-            _drop_stdout()  # what could not be written must not be retried (and fail again) at exit
+            _drop(sys.stdout)  # what could not be written must not be retried (and fail again) at exit
             _fail(_("cannot write the output: {error}").format(error=e.strerror or e))
 
     return wrapper
 
 
-def _drop_stdout() -> None:
-    _drop(sys.stdout)
-
-
-def _drop_stderr() -> None:
-    _drop(sys.stderr)
-
-
 def _drop(stream) -> None:
+    # the stream's descriptor points at /dev/null from now on: what is still buffered, and what is
+    # written later, goes nowhere instead of failing again
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, stream.fileno())
@@ -429,8 +423,8 @@ def _outliving_its_reader(say: Callable) -> Callable:
         try:
             return say(*args, **kwargs)
         except BrokenPipeError:
-            _drop_stdout()
-            _drop_stderr()
+            _drop(sys.stdout)
+            _drop(sys.stderr)
     return call
 
 

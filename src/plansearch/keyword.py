@@ -328,7 +328,7 @@ class KeywordBuilder:
                         part[which == i].tofile(outs[i])
             for f in outs:
                 f.close()
-        ptrs, firsts, widths, starts, tfs = [], [], [], [], []
+        ptrs, firsts, widths, starts = [], [], [], []
         gap_files = {w: open(self.directory / f".bm25-gaps{w}.tmp", "wb") for w, _t in GAP_TYPES}
         posted, gap_len = 0, {w: 0 for w, _t in GAP_TYPES}
         tf_file = open(self.directory / ".bm25-tf.tmp", "wb")

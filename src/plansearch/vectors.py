@@ -97,6 +97,14 @@ class RowVectors:
         return out if dtype is None else out.astype(dtype)
 
 
+def release_pages(vectors) -> None:
+    """Let go of the pages a scan of `vectors` mapped into this process (RowVectors.release), when
+    they are file-backed rows; an in-memory array has none to let go."""
+    release = getattr(vectors, "release", None)
+    if release is not None:
+        release()
+
+
 def vector_chunks(vectors, size: int = VECTOR_CHUNK):
     """(first row, float32 block) over an array or RowVectors, `size` rows at a time."""
     if isinstance(vectors, RowVectors):
@@ -238,15 +246,15 @@ class PQRerankIndex:
         pick = np.arange(n)
         if n > PQ_TRAIN_SAMPLE:
             pick = np.sort(np.random.default_rng(0).choice(n, PQ_TRAIN_SAMPLE, replace=False))
-        release = getattr(self._vectors, "release", lambda: None)
+        vectors = self._vectors
         # The sample is spread over the whole file, and each page it faults in maps its neighbours
         # too: read at once, it made the whole vector file resident (2.0 of the 3.0 GB peak at 10^6
         # items, 6.2 of 7.0 at 3·10^6). A stretch of the file at a time, let go after each.
         sample = np.empty((len(pick), self.dim), np.float32)
         stretch = max(1, len(pick) * VECTOR_CHUNK // n)
         for a in range(0, len(pick), stretch):
-            sample[a:a + stretch] = self._vectors[pick[a:a + stretch]]
-            release()
+            sample[a:a + stretch] = vectors[pick[a:a + stretch]]
+            release_pages(vectors)
         trained.train(sample)
         del sample
         n_shards = max(PQ_SHARDS, -(-n // PQ_SHARD_MAX))
@@ -255,7 +263,7 @@ class PQRerankIndex:
             shard = faiss.clone_index(trained)
             for a in range(lo, hi, VECTOR_CHUNK):
                 shard.add(np.ascontiguousarray(self._vectors[a:min(hi, a + VECTOR_CHUNK)], np.float32))
-                release()  # the rows just encoded are not read again by the build
+                release_pages(vectors)  # the rows just encoded are not read again by the build
             shard.implem = PQ_IMPLEM
             if directory is not None:
                 faiss.write_index(shard, str(directory / self.FILE.format(number)))

@@ -32,7 +32,7 @@ from ..compare import Comparison, compare
 from ..corpus import did_you_mean
 from ..i18n import _
 from ..metadata import YearBasis
-from ..models import Document, PlansearchError, ReuseCluster
+from ..models import Document, ReuseCluster
 from ..normalise import compact, normalise
 from .. import reuse as reuse_lib
 from ..reuse import ReuseReport, reuse_in_index, show_documents
