@@ -96,20 +96,42 @@ def gwr_dir() -> Path:
 EMBED_CACHE = REPO / ".cache" / "test-embeddings"
 
 
-def build_cached(corpus: Path, index_dir: Path, name: str) -> Path:
+def build_cached(corpus: Path, index_dir: Path, name: str, start_from: tuple[Path, ...] = ()) -> Path:
     """Index `corpus` into `index_dir` with the default model, starting from (and refreshing) the
-    kept embedding cache `name`."""
+    kept embedding cache `name`, and from the vectors of the indexes `start_from` (a corpus that
+    holds their texts embeds only the rest: the web app's corpus is the seeds and three reports)."""
     from plansearch.store import CACHE_FILE, build_index, copy_cache
 
     kept = EMBED_CACHE / f"{name}.sqlite"
     index_dir.mkdir(parents=True, exist_ok=True)
     if kept.is_file() and not os.environ.get("CI"):
         copy_cache(kept, index_dir / CACHE_FILE)
+    for other in start_from:
+        merge_cache(other / CACHE_FILE, index_dir / CACHE_FILE)
     build_index(corpus, index_dir)
     if not os.environ.get("CI"):
         EMBED_CACHE.mkdir(parents=True, exist_ok=True)
         copy_cache(index_dir / CACHE_FILE, kept)
     return index_dir
+
+
+def merge_cache(source: Path, target: Path) -> None:
+    """Add the default model's vectors of the embedding cache `source` that `target` lacks."""
+    import numpy as np
+
+    from plansearch.embed import get_embedder
+    from plansearch.store import EmbeddingCache
+
+    model = get_embedder(None).name
+    src, dst = EmbeddingCache(source, read_only=True), EmbeddingCache(target)
+    try:
+        have = dst.rows(model, keys := src.keys(model))
+        found = dict(src.iter_many(model, [k for k in keys if k not in have]))
+        if found:
+            dst.put_many(model, list(found), np.stack(list(found.values())))
+    finally:
+        src.close()
+        dst.close()
 
 
 @pytest.fixture(scope="session")
@@ -208,8 +230,8 @@ def web_corpus(tmp_path_factory, gwr_dir) -> Path:
 
 
 @pytest.fixture(scope="session")
-def web_index(web_corpus, tmp_path_factory) -> Path:
-    return build_cached(web_corpus, tmp_path_factory.mktemp("web-index"), "web")
+def web_index(web_corpus, seed_index, gwr_index, tmp_path_factory) -> Path:
+    return build_cached(web_corpus, tmp_path_factory.mktemp("web-index"), "web", (seed_index, gwr_index))
 
 
 @pytest.fixture(scope="session")
