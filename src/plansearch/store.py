@@ -70,7 +70,6 @@ from .normalise import normalise
 from .vectors import (FlatIndex, RowVectors, check_kind, choose_kind, exact_search, load_vector_index,
                       make_vector_index, release_pages, vector_chunks)
 
-POST_FILTER_MAX = 4096  # windows a filtered dense search may leave out and still ask the vector index
 FORMAT_VERSION = 2  # 2: vectors are float16 rows of the cache (window_row.npy); 1: vectors.npy float32
 CURRENT = "CURRENT"
 CACHE_FILE = "cache.sqlite"
@@ -1984,25 +1983,17 @@ class LocalIndex:
                       ) -> DenseWindows:
         """The n best windows (within `selection`): the vector index for the whole corpus, an
         exact scan of the allowed windows for a filtered query (a graph or code scan need not
-        reach a small subset). A selection that leaves out only a few windows (a check leaving
-        out the checked document) asks the vector index for n more than it leaves out and drops
-        those: at least n remain. Scanned exactly, each of a check's sentences read the whole
-        vector file (11.7 s and 2.2 GB for one check at 10^6 items)."""
+        reach a small subset)."""
         n = min(n, len(self.window_item))
         if n == 0:  # a version committed before anything was embedded: words only
             return DenseWindows(np.zeros(0, np.int64), np.zeros(0, np.float32), np.zeros(0, np.int64))
-        mask = None if selection is None else self._window_mask(selection)
-        left_out = 0 if mask is None else len(mask) - int(np.count_nonzero(mask))
-        # (a flat index scans every window either way: the exact scan of the subset keeps its order)
-        if mask is None or (left_out <= POST_FILTER_MAX and self.vector_index.kind != "flat"):
-            scores, wins = self.vector_index.search(query_vector[None, :], min(len(self.window_item), n + left_out))
+        if selection is None:
+            scores, wins = self.vector_index.search(query_vector[None, :], n)
             scores, wins = scores[0], wins[0]
             keep = wins >= 0
-            if mask is not None:
-                keep &= mask[np.maximum(wins, 0)]
-            scores, wins = scores[keep][:n], wins[keep][:n]
+            scores, wins = scores[keep], wins[keep]
         else:
-            subset = np.flatnonzero(mask)
+            subset = np.flatnonzero(self._window_mask(selection))
             scores, wins = exact_search(self.vectors, query_vector, n, subset)
             self._release_vectors()
         return DenseWindows(wins, scores, np.asarray(self.window_item[wins]))
