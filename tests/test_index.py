@@ -366,6 +366,22 @@ def test_a_pq_index_of_the_seeds_answers_like_the_exact_one(seed_index, tmp_path
     assert len(set(exact) & set(approx)) >= 4
 
 
+def test_a_pq_index_answers_many_queries_at_once_as_it_answers_each_alone(seed_index, tmp_path):
+    # check asks for all its sentences at once: the codes are then read once a block of queries
+    # (4x faster at 10^6 items), and nothing may change in what comes back
+    shutil.copytree(seed_index, tmp_path / "ix", ignore=shutil.ignore_patterns("gen-*", ".lock"))
+    build_index(CORPUS, tmp_path / "ix", vector_kind="pq")
+    searcher = Searcher(tmp_path / "ix")
+    index = searcher.index.vector_index
+    assert index._shards
+    queries = np.stack([searcher.query_vector(q) for q in ("校园安全", "留守儿童关爱", "教师队伍建设", "课后服务")])
+    together = index.search(queries, 10)
+    for i, q in enumerate(queries):
+        alone = index.search(q[None, :], 10)
+        assert np.array_equal(together[1][i], alone[1][0]) and np.allclose(together[0][i], alone[0][0])
+    searcher.close()
+
+
 def test_an_approximate_index_of_the_seeds_answers_like_the_exact_one(seed_index, tmp_path):
     shutil.copytree(seed_index, tmp_path / "ix", ignore=shutil.ignore_patterns("gen-*", ".lock"))
     report = build_index(CORPUS, tmp_path / "ix", vector_kind="hnsw")

@@ -41,6 +41,7 @@ PQ_RERANK = 1  # candidates per shard re-scored exactly, per result wanted ...
 PQ_MIN_CANDIDATES = 100  # ... and at least this many per shard
 PQ_TRAIN_SAMPLE = 100_000  # vectors the codes are trained on
 PQ_IMPLEM = 14  # FAISS fast-scan kernel for one query (heap, no query blocks): faster than its own pick
+PQ_IMPLEM_MANY = 12  # ... and for many queries at once (query blocks: the codes read once a block)
 PQ_MIN_VECTORS = 39 * 16  # FAISS trains 16 levels a code on >= 39 points each; fewer: searched exactly
 
 
@@ -271,33 +272,41 @@ class PQRerankIndex:
             self._shards.append((int(lo), shard))
         self._written = directory
 
-    def _candidates(self, q: np.ndarray, want: int) -> np.ndarray:
+    def _candidates(self, queries: np.ndarray, want: int) -> list[np.ndarray]:
+        """Each query's candidate windows from every shard's codes."""
         if any(index is None for _lo, index in self._shards):  # written out while built
             self._shards = self.load(self._written, self.dim, self._vectors)._shards
 
         def one(shard):
             lo, index = shard
             _faiss().omp_set_num_threads(1)  # per thread: this pool thread's own OpenMP setting
-            _scores, ids = index.search(q, min(want, index.ntotal))
-            return ids[0][ids[0] >= 0] + lo
+            # Many queries at once (check's sentences) go through the kernel that reads the codes
+            # once for a block of queries: 109 queries took 0.9 s a shard at 10^6 items, against
+            # 3.6 s one query at a time. Both kernels give the same ids and scores, so a search on
+            # another thread that meets the other setting answers the same.
+            index.implem = PQ_IMPLEM_MANY if len(queries) > 1 else PQ_IMPLEM
+            _scores, ids = index.search(queries, min(want, index.ntotal))
+            return [row[row >= 0] + lo for row in ids]
 
         with _one_thread(1):  # the shards are the parallelism
             if len(self._shards) == 1:
                 return one(self._shards[0])
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(len(self._shards))  # FAISS releases the GIL
-            return np.concatenate(list(self._pool.map(one, self._shards)))
+            per_shard = list(self._pool.map(one, self._shards))
+            return [np.concatenate(rows) for rows in zip(*per_shard)]
 
     def search(self, queries: np.ndarray, k: int):
         queries = np.ascontiguousarray(queries, dtype=np.float32)
         scores = np.full((len(queries), k), -np.inf, np.float32)
         ids = np.full((len(queries), k), -1, np.int64)
         want = max(k * PQ_RERANK, PQ_MIN_CANDIDATES)
+        candidates = self._candidates(queries, want) if self._shards and len(queries) else []
         for i, q in enumerate(queries):
             if not self._shards:
                 s, w = exact_search(self._vectors, q, k)
             else:  # sorted ids: one forward pass over the memory map
-                s, w = exact_search(self._vectors, q, k, np.unique(self._candidates(q[None, :], want)))
+                s, w = exact_search(self._vectors, q, k, np.unique(candidates[i]))
             scores[i, :len(w)], ids[i, :len(w)] = s, w
         return scores, ids
 
