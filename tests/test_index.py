@@ -355,23 +355,28 @@ def test_a_search_that_scans_many_vectors_does_not_keep_them_as_its_memory(seed_
         searcher.close()
 
 
-def test_a_pq_index_of_the_seeds_answers_like_the_exact_one(seed_index, tmp_path):
-    shutil.copytree(seed_index, tmp_path / "ix", ignore=shutil.ignore_patterns("gen-*", ".lock"))
-    report = build_index(CORPUS, tmp_path / "ix", vector_kind="pq")
+@pytest.fixture(scope="module")
+def seed_pq_index(seed_index, tmp_path_factory):
+    """The seeds indexed with PQ codes, from the session index's vectors: (its path, build report)."""
+    ix = tmp_path_factory.mktemp("seed-pq") / "ix"
+    shutil.copytree(seed_index, ix, ignore=shutil.ignore_patterns("gen-*", ".lock"))
+    return ix, build_index(CORPUS, ix, vector_kind="pq")
+
+
+def test_a_pq_index_of_the_seeds_answers_like_the_exact_one(seed_index, seed_pq_index):
+    ix, report = seed_pq_index
     assert report.vector_kind == "pq" and report.embedded == 0
-    searcher = Searcher(tmp_path / "ix")
+    searcher = Searcher(ix)
     assert searcher.index.vector_index._shards  # the seeds are enough to train on
     exact = [h.item.item_id for h in Searcher(seed_index).search("校园安全", k=5, mode="dense")]
     approx = [h.item.item_id for h in searcher.search("校园安全", k=5, mode="dense")]
     assert len(set(exact) & set(approx)) >= 4
 
 
-def test_a_pq_index_answers_many_queries_at_once_as_it_answers_each_alone(seed_index, tmp_path):
+def test_a_pq_index_answers_many_queries_at_once_as_it_answers_each_alone(seed_pq_index):
     # check asks for all its sentences at once: the codes are then read once a block of queries
     # (4x faster at 10^6 items), and nothing may change in what comes back
-    shutil.copytree(seed_index, tmp_path / "ix", ignore=shutil.ignore_patterns("gen-*", ".lock"))
-    build_index(CORPUS, tmp_path / "ix", vector_kind="pq")
-    searcher = Searcher(tmp_path / "ix")
+    searcher = Searcher(seed_pq_index[0])
     index = searcher.index.vector_index
     assert index._shards
     queries = np.stack([searcher.query_vector(q) for q in ("校园安全", "留守儿童关爱", "教师队伍建设", "课后服务")])

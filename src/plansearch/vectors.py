@@ -263,7 +263,7 @@ class PQRerankIndex:
         for number, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:])):
             shard = faiss.clone_index(trained)
             for a in range(lo, hi, VECTOR_CHUNK):
-                shard.add(np.ascontiguousarray(self._vectors[a:min(hi, a + VECTOR_CHUNK)], np.float32))
+                shard.add(np.ascontiguousarray(vectors[a:min(hi, a + VECTOR_CHUNK)], np.float32))
                 release_pages(vectors)  # the rows just encoded are not read again by the build
             shard.implem = PQ_IMPLEM
             if directory is not None:
