@@ -241,7 +241,10 @@ def test_ctrl_c_during_indexing_says_interrupted_and_leaves_the_index_answering(
     for name in ("002_4f4de1c647e2620a.txt", "003_d3b064de2d82a876.txt", "004_4b2046a4564d6d1c.txt"):
         shutil.copy(indexed / "corpus" / name, corpus / name)
     plansearch(user_bin, indexed, "index", str(corpus / "003_d3b064de2d82a876.txt"), "--index", "int-index")
-    env = dict(os.environ, PATH=f"{user_bin}{os.pathsep}{os.environ['PATH']}", PLANSEARCH_HOME=str(indexed / ".home"))
+    # a progress line after every batch, not every 10 s: on a fast machine these windows embed in
+    # under 10 s, and the build ended before its first line (CI, stop 35)
+    env = dict(os.environ, PATH=f"{user_bin}{os.pathsep}{os.environ['PATH']}", PLANSEARCH_HOME=str(indexed / ".home"),
+               PLANSEARCH_PROGRESS_EVERY="0.001")
     # Ctrl-C as a terminal sends it, however the test run was started (a shell's `cmd &` starts it,
     # and so every child, with SIGINT ignored: the build then ran to its end and exited 0)
     child = subprocess.Popen([str(user_bin / "plansearch"), "--lang", "en", "index", str(corpus), "--index", "int-index"],
