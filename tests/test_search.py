@@ -2,6 +2,10 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -13,6 +17,8 @@ from plansearch.normalise import normalise
 from plansearch.metadata import year_range
 from plansearch.search import Filters, Searcher
 from plansearch.store import build_index
+
+from conftest import CORPUS, REPO
 
 runner = CliRunner()
 
@@ -420,3 +426,67 @@ def test_the_index_keeps_the_words_a_readers_query_may_be_bridged_to(searcher):
     for w, c in list(zip(vocab.words, vocab.items.tolist()))[::97]:
         assert c <= sum(w in t for t in norms), w
     assert vocab.vectors.shape == (len(vocab.words), searcher.index.meta.dim)
+
+
+def test_a_large_corpus_counts_its_words_in_a_second_process_to_the_same_vocabulary(corpus_docs):
+    # past BACKGROUND_AFTER items the build hands jieba's cutting to a second process (half of its
+    # reading time); counted there in batches, the vocabulary is the one counted in-process
+    from plansearch.bridge import BackgroundWordCounter, WordCounter
+
+    norms = [it.norm for d in corpus_docs for it in d.items]
+    here, there = WordCounter(), BackgroundWordCounter(background_after=100)
+    for start in range(0, len(norms), 60):
+        here.add(norms[start:start + 60])
+        there.add(norms[start:start + 60])
+    assert there._child is not None  # the second process did count
+    mine, theirs = here.vocabulary(), there.vocabulary()
+    assert mine.words == theirs.words and mine.items.tolist() == theirs.items.tolist()
+    assert {"乱收费", "课业负担"} <= set(theirs.words) and there._child is None  # it has ended
+
+
+def test_a_word_counter_that_dies_is_one_line_and_close_leaves_no_process(corpus_docs):
+    from plansearch.bridge import BackgroundWordCounter
+
+    norms = [it.norm for d in corpus_docs for it in d.items]
+    counter = BackgroundWordCounter(background_after=0)
+    counter.add(norms[:50])
+    counter._child.kill()  # as the out-of-memory killer would
+    with pytest.raises(PlansearchError, match=r"^the process counting the corpus's words for the term bridge "
+                                              r"failed \(exit code -9\); run the build again$"):
+        for _ in range(20):  # the pipe's buffer may take a batch or two before it breaks
+            counter.add(norms)
+        counter.vocabulary()
+
+    counter = BackgroundWordCounter(background_after=0)
+    counter.add(norms[:50])
+    child = counter._child
+    counter.close()  # a build that failed or was interrupted
+    assert child.poll() is not None and counter._child is None
+
+
+def test_a_build_from_a_script_without_a_main_guard_counts_in_the_background(tmp_path):
+    # a notebook's or a script's build_index, past the threshold: the second process must not import
+    # the caller's __main__ again (multiprocessing's spawn does, and an unguarded script hangs)
+    script = tmp_path / "build.py"
+    script.write_text(textwrap.dedent(f"""
+        import numpy as np
+        import plansearch.bridge as bridge
+        import plansearch.store as store
+
+        class Hash:
+            name, dim = "test/hash-8", 8
+            def embed_passages(self, texts):
+                out = np.array([[hash(t) >> s & 255 for s in range(0, 64, 8)] for t in texts], np.float32) + 1
+                return out / np.linalg.norm(out, axis=1, keepdims=True)
+            embed_queries = embed_passages
+
+        store.get_embedder = lambda model=None: Hash()
+        store.resolve_model = lambda model=None: None
+        bridge.BACKGROUND_AFTER = 1
+        store.build_index({str(CORPUS)!r}, {str(tmp_path / "index")!r})
+        print("built")
+        """), encoding="utf-8")
+    env = dict(os.environ, PYTHONPATH=str(REPO / "src"), PYTHONHASHSEED="0")
+    res = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0 and res.stdout.strip() == "built", res.stderr[-2000:]
+    assert {"乱收费", "课业负担"} <= set(Searcher(tmp_path / "index").index.vocabulary.words)

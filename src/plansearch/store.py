@@ -58,7 +58,7 @@ import numpy as np
 from filelock import FileLock, Timeout
 
 from .backends import backend_for, open_backend
-from .bridge import Vocabulary, WordCounter, nearest
+from .bridge import BackgroundWordCounter, Vocabulary, nearest
 from .chunk import MAX_WINDOWS_PER_ITEM, WINDOW_MIN_CHARS, ItemWindows, windows_of_items
 from .corpus import iter_corpus
 from .embed import get_embedder, resolve_model
@@ -1430,12 +1430,13 @@ def _write_versions(writers: list[IndexWriter], documents: Iterable[Document], e
     fp = _Fingerprint(embedder.name, keyword_scheme)
     cache = EmbeddingCache(index_dir / CACHE_FILE, on_warning=warnings.append)
     pending = _PendingWindows(index_dir / f"{PENDING_PREFIX}{os.getpid()}-{os.urandom(3).hex()}")
+    # the term bridge's vocabulary, counted as the batches pass (by a second process, past the first batch)
+    words = BackgroundWordCounter()
     try:
         n_docs = n_items = 0
         item_rows: list[np.ndarray] = []
         spans: list[np.ndarray] = []
         rows: list[np.ndarray] = []  # a cache row, or -1 - its slot among the pending texts
-        words = WordCounter()  # the term bridge's vocabulary, counted as the batches pass
         for batch in _batches(documents):
             for d in batch:
                 fp.update(d)
@@ -1507,10 +1508,18 @@ def _write_versions(writers: list[IndexWriter], documents: Iterable[Document], e
                 on_commit(name, meta)
             return name, meta
 
+        vocabulary: list[Vocabulary] = []
+
+        def counted_words() -> Vocabulary:
+            # once: the counting process's totals back, and it ended (not left idle while embedding)
+            if not vocabulary:
+                vocabulary.append(words.vocabulary())
+            return vocabulary[0]
+
         def last_versions() -> tuple[str, IndexMeta]:
             # every window is in: searchable by meaning now, before the term bridge's words are
             # embedded (minutes on a first build), unless the cache holds them all already
-            vocab = words.vocabulary()
+            vocab = counted_words()
             if len(_word_rows(vocab, embedder, cache)) < len(vocab.words):
                 commit()
                 writers.append(writers[-1].next_version())
@@ -1520,6 +1529,7 @@ def _write_versions(writers: list[IndexWriter], documents: Iterable[Document], e
             count.reused += len(window_rows)
             return last_versions()
         commit()  # searchable by words (and by what the cache held) from here
+        counted_words()  # the counting process caught up while the first version was written
         last = [time.monotonic()]
 
         def embedded_some(left: int) -> None:
@@ -1533,6 +1543,7 @@ def _write_versions(writers: list[IndexWriter], documents: Iterable[Document], e
         writers.append(writers[-1].next_version())
         return last_versions()
     finally:
+        words.close()
         cache.close()
         pending.remove()
 
