@@ -464,6 +464,19 @@ def test_a_word_counter_that_dies_is_one_line_and_close_leaves_no_process(corpus
     assert child.poll() is not None and counter._child is None
 
 
+def test_without_a_second_process_the_words_are_counted_in_the_build_alike(corpus_docs, monkeypatch):
+    import plansearch.bridge as bridge
+
+    def no_process(*args, **kwargs):
+        raise OSError(11, "Resource temporarily unavailable")
+    monkeypatch.setattr(bridge.subprocess, "Popen", no_process)
+    norms = [it.norm for d in corpus_docs for it in d.items]
+    counter = bridge.BackgroundWordCounter(background_after=0)
+    counter.add(norms[:100])
+    counter.add(norms[100:])
+    assert counter.vocabulary().words == bridge.vocabulary(norms).words
+
+
 def test_a_build_from_a_script_without_a_main_guard_counts_in_the_background(tmp_path):
     # a notebook's or a script's build_index, past the threshold: the second process must not import
     # the caller's __main__ again (multiprocessing's spawn does, and an unguarded script hangs)

@@ -131,7 +131,13 @@ class BackgroundWordCounter(WordCounter):
             super().add(batch)
             return
         if self._child is None:
-            self._start()
+            try:
+                self._start()
+            except OSError:  # no process to be had (limits, no temporary directory): count here, slower
+                self.close()
+                self._after = float("inf")
+                super().add(batch)
+                return
         self._put(batch)
 
     def vocabulary(self) -> Vocabulary:

@@ -1430,7 +1430,7 @@ def _write_versions(writers: list[IndexWriter], documents: Iterable[Document], e
     fp = _Fingerprint(embedder.name, keyword_scheme)
     cache = EmbeddingCache(index_dir / CACHE_FILE, on_warning=warnings.append)
     pending = _PendingWindows(index_dir / f"{PENDING_PREFIX}{os.getpid()}-{os.urandom(3).hex()}")
-    # the term bridge's vocabulary, counted as the batches pass (by a second process, past the first batch)
+    # the term bridge's vocabulary, counted as the batches pass (by a second process from 5,000 items on)
     words = BackgroundWordCounter()
     try:
         n_docs = n_items = 0
