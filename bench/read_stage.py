@@ -107,8 +107,8 @@ def main(argv: list[str] | None = None) -> None:
     for label, after in (("in the build's process (peer)", 10 ** 12), ("in a second process", 5_000)):
         index_dir = args.work / f"index-{after}-{time.strftime('%H%M%S')}"
         rows[label] = run_build(docs, index_dir, after), index_dir
-    print(f"| words counted | items | reading (s) | items/s | first version (s) | build (s) | "
-          f"build peak (MB) | counter peak (MB) |")
+    print("| words counted | items | reading (s) | items/s | first version (s) | build (s) | "
+          "build peak (MB) | counter peak (MB) |")
     print("|---|---|---|---|---|---|---|---|")
     for label, (r, _dir) in rows.items():
         print(f"| {label} | {r['items']:,} | {r['read_s']} | {r['items_per_s']:,} | {r['first_version_s']} | "
