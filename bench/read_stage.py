@@ -4,11 +4,11 @@ how every build counted before) and in a second process (bridge.BackgroundWordCo
     nice python -m bench.read_stage --items 200000 --work /tmp/read-stage
 
 The corpus is bench/gen_corpus.py's (made under --work unless it is there). Each build runs in a
-process of its own, on an empty index, with a stand-in model (a text's vector from its hash), so
-that the figures are the reading and writing, not the embedding. It prints per build: seconds until
-reading ended, items a second while reading, seconds until the first version answered (by words),
-the whole build, the build process's peak (VmHWM) and the counting process's, and whether both
-builds kept the same vocabulary.
+process of its own, on an empty index, with bench/commit_cost.py's stand-in model (a text's vector
+from its hash), so that the figures are the reading and writing, not the embedding. It prints per
+build: seconds until reading ended, items a second while reading, seconds until the first version
+answered (by words), the whole build, the build process's peak (VmHWM) and the counting process's,
+and whether both builds kept the same vocabulary.
 """
 from __future__ import annotations
 
@@ -26,28 +26,15 @@ REPO = Path(__file__).resolve().parents[1]
 # peaks. Printed as one JSON line.
 BUILD = """
 import json, sys, threading, time
-import numpy as np
 import plansearch.bridge as bridge
 import plansearch.store as store
+from bench.commit_cost import HashEmbedder
+from bench.run import vm_hwm_mb
 
 docs, index_dir, after = sys.argv[1], sys.argv[2], int(sys.argv[3])
-
-class Hashed:
-    name, dim = "bench/hash-384", 384
-    def embed_passages(self, texts):
-        rows = np.stack([np.random.default_rng(abs(hash(t))).standard_normal(384) for t in texts]).astype(np.float32)
-        return rows / np.linalg.norm(rows, axis=1, keepdims=True)
-    embed_queries = embed_passages
-
-store.get_embedder = lambda model=None: Hashed()
+store.get_embedder = lambda model=None: HashEmbedder()
 store.resolve_model = lambda model=None: None
 bridge.BACKGROUND_AFTER = after
-
-def hwm(pid):
-    try:
-        return max([int(l.split()[1]) // 1024 for l in open(f"/proc/{pid}/status") if l.startswith("VmHWM")] or [0])
-    except OSError:
-        return 0
 
 counter_peak = [0]
 real_start = bridge.BackgroundWordCounter._start
@@ -56,7 +43,7 @@ def start(self):
     child = self._child
     def watch():
         while child.poll() is None:
-            counter_peak[0] = max(counter_peak[0], hwm(child.pid))
+            counter_peak[0] = max(counter_peak[0], round(vm_hwm_mb(child.pid)))
             time.sleep(0.2)
     threading.Thread(target=watch, daemon=True).start()
 bridge.BackgroundWordCounter._start = start
@@ -75,12 +62,12 @@ total = time.perf_counter() - t0
 read = marks.get("write", total)
 print(json.dumps({"items": items[0], "read_s": round(read, 1), "items_per_s": round(items[0] / read),
                   "first_version_s": round(first[0], 1), "total_s": round(total, 1),
-                  "build_peak_mb": hwm("self"), "counter_peak_mb": counter_peak[0]}))
+                  "build_peak_mb": round(vm_hwm_mb()), "counter_peak_mb": counter_peak[0]}))
 """
 
 
 def run_build(docs: Path, index_dir: Path, after: int) -> dict:
-    env = dict(os.environ, PYTHONPATH=str(REPO / "src"), PYTHONHASHSEED="0")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO / "src"), str(REPO)]))
     res = subprocess.run([sys.executable, "-c", BUILD, str(docs), str(index_dir), str(after)], env=env,
                          capture_output=True, text=True, check=True)
     return json.loads(res.stdout.strip().splitlines()[-1])

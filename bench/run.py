@@ -49,15 +49,16 @@ TOPICS = ["留守儿童关爱", "学前教育普及", "教师队伍建设", "校
 
 # --- small helpers ---------------------------------------------------------------------------------
 
-def vm_hwm_mb() -> float:
-    """Peak resident set of this process, MB (VmHWM; falls back to ru_maxrss)."""
+def vm_hwm_mb(pid: int | str = "self") -> float:
+    """Peak resident set of this process (or of process `pid`, 0 once it has ended), MB (VmHWM;
+    for this process, falls back to ru_maxrss)."""
     try:
-        for line in Path("/proc/self/status").read_text().splitlines():
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) / 1024
     except OSError:
         pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 if pid == "self" else 0.0
 
 
 def vm_rss_mb() -> float:

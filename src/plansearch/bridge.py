@@ -140,7 +140,9 @@ class BackgroundWordCounter(WordCounter):
                 return
         self._put(batch)
 
-    def vocabulary(self) -> Vocabulary:
+    def finish(self) -> None:
+        """The second process's counts added to these, and the process ended (a build calls this
+        once reading is over, so that no idle process waits through the embedding)."""
         if self._child is not None:
             self._put(None)
             self._feeder.join()
@@ -153,6 +155,9 @@ class BackgroundWordCounter(WordCounter):
             self.close()
             self.held.update(held)
             self.items += items
+
+    def vocabulary(self) -> Vocabulary:
+        self.finish()
         return super().vocabulary()
 
     def close(self) -> None:

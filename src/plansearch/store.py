@@ -1508,18 +1508,10 @@ def _write_versions(writers: list[IndexWriter], documents: Iterable[Document], e
                 on_commit(name, meta)
             return name, meta
 
-        vocabulary: list[Vocabulary] = []
-
-        def counted_words() -> Vocabulary:
-            # once: the counting process's totals back, and it ended (not left idle while embedding)
-            if not vocabulary:
-                vocabulary.append(words.vocabulary())
-            return vocabulary[0]
-
         def last_versions() -> tuple[str, IndexMeta]:
             # every window is in: searchable by meaning now, before the term bridge's words are
             # embedded (minutes on a first build), unless the cache holds them all already
-            vocab = counted_words()
+            vocab = words.vocabulary()
             if len(_word_rows(vocab, embedder, cache)) < len(vocab.words):
                 commit()
                 writers.append(writers[-1].next_version())
@@ -1529,7 +1521,7 @@ def _write_versions(writers: list[IndexWriter], documents: Iterable[Document], e
             count.reused += len(window_rows)
             return last_versions()
         commit()  # searchable by words (and by what the cache held) from here
-        counted_words()  # the counting process caught up while the first version was written
+        words.finish()  # the counting process caught up while the first version was written
         last = [time.monotonic()]
 
         def embedded_some(left: int) -> None:
